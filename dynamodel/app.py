@@ -1,0 +1,40 @@
+"""App: the entities and patterns of one application, and the gateway to its design."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+
+from dynamodel.design import Design, derive
+from dynamodel.errors import DefinitionError
+from dynamodel.model import Entity
+from dynamodel.spec import AppSpec, PatternSpec
+from dynamodel.validate import build_app_spec
+
+
+class App:
+    """An application: entity classes plus access patterns.
+
+    Example:
+        >>> shop = App("shop", [Customer, Order], patterns=[Get(Customer, by="customer_id")])  # doctest: +SKIP
+        >>> print(shop.design.explain())  # doctest: +SKIP
+    """
+
+    def __init__(self, name: str, entities: Sequence[type[Entity]], patterns: Sequence[PatternSpec]) -> None:
+        self.models: dict[str, type[Entity]] = {}
+        for cls in entities:
+            if not (isinstance(cls, type) and issubclass(cls, Entity)):
+                msg = f"App '{name}': {cls!r} is not an Entity class."
+                raise DefinitionError(msg, hint="list the classes that subclass dynamodel.Entity")
+            self.models[cls.__name__] = cls
+        self.spec: AppSpec = build_app_spec(name, [c.__entity_spec__ for c in entities], list(patterns))
+
+    @property
+    def name(self) -> str:
+        """The application's name."""
+        return self.spec.name
+
+    @cached_property
+    def design(self) -> Design:
+        """The derived design (computed once)."""
+        return derive(self.spec)

@@ -1,0 +1,293 @@
+"""derive(app) -> Design: the planner's entry point (pure, deterministic)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from dynamodel.design.blocks import order_blocks
+from dynamodel.design.layout import Layout, compute_layout, default_base_layout
+from dynamodel.design.model import TABLE, Design, EntityKeys, IndexSpec, PatternPlan, UniqueGuard
+from dynamodel.design.plans import read_plan, scan_plan, write_plan
+from dynamodel.design.requirements import LOW_CARDINALITY, Need, Requirement, derive_requirements, shard_count
+from dynamodel.design.search import (
+    MAX_GSIS,
+    assign,
+    collection_constraints,
+    partition_groups,
+    placeable_alone,
+)
+from dynamodel.design.techniques import derive_techniques
+from dynamodel.errors import CollectionConflictError, DefinitionError, UnsatisfiablePatternError
+from dynamodel.keys import KeyTemplate, Lit, Part, Ref, ValueKind
+from dynamodel.spec import AppSpec, EntitySpec
+
+SHARD_ATTR = "_shard"
+GUARD_NAMESPACE = "_UNIQUE"
+
+
+def entity_tag(name: str) -> str:
+    """ORDER_LINE for OrderLine, PR_COMMENT for PRComment."""
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
+    return s.upper()
+
+
+def index_name(slot: int) -> str:
+    """``table`` for slot 0, GSI1.. for the others."""
+    return TABLE if slot == 0 else f"GSI{slot}"
+
+
+def derive(app: AppSpec) -> Design:
+    """Derive the minimal single-table design serving every declared pattern.
+
+    Raises:
+        UnsatisfiablePatternError: a pattern cannot be one request; the hint says what to change.
+        CollectionConflictError: a multi-entity query cannot be laid out as contiguous blocks.
+    """
+    _check_tags(app)
+    reqs = derive_requirements(app)
+    placed: list[Requirement] = []
+    scans: list[Requirement] = []
+    for r in reqs:
+        _check_collection(app, r)
+        why = placeable_alone(app, r)
+        if why is None:
+            placed.append(r)
+        elif r.pattern.allow_scan:
+            scans.append(r)
+        else:
+            msg = f"Pattern '{r.name}' cannot be served by one request without a filter: {why}."
+            raise UnsatisfiablePatternError(msg, hint=_fix_for(r, why))
+    weights = _write_weights(app)
+    result = assign(app, tuple(placed), weights)
+    if result is None:
+        msg = f"App '{app.name}' needs more than {MAX_GSIS} GSIs to serve every pattern in one request."
+        raise UnsatisfiablePatternError(
+            msg,
+            hint="merge patterns that read the same entity by the same attributes, or mark rare ones allow_scan: true",
+        )
+    layouts = _layouts(app, placed, result.slots)
+    keys = _entity_keys(app, placed, result.slots, layouts)
+    slots_used = sorted({s for s in result.slots.values() if s > 0})
+    indexes = tuple(IndexSpec(index_name(s), f"GSI{s}PK", f"GSI{s}SK") for s in slots_used)
+    by_key = {(k.entity, k.index): k for k in keys}
+    plans: list[PatternPlan] = [
+        read_plan(app, r, index_name(result.slots[r.name]), by_key, _group_of(r, placed, result.slots)) for r in placed
+    ]
+    plans.extend(scan_plan(app, r) for r in scans)
+    guards = _guards(app)
+    plans.extend(write_plan(app, p, guards) for p in app.patterns if p.kind == "write")
+    plans.sort(key=lambda p: p.name)
+    design = Design(
+        app=app,
+        table=IndexSpec(TABLE, "PK", "SK"),
+        indexes=indexes,
+        keys=keys,
+        plans=tuple(plans),
+        guards=guards,
+        techniques=(),
+        optimal=result.optimal,
+    )
+    return Design(**{**design.__dict__, "techniques": derive_techniques(design)})
+
+
+def _check_tags(app: AppSpec) -> None:
+    seen: dict[str, str] = {}
+    for e in app.entities:
+        tag = entity_tag(e.name)
+        if tag in seen:
+            msg = f"Entities '{seen[tag]}' and '{e.name}' both get the key tag '{tag}'."
+            raise DefinitionError(msg, hint="rename one of them")
+        seen[tag] = e.name
+
+
+def _check_collection(app: AppSpec, r: Requirement) -> None:
+    if not r.is_collection:
+        return
+    if r.range is not None:
+        msg = f"Pattern '{r.name}': a multi-entity query cannot put a range on '{r.sort}': the members without it would fall outside."
+        raise UnsatisfiablePatternError(
+            msg, hint="drop range (use limit to read the newest N), or query the sorted entity alone"
+        )
+    holders = [m for m in r.members if r.sort is not None and app.entity(m).has(r.sort)]
+    if len(holders) > 1:
+        msg = f"Pattern '{r.name}': {holders} all carry sort attribute '{r.sort}'; interleaving several entity types by one attribute is not supported yet."
+        raise CollectionConflictError(
+            msg, hint="query each of them separately, or sort by an attribute only one member has"
+        )
+    for a in sorted(r.eq):
+        types = {_type_of(app.entity(m), a) for m in r.members}
+        if len(types) > 1:
+            msg = f"Pattern '{r.name}': '{a}' has different types across {list(r.members)} ({sorted(map(str, types))}), so they cannot share one partition."
+            raise CollectionConflictError(msg, hint=f"declare '{a}' with the same type on every member")
+
+
+def _fix_for(r: Requirement, why: str) -> str:
+    if r.strong:
+        return "drop consistency: strong (GSIs are eventually consistent), or read by the identity on the base table"
+    if "optional" in why:
+        return "add the optional attribute to by/sort, or make it required"
+    return "add an attribute to 'by', declare a sort, or add allow_scan: true to accept a Scan"
+
+
+def _write_weights(app: AppSpec) -> dict[str, float]:
+    weights: dict[str, float] = {e.name: 1.0 for e in app.entities}
+    for p in app.patterns:
+        for e in p.entities:
+            weights[e] += p.rate.writes_per_s or 0.0
+    return weights
+
+
+def _layouts(app: AppSpec, reqs: list[Requirement], slots: dict[str, int]) -> dict[tuple[str, int], Layout]:
+    needs: dict[tuple[str, int], list[Need]] = defaultdict(list)
+    for r in reqs:
+        for n in r.needs(app):
+            needs[(n.entity, slots[r.name])].append(n)
+    out: dict[tuple[str, int], Layout] = {}
+    for e in app.entities:
+        out[(e.name, 0)] = default_base_layout(e)
+    for (entity, slot), ns in needs.items():
+        got = compute_layout(app, app.entity(entity), sorted(ns, key=lambda n: n.requirement), base=slot == 0)
+        if isinstance(got, str):  # pragma: no cover - the search only keeps feasible layouts
+            raise UnsatisfiablePatternError(got)
+        out[(entity, slot)] = got
+    return out
+
+
+def _group_of(r: Requirement, reqs: list[Requirement], slots: dict[str, int]) -> tuple[str, ...]:
+    here = [q for q in reqs if slots[q.name] == slots[r.name]]
+    for g in partition_groups(here):
+        if r.members[0] in g:
+            return tuple(g)
+    return r.members
+
+
+def _kind(ent: EntitySpec, attr: str) -> ValueKind:
+    a = ent.attribute(attr)
+    if a is None:  # pragma: no cover - layouts only hold declared attributes
+        msg = f"{ent.name} has no attribute {attr}"
+        raise DefinitionError(msg)
+    return a.type  # type: ignore[return-value]  # KEYABLE types are exactly the ValueKinds
+
+
+def _entity_keys(
+    app: AppSpec, reqs: list[Requirement], slots: dict[str, int], layouts: dict[tuple[str, int], Layout]
+) -> tuple[EntityKeys, ...]:
+    out: list[EntityKeys] = []
+    by_slot: dict[int, list[Requirement]] = defaultdict(list)
+    for r in reqs:
+        by_slot[slots[r.name]].append(r)
+    shards = _shards(app, reqs, slots, layouts)
+    for slot in sorted({s for (_, s) in layouts}):
+        here = by_slot.get(slot, [])
+        groups = partition_groups(here)
+        grouped = {e for g in groups for e in g}
+        tags: dict[str, str] = {}
+        namespace: dict[str, str] = {}
+        root_of: dict[str, str] = {}
+        constraints = collection_constraints(app, here)
+        for g in groups:
+            order = order_blocks(g, [c for c in constraints if c.members <= set(g)])
+            if order is None:  # pragma: no cover - the search checked feasibility
+                msg = f"no block order for {g}"
+                raise CollectionConflictError(msg)
+            plain = [entity_tag(e) for e in order]
+            ordered = plain == sorted(plain, key=lambda t: t + "#")
+            for i, e in enumerate(order):
+                tags[e] = entity_tag(e) if ordered else f"{chr(ord('A') + i)}_{entity_tag(e)}"
+            root = _root(app, g)
+            for e in g:
+                namespace[e] = entity_tag(root)
+                root_of[e] = root
+        for (entity, s), lay in sorted(layouts.items()):
+            if s != slot:
+                continue
+            ent = app.entity(entity)
+            tag = tags.get(entity, entity_tag(entity))
+            ns = namespace.get(entity, tag)
+            order_src = app.entity(root_of[entity]) if entity in grouped else ent
+            pk_attrs = _ordered(order_src, lay.pk_attrs)
+            n_shards = shards.get((entity, slot), 1)
+            pk_parts: list[Part] = [Lit(ns), *(Ref(a, _kind(ent, a)) for a in pk_attrs)]
+            if n_shards > 1:
+                pk_parts.append(Ref(SHARD_ATTR, "int"))
+            sk_parts: list[Part] = [Lit(tag), *(Ref(a, _kind(ent, a)) for a in lay.sk_attrs)]
+            optional = tuple(a for a in (*pk_attrs, *lay.sk_attrs) if _is_optional(ent, a))
+            out.append(
+                EntityKeys(
+                    entity=entity,
+                    index=index_name(slot),
+                    pk=KeyTemplate(tuple(pk_parts)),
+                    sk=KeyTemplate(tuple(sk_parts)),
+                    sparse=tuple(sorted(lay.sparse)),
+                    shards=n_shards,
+                    optional_attrs=optional,
+                )
+            )
+    out.sort(key=lambda k: (k.entity, k.index != TABLE, len(k.index), k.index))
+    return tuple(out)
+
+
+def _type_of(ent: EntitySpec, attr: str) -> str | None:
+    a = ent.attribute(attr)
+    return None if a is None else a.type
+
+
+def _is_optional(ent: EntitySpec, attr: str) -> bool:
+    a = ent.attribute(attr)
+    return a is not None and a.optional
+
+
+def _ordered(ent: EntitySpec, attrs: frozenset[str]) -> tuple[str, ...]:
+    order = {a.name: i for i, a in enumerate(ent.attributes)}
+    return tuple(sorted(attrs, key=lambda a: (order.get(a, len(order)), a)))
+
+
+def _root(app: AppSpec, group: list[str]) -> str:
+    def rank(name: str) -> tuple[int, str]:
+        below = sum(1 for other in group if any(a.name == name for a in app.ancestors(other)))
+        return (-below, name)
+
+    return min(group, key=rank)
+
+
+def _shards(
+    app: AppSpec, reqs: list[Requirement], slots: dict[str, int], layouts: dict[tuple[str, int], Layout]
+) -> dict[tuple[str, int], int]:
+    """Write sharding: a low-cardinality partition whose declared write rate exceeds one partition."""
+    out: dict[tuple[str, int], int] = {}
+    for r in reqs:
+        slot = slots[r.name]
+        n = shard_count(r.writes_per_s)
+        if n <= 1 or slot == 0 or r.is_collection:
+            continue
+        for m in r.members:
+            lay = layouts[(m, slot)]
+            ent = app.entity(m)
+            where_attrs = {a for a, _ in lay.sparse}
+            low = all(a in where_attrs or _type_of(ent, a) in LOW_CARDINALITY for a in lay.pk_attrs)
+            if low:
+                out[(m, slot)] = max(out.get((m, slot), 1), n)
+    return out
+
+
+def _guards(app: AppSpec) -> tuple[UniqueGuard, ...]:
+    wanted: set[tuple[str, tuple[str, ...]]] = set()
+    for e in app.entities:
+        for u in e.unique:
+            wanted.add((e.name, (u,)))
+    for p in app.patterns:
+        if p.kind == "get" and p.unique:
+            ent = app.entity(p.entities[0])
+            if set(p.by) != set(ent.identity):
+                wanted.add((ent.name, tuple(sorted(p.by))))
+    out: list[UniqueGuard] = []
+    for name, attrs in sorted(wanted):
+        ent = app.entity(name)
+        pk = KeyTemplate(
+            (Lit(GUARD_NAMESPACE), Lit(entity_tag(name)), *(Ref(a, _kind(ent, a)) for a in attrs))
+        )
+        sk = KeyTemplate((Lit(GUARD_NAMESPACE), *(Lit(a) for a in attrs)))
+        out.append(UniqueGuard(name, attrs, pk, sk))
+    return tuple(out)

@@ -1,0 +1,107 @@
+"""Render a Design for people (explain) and for tools (the design JSON of SPEC.md §2)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dynamodel.design.model import TABLE, Design
+
+
+def design_to_dict(design: Design) -> dict[str, Any]:
+    """The design JSON object (SPEC.md §2), with extra optional keys."""
+    entities: dict[str, dict[str, Any]] = {}
+    for k in design.keys:
+        entry: dict[str, Any] = {"pk": k.pk.pattern(), "sk": k.sk.pattern()}
+        if k.sparse:
+            entry["sparse_when"] = dict(k.sparse)
+        if k.optional_attrs:
+            entry["present_only_with"] = list(k.optional_attrs)
+        if k.shards > 1:
+            entry["shards"] = k.shards
+        entities.setdefault(k.entity, {})[k.index] = entry
+    return {
+        "app": design.app.name,
+        "table": {"partition_key": design.table.partition_key, "sort_key": design.table.sort_key},
+        "indexes": [
+            {
+                "name": ix.name,
+                "partition_key": ix.partition_key,
+                "sort_key": ix.sort_key,
+                "projection": ix.projection,
+            }
+            for ix in design.indexes
+        ],
+        "entities": entities,
+        "patterns": [
+            {
+                "name": p.name,
+                "kind": p.kind,
+                "entities": list(p.entities),
+                "operation": p.operation,
+                "index": p.index,
+                "requests": p.requests,
+                "uses_filter": p.uses_filter,
+                "uses_scan": p.uses_scan,
+                "consistency": p.consistency,
+                "reads_copies": p.reads_copies,
+                "key_condition": p.key_condition,
+                "reason": p.reason,
+            }
+            for p in design.plans
+        ],
+        "unique_guards": [
+            {"entity": g.entity, "attributes": list(g.attrs), "pk": g.pk.pattern(), "sk": g.sk.pattern()}
+            for g in design.guards
+        ],
+        "techniques": list(design.techniques),
+        "optimal": design.optimal,
+    }
+
+
+def design_to_json(design: Design) -> str:
+    """The design JSON text: stable key order, so equal designs give equal bytes."""
+    return json.dumps(design_to_dict(design), indent=2, sort_keys=False) + "\n"
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def explain(design: Design) -> str:
+    """A readable account: each pattern's request and reason, then the key templates."""
+    out = [f"Design of '{design.app.name}': base table + {len(design.indexes)} GSI(s)"]
+    out.append("(minimal: proven)" if design.optimal else "(minimal: best found within the search budget)")
+    out.append("")
+    rows = [["pattern", "operation", "index", "requests", "consistency", "key condition"]]
+    for p in design.plans:
+        consistency = p.consistency + ("+copies" if p.reads_copies else "")
+        rows.append([p.name, p.operation, p.index, str(p.requests), consistency, p.key_condition or "-"])
+    out += _table(rows)
+    out.append("")
+    out.append("Why:")
+    out += [f"  {p.name}: {p.reason}" for p in design.plans]
+    out.append("")
+    rows = [["entity", "index", "partition key", "sort key", "notes"]]
+    for k in design.keys:
+        notes = []
+        if k.sparse:
+            notes.append("only when " + ", ".join(f"{a}={v}" for a, v in k.sparse))
+        if k.optional_attrs:
+            notes.append("only with " + ", ".join(k.optional_attrs))
+        if k.shards > 1:
+            notes.append(f"{k.shards} shards")
+        rows.append([k.entity, k.index, k.pk.pattern(), k.sk.pattern(), "; ".join(notes)])
+    for g in design.guards:
+        rows.append([g.entity, TABLE, g.pk.pattern(), g.sk.pattern(), f"unique guard on {'+'.join(g.attrs)}"])
+    out += _table(rows)
+    if design.techniques:
+        out.append("")
+        out.append("Techniques: " + ", ".join(design.techniques))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,126 @@
+"""The derived design: frozen, deterministically ordered, and the input of every emitter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from dynamodel.keys import KeyTemplate
+from dynamodel.spec import AppSpec, Order, RangeOp, WhereValue
+
+Operation = Literal["GetItem", "Query", "Scan", "PutItem", "UpdateItem", "TransactWriteItems"]
+TABLE = "table"
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """The base table's key (name ``table``) or one GSI."""
+
+    name: str
+    partition_key: str
+    sort_key: str
+    projection: Literal["ALL", "KEYS_ONLY", "INCLUDE"] = "ALL"
+
+
+@dataclass(frozen=True)
+class EntityKeys:
+    """How one entity writes its keys on one index."""
+
+    entity: str
+    index: str
+    pk: KeyTemplate
+    sk: KeyTemplate
+    sparse: tuple[tuple[str, WhereValue], ...] = ()
+    shards: int = 1
+    optional_attrs: tuple[str, ...] = ()
+
+    @property
+    def tag(self) -> str:
+        """The literal that opens the sort key: keeps each entity type contiguous."""
+        first = self.sk.parts[0]
+        return getattr(first, "text", "")
+
+
+@dataclass(frozen=True)
+class PatternPlan:
+    """How one declared pattern runs: the request, its cost, and why."""
+
+    name: str
+    kind: Literal["get", "query", "write"]
+    operation: Operation
+    index: str
+    requests: int
+    uses_filter: bool
+    uses_scan: bool
+    consistency: Literal["strong", "eventual"]
+    key_condition: str
+    reason: str
+    entities: tuple[str, ...]
+    sort: str | None = None
+    order: Order = "asc"
+    range: RangeOp | None = None
+    shards: int = 1
+    reads_copies: bool = False
+    # Sort-key bounds of a collection: the first and last member tags, in block order.
+    blocks: tuple[str, ...] = ()
+    whole_partition: bool = False
+
+
+@dataclass(frozen=True)
+class UniqueGuard:
+    """A guard item that makes ``attrs`` unique across ``entity`` (written in the same transaction)."""
+
+    entity: str
+    attrs: tuple[str, ...]
+    pk: KeyTemplate
+    sk: KeyTemplate
+
+
+@dataclass(frozen=True)
+class Design:
+    """The whole derived single-table design."""
+
+    app: AppSpec
+    table: IndexSpec
+    indexes: tuple[IndexSpec, ...]
+    keys: tuple[EntityKeys, ...]
+    plans: tuple[PatternPlan, ...]
+    guards: tuple[UniqueGuard, ...]
+    techniques: tuple[str, ...]
+    optimal: bool
+
+    def keys_for(self, entity: str, index: str = TABLE) -> EntityKeys | None:
+        """The keys an entity writes on ``index``, or None if it is not on that index."""
+        for k in self.keys:
+            if k.entity == entity and k.index == index:
+                return k
+        return None
+
+    def entity_indexes(self, entity: str) -> tuple[EntityKeys, ...]:
+        """Every index the entity writes keys to, base table first."""
+        return tuple(k for k in self.keys if k.entity == entity)
+
+    def plan(self, name: str) -> PatternPlan:
+        """The plan of one pattern."""
+        for p in self.plans:
+            if p.name == name:
+                return p
+        msg = f"no pattern '{name}' in design '{self.app.name}'"
+        raise KeyError(msg)
+
+    def index(self, name: str) -> IndexSpec:
+        """The base table (``table``) or the named GSI."""
+        if name == TABLE:
+            return self.table
+        for ix in self.indexes:
+            if ix.name == name:
+                return ix
+        msg = f"no index '{name}' in design '{self.app.name}'"
+        raise KeyError(msg)
+
+    def key_attribute_names(self) -> tuple[str, ...]:
+        """Every key attribute the table uses (base and GSIs), in a stable order."""
+        names = [self.table.partition_key, self.table.sort_key]
+        for ix in self.indexes:
+            names += [ix.partition_key, ix.sort_key]
+        return tuple(names)

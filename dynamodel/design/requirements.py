@@ -1,0 +1,90 @@
+"""Patterns normalised to requirements: what each read needs from a key layout."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from dynamodel.spec import AppSpec, Order, PatternSpec, RangeOp, WhereValue
+
+# One partition's documented throughput ceilings (DynamoDB developer guide, "partitions").
+PARTITION_WCU = 1000.0
+PARTITION_RCU = 3000.0
+LOW_CARDINALITY = frozenset({"enum", "bool"})
+
+
+@dataclass(frozen=True)
+class Need:
+    """What one member entity of a requirement needs from its layout on one index."""
+
+    requirement: str
+    entity: str
+    eq: frozenset[str]
+    where: frozenset[tuple[str, WhereValue]]
+    sort: str | None
+    collection: frozenset[str] | None  # the collection's equality set, when it is one
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A read pattern as the planner sees it."""
+
+    pattern: PatternSpec
+    members: tuple[str, ...]
+    eq: frozenset[str]
+    where: frozenset[tuple[str, WhereValue]]
+    sort: str | None
+    order: Order
+    range: RangeOp | None
+    strong: bool
+    writes_per_s: float
+
+    @property
+    def name(self) -> str:
+        """The pattern's name."""
+        return self.pattern.name
+
+    @property
+    def is_collection(self) -> bool:
+        """Whether several entities come back in one request."""
+        return len(self.members) > 1
+
+    def needs(self, app: AppSpec) -> tuple[Need, ...]:
+        """One Need per member; members without the sort attribute sort as one block."""
+        coll = self.eq if self.is_collection else None
+        out: list[Need] = []
+        for m in self.members:
+            has_sort = self.sort is not None and app.entity(m).has(self.sort)
+            out.append(Need(self.name, m, self.eq, self.where, self.sort if has_sort else None, coll))
+        return tuple(out)
+
+
+def derive_requirements(app: AppSpec) -> tuple[Requirement, ...]:
+    """Every read pattern as a Requirement, in a canonical order (collections first, then by name)."""
+    reqs: list[Requirement] = []
+    for p in app.patterns:
+        if not p.is_read:
+            continue
+        where = frozenset(p.where)
+        reqs.append(
+            Requirement(
+                pattern=p,
+                members=tuple(sorted(p.entities)),
+                eq=frozenset(p.by) | {a for a, _ in p.where},
+                where=where,
+                sort=p.sort,
+                order=p.order,
+                range=p.range,
+                strong=p.consistency == "strong",
+                writes_per_s=p.rate.writes_per_s or 0.0,
+            )
+        )
+    reqs.sort(key=lambda r: (-len(r.members), r.name))
+    return tuple(reqs)
+
+
+def shard_count(writes_per_s: float) -> int:
+    """Partitions needed so that each takes at most one partition's write ceiling."""
+    if writes_per_s <= PARTITION_WCU:
+        return 1
+    return math.ceil(writes_per_s / PARTITION_WCU)

@@ -1,0 +1,168 @@
+"""One exception tree for everything dynamodel raises.
+
+Every error carries a stable ``code`` (documented in README "Error codes") and,
+where one exists, a ``hint`` that says how to fix the problem.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+ErrorCode = Literal[
+    "invalid-spec",
+    "unknown-entity",
+    "unknown-field",
+    "invalid-pattern",
+    "unsatisfiable-pattern",
+    "collection-conflict",
+    "too-many-indexes",
+    "key-encoding",
+    "invalid-request",
+    "execution",
+    "condition-failed",
+    "transaction-cancelled",
+    "throttled",
+    "item-not-found",
+    "write-too-large",
+    "unprocessed-items",
+    "migration",
+    "drift-detected",
+]
+
+DOCS_URL = "https://github.com/dynamodel/dynamodel#error-codes"
+
+
+class DynamodelError(Exception):
+    """Base class of every error dynamodel raises.
+
+    Attributes:
+        code: a stable identifier of the kind of error.
+        hint: how to fix it, when known.
+    """
+
+    code: ErrorCode = "invalid-spec"
+
+    def __init__(self, message: str, *, hint: str | None = None, code: ErrorCode | None = None) -> None:
+        if code is not None:
+            self.code = code
+        self.message = message
+        self.hint = hint
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.hint:
+            text = f"{text} Fix: {self.hint}"
+        return f"{text}  [{self.code}: {DOCS_URL}]"
+
+
+class DefinitionError(DynamodelError, ValueError):
+    """A declaration (entity, pattern, spec file) is wrong; raised at declare or derive time."""
+
+    code: ErrorCode = "invalid-spec"
+
+
+class UnknownFieldError(DefinitionError):
+    """A pattern or entity names an attribute or entity that does not exist."""
+
+    code: ErrorCode = "unknown-field"
+
+
+class UnsatisfiablePatternError(DefinitionError):
+    """No table design serves the pattern in one request; the hint names the smallest change."""
+
+    code: ErrorCode = "unsatisfiable-pattern"
+
+
+class CollectionConflictError(DefinitionError):
+    """Multi-entity queries impose block orders on one partition that cannot all hold."""
+
+    code: ErrorCode = "collection-conflict"
+
+
+class KeyEncodingError(DynamodelError, ValueError):
+    """A value cannot be encoded into (or decoded from) a key string."""
+
+    code: ErrorCode = "key-encoding"
+
+
+class RequestError(DynamodelError, ValueError):
+    """Wrong inputs for a pattern or a write at call time."""
+
+    code: ErrorCode = "invalid-request"
+
+
+class ExecutionError(DynamodelError):
+    """DynamoDB (or the engine) refused a request.
+
+    Attributes:
+        aws_code: the error code DynamoDB returned, when there was one.
+        request_id: the request id, for AWS support.
+    """
+
+    code: ErrorCode = "execution"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        aws_code: str | None = None,
+        request_id: str | None = None,
+        code: ErrorCode | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint, code=code)
+        self.aws_code = aws_code
+        self.request_id = request_id
+
+
+class ConditionFailedError(ExecutionError):
+    """A conditional write found the item in another state (exists, stale version, taken value)."""
+
+    code: ErrorCode = "condition-failed"
+
+
+class TransactionCancelledError(ExecutionError):
+    """A TransactWriteItems was cancelled; ``reasons`` has one entry per action."""
+
+    code: ErrorCode = "transaction-cancelled"
+
+    def __init__(self, message: str, *, reasons: list[str], **kwargs: str | None) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.reasons = reasons
+
+
+class ThrottledError(ExecutionError):
+    """DynamoDB kept throttling after every retry."""
+
+    code: ErrorCode = "throttled"
+
+
+class ItemNotFoundError(ExecutionError):
+    """The item a write or read required does not exist."""
+
+    code: ErrorCode = "item-not-found"
+
+
+class WriteTooLargeError(RequestError):
+    """A write that must be atomic does not fit DynamoDB's limits; nothing was written."""
+
+    code: ErrorCode = "write-too-large"
+
+
+class UnprocessedItemsError(ExecutionError):
+    """A batch ended with items DynamoDB never processed; ``items`` lists exactly which."""
+
+    code: ErrorCode = "unprocessed-items"
+
+
+class MigrationError(DynamodelError):
+    """A migration cannot be planned or applied."""
+
+    code: ErrorCode = "migration"
+
+
+class DriftDetectedError(MigrationError):
+    """The live table differs from the design."""
+
+    code: ErrorCode = "drift-detected"

@@ -1,0 +1,605 @@
+"""Order-preserving, injective, escape-safe key strings.
+
+A key is a sequence of components, each *terminated* by ``#``. Components are
+literal tags or encoded attribute values, and every component is escaped so that
+it never contains ``#``. DynamoDB compares string keys by UTF-8 bytes, which is
+the same as Python's code-point order on ``str``; so every property here (order,
+prefixes, range bounds) can be reasoned about and tested with plain ``<``.
+
+Why the escape works: characters ``\\x00``..``$`` (0x00..0x24) become ``$`` plus
+``chr(0x40 + c)``. After escaping, ``#`` (0x23) is smaller than every character
+an escaped component can contain (``$`` or >= 0x25), so a terminated component
+sorts before any longer one that extends it, and components never run together.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Literal, get_args
+
+from dynamodel.errors import KeyEncodingError
+
+ValueKind = Literal["str", "int", "decimal", "float", "bool", "datetime", "date", "bytes", "enum"]
+VALUE_KINDS: tuple[ValueKind, ...] = get_args(ValueKind)
+# Same literal as dynamodel.spec.RangeOp; repeated so this module depends on nothing but errors.
+RangeOp = Literal["eq", "begins_with", "between", "lt", "lte", "gt", "gte"]
+
+TERMINATOR = "#"
+ESCAPE = "$"
+_ESCAPE_TABLE = {c: ESCAPE + chr(0x40 + c) for c in range(0x25)}
+_NINES = str.maketrans("0123456789", "9876543210")
+
+# DynamoDB number limits, in the 0.d1d2...dk x 10^E form used below:
+# 1E-130 is 0.1 x 10^-129 and 9.99...E+125 (38 nines) is 0.99... x 10^126.
+_MAX_DIGITS = 38
+_MIN_EXP = -129
+_MAX_EXP = 126
+_EXP_BIAS = 500
+_NUMBER_RANGE = "between 1E-130 and 9.9999999999999999999999999999999999999E+125 in magnitude"
+
+_NUMBER_RE = re.compile(r"o|p([0-9]{3})([0-9]+)|n([0-9]{3})([0-9]+)~")
+_DATETIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{6})Z")
+_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_HEX_RE = re.compile(r"(?:[0-9a-f]{2})*")
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_utf8(s: str) -> None:
+    # Lone surrogates cannot be sent to DynamoDB at all, and they would break the
+    # "code-point order equals UTF-8 byte order" argument everything here rests on.
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        msg = f"string {_short(s)} contains a lone surrogate and cannot be stored as UTF-8"
+        raise KeyEncodingError(msg, hint="decode the text correctly or drop the surrogate") from None
+
+
+def escape(s: str) -> str:
+    """Escape one key component so that it contains no ``#``.
+
+    Every character with code point <= 0x24 becomes ``$`` + ``chr(0x40 + c)``.
+    The mapping is a prefix code that preserves order: ``a < b`` exactly when
+    ``escape(a) + "#" < escape(b) + "#"``, and a string prefix stays a prefix.
+
+    Args:
+        s: the raw component text.
+
+    Returns:
+        The escaped text.
+
+    Raises:
+        KeyEncodingError: ``s`` contains a lone surrogate.
+    """
+    _check_utf8(s)
+    return s.translate(_ESCAPE_TABLE)
+
+
+def unescape(text: str) -> str:
+    """Invert :func:`escape`.
+
+    Only the exact output of :func:`escape` is accepted, so a key parses back
+    to the same values only if it re-renders to the same key.
+
+    Args:
+        text: an escaped component (without its terminator).
+
+    Returns:
+        The raw component text.
+
+    Raises:
+        KeyEncodingError: a ``$`` ends the text or is followed by a character
+            outside ``@``..``d``, or a character <= 0x24 appears unescaped.
+    """
+    _check_utf8(text)
+    head, *rest = text.split(ESCAPE)
+    out = [head]
+    for piece in rest:
+        if not piece or not 0x40 <= ord(piece[0]) <= 0x64:
+            msg = f"malformed escape in key component {_short(text)}: '$' must be followed by '@'..'d'"
+            raise KeyEncodingError(msg, hint="build key strings with dynamodel.keys, never by hand")
+        out.append(chr(ord(piece[0]) - 0x40))
+        out.append(piece[1:])
+    for piece in [head, *(p[1:] for p in rest)]:
+        if any(ord(c) <= 0x24 for c in piece):
+            msg = f"unescaped control or delimiter character in key component {_short(text)}"
+            raise KeyEncodingError(msg, hint="build key strings with dynamodel.keys, never by hand")
+    return "".join(out)
+
+
+def _wrong_type(value: object, kind: str, expected: str) -> KeyEncodingError:
+    msg = f"a {kind} key value must be {expected}, got {type(value).__name__} {_short(value)}"
+    return KeyEncodingError(msg, hint=f"pass {expected}, or declare the attribute with the matching type")
+
+
+# ---- numbers -------------------------------------------------------------------------------
+
+
+def _encode_number(d: Decimal) -> str:
+    if not d.is_finite():
+        msg = f"{d} cannot be stored in a DynamoDB key: NaN and Infinity are not numbers there"
+        raise KeyEncodingError(msg, hint="use a finite value, or leave the attribute out of the key")
+    sign, digit_tuple, exponent = d.as_tuple()
+    assert isinstance(exponent, int)  # finite, so never the 'n'/'N'/'F' markers
+    digits = "".join(map(str, digit_tuple)).lstrip("0")
+    if not digits:
+        return "o"
+    stripped = digits.rstrip("0")
+    exponent += len(digits) - len(stripped)
+    digits = stripped
+    adjusted = exponent + len(digits)  # value == 0.digits x 10**adjusted
+    if len(digits) > _MAX_DIGITS:
+        msg = f"{d} has {len(digits)} significant digits; DynamoDB numbers hold at most {_MAX_DIGITS}"
+        raise KeyEncodingError(msg, hint="round the value (e.g. Decimal.quantize) before using it in a key")
+    if not _MIN_EXP <= adjusted <= _MAX_EXP:
+        msg = f"{d} is out of DynamoDB's number range ({_NUMBER_RANGE})"
+        raise KeyEncodingError(msg, hint="scale the value or store it as a string attribute")
+    if sign == 0:
+        return f"p{adjusted + _EXP_BIAS:03d}{digits}"
+    # Negative: reverse both the exponent and the digits; '~' outranks every digit so a
+    # shorter mantissa (-0.12) sorts after a longer one it prefixes (-0.123).
+    return f"n{_EXP_BIAS - adjusted:03d}{digits.translate(_NINES)}~"
+
+
+def _decode_number(text: str) -> Decimal:
+    m = _NUMBER_RE.fullmatch(text)
+    if m is None:
+        msg = f"{_short(text)} is not an encoded number"
+        raise KeyEncodingError(msg, hint="the key was not written by this template; check the key layout")
+    if text == "o":
+        return Decimal(0)
+    negative = m.group(3) is not None
+    biased, digits = (m.group(3), m.group(4).translate(_NINES)) if negative else (m.group(1), m.group(2))
+    adjusted = _EXP_BIAS - int(biased) if negative else int(biased) - _EXP_BIAS
+    canonical = digits[0] != "0" and digits[-1] != "0" and len(digits) <= _MAX_DIGITS
+    if not canonical or not _MIN_EXP <= adjusted <= _MAX_EXP:
+        msg = f"{_short(text)} is not a canonical encoded number"
+        raise KeyEncodingError(msg, hint="the key was not written by this template; check the key layout")
+    exponent = adjusted - len(digits)
+    if exponent >= 0:  # integral: give back Decimal("100"), not Decimal("1E+2")
+        digits += "0" * exponent
+        exponent = 0
+    return Decimal((int(negative), tuple(int(c) for c in digits), exponent))
+
+
+def _as_decimal(kind: ValueKind, value: object) -> Decimal:
+    if isinstance(value, bool):
+        msg = f"a {kind} key value must not be a bool, got {value!r}"
+        raise KeyEncodingError(msg, hint="declare the attribute as bool, or pass int(value)")
+    if kind == "int":
+        if not isinstance(value, int):
+            raise _wrong_type(value, kind, "an int")
+        return Decimal(value)
+    if kind == "decimal":
+        if not isinstance(value, Decimal | int):
+            raise _wrong_type(value, kind, "a Decimal (or int)")
+        return Decimal(value)
+    if isinstance(value, int):
+        # Accepted where a float is expected only if no precision is lost.
+        try:
+            as_float = float(value)
+        except OverflowError:
+            as_float = float("inf")
+        if as_float != value:
+            msg = f"int {_short(value)} has no exact float value"
+            raise KeyEncodingError(msg, hint="declare the attribute as int or decimal")
+        value = as_float
+    if not isinstance(value, float):
+        raise _wrong_type(value, kind, "a float")
+    # repr is the shortest text that reads back as the same float, so order and
+    # round trip both survive; -0.0 becomes plain zero.
+    return Decimal(repr(value))
+
+
+# ---- datetimes -----------------------------------------------------------------------------
+
+
+def _encode_datetime(value: object) -> str:
+    if not isinstance(value, datetime):
+        raise _wrong_type(value, "datetime", "a datetime")
+    if value.utcoffset() is None:
+        msg = f"naive datetime {value.isoformat()} has no timezone, so its instant is unknown"
+        raise KeyEncodingError(msg, hint="attach a tzinfo, e.g. datetime.now(timezone.utc)")
+    try:
+        u = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        msg = f"datetime {value.isoformat()} falls outside years 1..9999 once converted to UTC"
+        raise KeyEncodingError(msg, hint="use a datetime within years 1..9999 UTC") from None
+    return (
+        f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}"
+        f".{u.microsecond:06d}Z"
+    )
+
+
+def _decode_fields(pattern: re.Pattern[str], kind: str, text: str) -> list[int]:
+    m = pattern.fullmatch(text)
+    if m is None:
+        msg = f"{_short(text)} is not an encoded {kind}"
+        raise KeyEncodingError(msg, hint="the key was not written by this template; check the key layout")
+    return [int(g) for g in m.groups()]
+
+
+def _decode_datetime(text: str) -> datetime:
+    fields = _decode_fields(_DATETIME_RE, "datetime", text)
+    try:
+        year, month, day, hour, minute, second, micro = fields
+        return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
+    except ValueError as err:
+        msg = f"{_short(text)} is not a valid datetime: {err}"
+        raise KeyEncodingError(msg, hint="the key was not written by this template") from None
+
+
+def _decode_date(text: str) -> date:
+    fields = _decode_fields(_DATE_RE, "date", text)
+    try:
+        return date(*fields)
+    except ValueError as err:
+        msg = f"{_short(text)} is not a valid date: {err}"
+        raise KeyEncodingError(msg, hint="the key was not written by this template") from None
+
+
+# ---- dispatch ------------------------------------------------------------------------------
+
+
+def encode_value(kind: ValueKind, value: object) -> str:
+    """Encode one attribute value as an (unescaped) key component.
+
+    For two values ``a < b`` of the same kind, ``escape(encode_value(kind, a)) + "#"``
+    sorts before the same for ``b``, and equal values give equal text.
+
+    Numbers (``int``, ``decimal``, ``float``) share one encoding: ``n...`` for
+    negatives, ``o`` for zero, ``p...`` for positives, then a biased exponent and
+    the significant digits. Trailing zeros are normalised away, so
+    ``Decimal("1.50")`` decodes as ``Decimal("1.5")`` (an equal value), and
+    ``-0.0`` encodes as zero and decodes as ``0.0``. Datetimes are stored in UTC
+    as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, dates as ``YYYY-MM-DD``, bools as
+    ``0``/``1``, bytes as lowercase hex, strings and enums as themselves.
+
+    Args:
+        kind: the attribute's key kind.
+        value: the Python value; ``enum`` also accepts an ``Enum`` whose value is a str.
+
+    Returns:
+        The component text, before :func:`escape`.
+
+    Raises:
+        KeyEncodingError: wrong Python type for ``kind``, a naive datetime, or a
+            number DynamoDB cannot store (NaN, infinity, > 38 digits, out of range).
+    """
+    if kind in ("int", "decimal", "float"):
+        return _encode_number(_as_decimal(kind, value))
+    if kind == "str":
+        if not isinstance(value, str):
+            raise _wrong_type(value, kind, "a str")
+        _check_utf8(value)
+        return str.__str__(value)  # the text itself, even for a (str, Enum) member
+    if kind == "enum":
+        raw = value.value if isinstance(value, Enum) else value
+        if not isinstance(raw, str):
+            raise _wrong_type(value, kind, "a str or an Enum with str values")
+        _check_utf8(raw)
+        return str.__str__(raw)
+    if kind == "datetime":
+        return _encode_datetime(value)
+    if kind == "date":
+        # datetime is a subclass of date; silently dropping its time would merge keys.
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise _wrong_type(value, kind, "a date (not a datetime)")
+        return value.isoformat()
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise _wrong_type(value, kind, "a bool")
+        return "1" if value else "0"
+    if kind == "bytes":
+        if not isinstance(value, bytes | bytearray):
+            raise _wrong_type(value, kind, "bytes")
+        return value.hex()
+    msg = f"unknown key kind {kind!r}"
+    raise KeyEncodingError(msg, hint=f"use one of {', '.join(VALUE_KINDS)}")
+
+
+def decode_value(kind: ValueKind, text: str) -> object:
+    """Decode a component produced by :func:`encode_value` (already unescaped).
+
+    Args:
+        kind: the attribute's key kind.
+        text: the component text.
+
+    Returns:
+        An ``int``, ``Decimal``, ``float``, ``bool``, aware UTC ``datetime``,
+        ``date``, ``bytes`` or ``str`` (also for ``enum``).
+
+    Raises:
+        KeyEncodingError: ``text`` is not a canonical encoding of ``kind``, or an
+            ``int`` component has a fractional part.
+    """
+    if kind in ("str", "enum"):
+        _check_utf8(text)
+        return text
+    if kind in ("int", "decimal", "float"):
+        number = _decode_number(text)
+        if kind == "decimal":
+            return number
+        if kind == "float":
+            return float(number)
+        if number.as_tuple().exponent != 0:  # canonical: integral values decode with exponent 0
+            msg = f"{_short(text)} encodes {number}, which is not an int"
+            raise KeyEncodingError(msg, hint="declare the attribute as decimal or float")
+        return int(number)
+    if kind == "datetime":
+        return _decode_datetime(text)
+    if kind == "date":
+        return _decode_date(text)
+    if kind == "bool":
+        if text not in ("0", "1"):
+            msg = f"{_short(text)} is not an encoded bool ('0' or '1')"
+            raise KeyEncodingError(msg, hint="the key was not written by this template")
+        return text == "1"
+    if kind == "bytes":
+        if _HEX_RE.fullmatch(text) is None:
+            msg = f"{_short(text)} is not lowercase hex bytes"
+            raise KeyEncodingError(msg, hint="the key was not written by this template")
+        return bytes.fromhex(text)
+    msg = f"unknown key kind {kind!r}"
+    raise KeyEncodingError(msg, hint=f"use one of {', '.join(VALUE_KINDS)}")
+
+
+def component(kind: ValueKind, value: object) -> str:
+    """Return the complete key component for a value: escaped and terminated.
+
+    Args:
+        kind: the attribute's key kind.
+        value: the Python value.
+
+    Returns:
+        ``escape(encode_value(kind, value)) + "#"``.
+    """
+    return escape(encode_value(kind, value)) + TERMINATOR
+
+
+# ---- templates -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lit:
+    """A literal tag component, e.g. the entity name ``ORDER``."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A component holding the value of attribute ``attr``, encoded as ``kind``."""
+
+    attr: str
+    kind: ValueKind
+
+
+Part = Lit | Ref
+
+
+@dataclass(frozen=True)
+class KeyTemplate:
+    """The layout of one key attribute: literal tags and attribute values, in order."""
+
+    parts: tuple[Part, ...]
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for part in self.parts:
+            if isinstance(part, Ref):
+                if part.kind not in VALUE_KINDS:
+                    msg = f"attribute {part.attr!r} has kind {part.kind!r}, which cannot be part of a key"
+                    raise KeyEncodingError(msg, hint=f"use one of {', '.join(VALUE_KINDS)}")
+                if part.attr in seen:
+                    msg = f"attribute {part.attr!r} appears twice in key template {self.pattern()}"
+                    raise KeyEncodingError(msg, hint="reference each attribute at most once per key")
+                seen.add(part.attr)
+            elif isinstance(part, Lit):
+                _check_utf8(part.text)
+            else:
+                msg = f"key template part {_short(part)} is neither Lit nor Ref"
+                raise KeyEncodingError(msg, hint="build templates from Lit(...) and Ref(...)")
+
+    def attrs(self) -> tuple[str, ...]:
+        """Return the referenced attribute names, in key order."""
+        return tuple(p.attr for p in self.parts if isinstance(p, Ref))
+
+    def pattern(self) -> str:
+        """Return a readable form such as ``ORDER#{placed_at}#{order_id}#``."""
+        return "".join(
+            (escape(p.text) if isinstance(p, Lit) else f"{{{p.attr}}}") + TERMINATOR for p in self.parts
+        )
+
+    def _component(self, part: Ref, value: object) -> str:
+        try:
+            return component(part.kind, value)
+        except KeyEncodingError as err:
+            msg = f"cannot encode attribute {part.attr!r} of key {self.pattern()}: {err.message}"
+            raise KeyEncodingError(msg, hint=err.hint) from err
+
+    def render_prefix(self, values: Mapping[str, object]) -> tuple[str, int]:
+        """Render parts left to right, stopping at the first attribute without a value.
+
+        Args:
+            values: attribute values; a missing key or ``None`` stops rendering.
+
+        Returns:
+            ``(prefix, count)``: the rendered text (ending in ``#``, or ``""``) and
+            how many parts it covers.
+        """
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, Lit):
+                out.append(escape(part.text) + TERMINATOR)
+                continue
+            value = values.get(part.attr)
+            if value is None:
+                break
+            out.append(self._component(part, value))
+        return "".join(out), len(out)
+
+    def render(self, values: Mapping[str, object]) -> str:
+        """Render the full key.
+
+        Args:
+            values: a value for every referenced attribute.
+
+        Returns:
+            The key string.
+
+        Raises:
+            KeyEncodingError: an attribute is missing or ``None``, or its value
+                cannot be encoded.
+        """
+        key, count = self.render_prefix(values)
+        if count < len(self.parts):
+            part = self.parts[count]
+            assert isinstance(part, Ref)  # only a Ref can stop rendering
+            msg = f"key {self.pattern()} needs attribute {part.attr!r}, which is missing or None"
+            raise KeyEncodingError(msg, hint=f"provide a value for {part.attr!r}")
+        return key
+
+    def parse(self, key: str) -> dict[str, object]:
+        """Invert :meth:`render`.
+
+        Args:
+            key: a key string.
+
+        Returns:
+            The decoded attribute values by name.
+
+        Raises:
+            KeyEncodingError: the key does not fit this template (missing
+                trailing ``#``, wrong number of parts, wrong literal, bad escape or
+                a value that does not decode).
+        """
+        hint = "the key was written with another layout; check which template the item uses"
+        if not self.parts:
+            if key:
+                msg = f"key {_short(key)} should be empty for an empty template"
+                raise KeyEncodingError(msg, hint=hint)
+            return {}
+        if not key.endswith(TERMINATOR):
+            msg = f"key {_short(key)} does not end with '#', so it was not rendered from {self.pattern()}"
+            raise KeyEncodingError(msg, hint=hint)
+        pieces = key[:-1].split(TERMINATOR)
+        if len(pieces) != len(self.parts):
+            msg = f"key {_short(key)} has {len(pieces)} parts; {self.pattern()} has {len(self.parts)}"
+            raise KeyEncodingError(msg, hint=hint)
+        result: dict[str, object] = {}
+        for part, piece in zip(self.parts, pieces, strict=True):
+            if isinstance(part, Lit):
+                if piece != escape(part.text):
+                    msg = f"key {_short(key)} has {piece!r} where {self.pattern()} has {part.text!r}"
+                    raise KeyEncodingError(msg, hint=hint)
+                continue
+            try:
+                result[part.attr] = decode_value(part.kind, unescape(piece))
+            except KeyEncodingError as err:
+                msg = f"key {_short(key)}, attribute {part.attr!r} of {self.pattern()}: {err.message}"
+                raise KeyEncodingError(msg, hint=err.hint) from err
+        return result
+
+
+# ---- range conditions ----------------------------------------------------------------------
+
+
+def _check_prefix(p: str) -> None:
+    if not p.endswith(TERMINATOR):
+        msg = f"sort key prefix {_short(p)} must be a rendered prefix ending in '#'"
+        raise KeyEncodingError(msg, hint="use KeyTemplate.render_prefix; the tag always renders first")
+
+
+def successor_of_prefix(p: str) -> str:
+    """Return the smallest useful upper bound for keys starting with ``p``.
+
+    ``p`` ends in ``#``; replacing it by ``$`` (the next code point) bounds every
+    key that starts with ``p``, and no rendered key equals the result because
+    ``$`` always starts a two-character escape while keys end in ``#``.
+
+    Args:
+        p: a rendered prefix ending in ``#``.
+
+    Returns:
+        ``p[:-1] + "$"``.
+
+    Raises:
+        KeyEncodingError: ``p`` does not end in ``#``.
+    """
+    _check_prefix(p)
+    return p[:-1] + ESCAPE
+
+
+_ARITY: dict[RangeOp, int] = {
+    "eq": 1,
+    "begins_with": 1,
+    "between": 2,
+    "lt": 1,
+    "lte": 1,
+    "gt": 1,
+    "gte": 1,
+}
+
+
+def range_bounds(p: str, op: RangeOp, kind: ValueKind, values: Sequence[object]) -> tuple[str, str] | str:
+    """Translate a condition on the component after prefix ``p`` into a key condition.
+
+    Args:
+        p: the rendered sort-key prefix (tag and equality components), ending in ``#``.
+        op: the comparison on the next component's value.
+        kind: that component's kind.
+        values: one value, or two (low, high) for ``between``.
+
+    Returns:
+        A ``str`` to use with ``begins_with``, or ``(lo, hi)`` for an inclusive
+        ``BETWEEN lo AND hi``. For ``lt``/``lte`` the low bound is ``p`` itself, so an
+        item whose sort key is exactly ``p`` would also match.
+
+    Raises:
+        KeyEncodingError: ``p`` does not end in ``#``, wrong number of values,
+            ``begins_with`` on a kind other than str/enum, ``between`` with low > high,
+            or a value cannot be encoded.
+    """
+    _check_prefix(p)
+    if op not in _ARITY:
+        msg = f"unknown range operator {op!r}"
+        raise KeyEncodingError(msg, hint=f"use one of {', '.join(_ARITY)}")
+    if isinstance(values, str | bytes) or len(values) != _ARITY[op]:
+        msg = f"{op} takes {_ARITY[op]} value(s) in a sequence, got {_short(values)}"
+        raise KeyEncodingError(msg, hint="pass a list such as [value] or [low, high] for between")
+    if op == "begins_with":
+        if kind not in ("str", "enum"):
+            msg = f"begins_with needs a str or enum attribute, not {kind}"
+            raise KeyEncodingError(msg, hint="use between, or declare the attribute as str")
+        # A string prefix, deliberately unterminated; escape keeps prefixes as prefixes.
+        return p + escape(encode_value(kind, values[0]))
+    c = escape(encode_value(kind, values[0]))
+    # Every key for value v is p + c + '#' + rest. '#' sorts below every character an
+    # escaped component holds, so p + c + '#' is the least key for v and p + c lies
+    # below all of them; '$' sorts above '#' but always starts a 2-char escape, so
+    # p + c + '$' lies above every key for v and below every key for larger values,
+    # and no rendered key equals it.
+    if op == "eq":
+        return p + c + TERMINATOR
+    if op == "lt":
+        return p, p + c
+    if op == "lte":
+        return p, p + c + ESCAPE
+    if op == "gt":
+        return p + c + ESCAPE, successor_of_prefix(p)
+    if op == "gte":
+        return p + c + TERMINATOR, successor_of_prefix(p)
+    hi = escape(encode_value(kind, values[1]))
+    if hi + TERMINATOR < c + TERMINATOR:
+        msg = f"between got low {_short(values[0])} greater than high {_short(values[1])}"
+        raise KeyEncodingError(msg, hint="swap the bounds; DynamoDB rejects BETWEEN with low > high")
+    return p + c + TERMINATOR, p + hi + ESCAPE

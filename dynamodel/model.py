@@ -1,0 +1,187 @@
+"""Entities declared as pydantic v2 models.
+
+    class Order(Entity, identity=("order_id",), parent=Customer):
+        order_id: str
+        customer_name: str = Copy("Customer.name")
+
+The class keywords (identity, parent, aggregate, unique, ttl) are checked when the class is
+created; the resulting EntitySpec is ``Order.__entity_spec__``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import types
+from decimal import Decimal
+from typing import Any, ClassVar, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic._internal._model_construction import ModelMetaclass
+from pydantic.fields import FieldInfo
+
+from dynamodel.errors import DefinitionError, UnknownFieldError
+from dynamodel.spec import AttributeSpec, AttrType, EntitySpec
+
+_COPY_KEY = "dynamodel_copy"
+_SCALARS: dict[object, AttrType] = {
+    str: "str",
+    int: "int",
+    Decimal: "decimal",
+    float: "float",
+    bool: "bool",
+    dt.datetime: "datetime",
+    dt.date: "date",
+    bytes: "bytes",
+    list: "list",
+    tuple: "list",
+    set: "list",
+    frozenset: "list",
+    dict: "map",
+}
+
+
+class FieldRef:
+    """``Customer.name`` on an Entity class: a reference to a declared attribute."""
+
+    __slots__ = ("attr", "entity")
+
+    def __init__(self, entity: str, attr: str) -> None:
+        self.entity = entity
+        self.attr = attr
+
+    def __repr__(self) -> str:
+        return f"{self.entity}.{self.attr}"
+
+    def __bool__(self) -> bool:
+        # Guards against `if Order.status == ...` at class level, which is never what is meant.
+        msg = f"{self!r} is an attribute reference, not a value"
+        raise TypeError(msg)
+
+
+def Copy(source: object, *, optional: bool = False) -> Any:  # noqa: N802 - reads as a field specifier
+    """Declare a denormalised copy of another entity's attribute.
+
+    Args:
+        source: ``Customer.name`` (a FieldRef) or the string ``"Customer.name"``.
+        optional: whether the copy may be absent.
+
+    Returns:
+        A pydantic field whose value dynamodel fills from the source on write.
+    """
+    text = repr(source) if isinstance(source, FieldRef) else source
+    if not isinstance(text, str) or text.count(".") != 1:
+        msg = f"Copy() needs 'Entity.attribute' or Entity.attribute, got {source!r}."
+        raise DefinitionError(msg, hint="write Copy(Customer.name) or Copy('Customer.name')")
+    return Field(default=None, json_schema_extra={_COPY_KEY: text, "dynamodel_optional": optional})
+
+
+class _EntityMeta(ModelMetaclass):
+    def __getattr__(cls, name: str) -> Any:  # noqa: N805 - a metaclass method receives the class
+        # pydantic hides fields from the class; dynamodel gives them back as references so
+        # that Copy(Customer.name) and increments={Customer.order_count: 1} read naturally.
+        fields = cls.__dict__.get("__pydantic_fields__")
+        if fields is not None and name in fields:
+            return FieldRef(cls.__name__, name)
+        return super().__getattr__(name)  # type: ignore[misc]
+
+
+class Entity(BaseModel, metaclass=_EntityMeta):
+    """Base class of every dynamodel entity (a pydantic v2 model)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    __entity_spec__: ClassVar[EntitySpec]
+    __entity_options__: ClassVar[dict[str, Any]]
+
+    def __init_subclass__(
+        cls,
+        *,
+        identity: tuple[str, ...] | list[str] | str | None = None,
+        parent: type[Entity] | str | None = None,
+        aggregate: type[Entity] | str | None = None,
+        unique: tuple[str, ...] | list[str] = (),
+        ttl: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if identity is None:
+            msg = f"Entity {cls.__name__} declares no identity."
+            raise DefinitionError(
+                msg,
+                hint=f"write class {cls.__name__}(Entity, identity=('id',)) or identity=() for a singleton",
+            )
+        cls.__entity_options__ = {
+            "identity": (identity,) if isinstance(identity, str) else tuple(identity),
+            "parent": parent if parent is None or isinstance(parent, str) else parent.__name__,
+            "aggregate": aggregate if aggregate is None or isinstance(aggregate, str) else aggregate.__name__,
+            "unique": tuple(unique),
+            "ttl": ttl,
+        }
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        opts = cls.__entity_options__
+        attrs = tuple(_attribute(cls.__name__, name, info) for name, info in cls.model_fields.items())
+        spec = EntitySpec(
+            name=cls.__name__,
+            identity=opts["identity"],
+            attributes=attrs,
+            parent=opts["parent"],
+            aggregate=opts["aggregate"],
+            unique=opts["unique"],
+            ttl=opts["ttl"],
+        )
+        for ident in spec.identity:
+            if not spec.has(ident):
+                msg = f"Entity {cls.__name__}: identity attribute '{ident}' is not a field."
+                raise UnknownFieldError(msg, hint=f"add '{ident}: str' (or another type) to {cls.__name__}")
+        cls.__entity_spec__ = spec
+
+
+def field_ref(entity: type[Entity], attr: str) -> FieldRef:
+    """A checked reference to ``entity.attr`` (what ``Customer.name`` means in Copy and increments)."""
+    if attr not in entity.model_fields:
+        msg = f"{entity.__name__} has no attribute '{attr}'."
+        raise UnknownFieldError(msg, hint=f"declare '{attr}' on {entity.__name__}")
+    return FieldRef(entity.__name__, attr)
+
+
+def _attribute(entity: str, name: str, info: FieldInfo) -> AttributeSpec:
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    if _COPY_KEY in extra:
+        src = str(extra[_COPY_KEY])
+        ent, attr = src.split(".")
+        return AttributeSpec(
+            name=name, type="str", optional=bool(extra.get("dynamodel_optional")), copy_of=(ent, attr)
+        )
+    annotation = info.annotation
+    optional = False
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        optional = len(args) != len(get_args(annotation))
+        if len(args) != 1:
+            msg = f"Entity {entity}: field '{name}' has a union type {annotation!r}."
+            raise DefinitionError(msg, hint="use one type, optionally with | None")
+        annotation = args[0]
+        origin = get_origin(annotation)
+    if origin is Literal:
+        values = get_args(annotation)
+        if not all(isinstance(v, str) for v in values):
+            msg = f"Entity {entity}: Literal field '{name}' must list strings."
+            raise DefinitionError(msg, hint="write Literal['OPEN', 'CLOSED']")
+        return AttributeSpec(name=name, type="enum", optional=optional, enum=tuple(str(v) for v in values))
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        values = tuple(str(m.value) for m in annotation)
+        return AttributeSpec(name=name, type="enum", optional=optional, enum=values)
+    base = origin if origin is not None else annotation
+    kind = _SCALARS.get(base)
+    if kind is None:
+        msg = f"Entity {entity}: field '{name}' has type {annotation!r}, which dynamodel cannot store."
+        raise DefinitionError(
+            msg,
+            hint="use str, int, Decimal, float, bool, datetime, date, bytes, list, dict, Literal[...] or an Enum",
+        )
+    return AttributeSpec(name=name, type=kind, optional=optional)

@@ -1,0 +1,152 @@
+"""The frozen application spec: what the user declared, checked and normalised.
+
+Both the Python declarations (``model.py``/``patterns.py``) and spec files
+(``spec_file.py``) produce an :class:`AppSpec`; everything downstream reads only this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from dynamodel.errors import UnknownFieldError
+
+AttrType = Literal[
+    "str", "int", "decimal", "float", "bool", "datetime", "date", "bytes", "list", "map", "enum"
+]
+ATTR_TYPES: tuple[AttrType, ...] = (
+    "str",
+    "int",
+    "decimal",
+    "float",
+    "bool",
+    "datetime",
+    "date",
+    "bytes",
+    "list",
+    "map",
+    "enum",
+)
+# Types that can appear in a key string (order-preserving encodings exist in keys.py).
+KEYABLE: frozenset[AttrType] = frozenset(
+    {"str", "int", "decimal", "float", "bool", "datetime", "date", "bytes", "enum"}
+)
+RangeOp = Literal["eq", "begins_with", "between", "lt", "lte", "gt", "gte"]
+RANGE_OPS: tuple[RangeOp, ...] = ("eq", "begins_with", "between", "lt", "lte", "gt", "gte")
+PatternKind = Literal["get", "query", "write"]
+Order = Literal["asc", "desc"]
+Consistency = Literal["strong", "eventual"]
+WhereValue = str | int | bool
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """One attribute of an entity.
+
+    ``copy_of`` names the (entity, attribute) a denormalised copy follows.
+    """
+
+    name: str
+    type: AttrType
+    optional: bool = False
+    enum: tuple[str, ...] = ()
+    copy_of: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """One entity: its identity, attributes and relations."""
+
+    name: str
+    identity: tuple[str, ...]
+    attributes: tuple[AttributeSpec, ...]
+    parent: str | None = None
+    aggregate: str | None = None
+    unique: tuple[str, ...] = ()
+    ttl: str | None = None
+
+    def attribute(self, name: str) -> AttributeSpec | None:
+        """The attribute called ``name``, or None."""
+        for attr in self.attributes:
+            if attr.name == name:
+                return attr
+        return None
+
+    def has(self, name: str) -> bool:
+        """Whether the entity declares ``name``."""
+        return self.attribute(name) is not None
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Expected load of a pattern, per second."""
+
+    reads_per_s: float | None = None
+    writes_per_s: float | None = None
+
+
+@dataclass(frozen=True)
+class PatternSpec:
+    """One declared access pattern, normalised.
+
+    ``where`` and ``increments`` are sorted so that equal declarations compare equal.
+    """
+
+    name: str
+    kind: PatternKind
+    entities: tuple[str, ...]
+    by: tuple[str, ...] = ()
+    where: tuple[tuple[str, WhereValue], ...] = ()
+    sort: str | None = None
+    order: Order = "asc"
+    range: RangeOp | None = None
+    unique: bool = False
+    increments: tuple[tuple[str, str, int], ...] = ()
+    rate: Rate = field(default_factory=Rate)
+    allow_filter: bool = False
+    allow_scan: bool = False
+    consistency: Consistency = "eventual"
+
+    @property
+    def is_read(self) -> bool:
+        """Whether the pattern reads (get or query)."""
+        return self.kind != "write"
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """The whole application: entities and patterns, validated, sorted by name."""
+
+    name: str
+    entities: tuple[EntitySpec, ...]
+    patterns: tuple[PatternSpec, ...]
+
+    def entity(self, name: str) -> EntitySpec:
+        """The entity called ``name``; UnknownFieldError if there is none."""
+        for ent in self.entities:
+            if ent.name == name:
+                return ent
+        known = ", ".join(e.name for e in self.entities)
+        msg = f"App '{self.name}': no entity '{name}'."
+        raise UnknownFieldError(msg, hint=f"declare it or use one of: {known}")
+
+    def pattern(self, name: str) -> PatternSpec:
+        """The pattern called ``name``; UnknownFieldError if there is none."""
+        for pat in self.patterns:
+            if pat.name == name:
+                return pat
+        msg = f"App '{self.name}': no pattern '{name}'."
+        raise UnknownFieldError(msg, hint="check the spelling against the declared pattern names")
+
+    def ancestors(self, name: str) -> tuple[EntitySpec, ...]:
+        """Parent, grandparent, ... of an entity (via ``parent`` and ``aggregate``)."""
+        chain: list[EntitySpec] = []
+        current = self.entity(name)
+        seen = {name}
+        while True:
+            up = current.parent or current.aggregate
+            if up is None or up in seen:
+                return tuple(chain)
+            seen.add(up)
+            current = self.entity(up)
+            chain.append(current)

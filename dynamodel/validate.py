@@ -1,0 +1,289 @@
+"""Checks that turn declarations into a valid AppSpec, or say exactly what to fix."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import replace
+
+from dynamodel.errors import DefinitionError, UnknownFieldError
+from dynamodel.spec import KEYABLE, AppSpec, AttributeSpec, EntitySpec, PatternSpec
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+def build_app_spec(name: str, entities: list[EntitySpec], patterns: list[PatternSpec]) -> AppSpec:
+    """Validate and freeze an application; every problem is a DefinitionError naming the fix.
+
+    Entities and patterns are sorted by name, so declaration order never changes the result.
+    """
+    if not _APP_NAME.match(name or ""):
+        msg = f"App name {name!r} is not valid."
+        raise DefinitionError(msg, hint="start with a letter; use letters, digits, '_' or '-', e.g. 'shop'")
+    _check_unique_names("entity", [e.name for e in entities], name)
+    _check_unique_names("pattern", [p.name for p in patterns], name)
+    by_name = {e.name: e for e in entities}
+    resolved = [_resolve_copies(e, by_name) for e in entities]
+    app = AppSpec(
+        name=name,
+        entities=tuple(sorted(resolved, key=lambda e: e.name)),
+        patterns=tuple(sorted(patterns, key=lambda p: p.name)),
+    )
+    for ent in app.entities:
+        check_entity(app, ent)
+    for pat in app.patterns:
+        check_pattern(app, pat)
+    return app
+
+
+def _check_unique_names(kind: str, names: list[str], app: str) -> None:
+    seen: set[str] = set()
+    for n in names:
+        if not _NAME.match(n) or (kind == "pattern" and keyword.iskeyword(n)):
+            msg = f"App '{app}': {kind} name {n!r} is not a valid identifier."
+            raise DefinitionError(msg, hint="use letters, digits and '_', starting with a letter")
+        if n in seen:
+            msg = f"App '{app}': two {kind}s are called '{n}'."
+            raise DefinitionError(msg, hint=f"give each {kind} a unique name")
+        seen.add(n)
+
+
+def _resolve_copies(ent: EntitySpec, by_name: dict[str, EntitySpec]) -> EntitySpec:
+    attrs: list[AttributeSpec] = []
+    for attr in ent.attributes:
+        if attr.copy_of is None:
+            attrs.append(attr)
+            continue
+        src_name, src_attr = attr.copy_of
+        src = by_name.get(src_name)
+        if src is None:
+            msg = f"Entity '{ent.name}': attribute '{attr.name}' copies {src_name}.{src_attr}, but there is no entity '{src_name}'."
+            raise UnknownFieldError(msg, hint=f"declare '{src_name}' or fix the copy source")
+        source = src.attribute(src_attr)
+        if source is None:
+            msg = f"Entity '{ent.name}': attribute '{attr.name}' copies {src_name}.{src_attr}, which {src_name} does not define."
+            raise UnknownFieldError(msg, hint=f"add '{src_attr}' to {src_name} or copy another attribute")
+        if source.copy_of is not None:
+            msg = f"Entity '{ent.name}': '{attr.name}' copies {src_name}.{src_attr}, which is itself a copy."
+            raise DefinitionError(msg, hint=f"copy the original: {source.copy_of[0]}.{source.copy_of[1]}")
+        attrs.append(
+            replace(attr, type=source.type, enum=source.enum, optional=attr.optional or source.optional)
+        )
+    return replace(ent, attributes=tuple(attrs))
+
+
+def check_entity(app: AppSpec, ent: EntitySpec) -> None:
+    """Raise DefinitionError when an entity declaration is inconsistent."""
+    names = [a.name for a in ent.attributes]
+    if len(set(names)) != len(names):
+        msg = f"Entity '{ent.name}' declares an attribute twice."
+        raise DefinitionError(msg, hint="give each attribute one declaration")
+    for a in ent.attributes:
+        if not _NAME.match(a.name) or a.name.startswith("_"):
+            msg = f"Entity '{ent.name}': attribute name {a.name!r} is not valid."
+            raise DefinitionError(msg, hint="use letters, digits and '_', starting with a letter")
+        if a.type == "enum" and (not a.enum or len(set(a.enum)) != len(a.enum)):
+            msg = f"Entity '{ent.name}': enum attribute '{a.name}' needs a non-empty list of distinct values."
+            raise DefinitionError(msg, hint="write {enum: [A, B]}")
+    for ident in ent.identity:
+        attr = ent.attribute(ident)
+        if attr is None:
+            msg = f"Entity '{ent.name}': identity attribute '{ident}' is not declared."
+            raise UnknownFieldError(msg, hint=f"add '{ident}' to the attributes of {ent.name}")
+        if attr.type not in KEYABLE or attr.optional or attr.copy_of is not None:
+            msg = f"Entity '{ent.name}': identity attribute '{ident}' ({attr.type}{', optional' if attr.optional else ''}) cannot be part of a key."
+            raise DefinitionError(
+                msg,
+                hint="identity attributes must be required scalars (str, int, decimal, datetime, date, bool, enum, bytes)",
+            )
+    if len(set(ent.identity)) != len(ent.identity):
+        msg = f"Entity '{ent.name}': identity lists an attribute twice."
+        raise DefinitionError(msg, hint="list each identity attribute once")
+    for rel_kind, rel in (("parent", ent.parent), ("aggregate", ent.aggregate)):
+        if rel is None:
+            continue
+        if rel == ent.name:
+            msg = f"Entity '{ent.name}' is its own {rel_kind}."
+            raise DefinitionError(msg, hint=f"remove '{rel_kind}' or name another entity")
+        target = app.entity(rel)
+        missing = [a for a in target.identity if not ent.has(a)]
+        if missing:
+            msg = f"Entity '{ent.name}' has {rel_kind} {rel} but does not carry {rel}'s identity attribute(s) {missing}."
+            raise DefinitionError(
+                msg, hint=f"add {missing} to {ent.name}: a child refers to its {rel_kind} by those attributes"
+            )
+    if ent.parent and ent.aggregate and ent.parent != ent.aggregate:
+        msg = f"Entity '{ent.name}' declares parent {ent.parent} and aggregate {ent.aggregate}."
+        raise DefinitionError(msg, hint="an aggregate member belongs to its root: declare only 'aggregate'")
+    _check_acyclic(app, ent)
+    for u in ent.unique:
+        attr = ent.attribute(u)
+        if attr is None or attr.type not in KEYABLE:
+            msg = f"Entity '{ent.name}': unique attribute '{u}' is not a declared scalar attribute."
+            raise UnknownFieldError(msg, hint=f"declare '{u}' as str/int/... on {ent.name}")
+    if ent.ttl is not None:
+        attr = ent.attribute(ent.ttl)
+        if attr is None or attr.type not in ("datetime", "int"):
+            msg = f"Entity '{ent.name}': ttl attribute '{ent.ttl}' must be a declared datetime or int (epoch seconds) attribute."
+            raise DefinitionError(msg, hint=f"declare '{ent.ttl}: datetime' or 'int'")
+    for attr in ent.attributes:
+        if attr.copy_of is not None:
+            src = app.entity(attr.copy_of[0])
+            missing = [a for a in src.identity if not ent.has(a)]
+            if not src.identity or missing:
+                msg = f"Entity '{ent.name}': copy '{attr.name}' of {src.name}.{attr.copy_of[1]} cannot find its source: {ent.name} lacks {src.name}'s identity {list(src.identity)}."
+                raise DefinitionError(msg, hint=f"add {missing} to {ent.name}")
+
+
+def _check_acyclic(app: AppSpec, ent: EntitySpec) -> None:
+    seen = {ent.name}
+    current = ent
+    while True:
+        up = current.parent or current.aggregate
+        if up is None:
+            return
+        if up in seen:
+            msg = f"Entity '{ent.name}': parent/aggregate relations form a cycle through '{up}'."
+            raise DefinitionError(msg, hint="parents must form a tree")
+        seen.add(up)
+        current = app.entity(up)
+
+
+def check_pattern(app: AppSpec, pat: PatternSpec) -> None:
+    """Raise DefinitionError when a pattern names nothing or mixes options that cannot go together."""
+    where = f"Pattern '{pat.name}'"
+    if not pat.entities:
+        msg = f"{where} names no entity."
+        raise DefinitionError(msg, hint="give the entity after get:/query:/write:")
+    ents = [app.entity(n) for n in pat.entities]
+    if len(set(pat.entities)) != len(pat.entities):
+        msg = f"{where} lists an entity twice."
+        raise DefinitionError(msg, hint="list each entity once")
+    if pat.kind == "write":
+        _check_write(app, pat, ents)
+        return
+    if pat.increments:
+        msg = f"{where}: increments are only for write patterns."
+        raise DefinitionError(msg, hint="declare a separate write pattern with the increments")
+    if pat.kind == "get" and len(ents) != 1:
+        msg = f"{where}: get returns one item of one entity, but {len(ents)} are listed."
+        raise DefinitionError(msg, hint="use query: [..] for several entities")
+    if len(set(pat.by)) != len(pat.by):
+        msg = f"{where}: 'by' lists an attribute twice."
+        raise DefinitionError(msg, hint="list each attribute once")
+    for a in pat.by:
+        for e in ents:
+            attr = e.attribute(a)
+            if attr is None:
+                msg = f"{where}: 'by' uses '{a}', which {e.name} does not define."
+                raise UnknownFieldError(msg, hint=f"add a '{a}' attribute to {e.name} or change by=")
+            if attr.type not in KEYABLE:
+                msg = f"{where}: 'by' uses '{a}' of type {attr.type}, which cannot be part of a key."
+                raise DefinitionError(
+                    msg, hint="use a scalar attribute (str, int, decimal, datetime, date, bool, enum)"
+                )
+    for a, value in pat.where:
+        for e in ents:
+            attr = e.attribute(a)
+            if attr is None:
+                msg = f"{where}: 'where' uses '{a}', which {e.name} does not define."
+                raise UnknownFieldError(msg, hint=f"add '{a}' to {e.name} or remove it from where")
+            _check_where_value(where, e, attr, value)
+        if a in pat.by:
+            msg = f"{where}: '{a}' is in both 'by' and 'where'."
+            raise DefinitionError(msg, hint="keep it in one of them")
+    _check_sort(pat, ents, where)
+    if pat.kind == "get":
+        ent = ents[0]
+        if not pat.by and ent.identity:
+            msg = f"{where}: get {ent.name} with no 'by', but {ent.name} is not a singleton."
+            raise DefinitionError(msg, hint=f"add by: {list(ent.identity)}")
+        if not pat.unique and not set(ent.identity) <= set(pat.by) | {a for a, _ in pat.where}:
+            msg = f"{where}: get {ent.name} by {list(pat.by)} can match several items."
+            raise DefinitionError(
+                msg, hint=f"declare unique: true, or get by the identity {list(ent.identity)}, or use query"
+            )
+    elif pat.unique:
+        msg = f"{where}: unique: true only goes with get."
+        raise DefinitionError(msg, hint="use get: ... unique: true, or the entity's unique: [attr] list")
+    if pat.rate.reads_per_s is not None and pat.rate.reads_per_s < 0:
+        msg = f"{where}: reads_per_s is negative."
+        raise DefinitionError(msg, hint="give a rate of 0 or more")
+    if pat.rate.writes_per_s is not None and pat.rate.writes_per_s < 0:
+        msg = f"{where}: writes_per_s is negative."
+        raise DefinitionError(msg, hint="give a rate of 0 or more")
+
+
+def _check_where_value(where: str, e: EntitySpec, attr: AttributeSpec, value: object) -> None:
+    ok: bool
+    if attr.type == "enum":
+        ok = isinstance(value, str) and value in attr.enum
+        hint = f"use one of {list(attr.enum)}"
+    elif attr.type == "bool":
+        ok = isinstance(value, bool)
+        hint = "use true or false"
+    elif attr.type == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        hint = "use an integer"
+    elif attr.type == "str":
+        ok = isinstance(value, str)
+        hint = "use a string"
+    else:
+        ok = False
+        hint = "use a str, int, bool or enum attribute in 'where'"
+    if not ok:
+        msg = (
+            f"{where}: where {attr.name}={value!r} is not a valid {attr.type} value of {e.name}.{attr.name}."
+        )
+        raise DefinitionError(msg, hint=hint)
+
+
+def _check_sort(pat: PatternSpec, ents: list[EntitySpec], where: str) -> None:
+    if pat.sort is None:
+        if pat.range is not None:
+            msg = f"{where}: range '{pat.range}' needs a sort attribute to apply to."
+            raise DefinitionError(msg, hint="add sort: <attribute>")
+        if pat.order == "desc":
+            msg = f"{where}: order: desc needs a sort attribute."
+            raise DefinitionError(msg, hint="add sort: <attribute>")
+        return
+    if pat.kind == "get":
+        msg = f"{where}: a get returns one item, so 'sort' has no meaning."
+        raise DefinitionError(msg, hint="remove sort, or use query")
+    holders = [e for e in ents if e.has(pat.sort)]
+    if not holders:
+        msg = f"{where}: sort attribute '{pat.sort}' is not defined on {', '.join(e.name for e in ents)}."
+        raise UnknownFieldError(msg, hint=f"add '{pat.sort}' to one of them or change sort=")
+    for e in holders:
+        attr = e.attribute(pat.sort)
+        assert attr is not None
+        if attr.type not in KEYABLE:
+            msg = f"{where}: sort attribute '{pat.sort}' has type {attr.type}, which has no key order."
+            raise DefinitionError(msg, hint="sort by a scalar attribute")
+        if pat.range == "begins_with" and attr.type not in ("str", "enum"):
+            msg = (
+                f"{where}: begins_with needs a string sort attribute, but {e.name}.{pat.sort} is {attr.type}."
+            )
+            raise DefinitionError(msg, hint="use between/lt/gt on non-string attributes")
+    if pat.sort in pat.by:
+        msg = f"{where}: '{pat.sort}' is both a 'by' attribute and the sort attribute."
+        raise DefinitionError(msg, hint="an equality attribute has one value: drop it from by or from sort")
+
+
+def _check_write(app: AppSpec, pat: PatternSpec, ents: list[EntitySpec]) -> None:
+    where = f"Pattern '{pat.name}'"
+    if pat.by or pat.where or pat.sort or pat.range or pat.unique or pat.allow_filter or pat.allow_scan:
+        msg = f"{where}: a write pattern takes only entities, increments and rate."
+        raise DefinitionError(msg, hint="remove by/where/sort/range/unique/allow_* from the write")
+    for ent_name, attr_name, _ in pat.increments:
+        target = app.entity(ent_name)
+        attr = target.attribute(attr_name)
+        if attr is None:
+            msg = f"{where}: increments {ent_name}.{attr_name}, which {ent_name} does not define."
+            raise UnknownFieldError(msg, hint=f"add '{attr_name}: int' to {ent_name}")
+        if attr.type not in ("int", "decimal", "float"):
+            msg = f"{where}: increments {ent_name}.{attr_name}, which is {attr.type}, not a number."
+            raise DefinitionError(msg, hint="increment an int or decimal attribute")
+        # A target whose identity the written items do not carry is keyed by the caller at run time
+        # (e.g. a Reaction that stores target_id but increments Issue.reaction_count).
