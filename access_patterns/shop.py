@@ -44,7 +44,14 @@ shop = App(
     patterns=[
         Get(Customer, by="customer_id", name="get_customer"),
         Get(Customer, by="email", unique=True, name="customer_by_email"),
-        Query(Order, by="customer_id", sort="placed_at", order="desc", range="between", name="orders_of_customer"),
+        Query(
+            Order,
+            by="customer_id",
+            sort="placed_at",
+            order="desc",
+            range="between",
+            name="orders_of_customer",
+        ),
         Query(
             Order,
             where={"status": "OPEN"},
@@ -56,7 +63,12 @@ shop = App(
         ),
         Collection(Order, OrderLine, by="order_id", name="order_with_lines"),
         Query(
-            Order, by="customer_id", sort="placed_at", order="desc", include=[Customer], name="customer_with_recent_orders"
+            Order,
+            by="customer_id",
+            sort="placed_at",
+            order="desc",
+            include=[Customer],
+            name="customer_with_recent_orders",
         ),
         Write(Order, OrderLine, increments={Customer.order_count: 1}, name="place_order"),
     ],

@@ -45,6 +45,8 @@ _NUMBER_RANGE = "between 1E-130 and 9.9999999999999999999999999999999999999E+125
 _NUMBER_RE = re.compile(r"o|p([0-9]{3})([0-9]+)|n([0-9]{3})([0-9]+)~")
 _DATETIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{6})Z")
 _DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_ESCAPED_RE = re.compile(r"(?:[^\x00-\x24]|\$[@-d])*")
+_ESCAPE_PAIR_RE = re.compile(r"\$([@-d])")
 _HEX_RE = re.compile(r"(?:[0-9a-f]{2})*")
 
 
@@ -100,19 +102,13 @@ def unescape(text: str) -> str:
             outside ``@``..``d``, or a character <= 0x24 appears unescaped.
     """
     _check_utf8(text)
-    head, *rest = text.split(ESCAPE)
-    out = [head]
-    for piece in rest:
-        if not piece or not 0x40 <= ord(piece[0]) <= 0x64:
-            msg = f"malformed escape in key component {_short(text)}: '$' must be followed by '@'..'d'"
-            raise KeyEncodingError(msg, hint="build key strings with dynamodel.keys, never by hand")
-        out.append(chr(ord(piece[0]) - 0x40))
-        out.append(piece[1:])
-    for piece in [head, *(p[1:] for p in rest)]:
-        if any(ord(c) <= 0x24 for c in piece):
-            msg = f"unescaped control or delimiter character in key component {_short(text)}"
-            raise KeyEncodingError(msg, hint="build key strings with dynamodel.keys, never by hand")
-    return "".join(out)
+    if _ESCAPED_RE.fullmatch(text) is None:
+        msg = (
+            f"malformed key component {_short(text)}: '$' must be followed by '@'..'d' "
+            "and characters up to '$' (0x24) must be escaped"
+        )
+        raise KeyEncodingError(msg, hint="build key strings with dynamodel.keys, never by hand")
+    return _ESCAPE_PAIR_RE.sub(lambda m: chr(ord(m[1]) - 0x40), text)
 
 
 def _wrong_type(value: object, kind: str, expected: str) -> KeyEncodingError:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dynamodel.errors import DefinitionError
 from dynamodel.model import Entity, FieldRef
@@ -173,7 +173,7 @@ def Collection(  # noqa: N802
 def Write(  # noqa: N802
     *entities: EntityRef,
     name: str | None = None,
-    increments: Mapping[FieldRef | str, int] | None = None,
+    increments: Mapping[Any, int] | None = None,
     writes_per_s: float | None = None,
 ) -> PatternSpec:
     """An atomic write of ``entities`` (one transaction), with counters updated in it."""

@@ -65,6 +65,21 @@ for _first in "tTfF":
     )
 
 
+def _no_duplicate_keys(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    # PyYAML keeps the last of two equal keys; a spec that declares something twice is a mistake.
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            msg = f"line {key_node.start_mark.line + 1}: '{key}' is declared twice in one mapping."
+            raise DefinitionError(msg, hint="keep one declaration")
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_Yaml12Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
+
+
 def parse_spec_text(text: str, *, source: str = "<spec>") -> AppSpec:
     """Parse YAML or JSON text (JSON is YAML) into a validated AppSpec."""
     try:

@@ -72,8 +72,12 @@ def derive(app: AppSpec) -> Design:
     slots_used = sorted({s for s in result.slots.values() if s > 0})
     indexes = tuple(IndexSpec(index_name(s), f"GSI{s}PK", f"GSI{s}SK") for s in slots_used)
     by_key = {(k.entity, k.index): k for k in keys}
+    groups = _groups_by_slot(placed, result.slots)
     plans: list[PatternPlan] = [
-        read_plan(app, r, index_name(result.slots[r.name]), by_key, _group_of(r, placed, result.slots)) for r in placed
+        read_plan(
+            app, r, index_name(result.slots[r.name]), by_key, _group_of(r, groups[result.slots[r.name]])
+        )
+        for r in placed
     ]
     plans.extend(scan_plan(app, r) for r in scans)
     guards = _guards(app)
@@ -155,9 +159,15 @@ def _layouts(app: AppSpec, reqs: list[Requirement], slots: dict[str, int]) -> di
     return out
 
 
-def _group_of(r: Requirement, reqs: list[Requirement], slots: dict[str, int]) -> tuple[str, ...]:
-    here = [q for q in reqs if slots[q.name] == slots[r.name]]
-    for g in partition_groups(here):
+def _groups_by_slot(reqs: list[Requirement], slots: dict[str, int]) -> dict[int, list[list[str]]]:
+    by_slot: dict[int, list[Requirement]] = defaultdict(list)
+    for r in reqs:
+        by_slot[slots[r.name]].append(r)
+    return defaultdict(list, {s: partition_groups(rs) for s, rs in by_slot.items()})
+
+
+def _group_of(r: Requirement, groups: list[list[str]]) -> tuple[str, ...]:
+    for g in groups:
         if r.members[0] in g:
             return tuple(g)
     return r.members

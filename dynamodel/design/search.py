@@ -12,12 +12,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from dynamodel.design.blocks import BlockConstraint, order_blocks
-from dynamodel.design.layout import Layout, compute_layout
+from dynamodel.design.layout import compute_layout
 from dynamodel.design.requirements import Need, Requirement
 from dynamodel.spec import AppSpec
 
 MAX_GSIS = 20
-NODE_BUDGET = 60_000
+NODE_BUDGET = 40_000
+MIN_COMPONENT_BUDGET = 1_500
+# Deeper components are placed first-fit: the exact search would recurse too deep and too long.
+EXACT_LIMIT = 60
 
 
 @dataclass
@@ -34,31 +37,36 @@ class Assignment:
 @dataclass
 class _State:
     needs: dict[tuple[str, int], list[Need]] = field(default_factory=lambda: defaultdict(list))
+    collections: dict[int, list[Requirement]] = field(default_factory=lambda: defaultdict(list))
     slots: dict[str, int] = field(default_factory=dict)
     used: int = 0
     weight: float = 0.0
 
 
 class _Search:
-    def __init__(self, app: AppSpec, reqs: tuple[Requirement, ...], weights: dict[str, float]) -> None:
+    """Branch and bound over one component (requirements linked through shared entities)."""
+
+    def __init__(
+        self, app: AppSpec, reqs: tuple[Requirement, ...], weights: dict[str, float], budget: int
+    ) -> None:
         self.app = app
         self.reqs = reqs
         self.weights = weights
         self.needs = {r.name: r.needs(app) for r in reqs}
-        self.layout_cache: dict[tuple[str, bool, tuple[Need, ...]], Layout | str] = {}
+        self.layout_cache: dict[tuple[str, bool, tuple[Need, ...]], bool] = {}
         self.best: tuple[int, float] | None = None
         self.best_slots: dict[str, int] | None = None
         self.nodes = 0
         self.exhausted = False
         # The first descent is first-fit and always succeeds, so the budget only cuts the
         # branch-and-bound refinement, never the existence of an answer.
-        self.budget = max(NODE_BUDGET, 4 * len(reqs))
+        self.budget = budget
 
-    def layout(self, entity: str, base: bool, needs: list[Need]) -> Layout | str:
+    def layout_ok(self, entity: str, base: bool, needs: list[Need]) -> bool:
         key = (entity, base, tuple(sorted(needs, key=lambda n: n.requirement)))
         hit = self.layout_cache.get(key)
         if hit is None:
-            hit = compute_layout(self.app, self.app.entity(entity), key[2], base=base)
+            hit = not isinstance(compute_layout(self.app, self.app.entity(entity), key[2], base=base), str)
             self.layout_cache[key] = hit
         return hit
 
@@ -66,51 +74,90 @@ class _Search:
         if req.strong and slot != 0:
             return False
         for need in self.needs[req.name]:
-            if isinstance(
-                self.layout(need.entity, slot == 0, [*state.needs[(need.entity, slot)], need]), str
-            ):
+            if not self.layout_ok(need.entity, slot == 0, [*state.needs[(need.entity, slot)], need]):
                 return False
         if req.is_collection:
-            assigned = [r for r in self.reqs if state.slots.get(r.name) == slot and r.is_collection]
-            return blocks_feasible(self.app, [*assigned, req])
+            return blocks_feasible(self.app, [*state.collections[slot], req])
         return True
 
+    def place(self, state: _State, req: Requirement, slot: int) -> tuple[int, float]:
+        undo = (state.used, state.weight)
+        for need in self.needs[req.name]:
+            if slot > 0 and not state.needs[(need.entity, slot)]:
+                state.weight += self.weights.get(need.entity, 1.0)
+            state.needs[(need.entity, slot)].append(need)
+        if req.is_collection:
+            state.collections[slot].append(req)
+        state.slots[req.name] = slot
+        state.used = max(state.used, slot)
+        return undo
+
+    def unplace(self, state: _State, req: Requirement, slot: int, undo: tuple[int, float]) -> None:
+        for need in self.needs[req.name]:
+            state.needs[(need.entity, slot)].pop()
+        if req.is_collection:
+            state.collections[slot].pop()
+        del state.slots[req.name]
+        state.used, state.weight = undo
+
+    def greedy(self) -> None:
+        """First fit in canonical order: for components too large to search exactly."""
+        state = _State()
+        for req in self.reqs:
+            for slot in range(min(state.used + 1, MAX_GSIS) + 1):
+                if self.fits(state, req, slot):
+                    self.place(state, req, slot)
+                    break
+            else:
+                return
+        self.best = (state.used, state.weight)
+        self.best_slots = dict(state.slots)
+        self.exhausted = True
+
     def run(self) -> None:
-        self._dfs(_State(), 0)
+        if len(self.reqs) > EXACT_LIMIT:
+            self.greedy()
+        else:
+            self._dfs(_State(), 0)
 
     def _dfs(self, state: _State, i: int) -> None:
         self.nodes += 1
         if self.nodes > self.budget and self.best is not None:
             self.exhausted = True
             return
-        cost = (state.used, state.weight)
-        if self.best is not None and cost >= self.best:
+        if self.best is not None and (state.used, state.weight) >= self.best:
             return
         if i == len(self.reqs):
-            self.best = cost
+            self.best = (state.used, state.weight)
             self.best_slots = dict(state.slots)
             return
         req = self.reqs[i]
         for slot in range(min(state.used + 1, MAX_GSIS) + 1):
-            if self.exhausted and self.best is not None:
+            if self.exhausted:
                 return
-            if not self.fits(state, req, slot):
-                continue
-            added_weight = 0.0
-            for need in self.needs[req.name]:
-                if slot > 0 and not state.needs[(need.entity, slot)]:
-                    added_weight += self.weights.get(need.entity, 1.0)
-            prev_used, prev_weight = state.used, state.weight
-            for need in self.needs[req.name]:
-                state.needs[(need.entity, slot)].append(need)
-            state.slots[req.name] = slot
-            state.used = max(state.used, slot)
-            state.weight += added_weight
-            self._dfs(state, i + 1)
-            for need in self.needs[req.name]:
-                state.needs[(need.entity, slot)].pop()
-            del state.slots[req.name]
-            state.used, state.weight = prev_used, prev_weight
+            if self.fits(state, req, slot):
+                undo = self.place(state, req, slot)
+                self._dfs(state, i + 1)
+                self.unplace(state, req, slot, undo)
+
+
+def components(reqs: tuple[Requirement, ...]) -> list[tuple[Requirement, ...]]:
+    """Requirements that share an entity, transitively; GSI slots are shared across components freely."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for r in reqs:
+        for m in r.members[1:]:
+            parent[find(m)] = find(r.members[0])
+        find(r.members[0])
+    groups: dict[str, list[Requirement]] = defaultdict(list)
+    for r in reqs:
+        groups[find(r.members[0])].append(r)
+    return sorted((tuple(g) for g in groups.values()), key=lambda g: g[0].name)
 
 
 def collection_constraints(app: AppSpec, reqs: list[Requirement]) -> list[BlockConstraint]:
@@ -155,18 +202,27 @@ def blocks_feasible(app: AppSpec, reqs: list[Requirement]) -> bool:
 
 
 def assign(app: AppSpec, reqs: tuple[Requirement, ...], weights: dict[str, float]) -> Assignment | None:
-    """The minimal assignment, or None when the requirements cannot all be placed."""
-    search = _Search(app, reqs, weights)
-    search.run()
-    if search.best is None or search.best_slots is None:
-        return None
-    return Assignment(
-        slots=search.best_slots,
-        gsi_count=search.best[0],
-        cost=search.best[1],
-        optimal=not search.exhausted,
-        nodes=search.nodes,
-    )
+    """The minimal assignment, or None when the requirements cannot all be placed.
+
+    Components that share no entity are solved separately: the GSI count is the largest
+    component's, and write amplification adds up.
+    """
+    slots: dict[str, int] = {}
+    gsis, cost, optimal, nodes = 0, 0.0, True, 0
+    comps = components(reqs)
+    # One node budget for the whole app keeps derivation time linear in the number of patterns.
+    budget = max(MIN_COMPONENT_BUDGET, NODE_BUDGET // max(1, len(comps)))
+    for comp in comps:
+        search = _Search(app, comp, weights, budget)
+        search.run()
+        if search.best is None or search.best_slots is None:
+            return None
+        slots.update(search.best_slots)
+        gsis = max(gsis, search.best[0])
+        cost += search.best[1]
+        optimal = optimal and not search.exhausted
+        nodes += search.nodes
+    return Assignment(slots=slots, gsi_count=gsis, cost=cost, optimal=optimal, nodes=nodes)
 
 
 def placeable_alone(app: AppSpec, req: Requirement) -> str | None:

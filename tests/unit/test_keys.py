@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dynamodel.errors import DynamodelError, KeyEncodingError
@@ -66,15 +66,13 @@ def limit_decimals(draw: st.DrawFn) -> Decimal:
 
 
 # Small mantissas and exponents collide often: ties, 0.12 vs 0.123, trailing zeros.
-small_decimals = st.builds(
-    lambda m, e: Decimal(f"{m}E{e}"), st.integers(-1200, 1200), st.integers(-4, 3)
-)
+small_decimals = st.builds(lambda m, e: Decimal(f"{m}E{e}"), st.integers(-1200, 1200), st.integers(-4, 3))
 edge_decimals = st.sampled_from(
     [
         MIN_NUMBER,
         MAX_NUMBER,
-        -MIN_NUMBER,
-        -MAX_NUMBER,
+        MIN_NUMBER.copy_negate(),  # unary minus would round to 28 digits
+        MAX_NUMBER.copy_negate(),
         Decimal(0),
         Decimal("-0"),
         Decimal("0E+7"),
@@ -99,12 +97,10 @@ def _in_dynamo_range(f: float) -> bool:
 
 floats = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False).filter(_in_dynamo_range),
-    st.sampled_from([0.0, -0.0, 0.1, 0.12, 0.123, -0.12, -0.123, 1e-130, 5e-324 * 0, 1e125, -1e125]),
+    st.sampled_from([0.0, -0.0, 0.1, 0.12, 0.123, -0.12, -0.123, 1e-130, 1e125, -1e125]),
 )
 offsets = st.integers(-(24 * 60 - 1), 24 * 60 - 1).map(lambda m: timezone(timedelta(minutes=m)))
-datetimes = st.datetimes(
-    min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31), timezones=offsets
-)
+datetimes = st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31), timezones=offsets)
 enums = st.one_of(st.sampled_from(list(Color)), strings)
 
 STRATEGIES: dict[ValueKind, st.SearchStrategy[Any]] = {
@@ -120,7 +116,7 @@ STRATEGIES: dict[ValueKind, st.SearchStrategy[Any]] = {
 }
 
 
-def sort_key(value: object) -> object:
+def sort_key(value: object) -> Any:
     """What the value means for ordering and equality (enum members compare by value)."""
     return value.value if isinstance(value, enum.Enum) else value
 
@@ -158,9 +154,7 @@ def test_escape_preserves_order_and_prefixes(a: str, b: str) -> None:
     assert (escape(b) + "#").startswith(escape(a)) == b.startswith(a)
 
 
-@pytest.mark.parametrize(
-    "text", ["$", "ab$", "$?", "$e", "$\x00", "a\x00b", "a#b", "x$@$", "\ud800"]
-)
+@pytest.mark.parametrize("text", ["$", "ab$", "$?", "$e", "$\x00", "a\x00b", "a#b", "x$@$", "\ud800"])
 def test_unescape_rejects_malformed_text(text: str) -> None:
     with pytest.raises(KeyEncodingError):
         unescape(text)
@@ -196,12 +190,12 @@ def test_value_order_matches_component_order(kind: ValueKind, data: st.DataObjec
     a, b = data.draw(strategy), data.draw(strategy)
     ka, kb = sort_key(a), sort_key(b)
     ca, cb = comp(kind, a), comp(kind, b)
-    assert (ka < kb) == (ca < cb)  # type: ignore[operator]
+    assert (ka < kb) == (ca < cb)
     assert (ka == kb) == (ca == cb)
     # ... and still when more components follow: no later component can flip the order.
     ta, tb = data.draw(texts), data.draw(texts)
     if ka != kb:
-        assert (ka < kb) == (ca + escape(ta) + "#" < cb + escape(tb) + "#")  # type: ignore[operator]
+        assert (ka < kb) == (ca + escape(ta) + "#" < cb + escape(tb) + "#")
 
 
 def test_number_encoding_examples() -> None:
@@ -252,9 +246,7 @@ ORDER = KeyTemplate(
         Ref("status", "enum"),
     )
 )
-order_values = st.fixed_dictionaries(
-    {attr: STRATEGIES[kind] for attr, kind in zip(ORDER.attrs(), ORDER_KINDS := ("datetime", "decimal", "str", "int", "float", "bool", "date", "bytes", "enum"), strict=True)}  # noqa: E501
-)
+order_values = st.fixed_dictionaries({p.attr: STRATEGIES[p.kind] for p in ORDER.parts if isinstance(p, Ref)})
 
 
 @given(order_values)
@@ -285,16 +277,14 @@ def test_values_cannot_forge_other_components(x: str, y: str, other: str) -> Non
     prefix, count = TAGGED.render_prefix({"x": other})
     assert count == 3
     assert key.startswith(prefix) == (x == other)
-    assert SHORT.render({"x": x}).startswith(prefix) == (x == other)
+    assert (SHORT.render({"x": x}) + "B#" == prefix) == (x == other)
     # Another layout never parses it: too many parts for SHORT, wrong tag for the rest.
     with pytest.raises(KeyEncodingError):
         SHORT.parse(key)
     with pytest.raises(KeyEncodingError):
         KeyTemplate((Lit("A"), Ref("x", "str"), Lit("C"), Ref("y", "str"))).parse(key)
     for tag in ("ORDERLINE", "ORD", "ORDER#"):
-        assert not KeyTemplate((Lit("ORDER"), Ref("x", "str"))).render({"x": x}).startswith(
-            escape(tag) + "#"
-        )
+        assert not KeyTemplate((Lit("ORDER"), Ref("x", "str"))).render({"x": x}).startswith(escape(tag) + "#")
 
 
 def test_template_helpers() -> None:
@@ -341,58 +331,58 @@ PREDICATES: dict[RangeOp, Callable[[Any, list[Any]], bool]] = {
     "gt": lambda v, q: v > q[0],
     "gte": lambda v, q: v >= q[0],
 }
-prefix_tags = st.lists(st.one_of(st.sampled_from(["ORDER", "ORD", "A", "c#1", "$"]), texts), min_size=1, max_size=3)
+prefix_tags = st.lists(
+    st.one_of(st.sampled_from(["ORDER", "ORD", "A", "c#1", "$"]), texts), min_size=1, max_size=3
+)
 
 
 def _render(components: list[str]) -> str:
     return "".join(escape(c) + "#" for c in components)
 
 
-@pytest.mark.parametrize("op", list(PREDICATES))
+def _selects(bounds: tuple[str, str] | str, key: str) -> bool:
+    if isinstance(bounds, str):
+        return key.startswith(bounds)
+    lo, hi = bounds
+    return lo <= key <= hi
+
+
 @pytest.mark.parametrize("kind", VALUE_KINDS)
 @given(data=st.data())
-@settings(max_examples=60)
-def test_range_bounds_select_exactly_the_matching_items(
-    kind: ValueKind, op: RangeOp, data: st.DataObject
-) -> None:
-    if op == "begins_with" and kind not in ("str", "enum"):
-        with pytest.raises(KeyEncodingError):
-            range_bounds("ORDER#", op, kind, [data.draw(STRATEGIES[kind])])
-        return
+@settings(max_examples=100)
+def test_range_bounds_select_exactly_the_matching_items(kind: ValueKind, data: st.DataObject) -> None:
     strategy = STRATEGIES[kind]
     tags = data.draw(prefix_tags)
     p = _render(tags)
     values = data.draw(st.lists(strategy, max_size=12))
-    # The items of this entity: prefix, the ranged value, then an identity component.
-    items = {p + comp(kind, v) + escape(data.draw(texts)) + "#": sort_key(v) for v in values}
+    # The items of this entity: prefix, the ranged value, then maybe an identity component.
+    ids = st.one_of(st.just(""), texts.map(lambda t: escape(t) + "#"))
+    items = {p + comp(kind, v) + data.draw(ids): sort_key(v) for v in values}
     # Other items in the same partition: other tags, sibling prefixes, longer tags.
     others = {
         _render(o) + escape(data.draw(texts)) + "#"
         for o in data.draw(st.lists(st.lists(strings, min_size=1, max_size=3), max_size=8))
     }
     others |= {_render([*tags[:-1], tags[-1] + suffix, "x"]) for suffix in ("", "LINE", "\x00", "#", "$")}
-    others |= {_render(["A", "1"]), _render(["Z", "1"]), _render([*tags[:-1], "ZZ"]), successor_of_prefix(p)}
+    others |= {_render(["A", "1"]), _render(["Z", "1"]), _render([*tags[:-1], "ZZ"])}
     others = {k for k in others if not k.startswith(p)}
-
     pick = st.one_of(st.sampled_from(values), strategy) if values else strategy
-    query = [data.draw(pick) for _ in range(2 if op == "between" else 1)]
-    if op == "between":
-        query.sort(key=sort_key)
-    if op == "begins_with":
-        assume(True)
-    bounds = range_bounds(p, op, kind, query)
 
-    def selected(key: str) -> bool:
-        if isinstance(bounds, str):
-            return key.startswith(bounds)
-        lo, hi = bounds
-        return lo <= key <= hi
-
-    assert {k for k in others if selected(k)} == set()
-    expected = {k for k, v in items.items() if PREDICATES[op](v, [sort_key(q) for q in query])}
-    assert {k for k in items if selected(k)} == expected
-    if not isinstance(bounds, str):
-        assert bounds[0] <= bounds[1]  # DynamoDB rejects BETWEEN with lo > hi
+    for op, predicate in PREDICATES.items():
+        query = sorted((data.draw(pick) for _ in range(2 if op == "between" else 1)), key=sort_key)
+        if op == "begins_with" and kind not in ("str", "enum"):
+            with pytest.raises(KeyEncodingError):
+                range_bounds(p, op, kind, query)
+            continue
+        bounds = range_bounds(p, op, kind, query)
+        assert not any(_selects(bounds, k) for k in others), op
+        wanted = [sort_key(q) for q in query]
+        expected = {k for k, v in items.items() if predicate(v, wanted)}
+        assert {k for k in items if _selects(bounds, k)} == expected, op
+        if not isinstance(bounds, str):
+            assert bounds[0] <= bounds[1]  # DynamoDB rejects BETWEEN with lo > hi
+    assert successor_of_prefix(p) not in items
+    assert not successor_of_prefix(p).endswith("#")
 
 
 def test_range_bounds_examples() -> None:
@@ -400,7 +390,10 @@ def test_range_bounds_examples() -> None:
     c = escape(encode_value("int", 5))
     assert range_bounds(p, "eq", "int", [5]) == p + c + "#"
     assert range_bounds(p, "begins_with", "str", ["a#"]) == p + "a$c"
-    assert range_bounds(p, "between", "int", [5, 7]) == (p + c + "#", p + escape(encode_value("int", 7)) + "$")
+    assert range_bounds(p, "between", "int", [5, 7]) == (
+        p + c + "#",
+        p + escape(encode_value("int", 7)) + "$",
+    )
     assert range_bounds(p, "lt", "int", [5]) == (p, p + c)
     assert range_bounds(p, "lte", "int", [5]) == (p, p + c + "$")
     assert range_bounds(p, "gt", "int", [5]) == (p + c + "$", "ORDER$")
@@ -484,7 +477,7 @@ def test_encode_errors(kind: ValueKind, value: object, match: str) -> None:
         ("int", "p5010"),  # trailing zero digit: not canonical
         ("int", "p50101"),  # leading zero digit
         ("int", "n4989~"),  # negative with a trailing (complemented) zero
-        ("int", "n498"),  # negative without '~'
+        ("decimal", "n50087"),  # negative without '~'
         ("decimal", "p999" + "1"),  # exponent out of range
         ("decimal", "p501" + "1" * 39),  # too many digits
         ("decimal", "p50\u0661"),  # non-ASCII digit
