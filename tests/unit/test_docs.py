@@ -1,0 +1,50 @@
+"""The README stays true: the error codes match the docs, the worked example runs."""
+
+from __future__ import annotations
+
+import re
+from typing import get_args
+
+from paths import REPO
+
+from dynamodel.errors import ErrorCode
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_error_codes_match_the_readme_headings() -> None:
+    section = README.split("## Error codes", 1)[1]
+    headings = re.findall(r"^### ([a-z-]+)$", section, flags=re.MULTILINE)
+    assert headings == list(get_args(ErrorCode))
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    first_block = README.split("```sh\n", 1)[1].split("```", 1)[0]
+    assert first_block.split("\n")[:2] == ["make demo", "make test"]
+
+
+def test_worked_example_runs_and_matches_the_shop() -> None:
+    code = README.split("## Worked example", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    code = code.replace("print(shop.design.explain())", "")
+    namespace: dict[str, object] = {"__name__": "readme_example"}
+    exec(compile(code, "README.md", "exec", dont_inherit=True), namespace)  # noqa: S102 - running our own docs
+    from access_patterns.shop import shop
+
+    example = namespace["shop"]
+    assert example.spec == shop.spec  # type: ignore[attr-defined]
+
+
+def test_readme_design_excerpt_is_current() -> None:
+    from access_patterns.shop import shop
+
+    from dynamodel.design import explain
+
+    text = explain(shop.design)
+    excerpt = README.split("(abridged):\n\n```\n", 1)[1].split("```", 1)[0]
+    for line in excerpt.splitlines():
+        if line.startswith(("Design of", "pattern", "entity")):
+            continue
+        cells = line.split()
+        found = [t for t in text.splitlines() if t.split()[:2] == cells[:2]]
+        assert found, line
+        assert found[0].split() == cells, line
