@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import datetime as dt
+from decimal import Decimal
+
 from dynamodel.design.model import TABLE, Design
+from dynamodel.spec import AttributeSpec
 
 
 def design_to_dict(design: Design) -> dict[str, Any]:
@@ -104,4 +108,35 @@ def explain(design: Design) -> str:
     if design.techniques:
         out.append("")
         out.append("Techniques: " + ", ".join(design.techniques))
+    return "\n".join(out) + "\n"
+
+
+def _sample(attr: AttributeSpec, n: int) -> object:
+    samples: dict[str, object] = {
+        "str": f"{attr.name}-{n}",
+        "int": n,
+        "decimal": Decimal(n) / 4,
+        "float": n / 4,
+        "bool": n % 2 == 1,
+        "datetime": dt.datetime(2024, 5, n + 1, 9, 30, tzinfo=dt.UTC),
+        "date": dt.date(2024, 5, n + 1),
+        "bytes": bytes([n]),
+    }
+    if attr.type == "enum":
+        return attr.enum[n % len(attr.enum)]
+    return samples.get(attr.type, f"{attr.name}-{n}")
+
+
+def report(design: Design) -> str:
+    """Key templates per entity and index, each with one sample item's rendered keys."""
+    out = [f"Table of '{design.app.name}' as stored (one sample item per entity)", ""]
+    rows = [["entity", "index", "pk", "sk"]]
+    for ent in design.app.entities:
+        values: dict[str, object] = {a.name: _sample(a, 1) for a in ent.attributes}
+        values["_shard"] = 0
+        for keys in design.entity_indexes(ent.name):
+            if any(values.get(a) != v for a, v in keys.sparse):
+                values.update(dict(keys.sparse))
+            rows.append([ent.name, keys.index, keys.pk.render(values), keys.sk.render(values)])
+    out += _table(rows)
     return "\n".join(out) + "\n"

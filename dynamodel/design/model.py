@@ -118,6 +118,24 @@ class Design:
         msg = f"no index '{name}' in design '{self.app.name}'"
         raise KeyError(msg)
 
+    def explain(self) -> str:
+        """Each pattern's request and reason, then the key templates (see ``explain.explain``)."""
+        from dynamodel.design.explain import explain  # noqa: PLC0415 - explain imports this module
+
+        return explain(self)
+
+    def report(self) -> str:
+        """The table as users will see it: key templates per entity and index, with sample items."""
+        from dynamodel.design.explain import report  # noqa: PLC0415
+
+        return report(self)
+
+    def to_json(self) -> str:
+        """The design JSON of SPEC.md §2."""
+        from dynamodel.design.explain import design_to_json  # noqa: PLC0415
+
+        return design_to_json(self)
+
     def key_attribute_names(self) -> tuple[str, ...]:
         """Every key attribute the table uses (base and GSIs), in a stable order."""
         names = [self.table.partition_key, self.table.sort_key]
