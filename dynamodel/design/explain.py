@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import datetime as dt
+import json
 from decimal import Decimal
+from typing import Any
 
 from dynamodel.design.model import TABLE, Design
 from dynamodel.spec import AttributeSpec

@@ -27,7 +27,7 @@ def test_worked_example_runs_and_matches_the_shop() -> None:
     code = README.split("## Worked example", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
     code = code.replace("print(shop.design.explain())", "")
     namespace: dict[str, object] = {"__name__": "readme_example"}
-    exec(compile(code, "README.md", "exec", dont_inherit=True), namespace)  # noqa: S102 - running our own docs
+    exec(compile(code, "README.md", "exec", dont_inherit=True), namespace)
     from access_patterns.shop import shop
 
     example = namespace["shop"]
@@ -36,7 +36,6 @@ def test_worked_example_runs_and_matches_the_shop() -> None:
 
 def test_readme_design_excerpt_is_current() -> None:
     from access_patterns.shop import shop
-
     from dynamodel.design import explain
 
     text = explain(shop.design)
