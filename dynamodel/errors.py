@@ -6,7 +6,8 @@ where one exists, a ``hint`` that says how to fix the problem.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 ErrorCode = Literal[
     "invalid-spec",
@@ -151,9 +152,19 @@ class WriteTooLargeError(RequestError):
 
 
 class UnprocessedItemsError(ExecutionError):
-    """A batch ended with items DynamoDB never processed; ``items`` lists exactly which."""
+    """A batch ended with items DynamoDB never processed; ``items`` lists exactly which.
+
+    For a batch write, ``items`` holds the write requests (``{"PutRequest": {"Item": ...}}``
+    or ``{"DeleteRequest": {"Key": ...}}``); for a batch get, the keys not read.
+    """
 
     code: ErrorCode = "unprocessed-items"
+
+    def __init__(
+        self, message: str, *, items: Sequence[Mapping[str, Any]] = (), **kwargs: str | None
+    ) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.items: list[Mapping[str, Any]] = list(items)
 
 
 class MigrationError(DynamodelError):

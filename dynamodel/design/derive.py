@@ -7,9 +7,16 @@ from collections import defaultdict
 
 from dynamodel.design.blocks import order_blocks
 from dynamodel.design.layout import Layout, compute_layout, default_base_layout
-from dynamodel.design.model import TABLE, Design, EntityKeys, IndexSpec, PatternPlan, UniqueGuard
+from dynamodel.design.model import TABLE, CopyPath, Design, EntityKeys, IndexSpec, PatternPlan, UniqueGuard
 from dynamodel.design.plans import read_plan, scan_plan, write_plan
-from dynamodel.design.requirements import LOW_CARDINALITY, Need, Requirement, derive_requirements, shard_count
+from dynamodel.design.requirements import (
+    COPY_PREFIX,
+    LOW_CARDINALITY,
+    Need,
+    Requirement,
+    derive_requirements,
+    shard_count,
+)
 from dynamodel.design.search import (
     MAX_GSIS,
     assign,
@@ -82,6 +89,8 @@ def derive(app: AppSpec) -> Design:
     plans.extend(scan_plan(app, r) for r in scans)
     guards = _guards(app)
     plans.extend(write_plan(app, p, guards) for p in app.patterns if p.kind == "write")
+    copy_paths = _copy_paths(app, [p for p in plans if p.name.startswith(COPY_PREFIX)])
+    plans = [p for p in plans if not p.name.startswith(COPY_PREFIX)]
     plans.sort(key=lambda p: p.name)
     design = Design(
         app=app,
@@ -92,8 +101,23 @@ def derive(app: AppSpec) -> Design:
         guards=guards,
         techniques=(),
         optimal=result.optimal,
+        copy_paths=copy_paths,
     )
     return Design(**{**design.__dict__, "techniques": derive_techniques(design)})
+
+
+def _copy_paths(app: AppSpec, plans: list[PatternPlan]) -> tuple[CopyPath, ...]:
+    out: list[CopyPath] = []
+    for plan in plans:
+        target = app.entity(plan.entities[0])
+        source = plan.name.removeprefix(COPY_PREFIX).split("_in_")[0]
+        attrs = tuple(
+            (a.name, a.copy_of[1])
+            for a in target.attributes
+            if a.copy_of is not None and a.copy_of[0] == source
+        )
+        out.append(CopyPath(source, target.name, attrs, plan))
+    return tuple(sorted(out, key=lambda c: (c.source, c.target)))
 
 
 def _check_tags(app: AppSpec) -> None:

@@ -57,6 +57,17 @@ def design_to_dict(design: Design) -> dict[str, Any]:
             {"entity": g.entity, "attributes": list(g.attrs), "pk": g.pk.pattern(), "sk": g.sk.pattern()}
             for g in design.guards
         ],
+        "copy_paths": [
+            {
+                "source": c.source,
+                "target": c.target,
+                "attributes": dict(c.attributes),
+                "operation": c.plan.operation,
+                "index": c.plan.index,
+                "key_condition": c.plan.key_condition,
+            }
+            for c in design.copy_paths
+        ],
         "techniques": list(design.techniques),
         "optimal": design.optimal,
     }
@@ -104,6 +115,14 @@ def explain(design: Design) -> str:
     for g in design.guards:
         rows.append([g.entity, TABLE, g.pk.pattern(), g.sk.pattern(), f"unique guard on {'+'.join(g.attrs)}"])
     out += _table(rows)
+    if design.copy_paths:
+        out.append("")
+        out.append("Copies (kept fresh by stream propagation; readers see them eventually):")
+        for c in design.copy_paths:
+            attrs = ", ".join(f"{t} <- {c.source}.{s}" for t, s in c.attributes)
+            out.append(
+                f"  {c.target}.{attrs}: found by {c.plan.operation} on {c.plan.index}: {c.plan.key_condition}"
+            )
     if design.techniques:
         out.append("")
         out.append("Techniques: " + ", ".join(design.techniques))

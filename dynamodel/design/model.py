@@ -67,6 +67,16 @@ class PatternPlan:
 
 
 @dataclass(frozen=True)
+class CopyPath:
+    """How propagation finds every ``target`` item holding copies of one ``source`` item."""
+
+    source: str
+    target: str
+    attributes: tuple[tuple[str, str], ...]  # (target attribute, source attribute)
+    plan: PatternPlan
+
+
+@dataclass(frozen=True)
 class UniqueGuard:
     """A guard item that makes ``attrs`` unique across ``entity`` (written in the same transaction)."""
 
@@ -88,6 +98,7 @@ class Design:
     guards: tuple[UniqueGuard, ...]
     techniques: tuple[str, ...]
     optimal: bool
+    copy_paths: tuple[CopyPath, ...] = ()
 
     def keys_for(self, entity: str, index: str = TABLE) -> EntityKeys | None:
         """The keys an entity writes on ``index``, or None if it is not on that index."""
@@ -99,6 +110,13 @@ class Design:
     def entity_indexes(self, entity: str) -> tuple[EntityKeys, ...]:
         """Every index the entity writes keys to, base table first."""
         return tuple(k for k in self.keys if k.entity == entity)
+
+    def copy_path(self, source: str, target: str) -> CopyPath | None:
+        """The lookup propagation uses for copies of ``source`` held by ``target``."""
+        for c in self.copy_paths:
+            if (c.source, c.target) == (source, target):
+                return c
+        return None
 
     def plan(self, name: str) -> PatternPlan:
         """The plan of one pattern."""

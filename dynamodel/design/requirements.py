@@ -59,10 +59,27 @@ class Requirement:
         return tuple(out)
 
 
+COPY_PREFIX = "_copies_"
+
+
+def copy_patterns(app: AppSpec) -> tuple[PatternSpec, ...]:
+    """One internal query per (source, copying entity): how propagation finds every copy.
+
+    The names start with '_', which declared pattern names cannot, so they never clash.
+    """
+    pairs = sorted(
+        {(a.copy_of[0], e.name) for e in app.entities for a in e.attributes if a.copy_of is not None}
+    )
+    return tuple(
+        PatternSpec(f"{COPY_PREFIX}{src}_in_{dst}", "query", (dst,), by=app.entity(src).identity)
+        for src, dst in pairs
+    )
+
+
 def derive_requirements(app: AppSpec) -> tuple[Requirement, ...]:
-    """Every read pattern as a Requirement, in a canonical order (collections first, then by name)."""
+    """Every read pattern (and copy lookup) as a Requirement: collections first, then by name."""
     reqs: list[Requirement] = []
-    for p in app.patterns:
+    for p in (*app.patterns, *copy_patterns(app)):
         if not p.is_read:
             continue
         where = frozenset(p.where)

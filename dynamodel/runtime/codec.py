@@ -179,7 +179,7 @@ def _map_key(key: object) -> str:
     if isinstance(key, Enum):
         key = key.value
     if not isinstance(key, str):
-        msg = f"map key {_short(key)} is a {type(key).__name__}; DynamoDB map keys are strings"
+        msg = f"map key {_short(key)} has type {type(key).__name__}; DynamoDB map keys are strings"
         raise RequestError(msg, hint="convert the keys to str, e.g. {str(k): v for k, v in d.items()}")
     return str.__str__(key)
 
