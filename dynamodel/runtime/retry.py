@@ -1,0 +1,103 @@
+"""Exponential backoff with full jitter, and a retry loop for throttled calls.
+
+Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"): before retry
+``n`` (0-based) sleep a uniform random time in ``[0, min(cap, base * 2**n))``.
+``sleep`` and ``rand`` are injectable so that tests never really sleep.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from botocore.exceptions import ClientError
+
+from dynamodel.errors import RequestError, ThrottledError
+from dynamodel.runtime.errors import THROTTLING_CODES, aws_error_code, map_client_error
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How often and how long to wait between attempts.
+
+    Attributes:
+        base: the first retry's maximum delay, in seconds.
+        cap: no delay exceeds this many seconds.
+        attempts: total attempts, the first one included (>= 1).
+        sleep: called with the delay; ``time.sleep`` by default.
+        rand: returns a float in [0, 1); ``random.random`` by default.
+    """
+
+    base: float = 0.05
+    cap: float = 2.0
+    attempts: int = 8
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    rand: Callable[[], float] = field(default=random.random, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            msg = f"Backoff(attempts={self.attempts}) would never call DynamoDB"
+            raise RequestError(msg, hint="pass attempts >= 1 (1 means no retries)")
+        if self.base < 0 or self.cap < 0:
+            msg = f"Backoff(base={self.base}, cap={self.cap}) has a negative delay"
+            raise RequestError(msg, hint="pass base >= 0 and cap >= 0 seconds")
+
+    def delay(self, retry: int) -> float:
+        """The (jittered) delay before retry number ``retry`` (0 for the first retry)."""
+        ceiling = self.cap if retry >= 63 else min(self.cap, self.base * (2**retry))
+        return self.rand() * ceiling
+
+    def pause(self, retry: int) -> None:
+        """Sleep before retry number ``retry``."""
+        self.sleep(self.delay(retry))
+
+
+DEFAULT_BACKOFF = Backoff()
+
+
+def retry_throttled(
+    call: Callable[[], T],
+    *,
+    backoff: Backoff = DEFAULT_BACKOFF,
+    operation: str = "request",
+    context: str = "",
+) -> T:
+    """Call ``call()`` until it is not throttled, sleeping with backoff in between.
+
+    Args:
+        call: one DynamoDB request, e.g. ``lambda: client.query(**kwargs)``.
+        backoff: delays and number of attempts.
+        operation, context: name the request in error messages.
+
+    Returns:
+        What ``call`` returned.
+
+    Raises:
+        ThrottledError: every attempt was throttled (``aws_code``/``request_id`` of the last).
+        ExecutionError: any other ClientError, mapped by :func:`map_client_error`
+            (ConditionFailedError, TransactionCancelledError, ...), raised at once.
+    """
+    last: ClientError | None = None
+    for attempt in range(backoff.attempts):
+        if attempt:
+            backoff.pause(attempt - 1)
+        try:
+            return call()
+        except ClientError as exc:
+            if aws_error_code(exc) not in THROTTLING_CODES:
+                raise map_client_error(exc, operation=operation, context=context) from exc
+            last = exc
+    assert last is not None  # attempts >= 1 and every attempt was throttled
+    mapped = map_client_error(last, operation=operation, context=context)
+    msg = f"{operation} was throttled on all {backoff.attempts} attempts. Last answer: {mapped.message}"
+    raise ThrottledError(
+        msg,
+        hint="raise the table's capacity (or use on-demand), spread the load over more partition values, or pass a Backoff with more attempts",
+        aws_code=mapped.aws_code,
+        request_id=mapped.request_id,
+    ) from last

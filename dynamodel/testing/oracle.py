@@ -1,0 +1,159 @@
+"""An in-memory model of an app that answers every declared pattern by brute force.
+
+It knows nothing of the derived design: it filters, sorts and groups the entities written,
+so a design (or a runtime) that disagrees with it is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from dynamodel.errors import RequestError
+from dynamodel.spec import AppSpec, EntitySpec, PatternSpec
+
+Values = dict[str, Any]
+
+
+def normalise(value: object) -> object:
+    """A comparable form: numbers as Decimal, datetimes in UTC, containers recursively."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if isinstance(value, Decimal):
+        return value.normalize() if value != 0 else Decimal(0)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC)
+    if isinstance(value, list | tuple):
+        return tuple(normalise(v) for v in value)
+    if isinstance(value, set | frozenset):
+        return frozenset(normalise(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), normalise(v)) for k, v in value.items()))
+    return value
+
+
+def identity_of(spec: EntitySpec, values: Mapping[str, Any]) -> tuple[object, ...]:
+    """The identity tuple of an entity's values."""
+    return tuple(normalise(values[a]) for a in spec.identity)
+
+
+def _matches(op: str, value: object, args: tuple[object, ...]) -> bool:
+    v: Any = normalise(value)
+    a: tuple[Any, ...] = tuple(normalise(x) for x in args)
+    if op == "eq":
+        return bool(v == a[0])
+    if op == "begins_with":
+        return isinstance(v, str) and isinstance(a[0], str) and v.startswith(a[0])
+    if op == "between":
+        return bool(a[0] <= v <= a[1])
+    if op == "lt":
+        return bool(v < a[0])
+    if op == "lte":
+        return bool(v <= a[0])
+    if op == "gt":
+        return bool(v > a[0])
+    if op == "gte":
+        return bool(v >= a[0])
+    msg = f"unknown range operator {op!r}"
+    raise RequestError(msg, hint="use eq, begins_with, between, lt, lte, gt or gte")
+
+
+@dataclass
+class Oracle:
+    """Entities by (entity name, identity); answers patterns by filtering and sorting."""
+
+    app: AppSpec
+    items: dict[str, dict[tuple[object, ...], Values]] = field(default_factory=dict)
+
+    def put(self, entity: str, values: Mapping[str, Any]) -> None:
+        """Store (or replace) one entity's values; absent optional attributes are dropped."""
+        spec = self.app.entity(entity)
+        clean = {k: v for k, v in values.items() if v is not None and spec.has(k)}
+        self.items.setdefault(entity, {})[identity_of(spec, values)] = clean
+
+    def delete(self, entity: str, identity: Mapping[str, Any]) -> None:
+        """Remove one entity if present."""
+        self.items.get(entity, {}).pop(identity_of(self.app.entity(entity), identity), None)
+
+    def all(self, entity: str) -> list[Values]:
+        """Every stored item of ``entity``."""
+        return list(self.items.get(entity, {}).values())
+
+    def get(self, entity: str, identity: Mapping[str, Any]) -> Values | None:
+        """One entity by identity."""
+        return self.items.get(entity, {}).get(identity_of(self.app.entity(entity), identity))
+
+    def _select(self, pat: PatternSpec, entity: str, args: Mapping[str, Any]) -> list[Values]:
+        eq = {a: args[a] for a in pat.by} | dict(pat.where)
+        out: list[Values] = []
+        for values in self.all(entity):
+            if any(normalise(values.get(a)) != normalise(v) for a, v in eq.items()):
+                continue
+            spec = self.app.entity(entity)
+            if pat.sort is not None and spec.has(pat.sort):
+                if pat.sort not in values:
+                    continue  # sorted by an attribute the item lacks: not in the result
+                if pat.range is not None and not _matches(pat.range, values[pat.sort], range_args(pat, args)):
+                    continue
+            out.append(values)
+        return out
+
+    def answer(self, pattern: str, args: Mapping[str, Any]) -> list[tuple[str, Values]]:
+        """(entity, values) pairs in a valid result order for the pattern."""
+        pat = self.app.pattern(pattern)
+        sorted_part: list[tuple[str, Values]] = []
+        plain_part: list[tuple[str, Values]] = []
+        for entity in pat.entities:
+            spec = self.app.entity(entity)
+            rows = self._select(pat, entity, args)
+            if pat.sort is not None and spec.has(pat.sort):
+                rows.sort(key=lambda v: _sort_key(v, pat.sort), reverse=pat.order == "desc")
+                sorted_part += [(entity, v) for v in rows]
+            else:
+                plain_part += [(entity, v) for v in rows]
+        return plain_part + sorted_part
+
+
+def _sort_key(values: Values, attr: str | None) -> Any:
+    return normalise(values[attr or ""])
+
+
+def range_args(pat: PatternSpec, args: Mapping[str, Any]) -> tuple[object, ...]:
+    """The caller's range operands: ``lo``/``hi`` for between, ``value`` otherwise."""
+    if pat.range == "between":
+        return (args["lo"], args["hi"])
+    return (args["value"],)
+
+
+def check_result(
+    oracle: Oracle, pattern: str, args: Mapping[str, Any], got: Iterable[tuple[str, Mapping[str, Any]]]
+) -> None:
+    """Raise AssertionError unless ``got`` is the oracle's answer: same items, a valid order.
+
+    Items equal in the sort attribute (and unsorted patterns) may come in any order among
+    themselves; members without the sort attribute must come first in reading order.
+    """
+    pat = oracle.app.pattern(pattern)
+    want = oracle.answer(pattern, args)
+    got_l = [(e, dict(v)) for e, v in got]
+
+    def key(row: tuple[str, Mapping[str, Any]]) -> tuple[object, ...]:
+        e, v = row
+        spec = oracle.app.entity(e)
+        return (e, tuple(sorted((k, repr(normalise(x))) for k, x in v.items() if spec.has(k))))
+
+    assert sorted(map(key, got_l), key=repr) == sorted(map(key, want), key=repr), (
+        f"{pattern}{dict(args)}: items differ\n got: {got_l}\nwant: {want}"
+    )
+    if pat.sort is None:
+        return
+    flags = [oracle.app.entity(e).has(pat.sort) for e, _ in got_l]
+    assert flags == sorted(flags), f"{pattern}: members without '{pat.sort}' must come first: {got_l}"
+    values = [_sort_key(v, pat.sort) for (_, v), f in zip(got_l, flags, strict=True) if f]
+    ordered = sorted(values, reverse=pat.order == "desc")
+    assert values == ordered, f"{pattern}: not in {pat.order} order of {pat.sort}: {values}"
