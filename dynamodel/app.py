@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from dynamodel.design import Design, derive
 from dynamodel.errors import DefinitionError
 from dynamodel.model import Entity
 from dynamodel.spec import AppSpec, PatternSpec
 from dynamodel.validate import build_app_spec
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+    from dynamodel.runtime.table import Table
 
 
 class App:
@@ -38,3 +44,22 @@ class App:
     def design(self) -> Design:
         """The derived design (computed once)."""
         return derive(self.spec)
+
+    def connect(
+        self, table_name: str, client: DynamoDBClient, *, cursor_secret: bytes | None = None
+    ) -> Table:
+        """The table ``table_name`` with one method per declared pattern.
+
+        Args:
+            table_name: an existing table laid out by this app's design.
+            client: ``boto3.client("dynamodb", ...)`` for any endpoint.
+            cursor_secret: HMAC key for page cursors; the default (derived from the app
+                and table names) detects mistakes but not forgery.
+
+        Example:
+            >>> table = shop.connect("shop-dev", boto3.client("dynamodb"))  # doctest: +SKIP
+            >>> table.get_customer(customer_id="c1")  # doctest: +SKIP
+        """
+        from dynamodel.runtime.connect import connect  # noqa: PLC0415 - keeps boto3 out of `import dynamodel`
+
+        return connect(self, table_name, client, cursor_secret=cursor_secret)

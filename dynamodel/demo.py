@@ -1,12 +1,21 @@
-"""`make demo`: derive the shop example's design and explain it.
+"""`make demo`: derive the shop example's design, then run every pattern on an embedded engine.
 
-The runtime part (table on an embedded engine, every pattern run) is added by the runtime.
+Part 1 explains the design. Part 2 starts moto's server on 127.0.0.1 (real HTTP, the
+production boto3 client), creates the shop's table from the emitted ``create_table``
+kwargs, loads sample customers, orders and lines through the runtime, runs every
+declared pattern and prints its results with the number of requests it took (counted
+by a botocore event hook on the client), then stops the engine.
 """
 
 from __future__ import annotations
 
 import sys
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from dynamodel.design import design_to_json, explain
 
@@ -21,4 +30,161 @@ def run_demo(out_dir: Path) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "shop.design.json").write_text(design_to_json(design), encoding="utf-8")
     sys.stdout.write(f"\nwrote {out_dir / 'shop.design.json'}\n")
+    run_shop_on_engine()
     return 0
+
+
+class _Requests:
+    """Counts the DynamoDB requests a client sends (botocore ``before-call`` event)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.counts[str(model.name)] += 1
+
+    def take(self) -> str:
+        """``"2 (GetItem 1, Query 1)"`` since the last take, then reset."""
+        total = sum(self.counts.values())
+        detail = ", ".join(f"{op} {n}" for op, n in sorted(self.counts.items()))
+        self.counts.clear()
+        return f"{total} request{'s' if total != 1 else ''}" + (f" ({detail})" if detail else "")
+
+
+def _show(value: object) -> str:
+    from dynamodel.model import Entity  # noqa: PLC0415
+
+    if isinstance(value, Entity):
+        ident = ", ".join(f"{a}={getattr(value, a)!r}" for a in type(value).__entity_spec__.identity)
+        return f"{type(value).__name__}({ident})"
+    return repr(value)
+
+
+def run_shop_on_engine() -> None:
+    """Part 2: the shop's table on an embedded engine, every pattern run and counted."""
+    from access_patterns.shop import Customer, Order, OrderLine, shop  # noqa: PLC0415
+    from dynamodel.emit.boto3_kwargs import render_create_table  # noqa: PLC0415
+    from dynamodel.engine import EmbeddedEngine  # noqa: PLC0415
+    from dynamodel.errors import ConditionFailedError  # noqa: PLC0415
+
+    out = sys.stdout.write
+    with EmbeddedEngine() as engine:
+        client = engine.client()
+        requests = _Requests()
+        client.meta.events.register("before-call.dynamodb", requests)
+        kwargs = render_create_table(shop.design, "shop-demo")
+        client.create_table(**kwargs)
+        gsis = ", ".join(g["IndexName"] for g in kwargs.get("GlobalSecondaryIndexes", []))
+        out(f"\n== 2. table 'shop-demo' on the embedded engine {engine.endpoint_url} (moto over HTTP)\n")
+        out(f"created from the emitted boto3 create_table kwargs: keys PK/SK, GSIs {gsis}\n")
+        table = shop.connect("shop-demo", client)
+        requests.take()
+
+        out("\n== 3. sample data, written through the runtime\n\n")
+        people = [
+            ("c1", "ann@example.com", "Ann"),
+            ("c2", "bob@example.com", "Bob"),
+            ("c3", "cy#x$@example.com", "Cy"),
+        ]
+        for cid, email, name in people:
+            table.create(Customer(customer_id=cid, email=email, name=name, order_count=0))
+        out(
+            f"create x{len(people)} Customer (item + unique email guard, one transaction each): {requests.take()}\n"
+        )
+        start = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+        statuses = ["OPEN", "SHIPPED", "OPEN", "CANCELLED", "OPEN", "OPEN", "SHIPPED"]
+        for i, status in enumerate(statuses):
+            cid = people[i % 2 if i < 6 else 2][0]
+            order = Order(
+                order_id=f"o{i + 1}",
+                customer_id=cid,
+                status=status,
+                placed_at=start + timedelta(days=i),
+                total=Decimal("19.90") * (i + 1),
+            )
+            lines = [
+                OrderLine(order_id=order.order_id, line_no=n, sku=f"SKU-{n}", qty=n + 1)
+                for n in range(1 + i % 3)
+            ]
+            table.place_order(order, lines=lines)
+        out(
+            f"place_order x{len(statuses)} (copy of the customer's name read first, then order + lines "
+            f"+ order_count increment in one transaction): {requests.take()}\n"
+        )
+
+        out("\n== 4. every declared pattern\n")
+        t0, t1 = start + timedelta(days=1), start + timedelta(days=4)
+        calls: list[tuple[str, str, Callable[[], Any]]] = [
+            ("get_customer", "customer_id='c1'", lambda: table.get_customer(customer_id="c1")),
+            (
+                "customer_by_email",
+                "email='bob@example.com'",
+                lambda: table.customer_by_email(email="bob@example.com"),
+            ),
+            (
+                "orders_of_customer",
+                "customer_id='c1', lo=Nov 2, hi=Nov 5",
+                lambda: table.orders_of_customer(customer_id="c1", lo=t0, hi=t1),
+            ),
+            ("open_orders_by_date", "limit=2", lambda: table.open_orders_by_date(limit=2)),
+            ("order_with_lines", "order_id='o3'", lambda: table.order_with_lines(order_id="o3")),
+            (
+                "customer_with_recent_orders",
+                "customer_id='c1', limit=3",
+                lambda: table.customer_with_recent_orders(customer_id="c1", limit=3),
+            ),
+        ]
+        for name, args, call in calls:
+            result = call()
+            cost = requests.take()
+            plan = shop.design.plan(name)
+            out(f"\n{name}({args})  -> {plan.operation} on {plan.index}, {cost}\n")
+            if result is None or isinstance(result, Customer):
+                out(
+                    f"  {_show(result)}"
+                    + (f" name={result.name!r} order_count={result.order_count}" if result else "")
+                    + "\n"
+                )
+                continue
+            for item in result.items:
+                extra = ""
+                if isinstance(item, Order):
+                    extra = f" {item.status} {item.placed_at:%b %d} total={item.total} customer_name={item.customer_name!r}"
+                elif isinstance(item, OrderLine):
+                    extra = f" {item.sku} x{item.qty}"
+                out(f"  {_show(item)}{extra}\n")
+            if result.cursor is not None:
+                nxt = getattr(table, name)(**_next_args(name), cursor=result.cursor)
+                out(
+                    f"  next page (cursor passed back, {requests.take()}): {', '.join(_show(x) for x in nxt.items)}\n"
+                )
+        c1 = table.get_customer(customer_id="c1")
+        out(
+            f"\nplace_order (write pattern): run in part 3; c1's order_count is now {c1.order_count if c1 else None}\n"
+        )
+        requests.take()
+
+        out("\n== 5. invariants\n\n")
+        try:
+            table.create(Customer(customer_id="c9", email="ann@example.com", name="Imposter", order_count=0))
+        except ConditionFailedError as err:
+            out(f"unique email: refused ({err.message})\n")
+        ann = table.get_customer(customer_id="c1")
+        assert ann is not None
+        stale = ann.model_copy(update={"name": "Ann B."})
+        ann.name = "Ann A."
+        table.update(ann)
+        try:
+            table.update(stale, expected_version=table.version_of(ann) - 1)  # type: ignore[operator]
+        except ConditionFailedError as err:
+            out(f"optimistic locking: stale update refused ({err.message})\n")
+        out(f"these took {requests.take()}\n")
+    out("\nengine stopped.\n")
+
+
+def _next_args(name: str) -> dict[str, Any]:
+    following: dict[str, dict[str, Any]] = {
+        "open_orders_by_date": {"limit": 2},
+        "customer_with_recent_orders": {"customer_id": "c1", "limit": 3},
+    }
+    return following.get(name, {})

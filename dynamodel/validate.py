@@ -10,6 +10,8 @@ from dynamodel.errors import DefinitionError, UnknownFieldError
 from dynamodel.spec import KEYABLE, AppSpec, AttributeSpec, EntitySpec, PatternSpec
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# Item attributes the table itself uses; an entity attribute with one of these names would be overwritten.
+_RESERVED = re.compile(r"^(PK|SK|GSI[0-9]+PK|GSI[0-9]+SK)$")
 _APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
@@ -80,6 +82,9 @@ def check_entity(app: AppSpec, ent: EntitySpec) -> None:
         msg = f"Entity '{ent.name}' declares an attribute twice."
         raise DefinitionError(msg, hint="give each attribute one declaration")
     for a in ent.attributes:
+        if _RESERVED.match(a.name):
+            msg = f"Entity '{ent.name}': attribute name '{a.name}' is reserved for the table's keys."
+            raise DefinitionError(msg, hint=f"rename it, e.g. '{a.name.lower()}_value'")
         if not _NAME.match(a.name) or a.name.startswith("_"):
             msg = f"Entity '{ent.name}': attribute name {a.name!r} is not valid."
             raise DefinitionError(msg, hint="use letters, digits and '_', starting with a letter")

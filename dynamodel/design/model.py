@@ -154,6 +154,30 @@ class Design:
 
         return design_to_json(self)
 
+    def to_cloudformation(self, *, as_json: bool = False) -> str:
+        """The CloudFormation template of the table (YAML, or JSON)."""
+        from dynamodel.emit import render_cloudformation_text  # noqa: PLC0415 - emit imports this module
+
+        return render_cloudformation_text(self, as_json=as_json)
+
+    def to_sam(self, *, as_json: bool = False) -> str:
+        """The SAM template of the propagation function (one stack per event source and action)."""
+        from dynamodel.emit import render_sam_text  # noqa: PLC0415
+
+        return render_sam_text(self, as_json=as_json)
+
+    def to_create_table(self, table_name: str | None = None) -> dict[str, object]:
+        """boto3 ``create_table`` keyword arguments."""
+        from dynamodel.emit import render_create_table  # noqa: PLC0415
+
+        return dict(render_create_table(self, table_name))
+
+    def to_pynamodb(self) -> str:
+        """Importable PynamoDB models for the same table and item layout."""
+        from dynamodel.emit import render_pynamodb  # noqa: PLC0415
+
+        return render_pynamodb(self)
+
     def key_attribute_names(self) -> tuple[str, ...]:
         """Every key attribute the table uses (base and GSIs), in a stable order."""
         names = [self.table.partition_key, self.table.sort_key]

@@ -1,0 +1,105 @@
+"""Emit the definitions of a design's table: CloudFormation, SAM, boto3 kwargs, PynamoDB models.
+
+Everything here is pure and deterministic: a design in, dicts or text out, no I/O and no
+boto3; the same design (however its entities and patterns were declared) gives the same
+bytes. Shared conventions (table name, stream, the ``_expires_at`` TTL attribute, the
+``_type`` attribute) are described in :mod:`dynamodel.emit._common`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Literal, get_args
+
+from dynamodel.design.model import Design
+from dynamodel.emit._common import (
+    DEFAULT_STAGE,
+    TTL_ATTRIBUTE,
+    TYPE_ATTRIBUTE,
+    Billing,
+    Capacity,
+    default_table_name,
+)
+from dynamodel.emit.boto3_kwargs import render_create_table, render_post_create, render_update_steps
+from dynamodel.emit.cloudformation import render_cloudformation, render_cloudformation_text
+from dynamodel.emit.pynamodb_models import render_pynamodb
+from dynamodel.emit.sam import render_sam, render_sam_text
+from dynamodel.errors import DefinitionError
+
+Format = Literal["cloudformation", "sam", "boto3", "pynamodb"]
+FORMATS: tuple[Format, ...] = get_args(Format)
+
+__all__ = [
+    "DEFAULT_STAGE",
+    "FORMATS",
+    "TTL_ATTRIBUTE",
+    "TYPE_ATTRIBUTE",
+    "Billing",
+    "Capacity",
+    "Format",
+    "default_table_name",
+    "emit_files",
+    "render_cloudformation",
+    "render_cloudformation_text",
+    "render_create_table",
+    "render_post_create",
+    "render_pynamodb",
+    "render_sam",
+    "render_sam_text",
+    "render_update_steps",
+]
+
+
+def emit_files(
+    design: Design,
+    fmt: str,
+    *,
+    as_json: bool = False,
+    billing: Billing = "PAY_PER_REQUEST",
+    capacity: Capacity | None = None,
+) -> list[tuple[str, str]]:
+    """The files ``dynamodel emit`` writes for one format, as ``(file name, text)`` pairs.
+
+    Args:
+        design: the derived design.
+        fmt: ``cloudformation``, ``sam``, ``boto3`` or ``pynamodb``.
+        as_json: JSON instead of YAML for ``cloudformation`` and ``sam`` (``boto3`` is
+            always JSON, ``pynamodb`` always Python).
+        billing: ``PAY_PER_REQUEST`` (default) or ``PROVISIONED``; not used by ``sam``.
+        capacity: per-index (read, write) units for ``PROVISIONED``.
+
+    Returns:
+        For ``shop``: ``shop.cloudformation.yaml``, ``shop.sam.yaml``,
+        ``shop.create_table.json`` (``create_table`` kwargs and the calls to run after it,
+        for the table ``shop-dev``) or ``shop_pynamodb.py``.
+
+    Raises:
+        DefinitionError: unknown format, ``sam`` for a design without copies, or
+            inconsistent billing options.
+
+    Example:
+        >>> [name for name, _ in emit_files(design, "cloudformation")]  # doctest: +SKIP
+        ['shop.cloudformation.yaml']
+    """
+    app = design.app.name
+    ext = "json" if as_json else "yaml"
+    if fmt == "cloudformation":
+        text = render_cloudformation_text(design, as_json=as_json, billing=billing, capacity=capacity)
+        return [(f"{app}.cloudformation.{ext}", text)]
+    if fmt == "sam":
+        return [(f"{app}.sam.{ext}", render_sam_text(design, as_json=as_json))]
+    if fmt == "boto3":
+        document = {
+            "create_table": render_create_table(design, billing=billing, capacity=capacity),
+            "post_create": [
+                {"operation": operation, "kwargs": kwargs} for operation, kwargs in render_post_create(design)
+            ],
+        }
+        return [(f"{app}.create_table.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")]
+    if fmt == "pynamodb":
+        # App names may hold '-', which a Python module name cannot.
+        module = re.sub(r"[^A-Za-z0-9_]", "_", app)
+        return [(f"{module}_pynamodb.py", render_pynamodb(design, billing=billing, capacity=capacity))]
+    msg = f"unknown emit format {fmt!r}."
+    raise DefinitionError(msg, hint=f"use one of: {', '.join(FORMATS)}")

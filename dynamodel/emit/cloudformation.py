@@ -37,9 +37,11 @@ from dynamodel.emit._common import (
     to_text,
     ttl_sources,
 )
+from dynamodel.errors import DefinitionError
 
 TABLE_LOGICAL_ID = "Table"
 _MAX_TABLE_NAME = 255
+_SHORTEST_STAGE = 1
 
 
 def export_name(output: str) -> JsonDict:
@@ -113,7 +115,8 @@ def render_cloudformation(
         The template as a dict (render it with :func:`render_cloudformation_text`).
 
     Raises:
-        DefinitionError: the billing options are inconsistent.
+        DefinitionError: the billing options are inconsistent, or the app name leaves
+            no room for the stage in a 255-character table name.
 
     Example:
         >>> from dynamodel.spec_file import load_spec_file  # doctest: +SKIP
@@ -121,6 +124,11 @@ def render_cloudformation(
         >>> template["Resources"]["Table"]["Properties"]["BillingMode"]  # doctest: +SKIP
         'PAY_PER_REQUEST'
     """
+    room = _MAX_TABLE_NAME - len(design.app.name) - 1
+    if room < _SHORTEST_STAGE:
+        msg = f"App name '{design.app.name[:40]}...' is {len(design.app.name)} characters; with '-<Stage>' the table name would pass DynamoDB's {_MAX_TABLE_NAME}."
+        longest = _MAX_TABLE_NAME - 1 - _SHORTEST_STAGE
+        raise DefinitionError(msg, hint=f"shorten the app name to {longest} characters or fewer")
     table = render_table_resource(design, billing=billing, capacity=capacity)
     outputs: JsonDict = {
         "TableName": {
@@ -150,7 +158,7 @@ def render_cloudformation(
                 "Default": DEFAULT_STAGE,
                 "AllowedPattern": "^[A-Za-z0-9_.-]+$",
                 "MinLength": 1,
-                "MaxLength": _MAX_TABLE_NAME - len(design.app.name) - 1,
+                "MaxLength": room,
             }
         },
         "Resources": {TABLE_LOGICAL_ID: table},

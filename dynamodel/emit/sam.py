@@ -50,7 +50,9 @@ def _under_table_arn(suffix: str) -> JsonDict:
 def _check_range(name: str, value: int, bounds: tuple[int, int]) -> None:
     low, high = bounds
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        msg = f"{name} is {value!r}; Lambda accepts a whole number from {low} to {high} for a DynamoDB stream."
+        msg = (
+            f"{name} is {value!r}; Lambda accepts a whole number from {low} to {high} for a DynamoDB stream."
+        )
         raise DefinitionError(msg, hint=f"pass {name} within {low}..{high}")
 
 
@@ -70,7 +72,12 @@ def _role(design: Design) -> JsonDict:
         {
             "Sid": "UpdateCopies",
             "Effect": "Allow",
-            "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
+            "Action": [
+                "dynamodb:GetItem",
+                "dynamodb:Query",
+                "dynamodb:UpdateItem",
+                "dynamodb:ConditionCheckItem",
+            ],
             "Resource": [_imported("TableArn"), _under_table_arn("/index/*")],
         },
         {
@@ -138,7 +145,8 @@ def render_sam(
     if not needs_stream(design):
         msg = f"App '{design.app.name}' has no copies, so there is nothing to propagate and no SAM stack to emit."
         raise DefinitionError(
-            msg, hint="declare a Copy(...) attribute if a listing needs another entity's field, or skip --format sam"
+            msg,
+            hint="declare a Copy(...) attribute if a listing needs another entity's field, or skip --format sam",
         )
     _check_range("batch_size", batch_size, _BATCH_SIZE_RANGE)
     _check_range("maximum_retry_attempts", maximum_retry_attempts, _RETRY_RANGE)

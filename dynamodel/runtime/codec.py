@@ -51,7 +51,10 @@ _INT_MAX_BITS = 420  # 2**420 > 1E+126: any int this long is out of range
 
 
 def _short(value: object) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long for str() (sys.get_int_max_str_digits)
+        return f"<{type(value).__name__} too long to show>"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -60,9 +63,6 @@ def _short(value: object) -> str:
 
 def _number_text(d: Decimal, original: object) -> str:
     """The normalised plain-notation text DynamoDB stores for ``d``, or RequestError."""
-    if not d.is_finite():
-        msg = f"{_short(original)} cannot be stored: DynamoDB numbers have no NaN or Infinity"
-        raise RequestError(msg, hint="store a finite value, or leave the attribute out (None)")
     try:
         n = d.normalize(_CONTEXT)
     except Inexact:
@@ -70,6 +70,19 @@ def _number_text(d: Decimal, original: object) -> str:
         raise RequestError(
             msg, hint="round it first, e.g. value.quantize(Decimal('0.0001')), or store it as a str attribute"
         ) from None
+    except InvalidOperation:  # signalling NaN
+        n = Decimal("NaN")
+    text = str(n)
+    # Without an exponent (and not NaN/Infinity/-0) str() is already plain and in range.
+    if "E" in text or "n" in text or "N" in text or text == "-0":
+        return _unusual_number_text(n, original)
+    return text
+
+
+def _unusual_number_text(n: Decimal, original: object) -> str:
+    if not n.is_finite():
+        msg = f"{_short(original)} cannot be stored: DynamoDB numbers have no NaN or Infinity"
+        raise RequestError(msg, hint="store a finite value, or leave the attribute out (None)")
     if not n:
         return "0"
     adjusted = n.adjusted()
@@ -171,8 +184,7 @@ def _ser_null(_: None) -> AttributeValue:
 
 
 def _ser_list(v: list[Any] | tuple[Any, ...]) -> AttributeValue:
-    get = _ENCODERS.get
-    return {"L": [(get(type(x)) or _ser_other)(x) for x in v]}
+    return {"L": [_ser_nested(x) for x in v]}
 
 
 def _map_key(key: object) -> str:
@@ -181,17 +193,23 @@ def _map_key(key: object) -> str:
     if not isinstance(key, str):
         msg = f"map key {_short(key)} has type {type(key).__name__}; DynamoDB map keys are strings"
         raise RequestError(msg, hint="convert the keys to str, e.g. {str(k): v for k, v in d.items()}")
+    if not key.isascii():
+        _check_text(key)
     return str.__str__(key)
 
 
 def _ser_map(v: Mapping[Any, Any]) -> AttributeValue:
-    get = _ENCODERS.get
     out: dict[str, AttributeValue] = {}
     for key, x in v.items():
-        k = key if type(key) is str else _map_key(key)
-        if not k.isascii():
-            _check_text(k)
-        out[k] = (get(type(x)) or _ser_other)(x)
+        k = key if type(key) is str and key.isascii() else _map_key(key)
+        # The common scalars inline: a function call per value is most of the cost.
+        t = type(x)
+        if t is str and x.isascii():
+            out[k] = {"S": x}
+        elif t is int and -_INT_LIMIT < x < _INT_LIMIT:
+            out[k] = {"N": str(x)}
+        else:
+            out[k] = (_ENCODERS.get(t) or _ser_other)(x)
     return {"M": out}
 
 
@@ -311,7 +329,17 @@ def serialize(value: object) -> AttributeValue:
 
 
 def _de_map(m: dict[str, AttributeValue]) -> dict[str, object]:
-    return {k: deserialize(x) for k, x in m.items()}
+    out: dict[str, object] = {}
+    for k, av in m.items():
+        # The common scalars inline: a function call per value is most of the cost.
+        if "S" in av:
+            out[k] = av["S"]
+        elif "N" in av:
+            text = av["N"]
+            out[k] = Decimal(text) if "." in text or "e" in text or "E" in text else int(text)
+        else:
+            out[k] = deserialize(av)
+    return out
 
 
 _DECODERS: dict[str, Callable[[Any], object]] = {
@@ -569,6 +597,21 @@ def entity_to_item(spec: EntitySpec, values: Mapping[str, object]) -> Item:
             raise RequestError(msg, hint=f"pass {expected}")
         item[name] = av
     return item
+
+
+def encode_attribute(spec: EntitySpec, name: str, value: object) -> AttributeValue:
+    """The attribute value of one declared attribute, checked as :func:`entity_to_item` does.
+
+    For update expressions and conditions (``:v`` values) that set one attribute.
+
+    Raises:
+        RequestError: ``name`` is not declared, ``value`` is None (REMOVE the attribute
+            instead), or the value does not fit the declared type.
+    """
+    if value is None:
+        msg = f"{spec.name}.{name} is None, which is not an attribute value"
+        raise RequestError(msg, hint="REMOVE the attribute instead of setting it to None")
+    return entity_to_item(spec, {name: value})[name]
 
 
 def item_to_values(spec: EntitySpec, item: Mapping[str, AttributeValue]) -> dict[str, object]:

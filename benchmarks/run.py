@@ -1,0 +1,309 @@
+"""All benchmarks in one process: prints every table with ratios and regenerates RESULTS.md and the plot.
+
+Parts (issue 7): design quality against the published experts, derivation scale (+ plot), the codec
+(``benchmarks/codec_bench.py``, when present, with ``--items``), and the runtime overhead against raw
+boto3 on one embedded moto server. Targets are reported as met or not, with the measured figure.
+
+Run: .venv/bin/python benchmarks/run.py   (``make bench``)
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import io
+import os
+import platform
+import re
+import runpy
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import derive_scale
+import design_quality
+import plot
+import runtime_overhead
+from design_quality import md_table
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "RESULTS.md"
+CODEC_BENCH = HERE / "codec_bench.py"
+CODEC_ITEMS = 100_000
+CODEC_TARGET = 0.5  # dynamodel's codec time / boto3's
+RUNTIME_TARGET = 1.10  # dynamodel's CPU per call / raw boto3's
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target of the issue: what was asked, what was measured, met or not, and a note."""
+
+    name: str
+    goal: str
+    measured: str
+    met: bool | None  # None: not measured
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CodecResult:
+    """The codec benchmark's printed output and the dynamodel/boto3 time ratio found in it."""
+
+    output: str
+    ratio: float | None
+    error: str | None = None
+
+
+def run_codec(items: int) -> CodecResult | None:
+    """Run ``codec_bench.py --items N`` in this process, output captured; None when the file is absent.
+
+    Calls its ``main(argv)`` when it has one, else runs the file as ``__main__`` with that argv.
+    """
+    if not CODEC_BENCH.exists():
+        return None
+    argv = ["--items", str(items)]
+    out = io.StringIO()
+    error = None
+    saved = sys.argv
+    try:
+        with contextlib.redirect_stdout(out):
+            module = importlib.import_module(CODEC_BENCH.stem)
+            entry = getattr(module, "main", None)
+            if callable(entry):
+                entry(argv)
+            else:
+                sys.argv = [str(CODEC_BENCH), *argv]
+                runpy.run_path(str(CODEC_BENCH), run_name="__main__")
+    except SystemExit as exc:  # argparse or an explicit exit
+        if exc.code not in (0, None):
+            error = f"codec_bench.py exited with {exc.code}"
+    except Exception as exc:
+        error = f"codec_bench.py failed: {type(exc).__name__}: {exc}"
+    finally:
+        sys.argv = saved
+    text = out.getvalue()
+    return CodecResult(text, codec_ratio(text), error)
+
+
+def codec_ratio(text: str) -> float | None:
+    """dynamodel's codec time over boto3's (encode + decode), read from the codec benchmark's output.
+
+    The line ``dynamodel/boto3 total: 0.31x``; failing that, the last line that mentions boto3
+    and a total with an ``N.NNx`` figure.
+    """
+    exact = re.findall(r"dynamodel/boto3 total:\s*(\d+(?:\.\d+)?)\s*x", text)
+    if exact:
+        return float(exact[-1])
+    for line in text.splitlines()[::-1]:
+        if "boto3" in line and "total" in line.lower():
+            found = re.findall(r"(\d+(?:\.\d+)?)\s*[x×]", line)
+            if found:
+                return float(found[-1])
+    return None
+
+
+def targets(
+    quality: Sequence[design_quality.CaseResult],
+    scale: Sequence[derive_scale.ScaleRow],
+    codec: CodecResult | None,
+    runtime: runtime_overhead.OverheadResult | None,
+) -> list[Target]:
+    """The five targets of issue 7, measured."""
+    out: list[Target] = []
+    gsi_fail = [r for r in quality if not r.gsis_ok]
+    out.append(
+        Target(
+            "GSIs",
+            "<= expert on every case",
+            f"{len(quality) - len(gsi_fail)}/{len(quality)} cases; {sum(r.ours_gsis for r in quality)} vs "
+            f"{sum(r.expert_gsis for r in quality)} GSIs in total",
+            not gsi_fail,
+            "; ".join(f"{r.case}: {r.ours_gsis} > {r.expert_gsis}" for r in gsi_fail),
+        )
+    )
+    kept = sum(r.expert_singles_kept for r in quality)
+    total = sum(r.expert_single for r in quality)
+    beats = sum(len(r.beats) for r in quality)
+    out.append(
+        Target(
+            "single-request reads",
+            "every expert single-request read pattern is single-request for us",
+            f"{kept}/{total} kept; {beats} patterns beat the expert (filter, scan or 2 requests -> 1)",
+            kept == total,
+        )
+    )
+    at = derive_scale.target_row(scale)
+    out.append(
+        Target(
+            "derivation",
+            f"{derive_scale.TARGET_PATTERNS:,} patterns < {derive_scale.TARGET_SECONDS:g} s",
+            f"{at.seconds:.3f} s ({at.entities} entities, median of {len(at.runs)})"
+            if at
+            else "not measured",
+            None if at is None else at.seconds < derive_scale.TARGET_SECONDS,
+        )
+    )
+    if codec is None:
+        out.append(
+            Target(
+                "codec",
+                f"<= {CODEC_TARGET}x boto3's time",
+                "not measured",
+                None,
+                "codec_bench.py not present",
+            )
+        )
+    else:
+        out.append(
+            Target(
+                "codec",
+                f"<= {CODEC_TARGET}x boto3's time ({CODEC_ITEMS:,} items, encode + decode)",
+                f"{codec.ratio:.2f}x" if codec.ratio is not None else "ratio not found in output",
+                None if codec.ratio is None else codec.ratio <= CODEC_TARGET,
+                codec.error or "",
+            )
+        )
+    if runtime is None or runtime.cpu_ratio is None:
+        out.append(
+            Target(
+                "runtime",
+                f"<= {RUNTIME_TARGET}x raw boto3's CPU per call",
+                "not measured",
+                None,
+                runtime.note if runtime else "runtime overhead not run",
+            )
+        )
+    else:
+        out.append(
+            Target(
+                "runtime",
+                f"<= {RUNTIME_TARGET}x raw boto3's CPU per call",
+                f"{runtime.cpu_ratio:.2f}x CPU, {runtime.wall_ratio:.2f}x wall; requests match the design: "
+                f"{'yes' if runtime.requests_ok else 'NO'}",
+                runtime.cpu_ratio <= RUNTIME_TARGET,
+                runtime.note,
+            )
+        )
+    return out
+
+
+def targets_table(rows: Sequence[Target]) -> str:
+    """The targets as a table."""
+    verdict = {True: "met", False: "**NOT met**", None: "not measured"}
+    return md_table(
+        ["target", "goal", "measured", "verdict", "note"],
+        [[t.name, t.goal, t.measured, verdict[t.met], t.note or "-"] for t in rows],
+    )
+
+
+def machine() -> str:
+    """Platform, CPU count and Python version."""
+    return (
+        f"{platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()} ({platform.python_implementation()})"
+    )
+
+
+def main() -> None:
+    """Run everything, print the tables, write RESULTS.md and the plot."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--codec-items", type=int, default=CODEC_ITEMS)
+    parser.add_argument("--rounds", type=int, default=runtime_overhead.ROUNDS, help="runtime rounds per side")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md and the PNG")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    sections: list[str] = []
+
+    def show(title: str, body: str) -> None:
+        print(f"\n## {title}\n\n{body}", flush=True)
+        sections.append(f"## {title}\n\n{body}\n")
+
+    print(f"dynamodel benchmarks, {when}\n{machine()}", flush=True)
+
+    quality = design_quality.run()
+    assumptions = "\n".join(f"- {a}" for a in design_quality.ASSUMPTIONS)
+    show(
+        "1. Design quality against the published expert designs",
+        "Per case (RCU/call: sum over the case's read patterns of the estimated read units of one call "
+        "each; see the assumptions below):\n\n"
+        + design_quality.summary_table(quality)
+        + "\n\nPatterns where we beat the expert (one request where the expert needs a filter, a scan "
+        "or two requests):\n\n"
+        + design_quality.beats_table(quality)
+        + "\n\nTechniques each design uses (expert: the case's expect file; ours: `design.techniques`):\n\n"
+        + design_quality.techniques_table(quality)
+        + "\n\nEvery read pattern, estimated RCU per call (items read: expert/ours):\n\n"
+        + design_quality.patterns_table(quality)
+        + "\n\nAssumptions of the RCU estimate:\n\n"
+        + assumptions,
+    )
+
+    scale = derive_scale.run()
+    k = derive_scale.fitted_exponent(scale)
+    png = plot.PNG
+    figure = f"![derivation time vs patterns]({png.name})"
+    if not args.no_write:
+        try:
+            plot.plot(scale, png)
+        except ModuleNotFoundError as exc:  # matplotlib is the optional `bench` extra
+            figure = (
+                f"**Plot not regenerated: {exc.name} is not installed** (`.venv/bin/pip install -e '.[bench]'`); "
+                f"`{png.name}` is from an earlier run."
+            )
+    k_text = f"{k:.2f}" if k is not None else "n/a"
+    show(
+        "2. Derivation scale (synthetic apps)",
+        md_table(*derive_scale.table(scale))
+        + f"\n\nFitted growth exponent: time ~ patterns^{k_text}. Peak memory is tracemalloc's peak during "
+        "one extra derivation (traced runs are slower and never timed). `minimal proven` = no: the "
+        "planner's exact search hit its budget and kept its best design (fewest GSIs found).\n\n" + figure,
+    )
+
+    codec = run_codec(args.codec_items)
+    if codec is None:
+        show("3. Codec", "`benchmarks/codec_bench.py` is not present yet: not measured.")
+    else:
+        body = "Output of `benchmarks/codec_bench.py --items " + f"{args.codec_items}`:\n\n```\n"
+        body += codec.output.rstrip() + "\n```"
+        if codec.error:
+            body += f"\n\n**{codec.error}**"
+        show("3. Codec", body)
+
+    runtime = runtime_overhead.run(rounds=args.rounds)
+    show("4. Runtime overhead against raw boto3", runtime_overhead.report(runtime))
+
+    rows = targets(quality, scale, codec, runtime)
+    elapsed = time.perf_counter() - started
+    print(f"\n## Targets\n\n{targets_table(rows)}\n\nTotal: {elapsed:.0f} s")
+
+    if args.no_write:
+        return
+    header = [
+        "# Benchmark results",
+        "",
+        "Regenerated by `make bench` (`.venv/bin/python benchmarks/run.py`); do not edit by hand.",
+        "",
+        f"- Date: {when}",
+        f"- Machine: {machine()}",
+        "- Command: `.venv/bin/python benchmarks/run.py`"
+        + (f" {' '.join(sys.argv[1:])}" if sys.argv[1:] else ""),
+        f"- Wall time of the whole run: {elapsed:.0f} s",
+        "",
+        "## Targets",
+        "",
+        targets_table(rows),
+        "",
+    ]
+    RESULTS.write_text("\n".join(header) + "\n" + "\n".join(sections), encoding="utf-8")
+    print(f"wrote {RESULTS.relative_to(HERE.parent)} and {png.relative_to(HERE.parent)}")
+
+
+if __name__ == "__main__":
+    main()

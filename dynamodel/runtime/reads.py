@@ -1,0 +1,255 @@
+"""Running read patterns: GetItem, Query (one or fanned out over shards), pages and cursors."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from dynamodel import compile as c
+from dynamodel.design.model import TABLE, PatternPlan
+from dynamodel.errors import ExecutionError, RequestError
+from dynamodel.model import Entity
+from dynamodel.runtime.codec import Item
+from dynamodel.runtime.cursor import check_start_key, query_digest
+from dynamodel.runtime.session import Session
+
+E = TypeVar("E", bound=Entity)
+T = TypeVar("T", bound=Entity)
+
+
+@dataclass(frozen=True)
+class Page(Generic[E]):
+    """One page of a query's results.
+
+    Attributes:
+        items: the items, in key order (the pattern's declared order).
+        cursor: pass it back as ``cursor=`` for the next page; None after the last page.
+        requests: DynamoDB requests this page took (the shards of a fanned-out query).
+    """
+
+    items: list[E]
+    cursor: str | None
+    requests: int = 1
+
+    def __iter__(self) -> Iterator[E]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def items_of(self, entity: type[T]) -> list[T]:
+        """The items of one entity, in key order."""
+        return [x for x in self.items if isinstance(x, entity) and type(x) is entity]
+
+
+@dataclass(frozen=True)
+class CollectionPage(Page[Entity]):
+    """A page of a multi-entity query: the flat list in key order, and the items by entity.
+
+    ``groups`` maps every entity of the pattern (in declared order) to its items.
+    """
+
+    entities: tuple[str, ...] = field(default=())
+
+    @property
+    def groups(self) -> dict[str, list[Entity]]:
+        """Entity name → items, for every entity of the pattern, in declared order."""
+        out: dict[str, list[Entity]] = {e: [] for e in self.entities}
+        for x in self.items:
+            out.setdefault(type(x).__name__, []).append(x)
+        return out
+
+
+def coerce_args(s: Session, plan: PatternPlan, args: Mapping[str, object]) -> dict[str, object]:
+    """Call arguments converted by the declared field types (``by`` and range values)."""
+    pat = s.design.app.pattern(plan.name)
+    out: dict[str, object] = {}
+    for name, value in args.items():
+        if name in pat.by:
+            owner = next(e for e in pat.entities if s.design.app.entity(e).has(name))
+            out[name] = s.coerce(owner, name, value)
+        elif name in ("value", "lo", "hi") and pat.sort is not None:
+            holders = [e for e in pat.entities if s.design.app.entity(e).has(pat.sort)]
+            if pat.range == "begins_with" or not holders:
+                out[name] = value
+            else:
+                out[name] = s.coerce(holders[0], pat.sort, value)
+        else:
+            out[name] = value
+    return out
+
+
+def get(s: Session, name: str, args: Mapping[str, object]) -> Entity | None:
+    """Run a ``get`` pattern: GetItem on the base table, or a Query expecting at most one item."""
+    plan = s.design.plan(name)
+    args = coerce_args(s, plan, args)
+    if plan.operation == "GetItem":
+        request = c.build_get_request(s.design, name, args, s.table_name)
+        response = s.call("GetItem", lambda: s.client.get_item(**request), f"pattern '{name}'")
+        item: Any = response.get("Item")
+        return s.decode(item) if item else None
+    page = query_page(s, name, args, limit=2, cursor=None, _checked=True)
+    if len(page.items) > 1:
+        msg = f"Pattern '{name}' is a get, but {len(page.items)} items match {dict(args)}."
+        raise ExecutionError(
+            msg,
+            hint="the items break the declared uniqueness (written outside dynamodel, or before the guard existed); fix the data",
+        )
+    return page.items[0] if page.items else None
+
+
+def _start_key(item: Item, names: tuple[str, ...]) -> Item:
+    return {n: item[n] for n in names if n in item}
+
+
+def query_page(
+    s: Session,
+    name: str,
+    args: Mapping[str, object],
+    *,
+    limit: int | None,
+    cursor: str | None,
+    _checked: bool = False,
+) -> Page[Entity]:
+    """One page of a query pattern (Query, fanned-out Query, or an allowed Scan)."""
+    plan = s.design.plan(name)
+    if not _checked:
+        args = coerce_args(s, plan, args)
+    if plan.kind == "write":
+        msg = f"Pattern '{name}' is a write; call it with the entities to write."
+        raise RequestError(msg, hint=f"table.{name}(entity, ...)")
+    if plan.operation == "Scan":
+        return _scan_page(s, plan, args, limit, cursor)
+    if plan.operation != "Query":
+        msg = f"Pattern '{name}' runs as {plan.operation}; it returns one item, not pages."
+        raise RequestError(msg, hint=f"call table.{name}(...) for the item")
+    if plan.shards > 1:
+        return _sharded_page(s, plan, args, limit, cursor)
+    request = c.build_query_request(s.design, name, args, s.table_name, limit=limit)
+    digest = query_digest([request])
+    if cursor is not None:
+        request["ExclusiveStartKey"] = check_start_key(s.cursors.decode(cursor, name, digest))
+    response: Any = s.call("Query", lambda: s.client.query(**request), f"pattern '{name}'")
+    items = [s.decode(x) for x in response.get("Items", [])]
+    lek: Any = response.get("LastEvaluatedKey")
+    next_cursor = s.cursors.encode(name, digest, lek) if lek else None
+    return _page(plan, items, next_cursor, 1)
+
+
+def _page(plan: PatternPlan, items: list[Entity], cursor: str | None, requests: int) -> Page[Entity]:
+    if len(plan.entities) > 1:
+        return CollectionPage(items, cursor, requests, entities=_declared(plan))
+    return Page(items, cursor, requests)
+
+
+def _declared(plan: PatternPlan) -> tuple[str, ...]:
+    return plan.entities
+
+
+def _sharded_page(
+    s: Session, plan: PatternPlan, args: Mapping[str, object], limit: int | None, cursor: str | None
+) -> Page[Entity]:
+    """Query every shard in parallel and merge by sort key; the cursor keeps each shard's place.
+
+    A shard that has more items than it returned sets a horizon: its last sort key read.
+    Only items up to the nearest horizon are safe to return (an unread item of that
+    shard could come next), and at most ``limit`` of them. Each shard's position becomes
+    the key of its last item on the page, or its LastEvaluatedKey when all were used.
+    """
+    requests = c.build_query_requests(s.design, plan.name, args, s.table_name, limit=limit)
+    digest = query_digest(requests)
+    positions: list[Any] = [None] * plan.shards
+    if cursor is not None:
+        decoded = s.cursors.decode(cursor, plan.name, digest)
+        if not isinstance(decoded, list) or len(decoded) != plan.shards:
+            msg = f"Invalid cursor: it does not hold {plan.shards} shard positions."
+            raise RequestError(msg, hint="pass back the cursor of the previous page unchanged")
+        positions = [p if p is None or p is True else check_start_key(p) for p in decoded]
+    ix = s.design.index(plan.index)
+    key_names: tuple[str, ...] = (s.design.table.partition_key, s.design.table.sort_key)
+    if plan.index != TABLE:
+        key_names = (*key_names, ix.partition_key, ix.sort_key)
+
+    def read(i: int) -> tuple[int, list[Item], Any]:
+        request = dict(requests[i])
+        if isinstance(positions[i], dict):
+            request["ExclusiveStartKey"] = positions[i]
+        response: Any = s.call(
+            "Query", lambda: s.client.query(**request), f"pattern '{plan.name}', shard {i}"
+        )
+        return i, list(response.get("Items", [])), response.get("LastEvaluatedKey")
+
+    fetched: dict[int, tuple[list[Item], Any]] = {}
+    pending = [i for i in range(plan.shards) if positions[i] is not True]
+    calls = 0
+    while pending:
+        calls += len(pending)
+        results = list(s.executor.map(read, pending)) if len(pending) > 1 else [read(pending[0])]
+        pending = []
+        for i, items, lek in results:
+            if lek and not items:  # nothing read yet, but more to come: read on from there
+                positions[i] = lek
+                pending.append(i)
+            else:
+                fetched[i] = (items, lek)
+    desc = plan.order == "desc"
+    horizons = [items[-1][ix.sort_key]["S"] for items, lek in fetched.values() if lek]
+    horizon = (max(horizons) if desc else min(horizons)) if horizons else None
+    streams = [
+        [(item[ix.sort_key]["S"], i, item) for item in items] for i, (items, _) in sorted(fetched.items())
+    ]
+    taken: list[tuple[str, int, Item]] = []
+    for entry in heapq.merge(*streams, key=lambda t: t[0], reverse=desc):
+        if limit is not None and len(taken) >= limit:
+            break
+        if horizon is not None and (entry[0] < horizon if desc else entry[0] > horizon):
+            break
+        taken.append(entry)
+    used: dict[int, list[Item]] = {i: [] for i in fetched}
+    for _, i, item in taken:
+        used[i].append(item)
+    for i, (items, lek) in fetched.items():
+        if len(used[i]) == len(items):
+            positions[i] = lek if lek else True
+        elif used[i]:
+            positions[i] = _start_key(used[i][-1], key_names)
+    done = all(p is True for p in positions)
+    next_cursor = None if done else s.cursors.encode(plan.name, digest, positions)
+    return _page(plan, [s.decode(item) for _, _, item in taken], next_cursor, calls)
+
+
+def _scan_page(
+    s: Session, plan: PatternPlan, args: Mapping[str, object], limit: int | None, cursor: str | None
+) -> Page[Entity]:
+    request = c.build_scan_request(s.design, plan.name, args, s.table_name, limit=limit)
+    digest = query_digest([request])
+    if cursor is not None:
+        request["ExclusiveStartKey"] = check_start_key(s.cursors.decode(cursor, plan.name, digest))
+    response: Any = s.call("Scan", lambda: s.client.scan(**request), f"pattern '{plan.name}'")
+    items = [s.decode(x) for x in response.get("Items", [])]
+    lek: Any = response.get("LastEvaluatedKey")
+    return _page(plan, items, s.cursors.encode(plan.name, digest, lek) if lek else None, 1)
+
+
+def pages(
+    s: Session, name: str, args: Mapping[str, object], *, limit: int | None = None, cursor: str | None = None
+) -> Iterator[Page[Entity]]:
+    """Every page of a query pattern, following cursors to the end."""
+    plan = s.design.plan(name)
+    checked = coerce_args(s, plan, args)
+    while True:
+        page = query_page(s, name, checked, limit=limit, cursor=cursor, _checked=True)
+        yield page
+        if page.cursor is None:
+            return
+        cursor = page.cursor
+
+
+def iterate(
+    s: Session, name: str, args: Mapping[str, object], *, limit: int | None = None, cursor: str | None = None
+) -> Iterator[Entity]:
+    """Every item of a query pattern, in order, across all pages."""
+    for page in pages(s, name, args, limit=limit, cursor=cursor):
+        yield from page.items

@@ -1,0 +1,130 @@
+"""What the reads and writes of one connected table share: design, models, client, cursors."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from dynamodel.compile import TYPE_ATTR, VERSION_ATTR
+from dynamodel.design.model import Design
+from dynamodel.errors import ExecutionError, RequestError
+from dynamodel.model import Entity
+from dynamodel.runtime.codec import Item, item_to_values
+from dynamodel.runtime.cursor import CursorCodec
+from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff, retry_throttled
+from dynamodel.runtime.versions import remember
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+T = TypeVar("T")
+
+
+@dataclass
+class Session:
+    """One table of one app, reached through one boto3 client.
+
+    Attributes:
+        app_name: the app's name (part of every cursor's scope).
+        design: the derived design.
+        models: entity name → its Entity class.
+        table_name: the DynamoDB table.
+        client: a boto3 DynamoDB client (any endpoint).
+        cursors: signs and checks page cursors.
+        backoff: retries of throttled requests.
+        max_workers: threads for fanned-out (sharded) queries.
+    """
+
+    app_name: str
+    design: Design
+    models: Mapping[str, type[Entity]]
+    table_name: str
+    client: DynamoDBClient
+    cursors: CursorCodec
+    backoff: Backoff = DEFAULT_BACKOFF
+    max_workers: int = 8
+    _adapters: dict[tuple[str, str], TypeAdapter[Any]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @cached_property
+    def executor(self) -> ThreadPoolExecutor:
+        """Threads for sharded queries, created on first use."""
+        return ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="dynamodel-shard")
+
+    def close(self) -> None:
+        """Stop the shard threads (if any were started)."""
+        if "executor" in self.__dict__:
+            self.executor.shutdown(wait=True)
+            del self.__dict__["executor"]
+
+    def call(self, operation: str, request: Callable[[], T], context: str = "") -> T:
+        """One DynamoDB request, retried while throttled, errors mapped to dynamodel's."""
+        where = f"table '{self.table_name}'" + (f", {context}" if context else "")
+        return retry_throttled(request, backoff=self.backoff, operation=operation, context=where)
+
+    def model(self, entity: str) -> type[Entity]:
+        """The Entity class of ``entity``."""
+        cls = self.models.get(entity)
+        if cls is None:
+            msg = f"App '{self.app_name}' has no entity '{entity}'."
+            raise RequestError(msg, hint=f"use one of {', '.join(self.models)}")
+        return cls
+
+    def entity_name(self, cls: type[Entity]) -> str:
+        """The name of an Entity class, checked to belong to this app."""
+        name = cls.__name__
+        if self.models.get(name) is not cls:
+            msg = f"{name} is not an entity of app '{self.app_name}'."
+            raise RequestError(msg, hint=f"use one of {', '.join(self.models)}")
+        return name
+
+    def coerce(self, entity: str, attr: str, value: object) -> object:
+        """A call argument validated (and converted) by the entity's field type."""
+        if value is None:
+            return None
+        key = (entity, attr)
+        adapter = self._adapters.get(key)
+        if adapter is None:
+            cls = self.model(entity)
+            info = cls.model_fields.get(attr)
+            if info is None:
+                return value
+            adapter = TypeAdapter(info.annotation)
+            with self._lock:
+                self._adapters[key] = adapter
+        try:
+            return adapter.validate_python(value)
+        except ValidationError as err:
+            first = err.errors()[0].get("msg", str(err))
+            msg = f"{entity}.{attr} cannot be {value!r}: {first}."
+            raise RequestError(msg, hint=f"pass a value of {entity}.{attr}'s declared type") from None
+
+    def decode(self, item: Item) -> Entity:
+        """The entity instance of a stored item (dispatched on ``_type``); its version remembered."""
+        type_av = item.get(TYPE_ATTR)
+        name = type_av.get("S") if type_av else None
+        if not isinstance(name, str) or name not in self.models:
+            msg = f"An item in table '{self.table_name}' has _type {name!r}, which is not an entity of app '{self.app_name}'."
+            raise ExecutionError(
+                msg,
+                hint="the item was written by another writer; every dynamodel item carries its entity in _type",
+            )
+        cls = self.models[name]
+        values = item_to_values(cls.__entity_spec__, item)
+        try:
+            instance = cls.model_validate(values)
+        except ValidationError as err:
+            msg = f"A stored {name} item does not validate: {err.errors()[0].get('msg', err)}."
+            raise ExecutionError(
+                msg, hint="the item was written by another writer or an older version of the entity"
+            ) from None
+        version = item.get(VERSION_ATTR)
+        if version is not None and "N" in version:
+            remember(instance, int(version["N"]))
+        return instance

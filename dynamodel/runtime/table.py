@@ -1,0 +1,370 @@
+"""The connected table: one method per declared pattern, plus entity writes and batches.
+
+Call convention (every pattern method is keyword-only, except write patterns)::
+
+    table = shop.connect("shop-dev", boto3.client("dynamodb"))
+    table.get_customer(customer_id="c1")                      # get → Customer | None
+    page = table.orders_of_customer(customer_id="c1", lo=t0, hi=t1, limit=20)
+    page.items, page.cursor                                    # cursor=None on the last page
+    table.orders_of_customer(customer_id="c1", cursor=page.cursor, limit=20)
+    for order in table.orders_of_customer.iterate(customer_id="c1"): ...
+    page = table.order_with_lines(order_id="o1")               # CollectionPage
+    page.items_of(OrderLine), page.groups["Order"]
+    table.place_order(order, lines=[line1, line2])             # write pattern: one transaction
+    table.orders_of_customer.params(customer_id="c1")          # the Query kwargs, nothing sent
+
+* ``by`` attributes are required keyword arguments; ``where`` values come from the
+  declaration and cannot be passed.
+* Range arguments by the declared operator: ``value=`` for eq, lt, lte, gt, gte and
+  begins_with; ``lo=``/``hi=`` for between (either may be left out: ``lo`` alone is
+  ``>=``, ``hi`` alone is ``<=``). Leaving the range out reads the whole sorted list.
+* Query patterns take ``limit=`` (page size) and ``cursor=`` (from the previous page).
+* A pattern whose name clashes with a method of this class is reached with
+  ``table.run("name", ...)``.
+
+For static types use the typed entry points: ``table.get(Customer, "get_customer", ...)``
+returns ``Customer | None`` and ``table.query(Order, "orders_of_customer", ...)`` returns
+``Page[Order]``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from dynamodel import compile as c
+from dynamodel.design.model import Design
+from dynamodel.errors import RequestError
+from dynamodel.model import Entity
+from dynamodel.runtime import reads, writes
+from dynamodel.runtime.cursor import CursorCodec
+from dynamodel.runtime.reads import CollectionPage, Page
+from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
+from dynamodel.runtime.session import Session
+from dynamodel.runtime.versions import version_of
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+    from dynamodel.app import App
+
+E = TypeVar("E", bound=Entity)
+
+
+def _read_signature(conv: c.PatternCall) -> inspect.Signature:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params = [inspect.Parameter(a, kw) for a in conv.required]
+    params += [inspect.Parameter(r, kw, default=None) for r in conv.range_params]
+    if conv.paged:
+        params += [
+            inspect.Parameter("limit", kw, default=None, annotation="int | None"),
+            inspect.Parameter("cursor", kw, default=None, annotation="str | None"),
+        ]
+    if conv.kind == "get":
+        ret = f"{conv.entities[0]} | None"
+    elif len(conv.entities) > 1:
+        ret = "CollectionPage"
+    else:
+        ret = f"Page[{conv.entities[0]}]"
+    return inspect.Signature(params, return_annotation=ret)
+
+
+def _doc(design: Design, name: str) -> str:
+    plan = design.plan(name)
+    pat = design.app.pattern(name)
+    if pat.kind == "write":
+        targets = [f"{writes.target_keyword(e)}=" for e, _, _ in pat.increments]
+        lines = [
+            f"Write pattern '{name}': {plan.reason}.",
+            "",
+            f"Pass {', '.join(pat.entities)} instances, positionally or by keyword, single or in lists.",
+            "Every item is created (conditional on not existing) in one TransactWriteItems.",
+        ]
+        if targets:
+            lines.append(
+                f"Increment targets are found from the items' attributes, or given as {', '.join(targets)}{{key attributes}}."
+            )
+        lines.append("Returns the written entities as stored.")
+        return "\n".join(lines)
+    conv = c.call_convention(design, name)
+    args = [f"{a}=..." for a in conv.required]
+    if conv.range_params == ("value",):
+        args.append(f"value=None  # {pat.range} on {pat.sort}")
+    elif conv.range_params:
+        args.append(f"lo=None, hi=None  # between on {pat.sort}, inclusive")
+    if conv.paged:
+        args.append("limit=None, cursor=None")
+    where = f" where {dict(pat.where)}" if pat.where else ""
+    returns = _read_signature(conv).return_annotation
+    return "\n".join(
+        [
+            f"Pattern '{name}' ({pat.kind} {', '.join(pat.entities)}{where}) -> {returns}.",
+            "",
+            f"Call: {name}({', '.join(args)})",
+            f"Runs: {plan.operation} on {plan.index}: {plan.key_condition or '-'}",
+            f"Why: {plan.reason}",
+        ]
+    )
+
+
+class PatternMethod:
+    """A declared pattern bound to a table: call it, or use ``.iterate``/``.pages``/``.params``."""
+
+    def __init__(self, table: Table, name: str) -> None:
+        self._table = table
+        self.__name__ = name
+        self.__qualname__ = f"Table.{name}"
+        self.__doc__ = _doc(table.design, name)
+        pat = table.design.app.pattern(name)
+        self.kind = pat.kind
+        if pat.kind != "write":
+            self.__signature__ = _read_signature(c.call_convention(table.design, name))
+
+    def __repr__(self) -> str:
+        return f"<pattern {self.__name__} of table {self._table.name!r}>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._table.run(self.__name__, *args, **kwargs)
+
+    def iterate(self, *, limit: int | None = None, **args: Any) -> Iterator[Entity]:
+        """Every item of the query, across all pages (``limit`` is the page size)."""
+        return self._table.iterate(self.__name__, limit=limit, **args)
+
+    def pages(self, *, limit: int | None = None, **args: Any) -> Iterator[Page[Entity]]:
+        """Every page of the query, following cursors to the end."""
+        return self._table.pages(self.__name__, limit=limit, **args)
+
+    all_pages = pages
+
+    def params(self, **args: Any) -> dict[str, Any]:
+        """The request kwargs the call would send (nothing is sent)."""
+        return self._table.params(self.__name__, **args)
+
+
+class Table:
+    """A DynamoDB table holding one app's entities, with a method per declared pattern.
+
+    Create it with ``app.connect(table_name, client)``; see the module docstring for the
+    call convention.
+    """
+
+    def __init__(
+        self,
+        app: App,
+        table_name: str,
+        client: DynamoDBClient,
+        *,
+        cursor_secret: bytes | None = None,
+        backoff: Backoff = DEFAULT_BACKOFF,
+        max_workers: int = 8,
+    ) -> None:
+        if not table_name or not isinstance(table_name, str):
+            msg = f"table name {table_name!r} is not valid."
+            raise RequestError(msg, hint="pass the DynamoDB table's name, e.g. 'shop-dev'")
+        self.app = app
+        self.name = table_name
+        self.design: Design = app.design
+        self._session = Session(
+            app_name=app.name,
+            design=self.design,
+            models=dict(app.models),
+            table_name=table_name,
+            client=client,
+            cursors=CursorCodec.for_table(app.name, table_name, cursor_secret),
+            backoff=backoff,
+            max_workers=max_workers,
+        )
+        self._methods: dict[str, PatternMethod] = {}
+
+    @property
+    def client(self) -> DynamoDBClient:
+        """The boto3 client requests go through."""
+        return self._session.client
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        """The names of the declared patterns."""
+        return tuple(p.name for p in self.design.app.patterns)
+
+    def __repr__(self) -> str:
+        return f"<Table {self.name!r} of app {self.app.name!r}: {len(self.patterns)} patterns>"
+
+    def __dir__(self) -> Iterable[str]:
+        return [*super().__dir__(), *self.patterns]
+
+    def __getattr__(self, name: str) -> PatternMethod:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.pattern(name)
+
+    def pattern(self, name: str) -> PatternMethod:
+        """The method of pattern ``name``."""
+        method = self._methods.get(name)
+        if method is None:
+            if name not in self.patterns:
+                msg = f"App '{self.app.name}' has no pattern '{name}'."
+                raise AttributeError(msg)
+            method = PatternMethod(self, name)
+            self._methods[name] = method
+        return method
+
+    def close(self) -> None:
+        """Release the threads of sharded queries (the client stays open)."""
+        self._session.close()
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- reads ---------------------------------------------------------------------------
+
+    def _kind(self, name: str) -> str:
+        if name not in self.patterns:
+            known = ", ".join(self.patterns)
+            msg = f"App '{self.app.name}' has no pattern '{name}'."
+            raise RequestError(msg, hint=f"use one of: {known}")
+        return self.design.app.pattern(name).kind
+
+    def run(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
+        """Run pattern ``name``: the same as ``table.<name>(...)``."""
+        kind = self._kind(name)
+        if kind == "write":
+            return writes.run_write_pattern(self._session, name, args, kwargs)
+        if args:
+            msg = f"Pattern '{name}' takes keyword arguments only."
+            raise RequestError(msg, hint=f"see help(table.{name})")
+        if kind == "get":
+            return reads.get(self._session, name, kwargs)
+        limit = kwargs.pop("limit", None)
+        cursor = kwargs.pop("cursor", None)
+        return reads.query_page(self._session, name, kwargs, limit=limit, cursor=cursor)
+
+    def get(self, entity: type[E], name: str, /, **args: Any) -> E | None:
+        """Typed form of a get pattern: ``table.get(Customer, "get_customer", customer_id=...)``."""
+        self._expect(entity, name, "get")
+        found = reads.get(self._session, name, args)
+        assert found is None or isinstance(found, entity)
+        return found
+
+    def query(
+        self,
+        entity: type[E],
+        name: str,
+        /,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        **args: Any,
+    ) -> Page[E]:
+        """Typed form of a single-entity query pattern, returning ``Page[entity]``."""
+        self._expect(entity, name, "query")
+        page = reads.query_page(self._session, name, args, limit=limit, cursor=cursor)
+        return Page([x for x in page.items if isinstance(x, entity)], page.cursor, page.requests)
+
+    def collection(
+        self, name: str, /, *, limit: int | None = None, cursor: str | None = None, **args: Any
+    ) -> CollectionPage:
+        """Typed form of a multi-entity query pattern, returning a CollectionPage."""
+        if self._kind(name) != "query" or len(self.design.app.pattern(name).entities) < 2:
+            msg = f"Pattern '{name}' is not a multi-entity query."
+            raise RequestError(msg, hint="use table.query(Entity, name, ...) or table.get(...)")
+        page = reads.query_page(self._session, name, args, limit=limit, cursor=cursor)
+        assert isinstance(page, CollectionPage)
+        return page
+
+    def _expect(self, entity: type[Entity], name: str, kind: str) -> None:
+        if self._kind(name) != kind:
+            msg = f"Pattern '{name}' is a {self.design.app.pattern(name).kind}, not a {kind}."
+            raise RequestError(msg, hint="use the method that matches the pattern's kind")
+        ents = self.design.app.pattern(name).entities
+        if ents != (entity.__name__,):
+            msg = f"Pattern '{name}' returns {', '.join(ents)}, not {entity.__name__}."
+            raise RequestError(
+                msg, hint="pass the pattern's entity class, or use table.collection for several"
+            )
+
+    def pages(
+        self, name: str, /, *, limit: int | None = None, cursor: str | None = None, **args: Any
+    ) -> Iterator[Page[Entity]]:
+        """Every page of a query pattern, following cursors to the end."""
+        if self._kind(name) != "query":
+            msg = f"Pattern '{name}' is not a query."
+            raise RequestError(msg, hint=f"call table.{name}(...)")
+        return reads.pages(self._session, name, args, limit=limit, cursor=cursor)
+
+    all_pages = pages
+
+    def iterate(
+        self, name: str, /, *, limit: int | None = None, cursor: str | None = None, **args: Any
+    ) -> Iterator[Entity]:
+        """Every item of a query pattern, in order, across all pages."""
+        for page in self.pages(name, limit=limit, cursor=cursor, **args):
+            yield from page.items
+
+    def requests(self, name: str, /, *, limit: int | None = None, **args: Any) -> list[dict[str, Any]]:
+        """Every request kwargs a read pattern sends for one page (one per shard)."""
+        kind = self._kind(name)
+        plan = self.design.plan(name)
+        checked = reads.coerce_args(self._session, plan, args)
+        if kind == "write":
+            msg = f"Pattern '{name}' is a write; its requests depend on the entities."
+            raise RequestError(msg, hint="see dynamodel.compile.build_transaction")
+        if plan.operation == "GetItem":
+            return [c.build_get_request(self.design, name, checked, self.name)]
+        if plan.operation == "Scan":
+            return [c.build_scan_request(self.design, name, checked, self.name, limit=limit)]
+        return c.build_query_requests(self.design, name, checked, self.name, limit=limit)
+
+    def params(self, name: str, /, *, limit: int | None = None, **args: Any) -> dict[str, Any]:
+        """The kwargs of the request a read pattern sends (ElectroDB's ``.params()``).
+
+        A fanned-out (sharded) pattern sends one request per shard: use ``requests()``.
+        """
+        found = self.requests(name, limit=limit, **args)
+        if len(found) > 1:
+            msg = f"Pattern '{name}' sends {len(found)} requests (one per shard)."
+            raise RequestError(msg, hint=f"use table.requests('{name}', ...) to see them all")
+        return found[0]
+
+    # ---- writes --------------------------------------------------------------------------
+
+    def create(self, entity: E) -> E:
+        """Write a new item (``attribute_not_exists``); ConditionFailedError if it exists."""
+        return writes.create(self._session, entity)
+
+    def put(self, entity: E, *, expected_version: int | None = None) -> E:
+        """Create or replace an item; with ``expected_version``, only over that version."""
+        return writes.put(self._session, entity, expected_version=expected_version)
+
+    def update(self, entity: E, *, expected_version: int | None = None) -> E:
+        """Replace an existing item if it is still at the version read (or ``expected_version``)."""
+        return writes.update(self._session, entity, expected_version=expected_version)
+
+    def delete(
+        self, target: type[Entity] | Entity, /, *, expected_version: int | None = None, **key: Any
+    ) -> bool:
+        """Delete by instance or by ``EntityClass, **key attributes``; True if an item was deleted."""
+        return writes.delete(self._session, target, key, expected_version=expected_version)
+
+    def write(self, name: str, /, *entities: Any, **kwargs: Any) -> list[Entity]:
+        """Run write pattern ``name`` (the same as ``table.<name>(...)``)."""
+        if self._kind(name) != "write":
+            msg = f"Pattern '{name}' is not a write pattern."
+            raise RequestError(msg, hint=f"call table.{name}(...) to read")
+        return writes.run_write_pattern(self._session, name, entities, kwargs)
+
+    def batch_put(self, entities: Iterable[Entity]) -> int:
+        """Bulk-write items (not conditional, ``_version`` 1); see writes.batch_put."""
+        return writes.batch_put(self._session, entities)
+
+    def batch_get(self, entity: type[E], keys: Sequence[Mapping[str, Any]]) -> list[E | None]:
+        """Read items by key attributes, aligned with ``keys`` (None where missing)."""
+        return writes.batch_get(self._session, entity, keys)
+
+    @staticmethod
+    def version_of(entity: Entity) -> int | None:
+        """The stored version of an instance read or written through a table, else None."""
+        return version_of(entity)

@@ -1,0 +1,119 @@
+"""Smoke test of the benchmarks (issue 7): the tables are computed, consistent with derive(), and fast.
+
+No timed assertions: the benchmarks print figures, the test only checks their structure and that each
+number agrees with what ``derive`` and the case files say.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+from paths import CASES, SPECS
+
+from dynamodel.design import derive
+from dynamodel.spec_file import load_spec_file
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import derive_scale  # noqa: E402
+import design_quality  # noqa: E402
+
+
+def test_design_quality_table_matches_derive() -> None:
+    cases = design_quality.load_cases()
+    assert [c.name for c in cases] == sorted(p.stem for p in SPECS.glob("*.yaml"))
+    assert len(cases) == 9
+    results = design_quality.run(cases)
+    published = {c["name"]: c for c in json.loads((CASES / "published_designs.json").read_text("utf-8"))}
+    for case, result in zip(cases, results, strict=True):
+        design = derive(load_spec_file(case.spec_path))
+        expect = json.loads(SPECS.joinpath(f"{case.name}.expect.json").read_text("utf-8"))
+        reads = expect["read_patterns"]
+        singles = set(expect["expert_single_request_read_patterns"])
+
+        assert result.case == case.name
+        assert result.ours_gsis == len(design.indexes)
+        assert (
+            result.expert_gsis
+            == expect["expert_gsi_count"]
+            == published[case.name]["expert_design"]["gsi_count"]
+        )
+        assert result.gsis_ok == (len(design.indexes) <= expect["expert_gsi_count"])
+        assert result.read_patterns == len(reads)
+        assert result.expert_single == len(singles)
+        ours_single = [n for n in reads if design_quality.is_single(design.plan(n))]
+        assert result.ours_single == len(ours_single)
+        assert result.expert_singles_kept == len(singles & set(ours_single))
+        assert result.ours_techniques == tuple(sorted(design.techniques))
+        assert result.expert_techniques == tuple(sorted(expect["techniques"]))
+        assert result.optimal == design.optimal
+
+        assert [p.pattern for p in result.patterns] == reads
+        for row in result.patterns:
+            plan = design.plan(row.pattern)
+            assert row.ours_single == design_quality.is_single(plan)
+            assert row.expert_single == (row.pattern in singles)
+            assert row.ours.startswith(f"{plan.operation} {plan.index} x{plan.requests}")
+            for cost in (row.expert_cost, row.ours_cost):
+                assert cost.items >= 1
+                assert cost.rcu >= 0.5
+                # RCU never below what the bytes need, never more than one unit per request above it.
+                floor = cost.bytes / design_quality.RCU_BYTES * design_quality.EVENTUAL_FACTOR
+                assert (
+                    floor - 1e-9
+                    <= cost.rcu
+                    <= math.ceil(cost.bytes / design_quality.RCU_BYTES) + cost.requests
+                )
+            assert row.ours_cost.requests == plan.requests
+            assert math.isclose(row.ratio, row.ours_cost.rcu / row.expert_cost.rcu)
+
+        for beat in result.beats:
+            plan = design.plan(beat.pattern)
+            assert design_quality.is_single(plan)
+            assert beat.pattern not in singles or beat.pattern in expect["expert_filter_or_scan_patterns"]
+
+    # Rendering covers every case plus a total row.
+    summary = design_quality.summary_table(results)
+    assert len(summary.splitlines()) == 2 + len(cases) + 1
+    assert all(c.name in summary for c in cases)
+    assert design_quality.patterns_table(results).count("\n") == 1 + sum(len(r.patterns) for r in results)
+
+
+def test_filter_and_scan_patterns_are_reported_as_beaten() -> None:
+    results = {r.case: r for r in design_quality.run()}
+    for case in design_quality.load_cases():
+        expect = case.expect
+        beaten = {b.pattern for b in results[case.name].beats}
+        for name in expect["expert_filter_or_scan_patterns"]:
+            design = derive(load_spec_file(case.spec_path))
+            assert (name in beaten) == design_quality.is_single(design.plan(name))
+
+
+def test_read_cost_model() -> None:
+    assert design_quality._rcu(1024, 1, eventual=False) == 1
+    assert design_quality._rcu(1024, 1, eventual=True) == 0.5
+    assert design_quality._rcu(20 * 1024, 1, eventual=False) == 5
+    assert design_quality._rcu(20 * 1024, 2, eventual=False) == 6  # 10 KB per request: 3 + 3
+    assert design_quality.ap_id("ap15_genres_of_book_by_title") == "AP15"
+    assert design_quality.ap_id("get_customer") is None
+
+
+def test_derive_scale_two_smallest_sizes() -> None:
+    sizes = sorted(derive_scale.SIZES, key=lambda s: s[1])[:2]
+    rows = derive_scale.run(sizes, repeats=1)
+    assert [(r.entities, r.patterns) for r in rows] == sizes
+    for row in rows:
+        assert row.seconds > 0
+        assert row.runs == (row.seconds,)
+        assert row.peak_mib > 0
+        assert row.gsis >= 0
+    k = derive_scale.fitted_exponent(rows)
+    assert k is not None
+    assert math.isfinite(k)
+    headers, body = derive_scale.table(rows)
+    assert len(body) == 2
+    assert all(len(r) == len(headers) for r in body)

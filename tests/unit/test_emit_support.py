@@ -1,0 +1,139 @@
+"""The designs every emitter test runs on, and the checks that they are all found.
+
+Cases: every spec in ``shared/cases`` (beside the repository), every ``App`` in the
+``access_patterns`` package (imported dynamically, so a new example app is covered without
+editing tests), and two specs written here for what the published cases lack: an entity
+with a TTL, and an entity using every attribute type and names that clash with PynamoDB.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import importlib
+import pkgutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import access_patterns
+from dynamodel.app import App
+from dynamodel.design import Design, derive
+from dynamodel.spec import AppSpec
+from dynamodel.spec_file import load_spec_file, parse_spec
+
+REPO = Path(__file__).resolve().parents[2]
+CASES = REPO.parent / "shared" / "cases"
+SHOP_YAML = CASES / "shop.yaml"
+
+
+def shop_raw() -> dict[str, Any]:
+    """The shop spec as a mapping, to build variants from."""
+    return yaml.safe_load(SHOP_YAML.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _ttl_spec() -> AppSpec:
+    raw = shop_raw()
+    raw["app"] = "shop_ttl"
+    raw["entities"]["Order"]["attributes"]["expires"] = {"type": "datetime", "optional": True}
+    raw["entities"]["Order"]["ttl"] = "expires"
+    return parse_spec(raw)
+
+
+KITCHEN_SINK: dict[str, Any] = {
+    "app": "kitchen-sink",
+    "entities": {
+        "Thing": {
+            "identity": ["thing_id"],
+            "ttl": "expires_at",
+            "attributes": {
+                "thing_id": "str",
+                "count": "int",  # shadows Model.count
+                "query": {"type": "str", "optional": True},  # shadows Model.query
+                "class": {"type": "str", "optional": True},  # a Python keyword
+                "gsi1": {"type": "str", "optional": True},  # the index's Python name
+                "price": "decimal",
+                "ratio": {"type": "float", "optional": True},
+                "active": "bool",
+                "seen_at": "datetime",
+                "born_on": "date",
+                "blob": {"type": "bytes", "optional": True},
+                "tags": {"type": "list", "optional": True},
+                "extra": {"type": "map", "optional": True},
+                "kind": {"enum": ["A", "B"]},
+                "expires_at": "int",
+            },
+        },
+    },
+    "patterns": [
+        {"name": "get_thing", "get": "Thing", "by": ["thing_id"]},
+        {"name": "things_of_kind", "query": "Thing", "by": ["kind"], "sort": "seen_at"},
+    ],
+}
+
+
+def _spec_cases() -> dict[str, AppSpec]:
+    specs = {"shared/shop": load_spec_file(SHOP_YAML)}
+    for path in sorted((CASES / "specs").glob("*.yaml")):
+        specs[f"shared/{path.stem}"] = load_spec_file(path)
+    specs["local/shop_ttl"] = _ttl_spec()
+    specs["local/kitchen_sink"] = parse_spec(copy.deepcopy(KITCHEN_SINK))
+    return specs
+
+
+def _app_cases() -> dict[str, AppSpec]:
+    found: dict[str, AppSpec] = {}
+    for info in sorted(pkgutil.iter_modules(access_patterns.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{access_patterns.__name__}.{info.name}")
+        for attr, value in sorted(vars(module).items()):
+            if isinstance(value, App):
+                found[f"access_patterns/{info.name}:{attr}"] = value.spec
+    return found
+
+
+SPECS: dict[str, AppSpec] = {**_spec_cases(), **_app_cases()}
+CASE_IDS = sorted(SPECS)
+
+
+@functools.cache
+def design_of(case: str) -> Design:
+    """The derived design of a case (derived once per test session)."""
+    return derive(SPECS[case])
+
+
+def has_copies(design: Design) -> bool:
+    """Whether the design has a copy to propagate (and so a stream and a SAM stack)."""
+    return any(a.copy_of is not None for e in design.app.entities for a in e.attributes)
+
+
+COPY_CASE_IDS = [c for c in CASE_IDS if has_copies(design_of(c))]
+
+
+def test_every_shared_case_and_example_app_is_found() -> None:
+    shared = [c for c in CASE_IDS if c.startswith("shared/")]
+    apps = [c for c in CASE_IDS if c.startswith("access_patterns/")]
+    assert len(shared) == 1 + len(list((CASES / "specs").glob("*.yaml"))) >= 10
+    assert len(apps) >= 1
+    assert "access_patterns/shop:shop" in apps
+    # The shop is both a spec file and an example app; both must give one design.
+    assert design_of("shared/shop") == design_of("access_patterns/shop:shop")
+
+
+def test_the_local_cases_exercise_what_the_published_ones_lack() -> None:
+    assert design_of("local/shop_ttl").app.entity("Order").ttl == "expires"
+    assert COPY_CASE_IDS, "no case has copies, so SAM would never be tested"
+    types = {a.type for a in design_of("local/kitchen_sink").app.entities[0].attributes}
+    assert types == {
+        "str",
+        "int",
+        "decimal",
+        "float",
+        "bool",
+        "datetime",
+        "date",
+        "bytes",
+        "list",
+        "map",
+        "enum",
+    }
