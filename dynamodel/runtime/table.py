@@ -127,11 +127,15 @@ class PatternMethod:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._table.run(self.__name__, *args, **kwargs)
 
-    def iterate(self, *, limit: int | None = None, **args: Any) -> Iterator[Entity]:
-        """Every item of the query, across all pages (``limit`` is the page size)."""
+    def iterate(self, *, limit: int | None = None, **args: Any) -> Iterator[Any]:
+        """Every item of the query, across all pages (``limit`` is the page size).
+
+        Items are typed ``Any`` like the call itself; ``table.iterate_as(Entity, name, ...)``
+        is the statically typed form.
+        """
         return self._table.iterate(self.__name__, limit=limit, **args)
 
-    def pages(self, *, limit: int | None = None, **args: Any) -> Iterator[Page[Entity]]:
+    def pages(self, *, limit: int | None = None, **args: Any) -> Iterator[Page[Any]]:
         """Every page of the query, following cursors to the end."""
         return self._table.pages(self.__name__, limit=limit, **args)
 
@@ -303,6 +307,22 @@ class Table:
         """Every item of a query pattern, in order, across all pages."""
         for page in self.pages(name, limit=limit, cursor=cursor, **args):
             yield from page.items
+
+    def iterate_as(
+        self,
+        entity: type[E],
+        name: str,
+        /,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        **args: Any,
+    ) -> Iterator[E]:
+        """Typed form of :meth:`iterate` for a single-entity query pattern."""
+        self._expect(entity, name, "query")
+        for item in self.iterate(name, limit=limit, cursor=cursor, **args):
+            assert isinstance(item, entity)
+            yield item
 
     def requests(self, name: str, /, *, limit: int | None = None, **args: Any) -> list[dict[str, Any]]:
         """Every request kwargs a read pattern sends for one page (one per shard)."""

@@ -14,6 +14,7 @@ Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP (DESIGN.md §7)
 from __future__ import annotations
 
 import importlib
+import itertools
 import pkgutil
 import random
 import types
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 import pytest
 
@@ -33,7 +34,6 @@ from dynamodel.app import App
 from dynamodel.design.derive import entity_tag
 from dynamodel.model import Entity
 from dynamodel.runtime.table import Table
-from dynamodel.runtime.writes import target_keyword
 from dynamodel.spec import AppSpec, AttributeSpec, EntitySpec, PatternSpec
 
 pytestmark = pytest.mark.integration
@@ -113,7 +113,7 @@ class Generator:
     def __post_init__(self) -> None:
         spec = self.app.spec
         tags = [entity_tag(e.name) for e in spec.entities]
-        self.strings = ADVERSARIAL + [f"{t}#x" for t in tags[:3]] + [t for t in tags[:2]] + ["_UNIQUE#x"]
+        self.strings = ADVERSARIAL + [f"{t}#x" for t in tags[:3]] + list(tags[:2]) + ["_UNIQUE#x"]
         used: dict[str, int] = {}
         for e in spec.entities:
             for a in e.attributes:
@@ -134,20 +134,26 @@ class Generator:
                 return r.choice(self.strings) + f"-{r.randrange(10**6)}"
             return r.choice(self.strings)
         if t == "int":
-            return r.randrange(-10**6, 10**6) if fresh else r.choice([-3, 0, 1, 2, 7, 40, 12345678901])
+            return r.randrange(-(10**6), 10**6) if fresh else r.choice([-3, 0, 1, 2, 7, 40, 12345678901])
         if t == "decimal":
             if fresh:
-                return Decimal(r.randrange(-10**6, 10**6)).scaleb(-r.randrange(0, 4))
-            return r.choice([Decimal("1.50"), Decimal("-0.001"), Decimal(0), Decimal("12345.6789"), Decimal("1E+3")])
+                return Decimal(r.randrange(-(10**6), 10**6)).scaleb(-r.randrange(0, 4))
+            return r.choice(
+                [Decimal("1.50"), Decimal("-0.001"), Decimal(0), Decimal("12345.6789"), Decimal("1E+3")]
+            )
         if t == "float":
             return r.uniform(-1e6, 1e6) if fresh else r.choice([0.1, -2.5, 1e10, 3.0])
         if t == "datetime":
             base = datetime(2024, 1, 1, tzinfo=UTC)
             minutes = r.randrange(0, 60 * 24 * 30) if fresh else r.choice([0, 90, 600, 6000, 20000])
             tz = r.choice([UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))])
-            return (base + timedelta(minutes=minutes, microseconds=r.randrange(10**6) if fresh else 0)).astimezone(tz)
+            return (
+                base + timedelta(minutes=minutes, microseconds=r.randrange(10**6) if fresh else 0)
+            ).astimezone(tz)
         if t == "date":
-            return date(2024, 1, 1) + timedelta(days=r.randrange(0, 400) if fresh else r.choice([0, 3, 31, 200]))
+            return date(2024, 1, 1) + timedelta(
+                days=r.randrange(0, 400) if fresh else r.choice([0, 3, 31, 200])
+            )
         if t == "bytes":
             return bytes(r.randrange(256) for _ in range(r.randrange(0, 4)))
         raise AssertionError(t)
@@ -188,7 +194,10 @@ class Generator:
             return items
         if origin is dict or annotation is dict:
             inner = args[1] if len(args) == 2 else Any
-            return {r.choice(["k", "a#b", "$", "zz"]) + str(i): self.structured(inner) for i in range(r.randrange(0, 3))}
+            return {
+                r.choice(["k", "a#b", "$", "zz"]) + str(i): self.structured(inner)
+                for i in range(r.randrange(0, 3))
+            }
         if annotation is int:
             return r.randrange(-100, 100)
         if annotation is str or annotation is Any:
@@ -251,7 +260,9 @@ class Oracle:
             values[a.name] = src.values.get(src_attr)
         return True
 
-    def matches(self, pat: PatternSpec, entity: str, values: Mapping[str, object], args: Mapping[str, object]) -> bool:
+    def matches(
+        self, pat: PatternSpec, entity: str, values: Mapping[str, object], args: Mapping[str, object]
+    ) -> bool:
         for a in pat.by:
             if values.get(a) is None or canon(values[a]) != canon(args[a]):
                 return False
@@ -286,7 +297,11 @@ class Oracle:
         raise AssertionError(op)
 
     def answer(self, pat: PatternSpec, args: Mapping[str, object]) -> list[Stored]:
-        return [s for s in self.items.values() if s.entity in pat.entities and self.matches(pat, s.entity, s.values, args)]
+        return [
+            s
+            for s in self.items.values()
+            if s.entity in pat.entities and self.matches(pat, s.entity, s.values, args)
+        ]
 
 
 def range_of(pat: PatternSpec, args: Mapping[str, object]) -> tuple[str | None, list[object]]:
@@ -327,11 +342,13 @@ def counts(app: AppSpec) -> dict[str, int]:
     return {n: max(6, MAX_ITEMS * w // total) for n, w in weights.items()}
 
 
-def generate(app: App, gen: Generator, oracle_keys: set[tuple[str, str, str]]) -> dict[str, list[dict[str, object]]]:
+def generate(
+    app: App, gen: Generator, oracle_keys: set[tuple[str, str, str]]
+) -> dict[str, list[dict[str, object]]]:
     """Values per entity, in dependency order; sources of parents and copies exist."""
     spec = app.spec
     out: dict[str, list[dict[str, object]]] = {}
-    seen_keys = set(oracle_keys)
+    seen_keys: set[tuple[str, ...]] = set(oracle_keys)
     unique_seen: set[tuple[str, str, object]] = set()
     for ent in topo_order(spec):
         rows: list[dict[str, object]] = []
@@ -344,7 +361,11 @@ def generate(app: App, gen: Generator, oracle_keys: set[tuple[str, str, str]]) -
             for src in dict.fromkeys(sources):
                 need = c.key_attrs(app.design, src)
                 cands = [
-                    r for r in out.get(src, []) if all(values.get(a) is None or canon(values[a]) == canon(r[a]) for a in need if ent.has(a))
+                    r
+                    for r in out.get(src, [])
+                    if all(
+                        values.get(a) is None or canon(values[a]) == canon(r[a]) for a in need if ent.has(a)
+                    )
                 ]
                 if not cands:
                     ok = False
@@ -356,13 +377,13 @@ def generate(app: App, gen: Generator, oracle_keys: set[tuple[str, str, str]]) -
                         inherited.add(a)
             if not ok:
                 continue
-            for a in ent.attributes:
-                if a.name in values or a.copy_of is not None:
+            for attr in ent.attributes:
+                if attr.name in values or attr.copy_of is not None:
                     continue
-                if a.optional and gen.rng.random() < 0.25:
-                    values[a.name] = None
+                if attr.optional and gen.rng.random() < 0.25:
+                    values[attr.name] = None
                     continue
-                values[a.name] = gen.value(ent.name, a, own_identity=a.name in ent.identity)
+                values[attr.name] = gen.value(ent.name, attr, own_identity=attr.name in ent.identity)
             ident = tuple(repr(canon(values[a])) for a in ent.identity)
             key = (ent.name, *ident)
             if key in seen_keys:
@@ -421,18 +442,20 @@ def load(app: App, table: Table, rng: random.Random) -> Oracle:
             for values in data.get(ent.name, []):
                 if id(values) in written or rng.random() < 0.4:
                     continue
-                members: list[tuple[str, dict[str, object]]] = []
-                for o in others:
-                    for mv in data.get(o, []):
-                        if id(mv) not in written and all(canon(mv[a]) == canon(values[a]) for a in ent.identity):
-                            members.append((o, mv))
-                members = members[:20]
+                members = [
+                    (o, mv)
+                    for o in others
+                    for mv in data.get(o, [])
+                    if id(mv) not in written and all(canon(mv[a]) == canon(values[a]) for a in ent.identity)
+                ][:20]
                 rows = [values, *(mv for _, mv in members)]
                 if not all(oracle.fill_copies(e, dict(v)) for e, v in [(ent.name, values), *members]):
                     continue
                 if not targets_known(p, rows):
                     continue
-                table.write(p.name, instance(app, ent.name, values), *(instance(app, o, mv) for o, mv in members))
+                table.write(
+                    p.name, instance(app, ent.name, values), *(instance(app, o, mv) for o, mv in members)
+                )
                 for e, v in [(ent.name, values), *members]:
                     written.add(id(v))
                     record(e, v)
@@ -465,7 +488,8 @@ def mutate(app: App, table: Table, oracle: Oracle, gen: Generator) -> None:
         changeable = [a for a in spec.attributes if a.name not in fixed]
         roll = rng.random()
         if roll < 0.12:
-            assert table.delete(app.models[s.entity], **{a: s.values[a] for a in c.key_attrs(app.design, s.entity)})
+            key_values: dict[str, Any] = {a: s.values[a] for a in c.key_attrs(app.design, s.entity)}
+            assert table.delete(app.models[s.entity], **key_values)
             del oracle.items[key]
             continue
         if not changeable:
@@ -503,10 +527,16 @@ def mutate(app: App, table: Table, oracle: Oracle, gen: Generator) -> None:
 # ---- checking ------------------------------------------------------------------------------
 
 
-def sample_args(app: App, oracle: Oracle, pat: PatternSpec, rng: random.Random, gen: Generator) -> list[dict[str, object]]:
+def sample_args(
+    app: App, oracle: Oracle, pat: PatternSpec, rng: random.Random, gen: Generator
+) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     sorted_member = next((e for e in pat.entities if pat.sort and app.spec.entity(e).has(pat.sort)), None)
-    candidates = [s for s in oracle.items.values() if s.entity in pat.entities and all(s.values.get(a) is not None for a in pat.by)]
+    candidates = [
+        s
+        for s in oracle.items.values()
+        if s.entity in pat.entities and all(s.values.get(a) is not None for a in pat.by)
+    ]
     for _ in range(ARG_SETS):
         args: dict[str, object] = {}
         if candidates and rng.random() < 0.85:
@@ -518,16 +548,25 @@ def sample_args(app: App, oracle: Oracle, pat: PatternSpec, rng: random.Random, 
                 attr = ent.attribute(a)
                 assert attr is not None
                 args[a] = gen.value(ent.name, attr, own_identity=False)
-        if pat.range is not None and sorted_member is not None and rng.random() < 0.8:
+        sort = pat.sort
+        if pat.range is not None and sort is not None and sorted_member is not None and rng.random() < 0.8:
             same = [
-                s.values[pat.sort]
+                s.values[sort]
                 for s in oracle.items.values()
-                if s.entity == sorted_member and s.values.get(pat.sort) is not None and all(canon(s.values.get(a)) == canon(args[a]) for a in pat.by)
+                if s.entity == sorted_member
+                and s.values.get(sort) is not None
+                and all(canon(s.values.get(a)) == canon(args[a]) for a in pat.by)
             ]
-            assert pat.sort is not None
-            attr = app.spec.entity(sorted_member).attribute(pat.sort)
+            attr = app.spec.entity(sorted_member).attribute(sort)
             assert attr is not None
-            pick = lambda: rng.choice(same) if same and rng.random() < 0.8 else gen.value(sorted_member, attr, own_identity=False)  # noqa: E731
+
+            def pick(
+                same: list[object] = same, attr: AttributeSpec = attr, member: str = sorted_member
+            ) -> object:
+                if same and rng.random() < 0.8:
+                    return rng.choice(same)
+                return gen.value(member, attr, own_identity=False)
+
             if pat.range == "between":
                 lo, hi = pick(), pick()
                 if orderable(lo) > orderable(hi):  # type: ignore[operator]
@@ -557,9 +596,11 @@ def check_order(app: App, pat: PatternSpec, got: Sequence[Entity]) -> None:
     sorted_member = [e for e in pat.entities if app.spec.entity(e).has(pat.sort)]
     if len(pat.entities) > 1:
         first_sorted = next((i for i, n in enumerate(names) if n in sorted_member), len(names))
-        assert all(n in sorted_member for n in names[first_sorted:]), f"{pat.name}: unsorted members after sorted ones: {names}"
+        assert all(n in sorted_member for n in names[first_sorted:]), (
+            f"{pat.name}: unsorted members after sorted ones: {names}"
+        )
     keys: list[Any] = [orderable(getattr(x, pat.sort)) for x in got if type(x).__name__ in sorted_member]
-    pairs = list(zip(keys, keys[1:], strict=False))
+    pairs = list(itertools.pairwise(keys))
     if pat.order == "asc":
         assert all(a <= b for a, b in pairs), f"{pat.name}: not ascending: {keys}"
     else:
