@@ -23,11 +23,17 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict dynamodel access_patterns
+	$(BIN)/mypy --strict tests/unit tests/paths.py tests/conftest.py benchmarks
+	$(BIN)/mypy --strict tests/integration
 
 unit: $(STAMP)
 	$(BIN)/pytest -n 2
 
-bench: $(STAMP)
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(VENV)/.bench
+
+bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/run.py
 
 clean:

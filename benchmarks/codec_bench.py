@@ -116,7 +116,7 @@ class PynOrder(Model):
     placed_at = UTCDateTimeAttribute()
     total = DecimalAttribute()
     item_count = NumberAttribute()
-    shipping = ShippingMap()
+    shipping = ShippingMap()  # type: ignore[no-untyped-call]
     lines = ListAttribute(of=LineMap)
 
 
@@ -166,8 +166,8 @@ def to_pynamodb(order: Order) -> PynOrder:
         placed_at=order.placed_at,
         total=order.total,
         item_count=order.item_count,
-        shipping=ShippingMap(**order.shipping),
-        lines=[LineMap(**line) for line in order.lines],
+        shipping=ShippingMap(**order.shipping),  # type: ignore[no-untyped-call]
+        lines=[LineMap(**line) for line in order.lines],  # type: ignore[no-untyped-call]
     )
 
 

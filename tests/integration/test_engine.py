@@ -92,9 +92,9 @@ def test_codec_round_trip_through_the_server(engine: EmbeddedEngine) -> None:
     table = create_table(client)
     client.put_item(TableName=table, Item={**key(7), **entity_to_item(spec, values)})
     stored = client.get_item(TableName=table, Key=key(7), ConsistentRead=True)["Item"]
-    back = item_to_values(spec, stored)
+    back = item_to_values(spec, dict(stored))  # type: ignore[arg-type]
     assert back == values
-    assert back["placed_at"].tzinfo is UTC
+    assert getattr(back["placed_at"], "tzinfo", None) is UTC
 
 
 def test_batch_write_and_get_against_the_server(engine: EmbeddedEngine) -> None:

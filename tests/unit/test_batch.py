@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
@@ -39,9 +39,8 @@ def ident(entry: dict[str, Any]) -> tuple[str, str]:
 
 
 def error(code: str) -> ClientError:
-    return ClientError(
-        {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"RequestId": "R"}}, "Batch"
-    )
+    response: Any = {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"RequestId": "R"}}
+    return ClientError(response, "Batch")
 
 
 def ok(_: list[Any]) -> list[Any]:
@@ -54,6 +53,15 @@ def throttle(_: list[Any]) -> Exception:
 
 def drop_every_other(entries: list[Any]) -> list[Any]:
     return entries[1::2]
+
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+
+def as_client(stub: StubClient) -> DynamoDBClient:
+    """The stub, typed as the client it stands in for."""
+    return cast("DynamoDBClient", stub)
 
 
 class StubClient:
@@ -121,7 +129,11 @@ def test_splits_into_25_and_writes_everything_once() -> None:
     stub = StubClient()
     sleeps: list[float] = []
     batch_write(
-        stub, TABLE, [item(n) for n in range(60)], [key(n) for n in range(100, 110)], backoff=backoff(sleeps)
+        as_client(stub),
+        TABLE,
+        [item(n) for n in range(60)],
+        [key(n) for n in range(100, 110)],
+        backoff=backoff(sleeps),
     )
     assert stub.request_sizes == [25, 25, 20]
     assert set(stub.writes.values()) == {1}
@@ -135,7 +147,7 @@ def test_unprocessed_items_and_throttling_are_retried_until_done() -> None:
     )
     sleeps: list[float] = []
     puts = [item(n) for n in range(70)]
-    batch_write(stub, TABLE, puts, [key(n) for n in range(500, 505)], backoff=backoff(sleeps))
+    batch_write(as_client(stub), TABLE, puts, [key(n) for n in range(500, 505)], backoff=backoff(sleeps))
     assert Counter(stub.writes.values()) == Counter({1: 75}), "every write applied exactly once"
     assert all(size <= MAX_BATCH_WRITE for size in stub.request_sizes)
     # chunk 1: drop, throttle, drop, ok -> 3 sleeps; chunk 2: throttle, throttle, drop, ok -> 3 sleeps
@@ -150,7 +162,7 @@ def test_retries_run_out_and_the_error_lists_exactly_what_was_not_written() -> N
     sleeps: list[float] = []
     puts = [item(n) for n in range(80)]
     with pytest.raises(UnprocessedItemsError) as info:
-        batch_write(stub, TABLE, puts, backoff=backoff(sleeps, attempts=3))
+        batch_write(as_client(stub), TABLE, puts, backoff=backoff(sleeps, attempts=3))
     err = info.value
     # chunk 1 written; chunk 2 keeps items 25..27 unprocessed 3 times; chunks 3-4 never sent.
     expected = [{"PutRequest": {"Item": item(n)}} for n in [25, 26, 27, *range(50, 80)]]
@@ -169,7 +181,7 @@ def test_throttled_to_the_end_lists_every_unsent_item() -> None:
     stub = StubClient(iter(lambda: throttle, None))  # always throttles
     sleeps: list[float] = []
     with pytest.raises(UnprocessedItemsError) as info:
-        batch_write(stub, TABLE, [item(n) for n in range(30)], backoff=backoff(sleeps, attempts=4))
+        batch_write(as_client(stub), TABLE, [item(n) for n in range(30)], backoff=backoff(sleeps, attempts=4))
     assert [r["PutRequest"]["Item"] for r in info.value.items] == [item(n) for n in range(30)]
     assert info.value.aws_code == "ProvisionedThroughputExceededException"
     assert stub.calls == 4
@@ -188,7 +200,7 @@ def test_every_item_is_written_once_or_reported(script: list[str], count: int) -
     puts = [item(n) for n in range(count)]
     not_written: list[Any] = []
     try:
-        batch_write(stub, TABLE, puts, backoff=backoff([], attempts=4))
+        batch_write(as_client(stub), TABLE, puts, backoff=backoff([], attempts=4))
     except UnprocessedItemsError as err:
         not_written = err.items
     reported = {r["PutRequest"]["Item"]["PK"]["S"] for r in not_written}
@@ -202,20 +214,20 @@ def test_every_item_is_written_once_or_reported(script: list[str], count: int) -
 def test_duplicate_keys_are_refused_before_sending() -> None:
     stub = StubClient()
     with pytest.raises(RequestError, match=r"two writes for one key .*put #0 and put #2"):
-        batch_write(stub, TABLE, [item(1), item(2), item(1)])
+        batch_write(as_client(stub), TABLE, [item(1), item(2), item(1)])
     with pytest.raises(RequestError, match=r"put #1 and delete #0"):
-        batch_write(stub, TABLE, [item(1), item(3)], [key(3)])
+        batch_write(as_client(stub), TABLE, [item(1), item(3)], [key(3)])
     assert stub.calls == 0
 
 
 def test_keys_are_checked_before_sending() -> None:
     stub = StubClient()
     with pytest.raises(RequestError, match="put #1 has no key attribute 'SK'"):
-        batch_write(stub, TABLE, [item(1), {"PK": {"S": "x"}}])
+        batch_write(as_client(stub), TABLE, [item(1), {"PK": {"S": "x"}}])
     with pytest.raises(RequestError, match="not part of the key: n"):
-        batch_write(stub, TABLE, [], [item(1)])
+        batch_write(as_client(stub), TABLE, [], [item(1)])
     with pytest.raises(RequestError, match="key attributes are S, N or B"):
-        batch_write(stub, TABLE, [{"PK": {"S": "x"}, "SK": {"L": []}}])
+        batch_write(as_client(stub), TABLE, [{"PK": {"S": "x"}, "SK": {"L": []}}])
     assert stub.calls == 0
 
 
@@ -228,20 +240,20 @@ def test_table_with_a_partition_key_only() -> None:
             calls.append(kwargs)
             return {}
 
-    batch_write(Client(), TABLE, stub_items, key_attributes=("id",))
+    batch_write(cast("DynamoDBClient", Client()), TABLE, stub_items, key_attributes=("id",))
     assert len(calls[0]["RequestItems"][TABLE]) == 3
 
 
 def test_nothing_to_write_sends_nothing() -> None:
     stub = StubClient()
-    batch_write(stub, TABLE, [], [])
+    batch_write(as_client(stub), TABLE, [], [])
     assert stub.calls == 0
 
 
 def test_other_errors_are_mapped_and_say_how_far_it_got() -> None:
     stub = StubClient([ok, lambda _: error("ValidationException")])
     with pytest.raises(ExecutionError) as info:
-        batch_write(stub, TABLE, [item(n) for n in range(40)])
+        batch_write(as_client(stub), TABLE, [item(n) for n in range(40)])
     assert not isinstance(info.value, UnprocessedItemsError)
     assert info.value.aws_code == "ValidationException"
     assert "25 of 40 writes done" in info.value.message
@@ -256,7 +268,7 @@ def test_get_returns_items_in_input_order_across_chunks() -> None:
     stub = StubClient([drop_every_other, throttle, ok, drop_every_other], stored=STORED)
     sleeps: list[float] = []
     wanted = [key(n) for n in range(250, 0, -1)] + [key(4), key(3)]
-    got = batch_get(stub, TABLE, wanted, consistent=True, backoff=backoff(sleeps))
+    got = batch_get(as_client(stub), TABLE, wanted, consistent=True, backoff=backoff(sleeps))
     expected = [item(n) for n in range(250, 0, -1) if n % 2 == 0] + [item(4)]
     assert got == expected
     assert all(size <= MAX_BATCH_GET for size in stub.request_sizes)
@@ -271,14 +283,14 @@ def test_get_gives_up_listing_exactly_the_keys_not_read() -> None:
     stub = StubClient([keep_two, keep_two], stored=STORED)
     wanted = [key(n) for n in range(150)]
     with pytest.raises(UnprocessedItemsError) as info:
-        batch_get(stub, TABLE, wanted, backoff=backoff([], attempts=2))
+        batch_get(as_client(stub), TABLE, wanted, backoff=backoff([], attempts=2))
     assert info.value.items == [key(98), key(99), *[key(n) for n in range(100, 150)]]
     assert "52 of 150 keys not read" in info.value.message
 
 
 def test_get_refuses_mixed_key_shapes_and_sends_nothing_for_no_keys() -> None:
     stub = StubClient()
-    assert batch_get(stub, TABLE, []) == []
+    assert batch_get(as_client(stub), TABLE, []) == []
     with pytest.raises(RequestError, match="key #1 has attributes"):
-        batch_get(stub, TABLE, [key(1), {"PK": {"S": "x"}}])
+        batch_get(as_client(stub), TABLE, [key(1), {"PK": {"S": "x"}}])
     assert stub.calls == 0
