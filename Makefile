@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck suite bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/dynamodel demo
 
-test: $(STAMP) lint typecheck unit
+test: $(STAMP) lint typecheck suite
 
 lint: $(STAMP)
 	$(BIN)/ruff check dynamodel access_patterns tests benchmarks
@@ -26,7 +26,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict tests/unit tests/paths.py tests/conftest.py benchmarks
 	$(BIN)/mypy --strict tests/integration
 
-unit: $(STAMP)
+suite: $(STAMP)
 	$(BIN)/pytest -n 2
 
 $(VENV)/.bench: $(STAMP)

@@ -11,7 +11,8 @@ each on its own table created from the design (so both tables always hold the sa
 
 The server runs in a child process, so ``time.process_time()`` of this process is the client's CPU only
 (botocore's serialisation, HTTP, parsing, and for dynamodel its request building and decoding). Rounds are
-interleaved (dynamodel, raw, raw, dynamodel, ...) after one unmeasured warm-up round per side. Requests are
+interleaved customer by customer (dynamodel, raw, raw, dynamodel, ...) after one unmeasured warm-up round
+per side. Requests are
 counted per call with a botocore ``before-send`` hook and compared with the design's ``plan.requests``.
 
 Run: .venv/bin/python benchmarks/runtime_overhead.py [--rounds N]
@@ -625,21 +626,24 @@ def _run(endpoint: str, rounds: int, app: App, started: float) -> OverheadResult
     table = app.connect("bench-dynamodel", ours_client)
     raw = RawShop(raw_client, "bench-raw", design.plan("open_orders_by_date").shards)
 
-    def side(which: str, round_no: int, record: bool) -> None:
+    def side(which: str, work: list[CustomerWork], record: bool) -> None:
         meter = ours_meter if which == "dynamodel" else raw_meter
         meter.recording = record
-        work = workload(round_no)
         gc.collect()
         if which == "dynamodel":
             run_dynamodel(table, meter, work)
         else:
             run_raw(raw, meter, work)
 
-    side("dynamodel", 0, record=False)  # warm-up: models, adapters, connections
-    side("raw", 0, record=False)
+    warm_up = workload(0)
+    side("dynamodel", warm_up, record=False)  # models, adapters, connections
+    side("raw", warm_up, record=False)
     for r in range(1, rounds + 1):
-        for which in ("dynamodel", "raw") if r % 2 else ("raw", "dynamodel"):
-            side(which, r, record=True)
+        # Interleaved customer by customer, alternating which side goes first, so that changes in
+        # the machine's load fall on both sides alike.
+        for i, w in enumerate(workload(r)):
+            for which in ("dynamodel", "raw") if (r + i) % 2 else ("raw", "dynamodel"):
+                side(which, [w], record=True)
     table.close()
     raw.pool.shutdown()
 
@@ -764,10 +768,11 @@ def report(result: OverheadResult) -> str:
     return (
         f"{table}\n\n"
         f"Target: dynamodel's CPU per call <= {RUNTIME_TARGET}x raw boto3's: "
-        f"{result.cpu_ratio:.2f}x, {verdict}. Wall: {result.wall_ratio:.2f}x. {result.note[0].upper()}"
+        f"{result.cpu_ratio:.3f}x, {verdict}. Wall: {result.wall_ratio:.2f}x. {result.note[0].upper()}"
         f"{result.note[1:]}. Same item counts on both sides: {'yes' if result.same_results else 'NO'}.\n\n"
-        f"Setup: the `shop` app (`access_patterns/shop.py`); {result.rounds} measured rounds per side, interleaved, "
-        f"after one warm-up round each; per round {CUSTOMERS} customers x {ORDERS} orders x {LINES} lines. "
+        f"Setup: the `shop` app (`access_patterns/shop.py`); {result.rounds} measured rounds per side, "
+        "interleaved customer by customer (alternating which side goes first), after one warm-up round "
+        f"each; per round {CUSTOMERS} customers x {ORDERS} orders x {LINES} lines. "
         "One moto server (`EmbeddedEngine`, real HTTP on 127.0.0.1) in a child process, so CPU is the "
         "client's only (`time.process_time()`, all threads of this process, shard threads included); wall "
         "includes moto's time. Requests counted with a botocore `before-send` hook. The raw side sends the "

@@ -54,10 +54,12 @@ __all__ = [
     "RangeArg",
     "ReadArgs",
     "base_key",
+    "belongs",
     "build_delete",
     "build_get_request",
     "build_increment",
     "build_item",
+    "build_plan_query",
     "build_put",
     "build_query_request",
     "build_query_requests",
@@ -71,6 +73,7 @@ __all__ = [
     "guard_item",
     "guard_key",
     "item_size",
+    "key_attrs",
     "parse_read_args",
     "request_token",
     "shard_of",
@@ -372,8 +375,9 @@ def _query(
     kwargs["ExpressionAttributeNames"] = names
     kwargs["ExpressionAttributeValues"] = vals
     kwargs["ScanIndexForward"] = plan.order == "asc"
-    pat = _pattern(design, plan.name)
-    if plan.index == TABLE and pat.consistency == "strong":
+    if plan.index == TABLE and any(
+        p.name == plan.name and p.consistency == "strong" for p in design.app.patterns
+    ):
         kwargs["ConsistentRead"] = True
     if limit is not None:
         if limit < 1:
@@ -383,6 +387,29 @@ def _query(
     if start_key is not None:
         kwargs["ExclusiveStartKey"] = start_key
     return kwargs
+
+
+def build_plan_query(
+    design: Design,
+    plan: PatternPlan,
+    values: Mapping[str, object],
+    table_name: str,
+    *,
+    limit: int | None = None,
+    start_key: Item | None = None,
+    shard: int | None = None,
+) -> dict[str, Any]:
+    """Query kwargs of any Query plan from its equality values, e.g. a ``CopyPath.plan``.
+
+    The design's copy paths (which items hold a copy of a source) are plans without a
+    declared pattern; this runs them with the source's identity as ``values``.
+    """
+    if plan.operation != "Query":
+        msg = f"Plan '{plan.name}' runs as {plan.operation}, not Query."
+        raise RequestError(msg, hint="only Query plans have a key condition to build")
+    return _query(
+        design, plan, ReadArgs(dict(values), None), table_name, limit=limit, start_key=start_key, shard=shard
+    )
 
 
 def build_query_requests(
@@ -437,6 +464,8 @@ def build_scan_request(
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": vals,
     }
+    if _pattern(design, name).consistency == "strong":
+        kwargs["ConsistentRead"] = True
     if limit is not None:
         kwargs["Limit"] = limit
     if start_key is not None:

@@ -32,7 +32,8 @@ def read_plan(
     pk_name, sk_name = _key_names(index)
     member_keys = [by_key[(m, index)] for m in r.members]
     first = member_keys[0]
-    consistency: Literal["strong", "eventual"] = "strong" if index == TABLE else "eventual"
+    # Strong reads cost twice as much; the base table gives them only to patterns that ask.
+    consistency: Literal["strong", "eventual"] = "strong" if index == TABLE and r.strong else "eventual"
     label = _index_label(index)
     copies = _reads_copies(app, r.members)
     key_attrs = {p.attr for p in (*first.pk.parts, *first.sk.parts) if hasattr(p, "attr")}
@@ -64,7 +65,7 @@ def read_plan(
             requests=1,
             uses_filter=False,
             uses_scan=False,
-            consistency="strong",
+            consistency=consistency,
             key_condition=f"{pk_name} = :pk AND {sk_name} = :sk",
             reason=f"base table: the full primary key {first.pk.pattern()} / {first.sk.pattern()} comes from the given attributes{extra}",
             entities=r.members,
@@ -136,17 +137,28 @@ def write_plan(app: AppSpec, p: PatternSpec, guards: tuple[UniqueGuard, ...]) ->
     """An atomic write: one TransactWriteItems unless a single PutItem keeps every invariant."""
     guarded = [g for g in guards if g.entity in p.entities]
     atomic = len(p.entities) > 1 or bool(p.increments) or bool(guarded)
+    # Copies are filled from their source before the write: one GetItem per source not written here.
+    sources = sorted(
+        {
+            a.copy_of[0]
+            for e in p.entities
+            for a in app.entity(e).attributes
+            if a.copy_of is not None and a.copy_of[0] not in p.entities
+        }
+    )
     parts = [f"put {', '.join(p.entities)}"]
     if p.increments:
         parts.append("increment " + ", ".join(f"{e}.{a} by {n}" for e, a, n in p.increments))
     if guarded:
         parts.append("claim unique " + ", ".join(f"{g.entity}.{'+'.join(g.attrs)}" for g in guarded))
+    if sources:
+        parts.append(f"after reading the copy source{'s' if len(sources) > 1 else ''} {', '.join(sources)}")
     return PatternPlan(
         name=p.name,
         kind="write",
         operation="TransactWriteItems" if atomic else "PutItem",
         index=TABLE,
-        requests=1,
+        requests=1 + len(sources),
         uses_filter=False,
         uses_scan=False,
         consistency="strong",

@@ -88,24 +88,38 @@ def _doc(design: Design, name: str) -> str:
         lines.append("Returns the written entities as stored.")
         return "\n".join(lines)
     conv = c.call_convention(design, name)
-    args = [f"{a}=..." for a in conv.required]
-    if conv.range_params == ("value",):
-        args.append(f"value=None  # {pat.range} on {pat.sort}")
-    elif conv.range_params:
-        args.append(f"lo=None, hi=None  # between on {pat.sort}, inclusive")
+    args = [f"{a}=..." for a in conv.required] + [f"{r}=None" for r in conv.range_params]
     if conv.paged:
         args.append("limit=None, cursor=None")
-    where = f" where {dict(pat.where)}" if pat.where else ""
-    returns = _read_signature(conv).return_annotation
-    return "\n".join(
-        [
-            f"Pattern '{name}' ({pat.kind} {', '.join(pat.entities)}{where}) -> {returns}.",
-            "",
-            f"Call: {name}({', '.join(args)})",
-            f"Runs: {plan.operation} on {plan.index}: {plan.key_condition or '-'}",
-            f"Why: {plan.reason}",
-        ]
-    )
+    lines = [
+        f"Pattern '{name}' ({pat.kind} {', '.join(pat.entities)}) -> {_read_signature(conv).return_annotation}.",
+        "",
+    ]
+    lines.append(f"Call: {name}({', '.join(args)})")
+    if pat.where:
+        lines.append(f"Fixed by the declaration: {', '.join(f'{a}={v!r}' for a, v in pat.where)}.")
+    if conv.range_params == ("value",):
+        lines.append(
+            f"Range: value= selects {pat.sort} {_OPS[pat.range or 'eq']} value; leave it out for all."
+        )
+    elif conv.range_params:
+        lines.append(
+            f"Range: lo <= {pat.sort} <= hi (inclusive); lo alone means >=, hi alone <=; leave both out for all."
+        )
+    if conv.paged:
+        lines.append(
+            "Pages: limit= is the page size; pass page.cursor back as cursor= (None after the last page)."
+        )
+    lines.append(f"Runs: {plan.operation} on {plan.index}: {plan.key_condition or '-'}")
+    lines.append(f"Why: {plan.reason}")
+    return "\n".join(lines)
+
+
+_OPS = {"eq": "==", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "begins_with": "begins with"}
+
+
+class UnknownPatternError(RequestError, AttributeError):
+    """``table.<name>`` names no declared pattern (also an AttributeError, so ``hasattr`` works)."""
 
 
 class PatternMethod:
@@ -199,7 +213,8 @@ class Table:
 
     def __getattr__(self, name: str) -> PatternMethod:
         if name.startswith("_"):
-            raise AttributeError(name)
+            msg = f"{type(self).__name__} has no attribute '{name}'."
+            raise UnknownPatternError(msg, hint="pattern names do not start with '_'")
         return self.pattern(name)
 
     def pattern(self, name: str) -> PatternMethod:
@@ -208,7 +223,7 @@ class Table:
         if method is None:
             if name not in self.patterns:
                 msg = f"App '{self.app.name}' has no pattern '{name}'."
-                raise AttributeError(msg)
+                raise UnknownPatternError(msg, hint=f"use one of: {', '.join(self.patterns)}")
             method = PatternMethod(self, name)
             self._methods[name] = method
         return method

@@ -338,9 +338,7 @@ def delete(
             expected_version = version_of(target)
     else:
         cls = target
-        values = {}
-        for k, v in key.items():
-            values[k] = v
+        values = dict(key)
     name = s.entity_name(cls)
     spec = s.design.app.entity(name)
     needed = c.key_attrs(s.design, name)
@@ -348,9 +346,8 @@ def delete(
     if unknown:
         msg = f"delete({name}) takes the key attributes {list(needed)}, not {unknown}."
         raise RequestError(msg, hint=f"pass {', '.join(f'{a}=...' for a in needed)}")
-    values = {a: s.coerce(name, a, values.get(a)) for a in needed if values.get(a) is not None} | {
-        k: v for k, v in values.items() if k not in needed
-    }
+    for a in needed:  # key arguments validated (and converted) by the declared field types
+        values[a] = s.coerce(name, a, values.get(a))
     base = c.base_key(s.design, name, values)
     if _guards(s, name):
         current = _read_current(s, name, values)

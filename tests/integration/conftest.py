@@ -5,7 +5,6 @@ Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 (DESIGN.md §7).
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -53,39 +52,3 @@ def make_table(client: DynamoDBClient) -> Iterator[MakeTable]:
     yield make
     for name in created:
         client.delete_table(TableName=name)
-
-
-@pytest.fixture
-def linearizable_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make moto apply each DynamoDB request atomically, as DynamoDB does.
-
-    moto's server handles requests on threads, and its conditional writes and
-    TransactWriteItems check conditions and then write without a lock (a transaction
-    even restores a deep copy of the table when it fails, undoing concurrent writes).
-    DynamoDB serialises writes to an item; tests about concurrent writers assume that
-    guarantee, so this wraps every backend operation in one lock.
-    """
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in (
-        "put_item",
-        "update_item",
-        "delete_item",
-        "get_item",
-        "query",
-        "scan",
-        "transact_write_items",
-        "transact_get_items",
-        "batch_write_item",
-        "batch_get_item",
-    ):
-        original = getattr(DynamoDBBackend, name, None)
-        if original is None:
-            continue
-
-        def locked(*args: Any, __original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return __original(*args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)

@@ -352,7 +352,6 @@ def generate(
     unique_seen: set[tuple[str, str, object]] = set()
     for ent in topo_order(spec):
         rows: list[dict[str, object]] = []
-        inherited: set[str] = set()
         sources = [x for x in (ent.parent, ent.aggregate) if x]
         sources += [a.copy_of[0] for a in ent.attributes if a.copy_of]
         for _ in range(counts(spec)[ent.name]):
@@ -374,7 +373,6 @@ def generate(
                 for a in need:
                     if ent.has(a):
                         values[a] = chosen[a]
-                        inherited.add(a)
             if not ok:
                 continue
             for attr in ent.attributes:

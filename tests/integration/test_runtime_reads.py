@@ -20,6 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from access_patterns.shop import Customer, Order, OrderLine, shop
+from dynamodel import App, Entity, Get
+from dynamodel import Query as QueryPattern
 from dynamodel.errors import RequestError
 from dynamodel.runtime.reads import CollectionPage, Page
 from dynamodel.runtime.table import Table
@@ -151,6 +153,38 @@ def test_get_pattern_refuses_broken_uniqueness(make_table: Any) -> None:
     table.client.put_item(TableName=table.name, Item=dup)
     with pytest.raises(Exception, match="2 items match"):
         table.customer_by_email(email="a@x")
+
+
+class Reading(Entity, identity=("sensor", "n")):
+    """A reading; 'by label' is declared strongly consistent, which only a Scan can serve."""
+
+    sensor: str
+    n: int
+    label: str
+
+
+sensors = App(
+    "sensors",
+    [Reading],
+    patterns=[
+        QueryPattern(Reading, by="label", consistency="strong", allow_scan=True, name="by_label"),
+        Get(Reading, by=["sensor", "n"], name="reading"),
+    ],
+)
+
+
+def test_a_pattern_allowed_to_scan_pages_through_the_filtered_table(make_table: Any) -> None:
+    assert sensors.design.plan("by_label").operation == "Scan"
+    table = make_table(sensors)
+    for n in range(20):
+        table.create(Reading(sensor=f"s{n % 3}", n=n, label="hot" if n % 4 == 0 else "cold#hot"))
+    params = table.by_label.params(label="hot", limit=3)
+    assert params["ConsistentRead"] is True
+    assert "FilterExpression" in params
+    got = sorted(r.n for r in table.by_label.iterate(label="hot", limit=3))
+    assert got == [n for n in range(20) if n % 4 == 0]
+    with pytest.raises(RequestError, match="takes no argument"):
+        table.by_label(label="hot", value="x")
 
 
 # ---- sharded fan-out against pages cut short -----------------------------------------------

@@ -1,8 +1,8 @@
 """Writes keep every invariant: conditional creates, versions, unique guards, atomic transactions.
 
 Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP (DESIGN.md §7). Tests with
-concurrent writers also assume DynamoDB's per-request atomicity, which moto lacks; the
-``linearizable_engine`` fixture adds it (see conftest).
+concurrent writers also assume DynamoDB's per-request atomicity, which moto alone lacks;
+``EmbeddedEngine`` adds it by default (``linearizable=True``, see dynamodel/engine.py).
 """
 
 from __future__ import annotations
@@ -227,7 +227,6 @@ def test_unique_value_cannot_be_taken_twice_and_moves_with_changes(make_table: A
     ]
 
 
-@pytest.mark.usefixtures("linearizable_engine")
 def test_unique_value_cannot_be_taken_twice_by_concurrent_writers(make_table: Any) -> None:
     table = make_table(shop)
     writers = 12

@@ -36,7 +36,7 @@ def test_get_item_request() -> None:
     assert got == {
         "TableName": "t",
         "Key": {"PK": {"S": "CUSTOMER#c$c1#"}, "SK": {"S": "CUSTOMER#"}},
-        "ConsistentRead": True,
+        "ConsistentRead": False,  # eventually consistent unless the pattern declares strong
     }
 
 
@@ -320,3 +320,12 @@ def test_call_convention() -> None:
     assert conv.range_params == ("value",)
     assert c.call_convention(shop.design, "get_customer").paged is False
     assert escape("#") == "$c"
+
+
+def test_copy_path_plans_build_queries_from_the_source_identity() -> None:
+    (path,) = shop.design.copy_paths
+    assert (path.source, path.target) == ("Customer", "Order")
+    got = c.build_plan_query(shop.design, path.plan, {"customer_id": "c#1"}, "t", limit=10)
+    assert got["IndexName"] == "GSI1"
+    assert got["ExpressionAttributeValues"] == {":pk": {"S": "CUSTOMER#c$c1#"}, ":sk": {"S": "A_ORDER#"}}
+    assert got["Limit"] == 10

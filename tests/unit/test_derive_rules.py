@@ -33,15 +33,25 @@ def app(*patterns: str) -> AppSpec:
 def test_singleton_is_one_getitem() -> None:
     d = derive(app("{name: front, get: Page}"))
     plan = d.plan("front")
-    assert (plan.operation, plan.index, plan.consistency) == ("GetItem", "table", "strong")
+    assert (plan.operation, plan.index, plan.consistency) == ("GetItem", "table", "eventual")
     keys = d.keys_for("Page")
     assert keys is not None
     assert keys.pk.render({}) == "PAGE#"
 
 
-def test_get_by_identity_is_a_strong_getitem() -> None:
-    plan = derive(app("{name: g, get: Author, by: [author_id]}")).plan("g")
-    assert (plan.operation, plan.index, plan.requests) == ("GetItem", "table", 1)
+def test_get_by_identity_is_a_getitem_strong_only_when_asked() -> None:
+    d = derive(
+        app(
+            "{name: g, get: Author, by: [author_id]}",
+            "{name: s, get: Author, by: [author_id], consistency: strong}",
+        )
+    )
+    assert (d.plan("g").operation, d.plan("g").index, d.plan("g").consistency) == (
+        "GetItem",
+        "table",
+        "eventual",
+    )
+    assert (d.plan("s").operation, d.plan("s").consistency) == ("GetItem", "strong")
 
 
 def test_child_joins_parent_partition_on_the_base_table() -> None:

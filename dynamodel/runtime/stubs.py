@@ -1,0 +1,157 @@
+"""A typed view of an app's connected table, for static type checkers.
+
+``app.connect(...)`` dispatches pattern methods dynamically, so a type checker sees their
+results as ``Any``. :func:`render_protocol` writes a module with a ``Table`` subclass that
+declares every pattern method with exact types (for the type checker only: at run time
+the methods still come from ``Table``) and a ``typed()`` cast::
+
+    # generated once: render_protocol(shop) written to shop_table.py
+    from shop_table import typed
+    table = typed(shop.connect("shop-dev", client))
+    page = table.orders_of_customer(customer_id="c1", lo=t0, hi=t1)   # Page[Order]
+    table.delete(Order, order_id="o1")                                 # every Table method too
+
+The output is deterministic, so it can be checked in and compared in CI.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from typing import Any, get_args, get_origin
+
+from dynamodel import compile as c
+from dynamodel.model import Entity
+from dynamodel.runtime.writes import target_keyword
+
+if typing.TYPE_CHECKING:
+    from dynamodel.app import App
+
+_BUILTINS = {"str", "int", "float", "bool", "bytes", "list", "dict", "set", "frozenset", "tuple", "object"}
+
+
+class _Imports:
+    def __init__(self) -> None:
+        self.modules: dict[str, set[str]] = {}
+
+    def name(self, cls: type) -> str:
+        if cls.__module__ == "builtins" and cls.__name__ in _BUILTINS:
+            return cls.__name__
+        self.modules.setdefault(cls.__module__, set()).add(cls.__qualname__.split(".")[0])
+        return cls.__qualname__
+
+    def lines(self) -> list[str]:
+        return [f"from {m} import {', '.join(sorted(n))}" for m, n in sorted(self.modules.items())]
+
+
+def _annotation(tp: Any, imports: _Imports) -> str:
+    if tp is type(None):
+        return "None"
+    if tp is Any:
+        imports.modules.setdefault("typing", set()).add("Any")
+        return "Any"
+    origin = get_origin(tp)
+    if origin is typing.Literal:
+        imports.modules.setdefault("typing", set()).add("Literal")
+        return f"Literal[{', '.join(repr(a) for a in get_args(tp))}]"
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_annotation(a, imports) for a in get_args(tp))
+    if origin is not None:
+        args = ", ".join(_annotation(a, imports) for a in get_args(tp))
+        return f"{_annotation(origin, imports)}[{args}]"
+    if isinstance(tp, type):
+        return imports.name(tp)
+    return "Any"
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[_\-]+", name) if part)
+
+
+def render_protocol(app: App, class_name: str | None = None) -> str:
+    """Python source of a typed view of ``app``'s connected table.
+
+    Args:
+        app: the application.
+        class_name: the class's name; ``<App>Table`` by default (``ShopTable``).
+
+    Returns:
+        A module's source: ``class <Name>(Table)`` declaring each pattern method with
+        its argument and result types under ``TYPE_CHECKING``, and ``typed(table)``.
+    """
+    imports = _Imports()
+    imports.modules.setdefault("typing", set()).update({"TYPE_CHECKING", "cast"})
+    imports.modules.setdefault("dynamodel.runtime.reads", set()).update({"CollectionPage", "Page"})
+    imports.modules.setdefault("dynamodel.runtime.table", set()).add("Table")
+    imports.modules.setdefault("dynamodel.model", set()).add("Entity")
+    cls_name = class_name or f"{_camel(app.name)}Table"
+    body: list[str] = []
+    design = app.design
+
+    def field_type(entity: str, attr: str) -> str:
+        model: type[Entity] = app.models[entity]
+        info = model.model_fields.get(attr)
+        if info is None:
+            return "Any"
+        return _annotation(info.annotation, imports)
+
+    for pat in design.app.patterns:
+        models = [imports.name(app.models[e]) for e in pat.entities]
+        if pat.kind == "write":
+            params = ["self", *(f"*entities: {' | '.join(models)} | list[{' | '.join(models)}]",)]
+            for target, _, _ in pat.increments:
+                params.append(
+                    f"{target_keyword(target)}: dict[str, object] | {imports.name(app.models[target])} | None = None"
+                )
+            params.append(f"**named: {' | '.join(models)} | list[{' | '.join(models)}]")
+            body += [
+                f"        def {pat.name}({', '.join(params)}) -> list[Entity]:",
+                "            raise NotImplementedError",
+                "",
+            ]
+            continue
+        conv = c.call_convention(design, pat.name)
+        params = ["self", "*"]
+        for a in conv.required:
+            owner = next(e for e in pat.entities if design.app.entity(e).has(a))
+            params.append(f"{a}: {field_type(owner, a)}")
+        if conv.range_params and pat.sort is not None:
+            holder = next(e for e in pat.entities if design.app.entity(e).has(pat.sort))
+            kind = "str" if pat.range == "begins_with" else field_type(holder, pat.sort)
+            kind = kind.removesuffix(" | None")
+            params += [f"{r}: {kind} | None = None" for r in conv.range_params]
+        if conv.paged:
+            params += ["limit: int | None = None", "cursor: str | None = None"]
+        if pat.kind == "get":
+            ret = f"{models[0]} | None"
+        elif len(models) > 1:
+            ret = "CollectionPage"
+        else:
+            ret = f"Page[{models[0]}]"
+        body += [
+            f"        def {pat.name}({', '.join(params)}) -> {ret}:",
+            "            raise NotImplementedError",
+            "",
+        ]
+    lines = [
+        f'"""Typed methods of the {app.name} table (generated by dynamodel; regenerate, do not edit)."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        *imports.lines(),
+        "",
+        "",
+        f"class {cls_name}(Table):",
+        f'    """The connected {app.name} table with typed pattern methods (``typed(app.connect(...))``)."""',
+        "",
+        "    if TYPE_CHECKING:",
+        "",
+        *body,
+        "",
+        f"def typed(table: Table) -> {cls_name}:",
+        f'    """``table`` seen as {cls_name} by the type checker (no run-time effect)."""',
+        f"    return cast({cls_name}, table)",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""The generated typed view of a connected table: valid Python, one method per pattern, right types.
+
+No engine needed: the view only exists for type checkers.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+import sys
+import types
+
+import boto3
+import pytest
+
+import access_patterns
+from dynamodel.app import App
+from dynamodel.runtime.stubs import render_protocol
+
+APPS = sorted(
+    {
+        obj.name: obj
+        for info in pkgutil.iter_modules(access_patterns.__path__)
+        for obj in vars(importlib.import_module(f"access_patterns.{info.name}")).values()
+        if isinstance(obj, App)
+    }.values(),
+    key=lambda a: a.name,
+)
+
+
+@pytest.mark.parametrize("app", APPS, ids=[a.name for a in APPS])
+def test_typed_view_declares_every_pattern(app: App) -> None:
+    source = render_protocol(app)
+    assert source == render_protocol(app)  # deterministic
+    tree = ast.parse(source)
+    (cls,) = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    guarded = next(n for n in cls.body if isinstance(n, ast.If))
+    methods = {f.name: f for f in guarded.body if isinstance(f, ast.FunctionDef)}
+    assert set(methods) == {p.name for p in app.spec.patterns}
+    for pat in app.spec.patterns:
+        returns = ast.unparse(methods[pat.name].returns)  # type: ignore[arg-type]
+        if pat.kind == "write":
+            assert returns == "list[Entity]"
+        elif pat.kind == "get":
+            assert returns == f"{pat.entities[0]} | None"
+        elif len(pat.entities) > 1:
+            assert returns == "CollectionPage"
+        else:
+            assert returns == f"Page[{pat.entities[0]}]"
+        kwonly = [a.arg for a in methods[pat.name].args.kwonlyargs]
+        assert kwonly[: len(pat.by)] == list(pat.by) or pat.kind == "write"
+    module = types.ModuleType(f"typed_{app.name}")
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(source, module.__name__, "exec"), module.__dict__)
+    finally:
+        del sys.modules[module.__name__]
+    table = app.connect("t", boto3.client("dynamodb", region_name="us-east-1"))
+    assert module.typed(table) is table
