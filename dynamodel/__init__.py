@@ -16,7 +16,27 @@ from dynamodel.patterns import Collection, Get, Query, Write
 from dynamodel.spec import AppSpec, EntitySpec, PatternSpec
 from dynamodel.spec_file import load_spec_file, parse_spec, parse_spec_text
 
-__all__ = [
+_RUNTIME = {
+    "Table": "dynamodel.runtime.table",
+    "Page": "dynamodel.runtime.reads",
+    "CollectionPage": "dynamodel.runtime.reads",
+    "connect": "dynamodel.runtime.connect",
+    "EmbeddedEngine": "dynamodel.engine",
+}
+
+
+def __getattr__(name: str) -> object:
+    # The runtime imports boto3; loading it lazily keeps `import dynamodel` (and the
+    # planning CLI) free of it.
+    module = _RUNTIME.get(name)
+    if module is None:
+        msg = f"module 'dynamodel' has no attribute {name!r}"
+        raise AttributeError(msg)
+    import importlib  # noqa: PLC0415
+
+    return getattr(importlib.import_module(module), name)
+
+__all__ = [  # noqa: RUF022 - grouped: declarations, design, errors, runtime
     "App",
     "AppSpec",
     "Collection",
@@ -40,4 +60,9 @@ __all__ = [
     "load_spec_file",
     "parse_spec",
     "parse_spec_text",
+    "Table",
+    "Page",
+    "CollectionPage",
+    "connect",
+    "EmbeddedEngine",
 ]

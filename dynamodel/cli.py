@@ -75,6 +75,20 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(out_dir=Path(args.out))
 
 
+def _cmd_stubs(args: argparse.Namespace) -> int:
+    from dynamodel.runtime.stubs import render_protocol  # noqa: PLC0415 - imports the runtime
+
+    spec_target = args.target
+    module_name, _, attr = spec_target.partition(":")
+    if not attr:
+        msg = f"{spec_target!r} is not 'module:APP'; typed stubs need the Python App (its entity classes)."
+        raise DefinitionError(msg, hint="give e.g. access_patterns.shop:shop")
+    load_app_spec(spec_target)  # checks the target and puts the cwd on sys.path
+    app = getattr(importlib.import_module(module_name), attr)
+    sys.stdout.write(render_protocol(app))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the README's CLI reference test)."""
     parser = argparse.ArgumentParser(
@@ -95,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--json", dest="json", action="store_true", help="JSON output")
     p.add_argument("--out", help="directory to write files into (default: stdout)")
     p.set_defaults(func=_cmd_emit, json=False)
+    p = sub.add_parser("stubs", help="print a typed Table subclass with one typed method per pattern")
+    p.add_argument("target", help="module:APP")
+    p.set_defaults(func=_cmd_stubs)
     p = sub.add_parser("demo", help="derive, emit and run the shop example on an embedded engine")
     p.add_argument("--out", default="out/demo", help="where to write the emitted templates")
     p.set_defaults(func=_cmd_demo)

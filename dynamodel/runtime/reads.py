@@ -128,13 +128,17 @@ def query_page(
     if plan.shards > 1:
         return _sharded_page(s, plan, args, limit, cursor)
     request = c.build_query_request(s.design, name, args, s.table_name, limit=limit)
-    digest = query_digest([request])
+    # Cursors are bound to the query without its start position; the digest is only worth
+    # computing when a cursor comes in or goes out (most calls read one page).
+    unpositioned = dict(request)
     if cursor is not None:
-        request["ExclusiveStartKey"] = check_start_key(s.cursors.decode(cursor, name, digest))
+        request["ExclusiveStartKey"] = check_start_key(
+            s.cursors.decode(cursor, name, query_digest([unpositioned]))
+        )
     response: Any = s.call("Query", lambda: s.client.query(**request), f"pattern '{name}'")
     items = [s.decode(x) for x in response.get("Items", [])]
     lek: Any = response.get("LastEvaluatedKey")
-    next_cursor = s.cursors.encode(name, digest, lek) if lek else None
+    next_cursor = s.cursors.encode(name, query_digest([unpositioned]), lek) if lek else None
     return _page(plan, items, next_cursor, 1)
 
 
@@ -224,13 +228,16 @@ def _scan_page(
     s: Session, plan: PatternPlan, args: Mapping[str, object], limit: int | None, cursor: str | None
 ) -> Page[Entity]:
     request = c.build_scan_request(s.design, plan.name, args, s.table_name, limit=limit)
-    digest = query_digest([request])
+    unpositioned = dict(request)
     if cursor is not None:
-        request["ExclusiveStartKey"] = check_start_key(s.cursors.decode(cursor, plan.name, digest))
+        request["ExclusiveStartKey"] = check_start_key(
+            s.cursors.decode(cursor, plan.name, query_digest([unpositioned]))
+        )
     response: Any = s.call("Scan", lambda: s.client.scan(**request), f"pattern '{plan.name}'")
     items = [s.decode(x) for x in response.get("Items", [])]
     lek: Any = response.get("LastEvaluatedKey")
-    return _page(plan, items, s.cursors.encode(plan.name, digest, lek) if lek else None, 1)
+    next_cursor = s.cursors.encode(plan.name, query_digest([unpositioned]), lek) if lek else None
+    return _page(plan, items, next_cursor, 1)
 
 
 def pages(
