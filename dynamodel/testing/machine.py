@@ -897,7 +897,7 @@ def _write_rule(cls: type[AppMachine], pat: PatternSpec, bundle: Bundle[Any]) ->
         self: AppMachine,
         values: dict[str, object],
         members: dict[str, list[dict[str, object]]],
-        targets: dict[str, dict[str, object]],
+        target_keys: dict[str, dict[str, object]],
     ) -> Any:
         m = self.model
         root_values = m.align(root, dict(values))
@@ -911,9 +911,9 @@ def _write_rule(cls: type[AppMachine], pat: PatternSpec, bundle: Bundle[Any]) ->
         staged = _dedupe(m, staged)
         filled = [m.fill_copies(e, v, staged) for e, v in staged]
         expected: Outcome = "ok"
-        target_keys: list[tuple[str, str, int, dict[str, object]]] = []
+        targets: list[tuple[str, str, int, dict[str, object]]] = []
         for t, attr, n in pat.increments:
-            keys = [targets[t]] if t in targets else [v for _, v in staged]
+            keys = [target_keys[t]] if t in target_keys else [v for _, v in staged]
             found = {
                 m.ident(t, k): {a: k[a] for a in m.key_attrs[t]}
                 for k in keys
@@ -921,20 +921,20 @@ def _write_rule(cls: type[AppMachine], pat: PatternSpec, bundle: Bundle[Any]) ->
             }
             if not found:
                 expected = "request"
-            target_keys += [(t, attr, n, k) for k in found.values()]
+            targets += [(t, attr, n, k) for k in found.values()]
         written = {(e, m.ident(e, v)) for e, v in staged}
-        if any(f is None for f in filled) or any((t, m.ident(t, k)) in written for t, _, _, k in target_keys):
+        if any(f is None for f in filled) or any((t, m.ident(t, k)) in written for t, _, _, k in targets):
             expected = "request"
         elif expected == "ok" and (
             any(m.oracle.get(e, v) is not None for e, v in staged)
             or any(m.unique_taken(e, f) for (e, _), f in zip(staged, filled, strict=True) if f is not None)
-            or any(m.find(t, k) is None for t, _, _, k in target_keys)
+            or any(m.find(t, k) is None for t, _, _, k in targets)
         ):
             expected = "condition"
         objs = [self.instance(e, v) for e, v in staged]
         from dynamodel.runtime.writes import target_keyword  # noqa: PLC0415 - the runtime's keyword
 
-        kwargs = {target_keyword(t): k for t, k in targets.items()}
+        kwargs = {target_keyword(t): k for t, k in target_keys.items()}
         done = self.attempt(expected, f"write pattern {pat.name}", lambda: self.table.write(pat.name, *objs, **kwargs))
         if expected != "ok":
             self.after_write()
@@ -943,7 +943,7 @@ def _write_rule(cls: type[AppMachine], pat: PatternSpec, bundle: Bundle[Any]) ->
             assert f is not None
             assert _same(entity_values(got), f), f"{pat.name} returned {got}, expected {f}"
             m.store(e, f, 1)
-        for t, attr, n, k in target_keys:
+        for t, attr, n, k in targets:
             target = m.find(t, k)
             assert target is not None
             new = {**target, attr: int(target.get(attr) or 0) + n}  # type: ignore[call-overload]
@@ -951,7 +951,7 @@ def _write_rule(cls: type[AppMachine], pat: PatternSpec, bundle: Bundle[Any]) ->
         self.after_write([*[(e, f) for (e, _), f in zip(staged, filled, strict=True) if f is not None]])
         return ItemRef(root, tuple((a, root_values[a]) for a in m.key_attrs[root]))
 
-    rule_fn = rule(target=bundle, values=st.fixed_dictionaries(_values_strategy(cls, root)), members=members_st, targets=targets_st)
+    rule_fn = rule(target=bundle, values=st.fixed_dictionaries(_values_strategy(cls, root)), members=members_st, target_keys=targets_st)
     return rule_fn(_named(write, f"write_{pat.name}"))
 
 
