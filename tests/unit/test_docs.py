@@ -47,3 +47,11 @@ def test_readme_design_excerpt_is_current() -> None:
         found = [t for t in text.splitlines() if t.split()[:2] == cells[:2]]
         assert found, line
         assert found[0].split() == cells, line
+
+
+def test_runtime_example_runs_on_the_embedded_engine(capsys: object) -> None:
+    code = (
+        README.split("## Running the patterns (runtime)", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    )
+    namespace: dict[str, object] = {"__name__": "readme_runtime"}
+    exec(compile(code, "README.md", "exec", dont_inherit=True), namespace)
