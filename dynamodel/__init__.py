@@ -36,6 +36,7 @@ def __getattr__(name: str) -> object:
 
     return getattr(importlib.import_module(module), name)
 
+
 __all__ = [  # noqa: RUF022 - grouped: declarations, design, errors, runtime
     "App",
     "AppSpec",

@@ -112,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stubs", help="print a typed Table subclass with one typed method per pattern")
     p.add_argument("target", help="module:APP")
     p.set_defaults(func=_cmd_stubs)
+    from dynamodel.propagate.cli import add_commands  # noqa: PLC0415 - propagate/repair subcommands
+
+    add_commands(sub)
     p = sub.add_parser("demo", help="derive, emit and run the shop example on an embedded engine")
     p.add_argument("--out", default="out/demo", help="where to write the emitted templates")
     p.set_defaults(func=_cmd_demo)

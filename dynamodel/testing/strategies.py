@@ -173,7 +173,7 @@ def _pool_of(attr: AttributeSpec, tags: list[str]) -> tuple[object, ...]:
 
 
 def pooled_attributes(app: AppSpec) -> frozenset[str]:
-    """Attributes whose values should collide: identities, ``by``/``where``/sort/unique, shared names."""
+    """Attributes whose values should collide: identities, ``by``/``where``/sort/unique, shared, copied."""
     names: set[str] = set()
     seen: dict[str, int] = {}
     for e in app.entities:
@@ -187,6 +187,8 @@ def pooled_attributes(app: AppSpec) -> frozenset[str]:
         if p.sort is not None:
             names.add(p.sort)
     names.update(n for n, count in seen.items() if count > 1)
+    # Copied attributes: a pool makes their updates change the value (and the copies) often.
+    names.update(a.copy_of[1] for e in app.entities for a in e.attributes if a.copy_of is not None)
     return frozenset(names)
 
 
@@ -202,11 +204,18 @@ def value_pools(app: AppSpec) -> dict[PoolKey, tuple[object, ...]]:
 
     tags = [entity_tag(e.name) for e in app.entities]
     wanted = pooled_attributes(app)
+    where = {(a, v) for p in app.patterns for a, v in p.where}
     out: dict[PoolKey, tuple[object, ...]] = {}
     for e in app.entities:
         for a in e.attributes:
             if a.name in wanted and (a.name, a.type) not in out:
                 pool = _pool_of(a, tags)
+                # A `where` value first and as often as all the others: items enter and
+                # leave sparse indexes about half the time.
+                held = [v for v in pool if (a.name, v) in where]
+                if held:
+                    rest = [v for v in pool if v not in held]
+                    pool = (*held, *(held * max(1, len(rest) // len(held) - 1)), *rest)
                 if pool:
                     out[(a.name, a.type)] = pool
     return out
@@ -243,7 +252,9 @@ def for_annotation(annotation: Any) -> st.SearchStrategy[Any]:
         inner_type = args[0] if args else Any
         return st.lists(for_annotation(inner_type), max_size=3)
     if origin in (set, frozenset) or annotation in (set, frozenset):
-        return st.sets(st.text(min_size=1, max_size=5), min_size=1, max_size=3)  # DynamoDB sets are never empty
+        return st.sets(
+            st.text(min_size=1, max_size=5), min_size=1, max_size=3
+        )  # DynamoDB sets are never empty
     if origin is dict or annotation is dict:
         value_type = args[1] if len(args) == 2 else Any
         return st.dictionaries(st.text(min_size=1, max_size=6), for_annotation(value_type), max_size=3)
@@ -286,6 +297,8 @@ def for_model(
             continue
         pool = (pools or {}).get((attr.name, attr.type))
         fresh = for_attribute(AttributeSpec(attr.name, attr.type, enum=attr.enum), app)
-        base = fresh if not pool else st.one_of([st.sampled_from(pool)] * pool_weight + [fresh] * fresh_weight)
+        base = (
+            fresh if not pool else st.one_of([st.sampled_from(pool)] * pool_weight + [fresh] * fresh_weight)
+        )
         out[attr.name] = st.none() | base if attr.optional else base
     return out

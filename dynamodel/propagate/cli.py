@@ -1,0 +1,249 @@
+"""``dynamodel propagate`` and ``dynamodel repair-copies``: wire with ``add_commands(subparsers)``.
+
+dynamodel propagate access_patterns.shop:shop --table shop-dev --endpoint-url http://127.0.0.1:5000
+dynamodel propagate access_patterns.shop:shop --table shop-dev --dlq dead.jsonl --checkpoint cp.json
+dynamodel propagate access_patterns.shop:shop --table shop-dev --replay dead.jsonl
+dynamodel repair-copies access_patterns.shop:shop --table shop-dev [--source Customer --id customer_id=c1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dynamodel.design.model import Design
+from dynamodel.errors import RequestError
+from dynamodel.propagate.driver import StreamCheckpoint, drain, stream_arn
+from dynamodel.propagate.handler import DEFAULT_MAX_ATTEMPTS, JsonlDeadLetterQueue, ListDeadLetterQueue
+from dynamodel.propagate.repair import repair_copies, replay_dead_letters
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodbstreams.client import DynamoDBStreamsClient
+
+__all__ = ["add_commands", "parse_identity"]
+
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+_DUMMY = "local"
+
+
+def _design(target: str) -> Design:
+    from dynamodel.cli import load_design  # noqa: PLC0415 - cli imports this module's caller
+
+    return load_design(target)
+
+
+def _clients(args: argparse.Namespace) -> tuple[DynamoDBClient, DynamoDBStreamsClient]:
+    import boto3  # noqa: PLC0415 - only these commands talk to DynamoDB
+
+    session = boto3.session.Session(region_name=args.region)
+    endpoint: str | None = args.endpoint_url
+    if endpoint and session.get_credentials() is None and any(h in endpoint for h in _LOCAL_HOSTS):
+        # A local engine accepts any credentials; these never reach AWS.
+        session = boto3.session.Session(
+            aws_access_key_id=_DUMMY, aws_secret_access_key=_DUMMY, region_name=args.region or "us-east-1"
+        )
+    if session.region_name is None:
+        session = boto3.session.Session(region_name="us-east-1")
+    client: DynamoDBClient = session.client("dynamodb", endpoint_url=endpoint)
+    streams: DynamoDBStreamsClient = session.client("dynamodbstreams", endpoint_url=endpoint)
+    return client, streams
+
+
+def parse_identity(design: Design, source: str, pairs: list[str]) -> dict[str, object]:
+    """``["customer_id=c1"]`` → ``{"customer_id": "c1"}``, typed as the attributes are declared.
+
+    Raises:
+        RequestError: a pair without ``=``, an attribute that is not part of the identity,
+            or a value that does not parse as the attribute's type.
+    """
+    spec = design.app.entity(source)
+    out: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep:
+            msg = f"--id {pair!r} is not attribute=value."
+            raise RequestError(msg, hint=f"e.g. --id {spec.identity[0]}=...")
+        if name not in spec.identity:
+            msg = f"--id {name} is not an identity attribute of {source}."
+            raise RequestError(msg, hint=f"{source} is identified by {', '.join(spec.identity)}")
+        attr = spec.attribute(name)
+        kind = attr.type if attr is not None else "str"
+        try:
+            value: object
+            if kind == "int":
+                value = int(text)
+            elif kind == "decimal":
+                value = Decimal(text)
+            elif kind == "float":
+                value = float(text)
+            elif kind == "bool":
+                value = {"true": True, "false": False}[text.lower()]
+            elif kind == "datetime":
+                value = datetime.fromisoformat(text)
+            elif kind == "date":
+                value = date.fromisoformat(text)
+            else:
+                value = text
+        except (ValueError, KeyError, InvalidOperation):
+            msg = f"--id {name}={text!r} is not a valid {kind}."
+            raise RequestError(msg, hint=f"write {name} as a {kind} literal") from None
+        out[name] = value
+    return out
+
+
+def _load_checkpoint(path: Path | None) -> StreamCheckpoint | None:
+    if path is None:
+        return None
+    if not path.exists():
+        return StreamCheckpoint()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return StreamCheckpoint(
+            positions={str(k): str(v) for k, v in data.get("positions", {}).items()},
+            attempts={str(k): int(v) for k, v in data.get("attempts", {}).items()},
+            closed={str(s) for s in data.get("closed", [])},
+        )
+    except (ValueError, AttributeError, TypeError) as err:
+        msg = f"{path} is not a checkpoint written by dynamodel propagate: {err}"
+        raise RequestError(
+            msg, hint="delete it to start from the oldest record (propagation is idempotent)"
+        ) from None
+
+
+def _save_checkpoint(path: Path | None, cp: StreamCheckpoint | None, arn: str) -> None:
+    if path is None or cp is None:
+        return
+    data = {
+        "stream_arn": arn,
+        "positions": cp.positions,
+        "attempts": cp.attempts,
+        "closed": sorted(cp.closed),
+    }
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _cmd_propagate(args: argparse.Namespace) -> int:
+    design = _design(args.target)
+    client, streams = _clients(args)
+    out = sys.stdout.write
+    if args.replay:
+        letters = JsonlDeadLetterQueue(args.replay).read()
+        result = replay_dead_letters(letters, design=design, table_name=args.table, client=client)
+        s = result.stats
+        out(
+            f"replayed {len(letters)} dead letter(s): {s.updated} copy update(s), {s.current} already current, "
+            f"{len(result.failures)} still failing\n"
+        )
+        for seq, err in result.errors.items():
+            out(f"  {seq}: {err}\n")
+        return 1 if result.failures else 0
+    dlq = JsonlDeadLetterQueue(args.dlq) if args.dlq else ListDeadLetterQueue()
+    cp_path = Path(args.checkpoint) if args.checkpoint else None
+    checkpoint = _load_checkpoint(cp_path)
+    arn = stream_arn(client, args.table)
+    dead = 0
+    try:
+        while True:
+            report = drain(
+                design,
+                args.table,
+                client,
+                streams,
+                dlq=dlq,
+                max_attempts=args.max_attempts,
+                batch_size=args.batch_size,
+                checkpoint=checkpoint,
+            )
+            _save_checkpoint(cp_path, checkpoint, arn)
+            dead += len(report.dead_letters)
+            if report.deliveries or not args.follow:
+                out(report.summary() + "\n")
+            for letter in report.dead_letters:
+                seq = letter.record.get("dynamodb", {}).get("SequenceNumber")
+                where = f" -> {args.dlq}" if args.dlq else ""
+                out(f"  dead letter {seq}{where}: {letter.error}\n")
+            if not args.follow:
+                break
+            time.sleep(args.interval)
+    except KeyboardInterrupt:  # --follow ends with Ctrl-C
+        _save_checkpoint(cp_path, checkpoint, arn)
+    return 1 if dead else 0
+
+
+def _cmd_repair(args: argparse.Namespace) -> int:
+    design = _design(args.target)
+    client, _ = _clients(args)
+    identity: dict[str, Any] | None = None
+    if args.id:
+        if not args.source:
+            msg = "--id needs --source (the entity the identity belongs to)."
+            raise RequestError(msg, hint="e.g. --source Customer --id customer_id=c1")
+        identity = parse_identity(design, args.source, args.id)
+    report = repair_copies(
+        design, args.table, client, source=args.source, identity=identity, force=args.force
+    )
+    sys.stdout.write(report.summary() + "\n")
+    if report.ahead and not args.force:
+        sys.stdout.write(
+            f"  {report.ahead} target(s) hold copies stamped newer than their source (a re-created source?): "
+            "rerun with --force to overwrite them\n"
+        )
+    if report.missing_sources:
+        sys.stdout.write("  the source item does not exist; its copies were left as they are\n")
+    return 0
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("target", help="spec file (.yaml/.json) or module:APP")
+    p.add_argument("--table", required=True, help="the table's name")
+    p.add_argument("--endpoint-url", help="DynamoDB endpoint (a local engine); default: AWS")
+    p.add_argument("--region", help="AWS region (default: the environment's, else us-east-1)")
+
+
+def add_commands(subparsers: Any) -> None:
+    """Add ``propagate`` and ``repair-copies`` to the ``dynamodel`` command's subparsers.
+
+    Each parser sets ``func`` (``args.func(args) -> int``), like the other subcommands.
+    """
+    p = subparsers.add_parser(
+        "propagate", help="apply the table's stream to the copies (local driver), or replay dead letters"
+    )
+    _common(p)
+    p.add_argument("--dlq", help="JSON Lines file receiving records that keep failing")
+    p.add_argument(
+        "--max-attempts",
+        type=int,
+        default=DEFAULT_MAX_ATTEMPTS,
+        help="deliveries before a record is dead-lettered",
+    )
+    p.add_argument("--batch-size", type=int, default=100, help="records per handler call")
+    p.add_argument("--checkpoint", help="JSON file remembering the stream position between runs")
+    p.add_argument("--follow", action="store_true", help="keep polling until interrupted")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls with --follow")
+    p.add_argument(
+        "--replay", help="replay the dead letters in this JSON Lines file instead of reading the stream"
+    )
+    p.set_defaults(func=_cmd_propagate)
+    p = subparsers.add_parser(
+        "repair-copies", help="recompute copies from their sources and fix those that drifted"
+    )
+    _common(p)
+    p.add_argument("--source", help="repair only the copies of this entity")
+    p.add_argument(
+        "--id",
+        action="append",
+        default=[],
+        metavar="ATTR=VALUE",
+        help="identity of one source item (repeat per attribute)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="also overwrite copies stamped newer than their source"
+    )
+    p.set_defaults(func=_cmd_repair)

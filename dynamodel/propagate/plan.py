@@ -1,0 +1,568 @@
+"""Stream records → the copy updates they call for (pure: no boto3, no I/O).
+
+The protocol, shared by the stream handler and the repair command:
+
+* Every target item holding copies of a source stores ``_copyver_<Source>``: the source
+  item's ``_version`` the copies were taken from.
+* A copy update for source version ``v`` is one UpdateItem per target that SETs the copied
+  attributes (REMOVEs those whose source value is absent), SETs or REMOVEs the GSI key
+  attributes derived from them, and stamps ``_copyver_<Source> = v``, conditioned on::
+
+      attribute_exists(PK)                                  -- the target still exists
+      AND (attribute_not_exists(_copyver_X)                 -- never stamped
+           OR _copyver_X < :v                               -- older copies
+           OR (_copyver_X = :v AND <a copied value differs>))   -- same version, clobbered
+
+  The last clause is a superset of the plain ``_copyver_X < :v``: a version determines its
+  values, so re-writing version ``v``'s values over a target stamped ``v`` whose copy was
+  overwritten (an application write that raced a rename) is safe, while a duplicate whose
+  values are already there fails the condition and writes nothing. A duplicate, a retry or
+  an older record after a newer one therefore changes nothing.
+* When a copied attribute is part of a GSI key template (or of a sparse predicate), the
+  new keys are rendered from the target's stored values with the new copies, and the
+  update is also conditioned on the target's ``_version`` being the one those values came
+  from, so a concurrent application write is never overwritten with keys from stale values.
+* The target's own ``_version`` is not bumped. A copy is not a change by the target's
+  writer: bumping it would fail every optimistic-locking update of an order read before
+  the customer was renamed, and the next application write of the target fills its
+  copies from the source anyway (``writes.fill_copies``). It also lets the handler tell
+  its own writes (``_version`` unchanged) from application writes (``_version`` moved).
+* A REMOVE of a source leaves its copies as they are: a copy is a snapshot of the last
+  value, which the target may legitimately keep (an order keeps the name its customer had),
+  deleting or clearing dependants is the application's decision, and "deleted" has no
+  version a later record could be ordered against.
+
+Target checks: a target item written by the application (INSERT, or MODIFY whose
+``_version`` moved) had its copies filled from a source read that may have raced a
+source update, or lost its ``_copyver_`` stamp (a full-item put replaces the item). The
+handler re-reads the source (strongly consistent) and applies the same conditioned update
+to that one target, so copies converge whatever the interleaving of application writes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from dynamodel import compile as c
+from dynamodel.design.model import TABLE, CopyPath, Design, EntityKeys
+from dynamodel.errors import DefinitionError, RequestError
+from dynamodel.runtime.codec import AttributeValue, Item, encode_attribute, item_to_values
+
+__all__ = [
+    "COPYVER_PREFIX",
+    "STREAM_VIEW",
+    "CopyUpdate",
+    "RecordPlan",
+    "TargetCheck",
+    "build_copy_update",
+    "copy_state",
+    "copy_status",
+    "copyver_attr",
+    "dependent_indexes",
+    "lambda_record",
+    "lookup_requests",
+    "new_copies",
+    "normalise_image",
+    "plan_record",
+    "record_id",
+    "source_update",
+]
+
+COPYVER_PREFIX = "_copyver_"
+STREAM_VIEW = "NEW_AND_OLD_IMAGES"
+EVENT_NAMES = ("INSERT", "MODIFY", "REMOVE")
+_POISON_HINT = "the record is not a DynamoDB Streams record of this table; replay it after fixing the writer, or drop it from the dead-letter queue"
+
+
+def copyver_attr(source: str) -> str:
+    """The attribute a target stores its ``source`` copies' version in: ``_copyver_<Source>``."""
+    return f"{COPYVER_PREFIX}{source}"
+
+
+# ---- plans ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CopyUpdate:
+    """Bring every copy of one source item held by ``path.target`` items to one version.
+
+    Attributes:
+        path: the copy path (source, target, attributes, lookup plan).
+        identity: the source's identity values: the lookup query's equality values.
+        version: the source item's ``_version`` the values come from.
+        copies: (target attribute, new value) for every copied attribute of the path;
+            None means the source has no value (the copy is removed).
+    """
+
+    path: CopyPath
+    identity: Mapping[str, object]
+    version: int
+    copies: tuple[tuple[str, object], ...]
+
+    def supersedes(self, other: CopyUpdate) -> bool:
+        """Whether applying this update makes ``other`` (same source item) a no-op."""
+        return (
+            self.path == other.path
+            and dict(self.identity) == dict(other.identity)
+            and self.version > other.version
+        )
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    """A target item the application wrote: verify its copies of one source against it.
+
+    Attributes:
+        path: the copy path.
+        target: the target item as the record shows it (its NewImage).
+        source_key: the base-table key of the source item the copies follow.
+    """
+
+    path: CopyPath
+    target: Item
+    source_key: Item
+
+
+@dataclass(frozen=True)
+class RecordPlan:
+    """What one stream record calls for.
+
+    Attributes:
+        event_id: the record's ``eventID``.
+        sequence_number: its ``dynamodb.SequenceNumber`` (the batch item identifier).
+        event_name: INSERT, MODIFY or REMOVE.
+        entity: the item's ``_type`` when it is an entity of the app, else None.
+        updates: copy updates of the targets of a changed source.
+        checks: target checks of an item the application wrote.
+        reason: why the record needs no work (empty when it needs some).
+    """
+
+    event_id: str
+    sequence_number: str
+    event_name: str
+    entity: str | None
+    updates: tuple[CopyUpdate, ...] = ()
+    checks: tuple[TargetCheck, ...] = ()
+    reason: str = ""
+
+    @property
+    def needs_work(self) -> bool:
+        """Whether the record calls for any request."""
+        return bool(self.updates or self.checks)
+
+
+# ---- record shape --------------------------------------------------------------------------
+
+
+def record_id(record: Mapping[str, Any]) -> tuple[str, str]:
+    """``(eventID, SequenceNumber)`` of a record; RequestError when either is missing."""
+    if not isinstance(record, Mapping):
+        msg = f"a stream record must be a mapping, not {type(record).__name__}"
+        raise RequestError(msg, hint=_POISON_HINT)
+    body = record.get("dynamodb")
+    seq = body.get("SequenceNumber") if isinstance(body, Mapping) else None
+    eid = record.get("eventID")
+    if not isinstance(seq, str) or not seq:
+        msg = f"stream record {eid!r} has no dynamodb.SequenceNumber"
+        raise RequestError(msg, hint=_POISON_HINT)
+    if not isinstance(eid, str) or not eid:
+        msg = f"stream record {seq} has no eventID"
+        raise RequestError(msg, hint=_POISON_HINT)
+    return eid, seq
+
+
+def _b64(value: object) -> bytes:
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            msg = f"binary attribute value {value[:40]!r} is not base64"
+            raise RequestError(msg, hint=_POISON_HINT) from None
+    msg = f"binary attribute value of type {type(value).__name__}"
+    raise RequestError(msg, hint=_POISON_HINT)
+
+
+def _normalise_value(av: Any) -> AttributeValue:
+    if not isinstance(av, Mapping) or len(av) != 1:
+        msg = f"{str(av)[:60]} is not a DynamoDB attribute value"
+        raise RequestError(msg, hint=_POISON_HINT)
+    ((tag, payload),) = av.items()
+    if tag == "B":
+        return {"B": _b64(payload)}
+    if tag == "BS":
+        return {"BS": [_b64(x) for x in payload]}
+    if tag == "M" and isinstance(payload, Mapping):
+        return {"M": {str(k): _normalise_value(v) for k, v in payload.items()}}
+    if tag == "L" and isinstance(payload, list):
+        return {"L": [_normalise_value(v) for v in payload]}
+    return {str(tag): payload}
+
+
+def normalise_image(image: object) -> Item:
+    """A stream image in boto3's low-level form: Lambda's base64 binaries decoded to bytes.
+
+    DynamoDB Streams' Lambda event carries ``B``/``BS`` values as base64 text; boto3's
+    ``get_records`` gives bytes. Both come out as bytes.
+
+    Raises:
+        RequestError: the image is not a map of attribute values.
+    """
+    if image is None:
+        return {}
+    if not isinstance(image, Mapping):
+        msg = f"a stream image must be a map of attribute values, not {type(image).__name__}"
+        raise RequestError(msg, hint=_POISON_HINT)
+    return {str(k): _normalise_value(v) for k, v in image.items()}
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    timestamp = getattr(value, "timestamp", None)
+    if callable(timestamp):  # datetime (boto3 parses ApproximateCreationDateTime)
+        seconds = timestamp()
+        return int(seconds) if float(seconds).is_integer() else float(seconds)
+    return value
+
+
+def lambda_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A boto3 ``get_records`` record in the Lambda event's JSON form.
+
+    Binaries become base64 text and ``ApproximateCreationDateTime`` epoch seconds, as in
+    the event DynamoDB Streams sends to Lambda; the result is JSON-serialisable (used for
+    dead letters). A record already in that form is returned unchanged (as a copy).
+    """
+    out = _jsonable(record)
+    assert isinstance(out, dict)
+    return out
+
+
+# ---- planning ------------------------------------------------------------------------------
+
+
+def _version(image: Mapping[str, AttributeValue], what: str) -> int:
+    av = image.get(c.VERSION_ATTR)
+    text = av.get("N") if av else None
+    try:
+        return int(str(text))
+    except ValueError:
+        msg = f"{what} has no numeric {c.VERSION_ATTR} ({av!r}); copies are ordered by it"
+        raise RequestError(
+            msg, hint="write sources through dynamodel (every write stores _version), or migrate the item"
+        ) from None
+
+
+def source_update(design: Design, path: CopyPath, image: Mapping[str, AttributeValue]) -> CopyUpdate:
+    """The copy update that brings ``path``'s copies to a source item's stored state.
+
+    Args:
+        design: the derived design.
+        path: a copy path whose source is the item's entity.
+        image: the source item (a stream NewImage, or an item read from the table).
+
+    Raises:
+        RequestError: the item lacks ``_version`` or an identity attribute, or a value does
+            not decode as its declared type.
+    """
+    spec = design.app.entity(path.source)
+    needed = {*spec.identity, *(s for _, s in path.attributes)}
+    values = item_to_values(spec, {k: v for k, v in image.items() if k in needed})
+    missing = [a for a in spec.identity if values.get(a) is None]
+    if missing:
+        msg = f"{path.source} item lacks its identity attribute(s) {missing}"
+        raise RequestError(msg, hint="the item was not written by dynamodel; repair or delete it")
+    version = _version(image, f"{path.source}({', '.join(f'{a}={values[a]!r}' for a in spec.identity)})")
+    copies = tuple((target_attr, values.get(source_attr)) for target_attr, source_attr in path.attributes)
+    return CopyUpdate(path, {a: values[a] for a in spec.identity}, version, copies)
+
+
+def _changed(path: CopyPath, old: Mapping[str, AttributeValue], new: Mapping[str, AttributeValue]) -> bool:
+    return any(old.get(s) != new.get(s) for _, s in path.attributes)
+
+
+def plan_record(design: Design, record: Mapping[str, Any], *, verify_targets: bool = True) -> RecordPlan:
+    """What one DynamoDB Streams record calls for.
+
+    Work comes from two kinds of records:
+
+    * a source item (by ``_type``) whose copied attributes changed between OldImage and
+      NewImage (an INSERT counts as a change): one :class:`CopyUpdate` per copy path;
+    * with ``verify_targets``, a target item the application wrote (INSERT, or MODIFY whose
+      ``_version`` moved): one :class:`TargetCheck` per copy path.
+
+    Everything else (other attributes changed, REMOVE, guard items, foreign items, and the
+    handler's own copy writes, which leave ``_version`` alone) needs no work.
+
+    Raises:
+        RequestError: the record is malformed (no eventID/SequenceNumber, an unknown
+            eventName, a view type without both images, an undecodable image): a poison
+            record that retrying cannot fix.
+    """
+    eid, seq = record_id(record)
+    name = record.get("eventName")
+    if name not in EVENT_NAMES:
+        msg = f"stream record {eid} has eventName {name!r}"
+        msg += f"; expected one of {', '.join(EVENT_NAMES)}"
+        raise RequestError(msg, hint=_POISON_HINT)
+    body: Mapping[str, Any] = record["dynamodb"]
+    view = body.get("StreamViewType", STREAM_VIEW)
+    if view != STREAM_VIEW:
+        msg = f"stream record {eid} has StreamViewType {view!r}; propagation compares old and new images"
+        raise RequestError(
+            msg, hint=f"enable the table's stream with {STREAM_VIEW} (the emitted templates do)"
+        )
+    new = normalise_image(body.get("NewImage"))
+    old = normalise_image(body.get("OldImage"))
+    if name != "REMOVE" and not new:
+        msg = f"stream record {eid} ({name}) has no NewImage"
+        raise RequestError(msg, hint=_POISON_HINT)
+    if name == "MODIFY" and not old:
+        msg = f"stream record {eid} (MODIFY) has no OldImage"
+        raise RequestError(msg, hint=_POISON_HINT)
+    image = old if name == "REMOVE" else new
+    type_av = image.get(c.TYPE_ATTR, {})
+    entity = type_av.get("S") if isinstance(type_av, Mapping) else None
+    known = {e.name for e in design.app.entities}
+    if not isinstance(entity, str) or entity not in known:
+        return RecordPlan(eid, seq, str(name), None, reason=f"not an entity item (_type {entity!r})")
+    if name == "REMOVE":
+        return RecordPlan(eid, seq, name, entity, reason="a deleted source leaves its copies as they are")
+    updates = tuple(
+        source_update(design, p, new)
+        for p in design.copy_paths
+        if p.source == entity and (name == "INSERT" or _changed(p, old, new))
+    )
+    checks: tuple[TargetCheck, ...] = ()
+    app_write = name == "INSERT" or old.get(c.VERSION_ATTR) != new.get(c.VERSION_ATTR)
+    if verify_targets and app_write:
+        found = (_target_check(design, p, new) for p in design.copy_paths if p.target == entity)
+        checks = tuple(ch for ch in found if ch is not None)
+    reason = ""
+    if not updates and not checks:
+        if any(p.source == entity for p in design.copy_paths):
+            reason = "no copied attribute changed"
+        elif any(p.target == entity for p in design.copy_paths):
+            reason = "a copy write (the target's _version did not move)"
+        else:
+            reason = f"{entity} neither holds nor is the source of copies"
+    return RecordPlan(eid, seq, name, entity, updates, checks, reason)
+
+
+def _target_check(design: Design, path: CopyPath, image: Item) -> TargetCheck | None:
+    spec = design.app.entity(path.target)
+    needed = c.key_attrs(design, path.source)
+    values = item_to_values(spec, {k: v for k, v in image.items() if k in needed})
+    if any(values.get(a) is None for a in needed):
+        return None  # the target does not say which source it copies; nothing to verify
+    return TargetCheck(path, image, c.base_key(design, path.source, values))
+
+
+# ---- requests ------------------------------------------------------------------------------
+
+
+def lookup_requests(
+    design: Design,
+    path: CopyPath,
+    identity: Mapping[str, object],
+    table_name: str,
+    *,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The Query kwargs that find every target item of one source item (one per shard).
+
+    Raises:
+        DefinitionError: the copy path's plan is not a Query (the planner always makes one).
+    """
+    plan = path.plan
+    if plan.operation != "Query":
+        msg = f"Copy path {path.source} -> {path.target} runs as {plan.operation}; propagation needs a Query."
+        raise DefinitionError(msg, hint="re-derive the design with this version of dynamodel")
+    shards: Sequence[int | None] = list(range(plan.shards)) if plan.shards > 1 else [None]
+    return [
+        c.build_plan_query(design, plan, identity, table_name, limit=limit, shard=shard) for shard in shards
+    ]
+
+
+def dependent_indexes(design: Design, path: CopyPath) -> tuple[EntityKeys, ...]:
+    """The target's GSI layouts whose keys (or sparse predicate) read a copied attribute.
+
+    Raises:
+        DefinitionError: a copied attribute is part of the target's base-table key, which
+            an update cannot change.
+    """
+    copied = {t for t, _ in path.attributes}
+    out: list[EntityKeys] = []
+    for keys in design.entity_indexes(path.target):
+        used = {*keys.pk.attrs(), *keys.sk.attrs(), *(a for a, _ in keys.sparse), *keys.optional_attrs}
+        if not used & copied:
+            continue
+        if keys.index == TABLE:
+            msg = f"{path.target}'s primary key uses the copied attribute(s) {sorted(used & copied)}."
+            raise DefinitionError(
+                msg, hint="a copy cannot be part of an item's identity; key on the source's identity instead"
+            )
+        out.append(keys)
+    return tuple(out)
+
+
+def copy_state(
+    path: CopyPath, item: Mapping[str, AttributeValue]
+) -> tuple[int | None, dict[str, AttributeValue]]:
+    """A target item's copy version (None when never stamped) and stored copied attributes."""
+    av = item.get(copyver_attr(path.source))
+    version: int | None = None
+    if av is not None and "N" in av:
+        try:
+            version = int(av["N"])
+        except ValueError:
+            version = None
+    return version, {t: item[t] for t, _ in path.attributes if t in item}
+
+
+Mode = Literal["versioned", "force"]
+Status = Literal["current", "stale", "ahead"]
+
+
+def new_copies(design: Design, update: CopyUpdate) -> dict[str, AttributeValue | None]:
+    """The stored form of ``update``'s copies (None: the attribute is removed).
+
+    Raises:
+        RequestError: a value does not fit the target attribute's declared type.
+    """
+    spec = design.app.entity(update.path.target)
+    return {
+        attr: None if value is None else encode_attribute(spec, attr, value) for attr, value in update.copies
+    }
+
+
+def copy_status(design: Design, update: CopyUpdate, target: Mapping[str, AttributeValue]) -> Status:
+    """How a target's copies compare with ``update``.
+
+    Returns:
+        ``current``: the same values (stamped with this version or a newer one);
+        ``ahead``: other values stamped with a newer version than ``update``'s (newer
+        copies, or a stamp from a previous incarnation of a re-created source);
+        ``stale``: anything else (older, never stamped, or clobbered at this version).
+    """
+    stored_version, stored = copy_state(update.path, target)
+    same = all(stored.get(a) == av for a, av in new_copies(design, update).items())
+    if stored_version is not None and stored_version >= update.version:
+        if same:
+            return "current"
+        if stored_version > update.version:
+            return "ahead"
+    return "stale"
+
+
+def build_copy_update(
+    design: Design,
+    update: CopyUpdate,
+    target: Mapping[str, AttributeValue],
+    table_name: str,
+    *,
+    mode: Mode = "versioned",
+) -> dict[str, Any] | None:
+    """The UpdateItem kwargs that bring one target item's copies to ``update``'s version.
+
+    Args:
+        design: the derived design.
+        update: the source version and values.
+        target: the target item as last read (a query result, a GetItem, a NewImage).
+        table_name: the table.
+        mode: ``versioned`` (the protocol of the module docstring). ``force`` (repair of a
+            target stamped with a version the source no longer has, e.g. after the source
+            was deleted and re-created at version 1) conditions instead on the target's
+            copy stamp being exactly what ``target`` shows, so only a concurrent change
+            makes it fail.
+
+    Returns:
+        The kwargs, or None when ``target`` already holds these copies at this version or
+        newer copies (nothing to write).
+
+    Raises:
+        RequestError: the target item does not decode, or a new copy does not fit the
+            target attribute's declared type.
+    """
+    path = update.path
+    spec = design.app.entity(path.target)
+    stored_version, stored = copy_state(path, target)
+    new_avs = new_copies(design, update)
+    same = all(stored.get(a) == av for a, av in new_avs.items())
+    if stored_version is not None:
+        if mode == "versioned" and (
+            stored_version > update.version or (stored_version == update.version and same)
+        ):
+            return None
+        if mode == "force" and stored_version == update.version and same:
+            return None
+    names: dict[str, str] = {"#pk": design.table.partition_key, "#cv": copyver_attr(path.source)}
+    values: dict[str, AttributeValue] = {":cv": {"N": str(update.version)}}
+    sets = ["#cv = :cv"]
+    removes: list[str] = []
+    differs: list[str] = []
+    for i, (attr, av) in enumerate(new_avs.items()):
+        names[f"#c{i}"] = attr
+        if av is None:
+            removes.append(f"#c{i}")
+            differs.append(f"attribute_exists(#c{i})")
+        else:
+            values[f":c{i}"] = av
+            sets.append(f"#c{i} = :c{i}")
+            differs.append(f"attribute_not_exists(#c{i}) OR #c{i} <> :c{i}")
+    dependent = dependent_indexes(design, path)
+    if dependent:
+        current = item_to_values(spec, target)
+        current.update(dict(update.copies))
+        keys, gone = c.derived_keys(design, path.target, current)
+        for j, ek in enumerate(dependent):
+            ix = design.index(ek.index)
+            for k, attr in enumerate((ix.partition_key, ix.sort_key)):
+                names[f"#k{j}_{k}"] = attr
+                if attr in keys:
+                    values[f":k{j}_{k}"] = {"S": keys[attr]}
+                    sets.append(f"#k{j}_{k} = :k{j}_{k}")
+                elif attr in gone:
+                    removes.append(f"#k{j}_{k}")
+    expression = "SET " + ", ".join(sets)
+    if removes:
+        expression += " REMOVE " + ", ".join(removes)
+    if mode == "force":
+        if stored_version is None:
+            guard = "attribute_not_exists(#cv)"
+        else:
+            guard = "#cv = :seen"
+            values[":seen"] = {"N": str(stored_version)}
+    else:
+        guard = f"attribute_not_exists(#cv) OR #cv < :cv OR (#cv = :cv AND ({' OR '.join(differs)}))"
+    condition = f"attribute_exists(#pk) AND ({guard})"
+    if dependent:
+        names["#ver"] = c.VERSION_ATTR
+        ver = target.get(c.VERSION_ATTR)
+        if ver is not None and "N" in ver:
+            values[":tv"] = {"N": str(ver["N"])}
+            condition += " AND #ver = :tv"
+        else:
+            condition += " AND attribute_not_exists(#ver)"
+    pk, sk = design.table.partition_key, design.table.sort_key
+    if pk not in target or sk not in target:
+        msg = f"a {path.target} item to update has no {pk}/{sk}"
+        raise RequestError(msg, hint="pass the item as read from the table (queries return the base keys)")
+    key = {pk: target[pk], sk: target[sk]}
+    return {
+        "TableName": table_name,
+        "Key": key,
+        "UpdateExpression": expression,
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
