@@ -162,7 +162,7 @@ def render_sam(
             "Role": {"Fn::GetAtt": ["PropagateRole", "Arn"]},
             "LoggingConfig": {"LogGroup": {"Ref": "LogGroup"}},
             "Environment": {
-                "Variables": {"TABLE_NAME": _imported("TableName"), "DYNAMODEL_APP": design.app.name}
+                "Variables": {"TABLE_NAME": _imported("TableName"), "DYNAMODEL_APP": {"Ref": "AppTarget"}}
             },
             "Events": {
                 "TableStream": {
@@ -199,6 +199,12 @@ def render_sam(
             "CodeUri": {
                 "Type": "String",
                 "Description": "S3 URI (s3://bucket/key.zip) of a package holding dynamodel and the app",
+            },
+            # The handler loads the App by import path (dynamodel.cli.load_app_spec), not by name.
+            "AppTarget": {
+                "Type": "String",
+                "Description": f"Import path of the App in the package, module:APP (e.g. myapp.models:{design.app.name})",
+                "AllowedPattern": "^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$",
             },
         },
         "Resources": {
