@@ -48,6 +48,7 @@ from dynamodel.propagate.plan import (
     lookup_requests,
     plan_record,
     record_id,
+    refers_to,
     source_update,
 )
 from dynamodel.runtime.codec import Item
@@ -378,6 +379,9 @@ class Propagator:
         item: Item | None = target
         for _ in range(MAX_CONFLICTS):
             assert item is not None
+            if not refers_to(self.design, update, item):
+                self.stats.gone += 1  # re-created for another source: its copies follow that one
+                return "gone"
             request = build_copy_update(
                 self.design, update, item, self.table_name, mode="force" if force else "versioned"
             )

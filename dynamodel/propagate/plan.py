@@ -69,6 +69,7 @@ __all__ = [
     "normalise_image",
     "plan_record",
     "record_id",
+    "refers_to",
     "source_update",
 ]
 
@@ -464,6 +465,22 @@ def copy_status(design: Design, update: CopyUpdate, target: Mapping[str, Attribu
     return "stale"
 
 
+def refers_to(design: Design, update: CopyUpdate, target: Mapping[str, AttributeValue]) -> bool:
+    """Whether ``target`` still names ``update``'s source item.
+
+    A target found by an eventually consistent index, or named by an old stream record,
+    may since have been deleted and re-created for another source at the same base key;
+    its copies must then follow that other source, not this one.
+    """
+    spec = design.app.entity(update.path.target)
+    declared = {a.name for a in spec.attributes}
+    return all(
+        target.get(attr) == encode_attribute(spec, attr, value)
+        for attr, value in update.identity.items()
+        if attr in declared
+    )
+
+
 def build_copy_update(
     design: Design,
     update: CopyUpdate,
@@ -486,8 +503,9 @@ def build_copy_update(
             makes it fail.
 
     Returns:
-        The kwargs, or None when ``target`` already holds these copies at this version or
-        newer copies (nothing to write).
+        The kwargs, or None when there is nothing to write: ``target`` already holds these
+        copies at this version or newer ones, or it no longer names this source item
+        (:func:`refers_to`). The request is conditioned on the target still naming it.
 
     Raises:
         RequestError: the target item does not decode, or a new copy does not fit the
@@ -495,6 +513,8 @@ def build_copy_update(
     """
     path = update.path
     spec = design.app.entity(path.target)
+    if not refers_to(design, update, target):
+        return None
     stored_version, stored = copy_state(path, target)
     new_avs = new_copies(design, update)
     same = all(stored.get(a) == av for a, av in new_avs.items())
@@ -545,6 +565,12 @@ def build_copy_update(
     else:
         guard = f"attribute_not_exists(#cv) OR #cv < :cv OR (#cv = :cv AND ({' OR '.join(differs)}))"
     condition = f"attribute_exists(#pk) AND ({guard})"
+    declared = {a.name for a in spec.attributes}
+    for i, (attr, value) in enumerate(sorted(update.identity.items())):
+        if attr in declared:
+            names[f"#r{i}"] = attr
+            values[f":r{i}"] = encode_attribute(spec, attr, value)
+            condition += f" AND #r{i} = :r{i}"
     if dependent:
         names["#ver"] = c.VERSION_ATTR
         ver = target.get(c.VERSION_ATTR)

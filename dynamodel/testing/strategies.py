@@ -281,7 +281,8 @@ def for_model(
         app: its app's spec.
         pools: ``value_pools(app)`` or your own.
         only: restrict to these attribute names.
-        fresh_weight: relative weight of fresh (adversarial) values for pooled attributes.
+        fresh_weight: relative weight of fresh (adversarial) values for pooled attributes;
+            0 draws pooled attributes from their pool only.
         pool_weight: relative weight of pool values.
 
     Returns:
@@ -297,8 +298,11 @@ def for_model(
             continue
         pool = (pools or {}).get((attr.name, attr.type))
         fresh = for_attribute(AttributeSpec(attr.name, attr.type, enum=attr.enum), app)
-        base = (
-            fresh if not pool else st.one_of([st.sampled_from(pool)] * pool_weight + [fresh] * fresh_weight)
-        )
+        if not pool:
+            base = fresh
+        elif fresh_weight == 0:
+            base = st.sampled_from(pool)
+        else:
+            base = st.one_of([st.sampled_from(pool)] * pool_weight + [fresh] * fresh_weight)
         out[attr.name] = st.none() | base if attr.optional else base
     return out

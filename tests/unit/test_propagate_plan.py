@@ -30,6 +30,7 @@ from dynamodel.propagate.plan import (
     lookup_requests,
     normalise_image,
     plan_record,
+    refers_to,
 )
 
 DESIGN = shop.design
@@ -233,14 +234,29 @@ def test_the_update_sets_copies_and_stamp_under_the_version_condition() -> None:
     assert request["UpdateExpression"] == "SET #cv = :cv, #c0 = :c0"
     assert request["ConditionExpression"] == (
         "attribute_exists(#pk) AND (attribute_not_exists(#cv) OR #cv < :cv OR "
-        "(#cv = :cv AND (attribute_not_exists(#c0) OR #c0 <> :c0)))"
+        "(#cv = :cv AND (attribute_not_exists(#c0) OR #c0 <> :c0))) AND #r0 = :r0"
     )
     assert request["ExpressionAttributeNames"] == {
         "#pk": "PK",
         "#cv": "_copyver_Customer",
         "#c0": "customer_name",
+        "#r0": "customer_id",
     }
-    assert request["ExpressionAttributeValues"] == {":cv": {"N": "3"}, ":c0": {"S": "Bo"}}
+    assert request["ExpressionAttributeValues"] == {
+        ":cv": {"N": "3"},
+        ":c0": {"S": "Bo"},
+        ":r0": {"S": "c1"},
+    }
+
+
+def test_a_target_recreated_for_another_source_is_left_to_that_source() -> None:
+    """Found by AppMachine: an order deleted and re-created under another customer at the
+    same key must not receive the first customer's name from an old record."""
+    other = CopyUpdate(PATH, {"customer_id": "c2"}, 9, (("customer_name", "Zed"),))
+    target = order_image("Ann", copyver=2)
+    assert not refers_to(DESIGN, other, target)
+    assert build_copy_update(DESIGN, other, target, "t") is None
+    assert refers_to(DESIGN, _update(3, "Bo"), target)
 
 
 def test_duplicates_and_older_versions_build_nothing() -> None:
@@ -266,7 +282,7 @@ def test_an_absent_source_value_removes_the_copy() -> None:
 def test_force_conditions_on_the_stamp_it_read() -> None:
     request = build_copy_update(DESIGN, _update(1, "Cy"), order_image("Bo", copyver=7), "t", mode="force")
     assert request is not None
-    assert request["ConditionExpression"] == "attribute_exists(#pk) AND (#cv = :seen)"
+    assert request["ConditionExpression"] == "attribute_exists(#pk) AND (#cv = :seen) AND #r0 = :r0"
     assert request["ExpressionAttributeValues"][":seen"] == {"N": "7"}
 
 
