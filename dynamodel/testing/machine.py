@@ -40,7 +40,7 @@ from typing import Any, ClassVar, Literal
 
 import boto3
 from botocore.awsrequest import AWSResponse
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -1158,7 +1158,15 @@ def machine_settings(
     """
     base = settings.default
     assert base is not None
-    quiet = {"deadline": None, "suppress_health_check": [*base.suppress_health_check, HealthCheck.too_slow]}
+    quiet = {
+        "deadline": None,
+        "suppress_health_check": [*base.suppress_health_check, HealthCheck.too_slow],
+        # Every replay runs on a real engine (milliseconds per request): the explain phase
+        # re-runs the failure dozens of times, and shrinking a second distinct failure
+        # doubles the wait, for little more than the first minimal replay tells.
+        "phases": [p for p in base.phases if p != Phase.explain],
+        "report_multiple_bugs": False,
+    }
     if settings.get_current_profile_name() not in _FAST_PROFILES:
         return settings(base, **{**quiet, **overrides})
     return settings(
