@@ -5,6 +5,7 @@ from __future__ import annotations
 from dynamodel.app import App
 from dynamodel.design import Design, derive, design_to_json, explain
 from dynamodel.errors import (
+    ConditionFailedError,
     DefinitionError,
     DynamodelError,
     ExecutionError,
@@ -41,6 +42,7 @@ __all__ = [  # noqa: RUF022 - grouped: declarations, design, errors, runtime
     "App",
     "AppSpec",
     "Collection",
+    "ConditionFailedError",
     "Copy",
     "DefinitionError",
     "Design",

@@ -455,6 +455,17 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+class _ActiveProfileSettings:
+    """``TestCase.settings`` read when the test runs, not when the class is made.
+
+    A test module defines ``TestShop = app_machine(shop).TestCase`` before pytest has
+    loaded the profile (``HYPOTHESIS_PROFILE``, or the plugin's ``pytest_configure``).
+    """
+
+    def __get__(self, obj: object, owner: type | None = None) -> settings:
+        return machine_settings()
+
+
 class AppMachine(RuleBasedStateMachine):
     """The state machine of one app; subclass with ``app = ...`` or call :func:`app_machine`.
 
@@ -494,7 +505,7 @@ class AppMachine(RuleBasedStateMachine):
             pools=value_pools(app.spec),
         )
         _install_rules(cls)
-        cls.TestCase.settings = machine_settings()
+        cls.TestCase.settings = _ActiveProfileSettings()  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()

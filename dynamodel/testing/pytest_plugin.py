@@ -17,14 +17,22 @@ Fixtures:
 
 Without fixtures, ``run_app_machine(app)`` or ``TestShop = app_machine(shop).TestCase``
 run the machine on moto in process, which is about twice as fast.
+
+Profiles: the plugin registers the hypothesis profiles ``fast`` (the machine runs 15 test
+cases of 30 steps per app) and ``thorough`` (2,000 test cases of 50 steps) unless your
+suite registered its own, and loads ``$HYPOTHESIS_PROFILE`` when set (hypothesis's own
+``--hypothesis-profile`` option wins over it).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.errors import InvalidArgument
 
 from dynamodel.app import App
 from dynamodel.emit.boto3_kwargs import render_create_table
@@ -37,6 +45,22 @@ if TYPE_CHECKING:
 
 MakeTable = Callable[..., Table]
 RunMachine = Callable[..., None]
+PROFILES = {"fast": 60, "thorough": 2000}
+"""max_examples of the profiles the plugin registers (the machine caps ``fast`` lower)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``fast``/``thorough`` profiles if missing; load ``$HYPOTHESIS_PROFILE``."""
+    for name, examples in PROFILES.items():
+        try:
+            settings.get_profile(name)
+        except InvalidArgument:
+            settings.register_profile(
+                name, max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+            )
+    wanted = os.environ.get("HYPOTHESIS_PROFILE")
+    if wanted and not config.getoption("hypothesis_profile", None):
+        settings.load_profile(wanted)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import get_args
 
 from paths import REPO
@@ -55,3 +59,22 @@ def test_runtime_example_runs_on_the_embedded_engine(capsys: object) -> None:
     )
     namespace: dict[str, object] = {"__name__": "readme_runtime"}
     exec(compile(code, "README.md", "exec", dont_inherit=True), namespace)
+
+
+def test_testing_example_runs_as_a_users_test_file(tmp_path: Path) -> None:
+    """The "Testing your access patterns" block, pasted into a fresh project, passes under pytest."""
+    section = README.split("## Testing your access patterns", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "test_access_patterns.py").write_text(code, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "2 passed" in run.stdout, run.stdout[-3000:]
