@@ -179,7 +179,26 @@ def run_shop_on_engine() -> None:
         except ConditionFailedError as err:
             out(f"optimistic locking: stale update refused ({err.message})\n")
         out(f"these took {requests.take()}\n")
+        _show_propagation(table, engine, requests)
     out("\nengine stopped.\n")
+
+
+def _show_propagation(table: Any, engine: Any, requests: _Requests) -> None:
+    """Part 6: Ann's rename reaches the copies in her orders once the stream is drained."""
+    from dynamodel.propagate import drain  # noqa: PLC0415
+
+    out = sys.stdout.write
+    out("\n== 6. copies kept fresh by stream propagation\n\n")
+
+    def names() -> str:
+        page = table.orders_of_customer(customer_id="c1")
+        return ", ".join(f"{o.order_id}: {o.customer_name!r}" for o in page.items)
+
+    out(f"Ann was renamed in part 5; her orders' customer_name copies before draining: {names()}\n")
+    requests.take()
+    report = drain(table.design, table.name, table.client, engine.streams_client())
+    out(f"drained the table's stream ({report.summary()}; {requests.take()})\n")
+    out(f"after draining: {names()}\n")
 
 
 def _next_args(name: str) -> dict[str, Any]:
