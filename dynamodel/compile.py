@@ -13,7 +13,10 @@ The item layout (the contract shared with the emitters and PynamoDB interop):
   present); otherwise those attributes are removed;
 * ``_type`` (the entity name), ``_version`` (1 on create, +1 on every write);
 * for write-sharded keys, the ``_shard`` template value ``crc32(PK + SK) % shards``;
-* ``_expires_at`` (epoch seconds) for entities that declare ``ttl``.
+* ``_expires_at`` (epoch seconds) for entities that declare ``ttl``;
+* ``_born`` (nanoseconds since the epoch, set when the item is created and kept by every
+  later write) on items of copy sources: with ``_version`` it orders every state of a
+  source, across a delete and a re-create that restarts ``_version`` at 1.
 
 Unique guards are items of their own: ``PK``/``SK`` from the guard's templates,
 ``owner_pk``/``owner_sk`` naming the item that holds the value, and ``_type`` ``_UNIQUE``.
@@ -40,6 +43,7 @@ from dynamodel.runtime.codec import AttributeValue, Item, entity_to_item
 from dynamodel.spec import EntitySpec, PatternSpec, RangeOp
 
 __all__ = [
+    "BORN_ATTR",
     "EXPIRES_ATTR",
     "GUARD_TYPE",
     "MAX_ITEM_BYTES",
@@ -72,6 +76,7 @@ __all__ = [
     "derived_keys",
     "guard_item",
     "guard_key",
+    "is_copy_source",
     "item_size",
     "key_attrs",
     "parse_read_args",
@@ -82,6 +87,7 @@ __all__ = [
 TYPE_ATTR = "_type"
 VERSION_ATTR = "_version"
 EXPIRES_ATTR = "_expires_at"
+BORN_ATTR = "_born"
 OWNER_PK = "owner_pk"
 OWNER_SK = "owner_sk"
 GUARD_TYPE = "_UNIQUE"
@@ -579,8 +585,13 @@ def _expires_at(spec: EntitySpec, values: Mapping[str, object]) -> int | None:
     raise RequestError(msg, hint="store the expiry as a datetime or epoch seconds")
 
 
+def is_copy_source(design: Design, entity: str) -> bool:
+    """Whether other entities copy attributes of ``entity`` (its items carry ``_born``)."""
+    return any(p.source == entity for p in design.copy_paths)
+
+
 def build_item(
-    design: Design, entity: str, values: Mapping[str, object], *, version: int
+    design: Design, entity: str, values: Mapping[str, object], *, version: int, born: int | None = None
 ) -> tuple[Item, tuple[str, ...]]:
     """The full stored item of an entity, and the attributes the stored item must lose.
 
@@ -589,6 +600,7 @@ def build_item(
         entity: the entity's name.
         values: the entity's attribute values (copies already filled).
         version: the ``_version`` to store.
+        born: the ``_born`` to store (copy sources), or None to store none.
 
     Returns:
         ``(item, remove)``: the item (attributes, keys, ``_type``, ``_version``,
@@ -602,6 +614,8 @@ def build_item(
         item[name] = {"S": text}
     item[TYPE_ATTR] = {"S": entity}
     item[VERSION_ATTR] = {"N": str(version)}
+    if born is not None:
+        item[BORN_ATTR] = {"N": str(born)}
     gone = [a.name for a in spec.attributes if a.name not in item]
     expires = _expires_at(spec, values)
     if expires is not None:
@@ -768,25 +782,38 @@ def build_delete(table_name: str, key: Item, condition: Condition | None = None)
     return _apply({"TableName": table_name, "Key": key}, condition)
 
 
-def build_upsert(table_name: str, item: Item, remove: Sequence[str]) -> dict[str, Any]:
-    """UpdateItem kwargs that make the stored item equal ``item`` whether or not it exists.
+def build_upsert(
+    table_name: str,
+    item: Item,
+    remove: Sequence[str],
+    *,
+    condition: Condition | None = None,
+    version: int | None = None,
+) -> dict[str, Any]:
+    """UpdateItem kwargs that make the stored item equal ``item``, keeping its ``_born``.
 
-    Used for a put without a known version: every attribute is SET, ``_version`` becomes
-    ``if_not_exists(_version, 0) + 1`` and the attributes in ``remove`` (absent optional
-    attributes, keys of sparse indexes the item left) are REMOVEd. ``ReturnValues`` is
-    ``UPDATED_NEW`` so the caller learns the new version.
+    Every attribute is SET, ``_born`` only ``if_not_exists`` (an existing item keeps the
+    instant it was created), and the attributes in ``remove`` (absent optional attributes,
+    keys of sparse indexes the item left) are REMOVEd. ``_version`` becomes ``version``,
+    or without one (a put whose version is not known) ``if_not_exists(_version, 0) + 1``;
+    ``ReturnValues`` is ``UPDATED_NEW`` so the caller learns it.
     """
     key = {k: item[k] for k in ("PK", "SK")}
     names: dict[str, str] = {"#ver": VERSION_ATTR}
-    values: dict[str, AttributeValue] = {":zero": {"N": "0"}, ":one": {"N": "1"}}
-    sets = ["#ver = if_not_exists(#ver, :zero) + :one"]
+    values: dict[str, AttributeValue] = {}
+    if version is None:
+        values.update({":zero": {"N": "0"}, ":one": {"N": "1"}})
+        sets = ["#ver = if_not_exists(#ver, :zero) + :one"]
+    else:
+        values[":ver"] = {"N": str(version)}
+        sets = ["#ver = :ver"]
     i = 0
     for name, av in item.items():
         if name in key or name == VERSION_ATTR:
             continue
         names[f"#a{i}"] = name
         values[f":a{i}"] = av
-        sets.append(f"#a{i} = :a{i}")
+        sets.append(f"#a{i} = if_not_exists(#a{i}, :a{i})" if name == BORN_ATTR else f"#a{i} = :a{i}")
         i += 1
     expr = "SET " + ", ".join(sets)
     gone = [n for n in dict.fromkeys(remove) if n not in item]
@@ -794,7 +821,7 @@ def build_upsert(table_name: str, item: Item, remove: Sequence[str]) -> dict[str
         for j, name in enumerate(gone):
             names[f"#r{j}"] = name
         expr += " REMOVE " + ", ".join(f"#r{j}" for j in range(len(gone)))
-    return {
+    kwargs = {
         "TableName": table_name,
         "Key": key,
         "UpdateExpression": expr,
@@ -802,6 +829,7 @@ def build_upsert(table_name: str, item: Item, remove: Sequence[str]) -> dict[str
         "ExpressionAttributeValues": values,
         "ReturnValues": "UPDATED_NEW",
     }
+    return _apply(kwargs, condition)
 
 
 def build_increment(table_name: str, key: Item, attr: str, by: int) -> dict[str, Any]:

@@ -3,8 +3,12 @@
 The protocol, shared by the stream handler and the repair command:
 
 * Every target item holding copies of a source stores ``_copyver_<Source>``: the source
-  item's ``_version`` the copies were taken from.
-* A copy update for source version ``v`` is one UpdateItem per target that SETs the copied
+  item's *stamp* the copies were taken from, ``_born * 10**12 + _version``. ``_born`` (the
+  instant the source item was created, kept by every later write) orders a source deleted
+  and re-created after its old self, whose ``_version`` restarted at 1; within one
+  incarnation the stamp grows with ``_version``. Items without ``_born`` (written before
+  it existed) stamp their ``_version`` alone.
+* A copy update for source stamp ``v`` is one UpdateItem per target that SETs the copied
   attributes (REMOVEs those whose source value is absent), SETs or REMOVEs the GSI key
   attributes derived from them, and stamps ``_copyver_<Source> = v``, conditioned on::
 
@@ -70,6 +74,7 @@ __all__ = [
     "plan_record",
     "record_id",
     "refers_to",
+    "source_stamp",
     "source_update",
 ]
 
@@ -94,7 +99,8 @@ class CopyUpdate:
     Attributes:
         path: the copy path (source, target, attributes, lookup plan).
         identity: the source's identity values: the lookup query's equality values.
-        version: the source item's ``_version`` the values come from.
+        version: the stamp of the source item the values come from (see the module
+            docstring: ``_born * 10**12 + _version``).
         copies: (target attribute, new value) for every copied attribute of the path;
             None means the source has no value (the copy is removed).
     """
@@ -251,16 +257,37 @@ def lambda_record(record: Mapping[str, Any]) -> dict[str, Any]:
 # ---- planning ------------------------------------------------------------------------------
 
 
+STAMP_SHIFT = 10**12
+"""``_version`` values below this fit in a stamp (a trillion writes of one item)."""
+
+
 def _version(image: Mapping[str, AttributeValue], what: str) -> int:
+    """The stamp of a source item: ``_born * STAMP_SHIFT + _version``."""
     av = image.get(c.VERSION_ATTR)
     text = av.get("N") if av else None
     try:
-        return int(str(text))
+        version = int(str(text))
     except ValueError:
         msg = f"{what} has no numeric {c.VERSION_ATTR} ({av!r}); copies are ordered by it"
         raise RequestError(
             msg, hint="write sources through dynamodel (every write stores _version), or migrate the item"
         ) from None
+    born_av = image.get(c.BORN_ATTR)
+    born_text = born_av.get("N") if born_av else None
+    try:
+        born = int(str(born_text)) if born_text is not None else 0
+    except ValueError:
+        born = 0  # a damaged _born orders like an item written before _born existed
+    return born * STAMP_SHIFT + version
+
+
+def source_stamp(image: Mapping[str, AttributeValue]) -> int:
+    """The stamp a source item's copies are taken at: ``_born * 10**12 + _version``.
+
+    Raises:
+        RequestError: the item has no numeric ``_version``.
+    """
+    return _version(image, "the source item")
 
 
 def source_update(design: Design, path: CopyPath, image: Mapping[str, AttributeValue]) -> CopyUpdate:

@@ -97,6 +97,7 @@ def _projection(design: Design, source: str, paths: Iterable[CopyPath]) -> tuple
         design.table.sort_key,
         c.TYPE_ATTR,
         c.VERSION_ATTR,
+        c.BORN_ATTR,
         *spec.identity,
         *(s for p in paths for _, s in p.attributes),
     ]
@@ -233,8 +234,8 @@ def repair_copies(
         identity: with ``source``, repair only the copies of this one source item (its
             identity attributes, typed as declared).
         force: also rewrite targets stamped with a newer version than their source has
-            (the source was deleted and re-created, so its ``_version`` restarted, or a
-            stamp was written by hand). Forced updates are conditioned on the stamp the
+            (a source item without ``_born``, written by an older dynamodel or by hand, was
+            deleted and re-created, so its stamp restarted; or a stamp was written by hand). Forced updates are conditioned on the stamp the
             repair read, so a concurrent propagation still wins.
         page_size: ``Limit`` of the source Scan/Query pages.
         backoff: retries of throttled requests.

@@ -20,7 +20,8 @@ item) before it is sent: an atomic write is never split, it is refused.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from dynamodel import compile as c
@@ -144,7 +145,7 @@ def _prepare(s: Session, entity: Entity) -> tuple[str, dict[str, object]]:
 def create(s: Session, entity: E) -> E:
     """Write a new item; ConditionFailedError if an item with its key exists (nothing changes)."""
     name, values = _prepare(s, entity)
-    item, _ = c.build_item(s.design, name, values, version=1)
+    item, _ = c.build_item(s.design, name, values, version=1, born=_born(s, name))
     spec = s.design.app.entity(name)
     if _guards(s, name):
         _guarded_write(s, name, values, item, current=None, creating=True)
@@ -193,11 +194,12 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
     if _guards(s, name):
         current = _read_current(s, name, values)
         version = _current_version(current)
-        item, _ = c.build_item(s.design, name, values, version=version + 1)
+        born = _born(s, name, current) if current is not None else _born(s, name)
+        item, _ = c.build_item(s.design, name, values, version=version + 1, born=born)
         _guarded_write(s, name, values, item, current=current, creating=False)
         remember(entity, version + 1)
         return _instance(s, type(entity), values, version + 1)
-    item, remove = c.build_item(s.design, name, values, version=1)
+    item, remove = c.build_item(s.design, name, values, version=1, born=_born(s, name))
     c.check_item_size(item, _describe(spec, values))
     request = c.build_upsert(s.table_name, item, remove)
     response: Any = s.call("UpdateItem", lambda: s.client.update_item(**request), f"put {name}")
@@ -209,18 +211,31 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
 def _replace(s: Session, entity: E, expected: int) -> E:
     name, values = _prepare(s, entity)
     spec = s.design.app.entity(name)
-    item, _ = c.build_item(s.design, name, values, version=expected + 1)
     if _guards(s, name):
         current = _read_current(s, name, values)
         found = None if current is None else _current_version(current)
         if found != expected:
             raise _stale(spec, values, expected, found)
+        born = _born(s, name, current)
+        item, _ = c.build_item(s.design, name, values, version=expected + 1, born=born)
         _guarded_write(s, name, values, item, current=current, creating=False)
     else:
+        item, remove = c.build_item(s.design, name, values, version=expected + 1, born=_born(s, name))
         c.check_item_size(item, _describe(spec, values))
-        request = c.build_put(s.table_name, item, Condition.version_is(expected))
+        request: dict[str, Any]
+        if c.BORN_ATTR in item:
+            # A copy source keeps its _born: SET every attribute rather than replace the item.
+            request = c.build_upsert(
+                s.table_name, item, remove, condition=Condition.version_is(expected), version=expected + 1
+            )
+            send: Callable[[], object] = lambda: s.client.update_item(**request)  # noqa: E731
+            operation = "UpdateItem"
+        else:
+            request = c.build_put(s.table_name, item, Condition.version_is(expected))
+            send = lambda: s.client.put_item(**request)  # noqa: E731
+            operation = "PutItem"
         try:
-            s.call("PutItem", lambda: s.client.put_item(**request), f"update {name}")
+            s.call(operation, send, f"update {name}")
         except ConditionFailedError as err:
             raise _stale(spec, values, expected, None, err) from err
     remember(entity, expected + 1)
@@ -263,6 +278,17 @@ def _get(s: Session, key: Item, context: str) -> Item | None:
     )
     item: Item | None = response.get("Item")
     return item if item else None
+
+
+def _born(s: Session, name: str, current: Item | None = None) -> int | None:
+    """The ``_born`` an item of ``name`` is written with: None unless it is a copy source;
+    ``current``'s when the write replaces a stored item, else now."""
+    if not c.is_copy_source(s.design, name):
+        return None
+    if current is not None:
+        av = current.get(c.BORN_ATTR)
+        return int(av["N"]) if av and "N" in av else None
+    return time.time_ns()
 
 
 def _current_version(item: Item | None) -> int:
@@ -533,7 +559,7 @@ def run_write_pattern(
     seen: set[tuple[str, str]] = set()
     for ename, vals in staged:
         spec = s.design.app.entity(ename)
-        item, _ = c.build_item(s.design, ename, vals, version=1)
+        item, _ = c.build_item(s.design, ename, vals, version=1, born=_born(s, ename))
         ident = (item["PK"]["S"], item["SK"]["S"])
         if ident in seen:
             msg = f"Write pattern '{name}' got {_describe(spec, vals)} twice."
@@ -597,7 +623,8 @@ def batch_put(s: Session, entities: Iterable[Entity]) -> int:
     """Put many items with BatchWriteItem (25 per request, unprocessed items retried).
 
     A bulk load: each item is overwritten (not conditional) and stored with ``_version``
-    1. Use create/put/update where concurrent writers or versions matter.
+    1 (and, for a copy source, a new ``_born``: its copies follow it as a new item). Use
+    create/put/update where concurrent writers or versions matter.
 
     Returns:
         The number of items written.
@@ -607,7 +634,7 @@ def batch_put(s: Session, entities: Iterable[Entity]) -> int:
         name = s.entity_name(type(e))
         _batchable(s, name)
         vals = values_of(e)
-        item, _ = c.build_item(s.design, name, vals, version=1)
+        item, _ = c.build_item(s.design, name, vals, version=1, born=_born(s, name))
         c.check_item_size(item, _describe(s.design.app.entity(name), vals))
         items.append(item)
     batch.batch_write(s.client, s.table_name, items, backoff=s.backoff)

@@ -1,54 +1,54 @@
-"""Integration fixtures: one embedded engine (moto over HTTP) per session, a fresh table per test.
+"""Integration fixtures: the library's pytest plugin, under the names these tests use.
 
-Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 (DESIGN.md §7).
+Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 (DESIGN.md §7), one per session,
+and a fresh table per ``make_table`` call, dropped when the test ends.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 
-from dynamodel.app import App
-from dynamodel.emit.boto3_kwargs import render_create_table
 from dynamodel.engine import EmbeddedEngine
 from dynamodel.runtime.table import Table
+from dynamodel.testing.pytest_plugin import (
+    dynamodel_client,
+    dynamodel_engine,
+    dynamodel_machine,
+    dynamodel_table,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 MakeTable = Callable[..., Table]
 
+__all__ = [
+    "client",
+    "dynamodel_client",
+    "dynamodel_engine",
+    "dynamodel_machine",
+    "dynamodel_table",
+    "engine",
+    "make_table",
+]
+
 
 @pytest.fixture(scope="session")
-def engine() -> Iterator[EmbeddedEngine]:
+def engine(dynamodel_engine: EmbeddedEngine) -> EmbeddedEngine:
     """moto's server on 127.0.0.1, shared by the session's integration tests."""
-    with EmbeddedEngine() as running:
-        yield running
+    return dynamodel_engine
 
 
 @pytest.fixture(scope="session")
-def client(engine: EmbeddedEngine) -> DynamoDBClient:
+def client(dynamodel_client: DynamoDBClient) -> DynamoDBClient:
     """A boto3 client on the engine (boto3 clients are thread-safe)."""
-    return engine.client()
+    return dynamodel_client
 
 
 @pytest.fixture
-def make_table(client: DynamoDBClient) -> Iterator[MakeTable]:
-    """Create a fresh table for an app (from the emitted create_table kwargs) and connect to it.
-
-    Tables are deleted when the test ends, so moto's per-table costs stay small.
-    """
-    created: list[str] = []
-
-    def make(app: App, **connect_options: Any) -> Table:
-        name = f"{app.name}-{uuid.uuid4().hex[:10]}"
-        client.create_table(**render_create_table(app.design, name))
-        created.append(name)
-        return app.connect(name, client, **connect_options)
-
-    yield make
-    for name in created:
-        client.delete_table(TableName=name)
+def make_table(dynamodel_table: MakeTable) -> MakeTable:
+    """``make_table(app, **connect_options)``: a fresh table for ``app``, dropped after the test."""
+    return dynamodel_table

@@ -10,36 +10,22 @@ hypothesis profile (``machine_settings``): small under ``fast``, the profile's o
 from __future__ import annotations
 
 import collections
-import importlib
-import pkgutil
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from example_apps import discover_apps
 from hypothesis import settings
 
-import access_patterns
 from dynamodel.app import App
 from dynamodel.engine import EmbeddedEngine
 from dynamodel.runtime.table import Table
 from dynamodel.testing import AppMachine, app_machine, machine_settings, run_app_machine
 from dynamodel.testing.machine import propagation_driver
 
-pytest_plugins = ["dynamodel.testing.pytest_plugin"]
 MakeTable = Callable[..., Table]
 RunMachine = Callable[..., None]
 pytestmark = pytest.mark.integration
-
-
-def discover_apps() -> list[App]:
-    """Every App instance defined in a module of the access_patterns package."""
-    found: dict[str, App] = {}
-    for info in sorted(pkgutil.iter_modules(access_patterns.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{access_patterns.__name__}.{info.name}")
-        for obj in vars(module).values():
-            if isinstance(obj, App):
-                found.setdefault(obj.name, obj)
-    return [found[k] for k in sorted(found)]
 
 
 APPS = discover_apps()

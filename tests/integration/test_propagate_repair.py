@@ -21,6 +21,7 @@ from dynamodel.errors import RequestError, UnknownFieldError
 from dynamodel.propagate import StreamCheckpoint, drain, handle_records, repair_copies
 from dynamodel.propagate.cli import add_commands, parse_identity
 from dynamodel.propagate.driver import poll_records
+from dynamodel.propagate.plan import STAMP_SHIFT, source_stamp
 from dynamodel.runtime.table import Table
 
 if TYPE_CHECKING:
@@ -89,10 +90,9 @@ def test_repair_fixes_corrupted_copies_and_a_second_run_changes_nothing(
 
     assert (first.sources, first.checked, first.fixed, first.current) == (2, 4, 2, 2)
     assert names(table) == {"o1": "Ann", "o2": "Ann", "o3": "Ann", "o4": "Bob"}
-    assert (
-        raw(table, "Order", order_id="o4")["_copyver_Customer"]
-        == raw(table, "Customer", customer_id="c2")["_version"]
-    )
+    assert raw(table, "Order", order_id="o4")["_copyver_Customer"] == {
+        "N": str(source_stamp(raw(table, "Customer", customer_id="c2")))
+    }
     assert raw(table, "Order", order_id="o2") == untouched
     before = table.client.scan(TableName=table.name, ConsistentRead=True)["Items"]
 
@@ -131,7 +131,7 @@ def test_repair_arguments_are_checked(make_table: MakeTable) -> None:
         repair_copies(shop.design, table.name, table.client, source="Customer", identity={})
 
 
-def test_a_re_created_source_needs_force(make_table: MakeTable, engine: EmbeddedEngine) -> None:
+def test_a_re_created_source_is_followed_by_its_copies(make_table: MakeTable, engine: EmbeddedEngine) -> None:
     table = make_table(shop)
     settled(table, engine)
     for name in ("Ann B", "Ann C"):
@@ -142,8 +142,37 @@ def test_a_re_created_source_needs_force(make_table: MakeTable, engine: Embedded
     table.delete(Customer, customer_id="c1")
     table.create(Customer(customer_id="c1", email="ann@example.com", name="Anna", order_count=0))
     drain(shop.design, table.name, table.client, engine.streams_client())
-    # The new incarnation restarted at _version 1, below the stamp of the old one.
-    assert names(table)["o1"] == "Ann C"
+    # The new incarnation restarted at _version 1, but its later _born orders it after the old one.
+    assert names(table) == {"o1": "Anna", "o2": "Anna", "o3": "Anna", "o4": "Bob"}
+    assert repair_copies(shop.design, table.name, table.client).fixed == 0
+
+
+def test_a_re_created_source_without_born_needs_force(make_table: MakeTable, engine: EmbeddedEngine) -> None:
+    """Items written before ``_born`` existed: the stamp is ``_version`` alone, and restarts."""
+    table = make_table(shop)
+    settled(table, engine)
+    customer = table.get_customer(customer_id="c1")
+    assert customer is not None
+    customer.name = "Ann B"
+    table.update(customer)
+    drain(shop.design, table.name, table.client, engine.streams_client())
+    legacy = {k: v for k, v in raw(table, "Customer", customer_id="c1").items() if k != "_born"}
+    for order_id in ("o1", "o2", "o3"):  # Ann's orders
+        item = raw(table, "Order", order_id=order_id)
+        if "_copyver_Customer" in item:
+            stamp = int(item["_copyver_Customer"]["N"]) % STAMP_SHIFT  # as written before _born
+            table.client.update_item(
+                TableName=table.name,
+                Key={"PK": item["PK"], "SK": item["SK"]},
+                UpdateExpression="SET #cv = :cv",
+                ExpressionAttributeNames={"#cv": "_copyver_Customer"},
+                ExpressionAttributeValues={":cv": {"N": str(stamp)}},
+            )
+    legacy.update(name={"S": "Anna"}, _version={"N": "1"})
+    table.client.delete_item(TableName=table.name, Key={"PK": legacy["PK"], "SK": legacy["SK"]})
+    table.client.put_item(TableName=table.name, Item=legacy)
+    drain(shop.design, table.name, table.client, engine.streams_client())
+    assert names(table)["o1"] == "Ann B"
 
     plain = repair_copies(shop.design, table.name, table.client, source="Customer")
     assert (plain.ahead, plain.fixed) == (3, 0)

@@ -13,9 +13,7 @@ Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP (DESIGN.md §7)
 
 from __future__ import annotations
 
-import importlib
 import itertools
-import pkgutil
 import random
 import types
 import typing
@@ -27,8 +25,8 @@ from enum import Enum
 from typing import Any, get_args, get_origin
 
 import pytest
+from example_apps import discover_apps
 
-import access_patterns
 from dynamodel import compile as c
 from dynamodel.app import App
 from dynamodel.design.derive import entity_tag
@@ -41,17 +39,6 @@ pytestmark = pytest.mark.integration
 MAX_ITEMS = 280
 ARG_SETS = 8
 SEED = 20240601
-
-
-def discover_apps() -> list[App]:
-    """Every App instance defined in a module of the access_patterns package."""
-    found: dict[str, App] = {}
-    for info in sorted(pkgutil.iter_modules(access_patterns.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{access_patterns.__name__}.{info.name}")
-        for obj in vars(module).values():
-            if isinstance(obj, App):
-                found.setdefault(obj.name, obj)
-    return [found[k] for k in sorted(found)]
 
 
 APPS = discover_apps()

@@ -8,6 +8,7 @@ concurrent writers also assume DynamoDB's per-request atomicity, which moto alon
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ import pytest
 from access_patterns.github import Issue, Reaction, Repo, github
 from access_patterns.online_shop import Product, online_shop
 from access_patterns.shop import Customer, Order, OrderLine, shop
-from dynamodel import App, Collection, Entity, Get, Query, Write, field_ref
+from dynamodel import App, Collection, Copy, Entity, Get, Query, Write, field_ref
 from dynamodel import compile as c
 from dynamodel.errors import ConditionFailedError, RequestError, WriteTooLargeError
 from dynamodel.keys import component
@@ -488,3 +489,80 @@ def test_batch_put_and_get(make_table: Any) -> None:
         shop_table.batch_put([order("o1", "c1")])
     with pytest.raises(RequestError, match="aggregate"):
         shop_table.batch_put([OrderLine(order_id="o1", line_no=1, sku="s", qty=1)])
+
+
+# ---- _born: the incarnation of a copy source --------------------------------------------------
+
+
+class Author(Entity, identity=("author_id",)):
+    """A copy source without unique attributes (its update is an UpdateItem)."""
+
+    author_id: str
+    name: str
+
+
+class Post(Entity, identity=("post_id",), parent=Author):
+    """Holds a copy of its author's name."""
+
+    post_id: str
+    author_id: str
+    at: datetime
+    author_name: str = Copy(Author.name)
+
+
+blog = App(
+    "blog",
+    [Author, Post],
+    patterns=[
+        Get(Author, by="author_id", name="get_author"),
+        Query(Post, by="author_id", sort="at", name="posts_of_author"),
+    ],
+)
+
+
+def born(table: Table, entity: str, **key: Any) -> int:
+    item = raw(table, entity, **key)
+    assert item is not None
+    assert "_born" in item, f"{entity} {key} has no _born"
+    return int(item["_born"]["N"])
+
+
+@pytest.mark.parametrize(("app", "source"), [(blog, "Author"), (shop, "Customer")], ids=["plain", "guarded"])
+def test_a_copy_source_keeps_its_born_until_it_is_re_created(make_table: Any, app: App, source: str) -> None:
+    table = make_table(app)
+    if source == "Author":
+        key: dict[str, Any] = {"author_id": "a1"}
+        make: Callable[[str], Entity] = lambda name: Author(author_id="a1", name=name)  # noqa: E731
+        get: Callable[[], Any] = lambda: table.get_author(author_id="a1")  # noqa: E731
+    else:
+        key = {"customer_id": "c1"}
+        make = lambda name: customer("c1", "a@x", name)  # noqa: E731
+        get = lambda: table.get_customer(customer_id="c1")  # noqa: E731
+    before = time.time_ns()
+    table.create(make("A"))
+    first = born(table, source, **key)
+    assert before <= first <= time.time_ns()
+    current = get()
+    current.name = "B"
+    table.update(current)
+    table.put(make("C"))
+    assert born(table, source, **key) == first
+    stored = raw(table, source, **key)
+    assert stored is not None
+    assert (stored["name"], stored["_version"]) == ({"S": "C"}, {"N": "3"})
+    with pytest.raises(ConditionFailedError):
+        table.update(make("stale"), expected_version=1)
+    assert raw(table, source, **key) == stored
+    table.delete(type(make("x")), **key)
+    table.create(make("D"))
+    assert born(table, source, **key) > first
+
+
+def test_only_copy_sources_carry_born(make_table: Any) -> None:
+    table = make_table(blog)
+    table.create(Author(author_id="a1", name="A"))
+    table.create(Post(post_id="p1", author_id="a1", at=T0))
+    post = raw(table, "Post", post_id="p1", author_id="a1")
+    assert post is not None
+    assert "_born" not in post
+    assert post["author_name"] == {"S": "A"}

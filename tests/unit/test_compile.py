@@ -329,3 +329,20 @@ def test_copy_path_plans_build_queries_from_the_source_identity() -> None:
     assert got["IndexName"] == "GSI1"
     assert got["ExpressionAttributeValues"] == {":pk": {"S": "CUSTOMER#c$c1#"}, ":sk": {"S": "A_ORDER#"}}
     assert got["Limit"] == 10
+
+
+def test_an_upsert_keeps_the_stored_born_and_can_set_a_version_under_a_condition() -> None:
+    values = {"customer_id": "c1", "email": "a@x", "name": "Ann", "order_count": 0}
+    item, remove = c.build_item(shop.design, "Customer", values, version=3, born=123)
+    assert item[c.BORN_ATTR] == {"N": "123"}
+    request = c.build_upsert("t", item, remove, condition=c.Condition.version_is(2), version=3)
+    names = request["ExpressionAttributeNames"]
+    born_ref = next(ref for ref, name in names.items() if name == c.BORN_ATTR)
+    assert f"{born_ref} = if_not_exists({born_ref}, :{born_ref[1:]})" in request["UpdateExpression"]
+    assert request["UpdateExpression"].startswith("SET #ver = :ver, ")
+    assert request["ExpressionAttributeValues"][":ver"] == {"N": "3"}
+    assert request["ConditionExpression"] == "#ver = :expected"
+    assert request["ExpressionAttributeValues"][":expected"] == {"N": "2"}
+    unversioned = c.build_upsert("t", item, remove)
+    assert unversioned["UpdateExpression"].startswith("SET #ver = if_not_exists(#ver, :zero) + :one, ")
+    assert "ConditionExpression" not in unversioned

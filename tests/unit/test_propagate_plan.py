@@ -31,6 +31,8 @@ from dynamodel.propagate.plan import (
     normalise_image,
     plan_record,
     refers_to,
+    source_stamp,
+    source_update,
 )
 
 DESIGN = shop.design
@@ -433,3 +435,17 @@ def test_the_planner_imports_without_boto3() -> None:
     code = "import sys, dynamodel.propagate.plan; print(any(m.split('.')[0] in ('boto3', 'botocore') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_re_created_source_is_ordered_after_its_old_self() -> None:
+    """Deleted at version 5, re-created at version 1: _born puts the new one later."""
+    old = {**customer_image("Ann", 5), "_born": {"N": "1000"}}
+    new = {**customer_image("Anna", 1), "_born": {"N": "2000"}}
+    assert source_stamp(new) > source_stamp(old)
+    assert source_stamp(customer_image("Ann", 5)) == 5  # written before _born: the version alone
+    path = DESIGN.copy_paths[0]
+    old_update, new_update = source_update(DESIGN, path, old), source_update(DESIGN, path, new)
+    stamped_old = order_image("Ann", copyver=source_stamp(old))
+    stamped_new = order_image("Anna", copyver=source_stamp(new))
+    assert build_copy_update(DESIGN, new_update, stamped_old, "t") is not None
+    assert build_copy_update(DESIGN, old_update, stamped_new, "t") is None  # a late old record

@@ -1,0 +1,376 @@
+"""The AppMachine's rules, generated per app from its declarations.
+
+:func:`install_rules` adds to a machine class one bundle per entity and the rules that
+create, update and delete each entity, run each ``write`` pattern, and check any pattern
+(``check_pattern``). Each rule writes to the table and to the model, predicts the outcome,
+and checks what the write returned.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, consumes, multiple, precondition, rule
+
+from dynamodel import compile as c
+from dynamodel.app import App
+from dynamodel.spec import PatternSpec
+from dynamodel.testing.mirror import ItemRef, Model
+from dynamodel.testing.oracle import normalise
+from dynamodel.testing.strategies import for_model
+from dynamodel.testing.table_checks import entity_values, same_values
+
+if TYPE_CHECKING:
+    from dynamodel.testing.machine import AppMachine, Outcome
+
+__all__ = ["install_rules"]
+
+_MODES_UPDATE = ("put", "update", "put", "update", "stale")
+_MODES_DELETE = ("plain", "versioned", "stale", "twice")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _values_strategy(cls: type[AppMachine], entity: str, only: frozenset[str] | None = None) -> Any:
+    cfg = cls._config
+    return for_model(cfg.app.models[entity], cfg.app.spec, pools=cfg.pools, only=only, fresh_weight=0)
+
+
+def _reference(app: App, entity: str) -> str | None:
+    """The entity whose key ``entity``'s items most need to exist: copy source, parent, or another key."""
+    spec = app.spec.entity(entity)
+    own = set(c.key_attrs(app.design, entity))
+    refs = [
+        e.name
+        for e in app.spec.entities
+        if e.name != entity
+        and all(spec.has(a) for a in c.key_attrs(app.design, e.name))
+        and set(c.key_attrs(app.design, e.name)) != own
+    ]
+    preferred = [a.copy_of[0] for a in spec.attributes if a.copy_of] + [
+        x for x in (spec.parent, spec.aggregate) if x
+    ]
+    return next((r for r in preferred if r in refs), refs[0] if refs else None)
+
+
+def install_rules(cls: type[AppMachine]) -> None:
+    app = cls._config.app
+    spec = app.spec
+    cls._reads = tuple(p.name for p in spec.patterns if p.kind != "write")
+    bundles = {e.name: Bundle(_snake(e.name)) for e in spec.entities}
+    room = precondition(lambda self: self.model.size() < self.cfg.max_items)
+    rules: list[Callable[..., Any]] = []
+
+    def check_of(*entities: str) -> Any:
+        reading = [p for p in cls._reads if set(entities) & set(spec.pattern(p).entities)]
+        return st.sampled_from([(p, limit) for p in reading or cls._reads for limit in range(1, 6)])
+
+    for e in spec.entities:
+        name, bundle = e.name, bundles[e.name]
+        keys = set(c.key_attrs(app.design, name))
+        ref = _reference(app, name)
+        # Attributes pointing at the reference change only through update_<E>_in_<ref>, to
+        # a reference that exists; otherwise most updates would point nowhere and be refused.
+        moving = {a for a in c.key_attrs(app.design, ref) if e.has(a)} - keys if ref else set()
+        changeable = frozenset(
+            a.name for a in e.attributes if a.name not in keys | moving and a.copy_of is None
+        )
+        values = st.fixed_dictionaries(_values_strategy(cls, name))
+        check = check_of(name)
+        if ref is None:
+            # An entity that references another is created under an existing one: items
+            # with missing sources (copies) are reached by deleting the source instead.
+            rules.append(rule(target=bundle, values=values, check=check)(room(_create_rule(name, None))))
+        if ref is not None:
+            fn = _create_rule(name, ref)
+            rules.append(rule(target=bundle, values=values, check=check, parent=bundles[ref])(room(fn)))
+        # Attributes that decide sparse index membership, and attributes other entities copy,
+        # change on every update: items keep entering and leaving sparse indexes, and
+        # propagation always has work.
+        copied = {
+            a.copy_of[1] for x in spec.entities for a in x.attributes if a.copy_of and a.copy_of[0] == name
+        }
+        sparse = {
+            a for k in app.design.entity_indexes(name) for a in (*(w for w, _ in k.sparse), *k.optional_attrs)
+        }
+        toggles = frozenset(copied | sparse) & changeable
+        changes = st.fixed_dictionaries(
+            _values_strategy(cls, name, toggles), optional=_values_strategy(cls, name, changeable - toggles)
+        )
+        modes = st.sampled_from(_MODES_UPDATE)
+        update = rule(ref=bundle, changes=changes, mode=modes, check=check)(_update_rule(name, None))
+        if ref is not None and moving:
+            rules.append(
+                rule(ref=bundle, changes=changes, mode=modes, check=check, parent=bundles[ref])(
+                    _update_rule(name, ref)
+                )
+            )
+        delete = rule(target=bundle, ref=consumes(bundle), mode=st.sampled_from(_MODES_DELETE), check=check)(
+            _delete_rule(name)
+        )
+        rules += [update, delete]
+    for p in spec.patterns:
+        if p.kind == "write":
+            under = p.increments[0][0] if p.increments else _reference(app, p.entities[0])
+            check = check_of(*p.entities, *(t for t, _, _ in p.increments))
+            root_copies = {a.copy_of[0] for a in spec.entity(p.entities[0]).attributes if a.copy_of}
+            if under is None or under not in root_copies:
+                rules.append(room(_write_rule(cls, p, bundles[p.entities[0]], None, check)))
+            if under is not None:
+                rules.append(
+                    room(_write_rule(cls, p, bundles[p.entities[0]], (under, bundles[under]), check))
+                )
+    rules.append(
+        rule(pattern=st.sampled_from(cls._reads), seed=st.integers(0, 2**16 - 1), limit=st.integers(1, 5))(
+            _check_rule()
+        )
+    )
+    for fn in rules:
+        setattr(cls, fn.__name__, fn)
+
+
+def _named(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+def _adopt(values: dict[str, object], entity: str, app: App, parent: ItemRef | None) -> dict[str, object]:
+    """``values`` with the attributes it shares with ``parent``'s key taken from the parent."""
+    if parent is not None:
+        spec = app.spec.entity(entity)
+        values.update({a: v for a, v in parent.key if spec.has(a)})
+    return values
+
+
+def _create_rule(entity: str, ref: str | None) -> Callable[..., Any]:
+    def create(
+        self: AppMachine, values: dict[str, object], check: tuple[str, int], parent: ItemRef | None = None
+    ) -> Any:
+        m = self.model
+        values = m.align(entity, _adopt(dict(values), entity, self.app, parent))
+        filled = m.fill_copies(entity, values)
+        expected: Outcome = (
+            "request"
+            if filled is None
+            else "condition"
+            if m.oracle.get(entity, values) is not None or m.unique_taken(entity, filled)
+            else "ok"
+        )
+        obj = self.instance(entity, values)
+        done = self.attempt(expected, f"create {entity}", lambda: self.table.create(obj))
+        if expected != "ok" or filled is None:
+            self.after_write(check)
+            return multiple()
+        assert same_values(entity_values(done), filled), f"create returned {done}, expected {filled}"
+        m.store(entity, filled, 1)
+        self.after_write(check, [(entity, filled)])
+        return ItemRef(entity, tuple((a, filled[a]) for a in m.key_attrs[entity]))
+
+    return _named(create, f"create_{entity}" + (f"_in_{ref}" if ref else ""))
+
+
+def _update_rule(entity: str, moved_to: str | None) -> Callable[..., Any]:
+    def update(
+        self: AppMachine,
+        ref: ItemRef,
+        changes: dict[str, object],
+        mode: str,
+        check: tuple[str, int],
+        parent: ItemRef | None = None,
+    ) -> None:
+        m = self.model
+        current = m.find(entity, ref.values())
+        assert current is not None, f"{ref} is in the bundle but not in the model"
+        keys = m.key_attrs[entity]
+        moved = {a: v for a, v in _adopt({}, entity, self.app, parent).items() if a not in keys}
+        new = {**current, **changes, **moved}
+        filled = m.fill_copies(entity, new)
+        version = m.version(entity, current)
+        obj = self.instance(entity, new)
+        expected: Outcome = "request" if filled is None else "ok"
+        if mode == "stale":
+            expected = "request" if filled is None else "condition"
+            action: Callable[[], Any] = lambda: self.table.update(obj, expected_version=version + 1)  # noqa: E731
+        elif mode == "update":
+            action = lambda: self.table.update(obj, expected_version=version)  # noqa: E731
+        else:
+            action = lambda: self.table.put(obj)  # noqa: E731
+        if expected == "ok" and filled is not None and m.unique_taken(entity, filled):
+            expected = "condition"
+        done = self.attempt(expected, f"{mode} {entity}", action)
+        if expected != "ok" or filled is None:
+            self.after_write(check)
+            return
+        assert same_values(entity_values(done), filled), f"{mode} returned {done}, expected {filled}"
+        m.store(entity, filled, version + 1)
+        self.after_write(check, [(entity, current), (entity, filled)])
+
+    return _named(update, f"update_{entity}" + (f"_in_{moved_to}" if moved_to else ""))
+
+
+def _delete_rule(entity: str) -> Callable[..., Any]:
+    def delete(self: AppMachine, ref: ItemRef, mode: str, check: tuple[str, int]) -> Any:
+        m = self.model
+        current = m.find(entity, ref.values())
+        assert current is not None, f"{ref} is in the bundle but not in the model"
+        key = {a: current[a] for a in m.key_attrs[entity]}
+        cls = self.app.models[entity]
+        version = m.version(entity, current)
+        if mode == "stale":
+            self.attempt(
+                "condition",
+                f"delete {entity} at a stale version",
+                lambda: self.table.delete(cls, expected_version=version + 1, **key),
+            )
+            self.after_write(check)
+            return ref
+        given = version if mode == "versioned" else None
+        deleted = self.attempt(
+            "ok", f"delete {entity}", lambda: self.table.delete(cls, expected_version=given, **key)
+        )
+        assert deleted is True, f"delete {entity} {key} returned {deleted}, but it exists"
+        m.remove(entity, current)
+        if mode == "twice":
+            again = self.attempt("ok", f"delete {entity} again", lambda: self.table.delete(cls, **key))
+            assert again is False, f"a second delete of {entity} {key} returned {again}"
+        self.after_write(check, [(entity, current)])
+        return multiple()
+
+    return _named(delete, f"delete_{entity}")
+
+
+def _write_rule(
+    cls: type[AppMachine],
+    pat: PatternSpec,
+    bundle: Bundle[Any],
+    under: tuple[str, Bundle[Any]] | None,
+    check: Any,
+) -> Callable[..., Any]:
+    app = cls._config.app
+    root = pat.entities[0]
+    root_spec = app.spec.entity(root)
+    explicit = [
+        t for t, _, _ in pat.increments if not all(root_spec.has(a) for a in c.key_attrs(app.design, t))
+    ]
+    members_st = st.fixed_dictionaries(
+        {e: st.lists(st.fixed_dictionaries(_values_strategy(cls, e)), max_size=2) for e in pat.entities[1:]}
+    )
+    targets_st = st.fixed_dictionaries(
+        {
+            t: st.fixed_dictionaries(_values_strategy(cls, t, frozenset(c.key_attrs(app.design, t))))
+            for t in explicit
+        }
+    )
+
+    def write(
+        self: AppMachine,
+        values: dict[str, object],
+        members: dict[str, list[dict[str, object]]],
+        target_keys: dict[str, dict[str, object]],
+        check: tuple[str, int],
+        parent: ItemRef | None = None,
+    ) -> Any:
+        m = self.model
+        root_values = m.align(root, _adopt(dict(values), root, self.app, parent))
+        if parent is not None and parent.entity in target_keys:
+            target_keys = {**target_keys, parent.entity: parent.values()}
+        staged: list[tuple[str, dict[str, object]]] = [(root, root_values)]
+        for entity, rows in members.items():
+            for row in rows:
+                v = dict(row)
+                v.update({a: root_values[a] for a in m.key_attrs[root] if self.spec.entity(entity).has(a)})
+                m.align(entity, v)
+                staged.append((entity, v))
+        staged = _dedupe(m, staged)
+        filled = [m.fill_copies(e, v, staged) for e, v in staged]
+        expected: Outcome = "ok"
+        targets: list[tuple[str, str, int, dict[str, object]]] = []
+        for t, attr, n in pat.increments:
+            keys = [target_keys[t]] if t in target_keys else [v for _, v in staged]
+            found = {
+                m.ident(t, k): {a: k[a] for a in m.key_attrs[t]}
+                for k in keys
+                if all(k.get(a) is not None for a in m.key_attrs[t])
+            }
+            if not found:
+                expected = "request"
+            targets += [(t, attr, n, k) for k in found.values()]
+        written = {(e, m.ident(e, v)) for e, v in staged}
+        if any(f is None for f in filled) or any((t, m.ident(t, k)) in written for t, _, _, k in targets):
+            expected = "request"
+        elif expected == "ok" and (
+            any(m.oracle.get(e, v) is not None for e, v in staged)
+            or any(m.unique_taken(e, f) for (e, _), f in zip(staged, filled, strict=True) if f is not None)
+            or any(m.find(t, k) is None for t, _, _, k in targets)
+        ):
+            expected = "condition"
+        objs = [self.instance(e, v) for e, v in staged]
+        from dynamodel.runtime.writes import target_keyword  # noqa: PLC0415 - the runtime's keyword
+
+        kwargs = {target_keyword(t): k for t, k in target_keys.items()}
+        done = self.attempt(
+            expected, f"write pattern {pat.name}", lambda: self.table.write(pat.name, *objs, **kwargs)
+        )
+        if expected != "ok":
+            self.after_write(check)
+            return multiple()
+        for (e, _), f, got in zip(staged, filled, done, strict=True):
+            assert f is not None
+            assert same_values(entity_values(got), f), f"{pat.name} returned {got}, expected {f}"
+            m.store(e, f, 1)
+        bumped: list[tuple[str, Mapping[str, object]]] = []
+        for t, attr, n, k in targets:
+            target = m.find(t, k)
+            assert target is not None
+            count = target.get(attr)
+            new = {**target, attr: (count if isinstance(count, int | Decimal) else 0) + n}
+            m.store(t, new, m.version(t, target) + 1)
+            bumped.append((t, new))
+        self.after_write(
+            check, [*[(e, f) for (e, _), f in zip(staged, filled, strict=True) if f is not None], *bumped]
+        )
+        return ItemRef(root, tuple((a, root_values[a]) for a in m.key_attrs[root]))
+
+    extra: dict[str, Any] = {"parent": under[1]} if under else {}
+    rule_fn: Callable[[Callable[..., Any]], Callable[..., Any]] = rule(
+        target=bundle,
+        values=st.fixed_dictionaries(_values_strategy(cls, root)),
+        members=members_st,
+        target_keys=targets_st,
+        check=check,
+        **extra,
+    )
+    return rule_fn(_named(write, f"write_{pat.name}" + (f"_in_{under[0]}" if under else "")))
+
+
+def _dedupe(m: Model, staged: list[tuple[str, dict[str, object]]]) -> list[tuple[str, dict[str, object]]]:
+    """One item per identity and per unique value in a write (DynamoDB refuses two actions on one item)."""
+    out: list[tuple[str, dict[str, object]]] = []
+    seen: set[tuple[object, ...]] = set()
+    for e, v in staged:
+        marks: list[tuple[object, ...]] = [(e, "id", m.ident(e, v))]
+        marks += [
+            (e, attrs, tuple(normalise(v.get(a)) for a in attrs))
+            for attrs in m.unique.get(e, [])
+            if all(v.get(a) is not None for a in attrs)
+        ]
+        if any(mark in seen for mark in marks):
+            continue
+        seen.update(marks)
+        out.append((e, v))
+    return out
+
+
+def _check_rule() -> Callable[..., Any]:
+    def check_pattern(self: AppMachine, pattern: str, seed: int, limit: int) -> None:
+        self.steps += 1
+        self.check_read(pattern, random.Random(seed), limit)
+
+    return check_pattern

@@ -1,0 +1,98 @@
+"""Checks of what an engine returned or stored, independent of the machine's state.
+
+:func:`entity_values` and :func:`same_values` compare instances with expected values,
+:func:`check_blocks` checks a multi-entity result's grouping, and :func:`check_item_keys`
+checks a stored item's keys: every key attribute parses back to the item's fields, sparse
+keys follow their predicate, write shards match.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dynamodel import compile as c
+from dynamodel.app import App
+from dynamodel.design.model import TABLE, EntityKeys
+from dynamodel.errors import KeyEncodingError
+from dynamodel.model import Entity
+from dynamodel.runtime.codec import Item
+from dynamodel.testing.mirror import unfold
+from dynamodel.testing.oracle import normalise
+
+__all__ = ["check_blocks", "check_item_keys", "entity_values", "parse_key", "same_values"]
+
+
+def entity_values(entity: Entity) -> dict[str, object]:
+    """The declared attribute values of an instance, absent (None) ones left out."""
+    return {k: v for k in type(entity).model_fields if (v := getattr(entity, k)) is not None}
+
+
+def same_values(a: Mapping[str, object], b: Mapping[str, object]) -> bool:
+    """Whether two sets of values are equal once normalised (None values and datetime folds ignored)."""
+
+    def canon(v: Mapping[str, object]) -> dict[str, str]:
+        return {k: repr(normalise(unfold(x))) for k, x in v.items() if x is not None}
+
+    return canon(a) == canon(b)
+
+
+def check_blocks(pattern: str, got: Sequence[tuple[str, object]]) -> None:
+    """Each entity of a multi-entity result forms one contiguous block."""
+    names = [e for e, _ in got]
+    blocks = [n for i, n in enumerate(names) if i == 0 or names[i - 1] != n]
+    assert len(blocks) == len(set(blocks)), f"{pattern}: entity blocks are not contiguous: {blocks}"
+
+
+def _holds(values: Mapping[str, object], keys: EntityKeys) -> bool:
+    """Whether the item belongs in a sparse index: predicate true, optional key attributes present."""
+    for attr, want in keys.sparse:
+        have = normalise(values.get(attr))
+        if isinstance(want, bool) or isinstance(have, bool):
+            if have is not want:
+                return False
+        elif have != normalise(want):
+            return False
+    return all(values.get(a) is not None for a in keys.optional_attrs)
+
+
+def parse_key(template: Any, text: str, where: str) -> dict[str, object]:
+    """The fields ``template`` parses from key ``text``; an AssertionError naming ``where`` if it fails."""
+    try:
+        parsed: dict[str, object] = template.parse(text)
+    except KeyEncodingError as err:
+        msg = f"{where}: key {text!r} does not parse with {template.pattern()}: {err}"
+        raise AssertionError(msg) from err
+    return parsed
+
+
+def check_item_keys(app: App, entity: str, item: Item, values: Mapping[str, object]) -> None:
+    """Every key attribute of a stored item parses back to its fields; sparse keys follow the predicate."""
+    design = app.design
+    pk, sk = design.table.partition_key, design.table.sort_key
+    where = f"{entity} {c.base_key(design, entity, values)[pk]['S']!r}"
+    written: set[str] = set()
+    for keys in design.entity_indexes(entity):
+        ix = design.index(keys.index)
+        names = (ix.partition_key, ix.sort_key)
+        written.update(names)
+        present = [n in item for n in names]
+        if keys.index != TABLE and not _holds(values, keys):
+            assert not any(present), f"{where}: has {keys.index} keys, but its predicate does not hold"
+            continue
+        assert all(present), f"{where}: lacks its {keys.index} keys {names}"
+        parsed = parse_key(keys.pk, item[names[0]]["S"], where) | parse_key(
+            keys.sk, item[names[1]]["S"], where
+        )
+        for attr, value in parsed.items():
+            if attr == "_shard":
+                crc = zlib.crc32((item[pk]["S"] + item[sk]["S"]).encode("utf-8")) % keys.shards
+                assert value == crc, f"{where}: {keys.index} shard {value}, expected {crc}"
+                continue
+            assert normalise(value) == normalise(values.get(attr)), (
+                f"{where}: {keys.index} key says {attr}={value!r}, the item holds {values.get(attr)!r}"
+            )
+    others = {n for ix in design.indexes for n in (ix.partition_key, ix.sort_key)} - written
+    stray = sorted(n for n in others if n in item)
+    assert not stray, f"{where}: holds key attributes {stray} of indexes it is not on"
