@@ -185,7 +185,7 @@ def targets(
         if met
         else f"missed by {runtime.cpu_ratio - RUNTIME_TARGET:.3f}x: dynamodel adds {extra:.0f} µs of CPU per "
         f"call to raw boto3's {runtime.raw_cpu_us:.0f} µs: work the raw side does not do (argument "
-        "coercion, key rendering and escaping, the cursor digest of every query, pydantic validation of "
+        "coercion, key rendering and escaping, the cursor digest of every paged query, pydantic validation of "
         "every item returned), not attributed further here"
     )
     out.append(
