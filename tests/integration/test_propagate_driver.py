@@ -8,14 +8,12 @@ AFTER_SEQUENCE_NUMBER and AT_SEQUENCE_NUMBER, get_records with NEW_AND_OLD_IMAGE
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, cast
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from access_patterns.shop import Customer, Order, shop
-from dynamodel import App, Copy, Entity, Get, Query
+from access_patterns.shop import Order, shop
 from dynamodel import compile as c
 from dynamodel.design.model import Design
 from dynamodel.emit.boto3_kwargs import render_create_table
@@ -30,48 +28,10 @@ from dynamodel.runtime.table import Table
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+from shop_world import NO_SLEEP, T0, MakeTable, names, raw, rename, seed
+from teams_app import Member, Team, teams
+
 pytestmark = pytest.mark.integration
-
-MakeTable = Callable[..., Table]  # the make_table fixture of tests/integration/conftest.py
-T0 = datetime(2026, 3, 1, tzinfo=UTC)
-NO_SLEEP = Backoff(base=0.0, cap=0.0, sleep=lambda _: None)
-
-
-def seed(table: Table) -> None:
-    """Customers c1 (3 orders) and c2 (1 order)."""
-    table.create(Customer(customer_id="c1", email="ann@example.com", name="Ann", order_count=0))
-    table.create(Customer(customer_id="c2", email="bob@example.com", name="Bob", order_count=0))
-    for i, cid in enumerate(["c1", "c1", "c1", "c2"], start=1):
-        order = Order(
-            order_id=f"o{i}",
-            customer_id=cid,
-            status="OPEN",
-            placed_at=T0 + timedelta(days=i),
-            total=Decimal(i),
-        )
-        table.place_order(order, lines=[])
-
-
-def rename(table: Table, cid: str, name: str) -> None:
-    """Rename a customer through the runtime (optimistic update)."""
-    customer = table.get_customer(customer_id=cid)
-    assert customer is not None
-    customer.name = name
-    table.update(customer)
-
-
-def raw(table: Table, entity: str, **key: object) -> dict[str, Any]:
-    """The stored item (strongly consistent)."""
-    found = table.client.get_item(
-        TableName=table.name, Key=c.base_key(table.design, entity, key), ConsistentRead=True
-    ).get("Item")
-    assert found is not None
-    return dict(found)
-
-
-def names(table: Table) -> dict[str, str]:
-    """order_id → stored customer_name."""
-    return {f"o{i}": raw(table, "Order", order_id=f"o{i}")["customer_name"]["S"] for i in range(1, 5)}
 
 
 def test_drain_applies_a_rename_and_then_has_nothing_left(
@@ -224,36 +184,6 @@ def test_a_table_without_a_stream_is_refused(client: DynamoDBClient, engine: Emb
 
 
 # ---- copies inside GSI keys ----------------------------------------------------------------
-
-
-class Team(Entity, identity=("team_id",)):
-    """A team; members copy its region and status."""
-
-    team_id: str
-    region: str
-    status: Literal["ACTIVE", "PAUSED"]
-
-
-class Member(Entity, identity=("member_id",)):
-    """A member, listed by its team's region, and (sparse) only while its team is active."""
-
-    member_id: str
-    team_id: str
-    joined_at: datetime
-    team_region: str = Copy(Team.region)
-    team_status: str = Copy(Team.status)
-
-
-teams = App(
-    "teams",
-    [Team, Member],
-    patterns=[
-        Get(Team, by="team_id", name="get_team"),
-        Query(Member, by="team_id", sort="joined_at", name="members_of_team"),
-        Query(Member, by="team_region", sort="joined_at", name="members_by_region"),
-        Query(Member, where={"team_status": "ACTIVE"}, sort="joined_at", name="active_members"),
-    ],
-)
 
 
 def assert_keys_match_values(table: Table, member_id: str) -> None:

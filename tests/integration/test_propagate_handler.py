@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
 
-from access_patterns.shop import Customer, Order, shop
-from dynamodel import compile as c
+from access_patterns.shop import shop
 from dynamodel.engine import EmbeddedEngine
 from dynamodel.errors import DefinitionError
 from dynamodel.propagate import (
@@ -33,47 +30,14 @@ from dynamodel.propagate import (
 )
 from dynamodel.propagate.handler import _CONTAINER
 from dynamodel.propagate.plan import source_stamp
-from dynamodel.runtime.retry import Backoff
 from dynamodel.runtime.table import Table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+from shop_world import NO_SLEEP, MakeTable, names, raw, seed
+
 pytestmark = pytest.mark.integration
-
-MakeTable = Callable[..., Table]  # the make_table fixture of tests/integration/conftest.py
-
-T0 = datetime(2026, 3, 1, tzinfo=UTC)
-NO_SLEEP = Backoff(base=0.0, cap=0.0, sleep=lambda _: None)
-
-
-def seed(table: Table) -> None:
-    """Customers c1 (3 orders) and c2 (1 order)."""
-    table.create(Customer(customer_id="c1", email="ann@example.com", name="Ann", order_count=0))
-    table.create(Customer(customer_id="c2", email="bob@example.com", name="Bob", order_count=0))
-    for i, cid in enumerate(["c1", "c1", "c1", "c2"], start=1):
-        order = Order(
-            order_id=f"o{i}",
-            customer_id=cid,
-            status="OPEN",
-            placed_at=T0 + timedelta(days=i),
-            total=Decimal("9.50"),
-        )
-        table.place_order(order, lines=[])
-
-
-def item(table: Table, entity: str, **key: object) -> dict[str, Any]:
-    """The stored item (strongly consistent)."""
-    found = table.client.get_item(
-        TableName=table.name, Key=c.base_key(shop.design, entity, key), ConsistentRead=True
-    ).get("Item")
-    assert found is not None
-    return dict(found)
-
-
-def names(table: Table) -> dict[str, str]:
-    """order_id → stored customer_name."""
-    return {f"o{i}": item(table, "Order", order_id=f"o{i}")["customer_name"]["S"] for i in range(1, 5)}
 
 
 def event_record(
@@ -121,7 +85,7 @@ def all_items(table: Table) -> list[dict[str, Any]]:
 def test_a_lambda_event_updates_every_copy_once(make_table: MakeTable) -> None:
     table = make_table(shop)
     seed(table)
-    old = item(table, "Customer", customer_id="c1")
+    old = raw(table, "Customer", customer_id="c1")
     new = renamed(old, "Ann B")
     event = {"Records": [event_record("4000000000000000001", old, new, table.name)]}
     json.dumps(event)  # the event is plain JSON, as Lambda delivers it
@@ -132,7 +96,7 @@ def test_a_lambda_event_updates_every_copy_once(make_table: MakeTable) -> None:
 
     assert response == {"batchItemFailures": []}
     assert names(table) == {"o1": "Ann B", "o2": "Ann B", "o3": "Ann B", "o4": "Bob"}
-    o1 = item(table, "Order", order_id="o1")
+    o1 = raw(table, "Order", order_id="o1")
     assert o1["_copyver_Customer"] == {"N": str(source_stamp(new))}
     assert o1["_version"] == {"N": "1"}  # the target's own version is not bumped
     before = all_items(table)
@@ -149,7 +113,7 @@ def test_a_lambda_event_updates_every_copy_once(make_table: MakeTable) -> None:
 def test_only_a_change_of_a_copied_attribute_sends_requests(make_table: MakeTable) -> None:
     table = make_table(shop)
     seed(table)
-    old = item(table, "Customer", customer_id="c1")
+    old = raw(table, "Customer", customer_id="c1")
     touched = copy.deepcopy(old)
     touched["order_count"] = {"N": "99"}
     touched["_version"] = {"N": str(int(old["_version"]["N"]) + 1)}
@@ -185,7 +149,7 @@ def test_lambda_handler_runs_from_its_environment(
     table = make_table(shop)
     seed(table)
     monkeypatch.setenv("TABLE_NAME", table.name)
-    old = item(table, "Customer", customer_id="c2")
+    old = raw(table, "Customer", customer_id="c2")
     event = {"Records": [event_record("77", old, renamed(old, "Bobby"), table.name)]}
 
     assert lambda_handler(json.loads(json.dumps(event)), None) == {"batchItemFailures": []}
@@ -213,8 +177,8 @@ def test_lambda_handler_names_a_missing_environment_variable(
 def test_an_undecodable_record_reaches_the_dlq_after_the_configured_attempts(make_table: MakeTable) -> None:
     table = make_table(shop)
     seed(table)
-    ann = item(table, "Customer", customer_id="c1")
-    bob = item(table, "Customer", customer_id="c2")
+    ann = raw(table, "Customer", customer_id="c1")
+    bob = raw(table, "Customer", customer_id="c2")
     poison = event_record("20", ann, renamed(ann, "?"), table.name)
     poison["dynamodb"]["NewImage"]["name"] = {"N": "5"}
     good = event_record("21", bob, renamed(bob, "Bobby"), table.name)

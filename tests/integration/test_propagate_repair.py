@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from access_patterns.shop import Customer, Order, shop
-from dynamodel import compile as c
+from access_patterns.shop import Customer, shop
 from dynamodel.engine import EmbeddedEngine
 from dynamodel.errors import RequestError, UnknownFieldError
 from dynamodel.propagate import StreamCheckpoint, drain, handle_records, repair_copies
@@ -27,39 +24,9 @@ from dynamodel.runtime.table import Table
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+from shop_world import MakeTable, names, raw, seed
+
 pytestmark = pytest.mark.integration
-
-MakeTable = Callable[..., Table]  # the make_table fixture of tests/integration/conftest.py
-T0 = datetime(2026, 3, 1, tzinfo=UTC)
-
-
-def seed(table: Table) -> None:
-    """Customers c1 (3 orders) and c2 (1 order)."""
-    table.create(Customer(customer_id="c1", email="ann@example.com", name="Ann", order_count=0))
-    table.create(Customer(customer_id="c2", email="bob@example.com", name="Bob", order_count=0))
-    for i, cid in enumerate(["c1", "c1", "c1", "c2"], start=1):
-        order = Order(
-            order_id=f"o{i}",
-            customer_id=cid,
-            status="OPEN",
-            placed_at=T0 + timedelta(days=i),
-            total=Decimal(i),
-        )
-        table.place_order(order, lines=[])
-
-
-def raw(table: Table, entity: str, **key: object) -> dict[str, Any]:
-    """The stored item (strongly consistent)."""
-    found = table.client.get_item(
-        TableName=table.name, Key=c.base_key(table.design, entity, key), ConsistentRead=True
-    ).get("Item")
-    assert found is not None
-    return dict(found)
-
-
-def names(table: Table) -> dict[str, str]:
-    """order_id → stored customer_name."""
-    return {f"o{i}": raw(table, "Order", order_id=f"o{i}")["customer_name"]["S"] for i in range(1, 5)}
 
 
 def corrupt(table: Table, order_id: str, name: str, *, drop_stamp: bool = False) -> None:

@@ -15,9 +15,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 import pytest
+from teams_app import teams
 
 from access_patterns.shop import shop
-from dynamodel import App, Copy, Entity, Get, Query
+from dynamodel import App, Copy, Entity, Get
 from dynamodel.emit import render_sam
 from dynamodel.errors import DefinitionError, RequestError
 from dynamodel.keys import escape
@@ -299,36 +300,6 @@ def test_the_lookup_is_the_copy_paths_query() -> None:
 
 
 # ---- copies inside keys --------------------------------------------------------------------
-
-
-class Team(Entity, identity=("team_id",)):
-    """A team; members copy its region and status."""
-
-    team_id: str
-    region: str
-    status: Literal["ACTIVE", "PAUSED"]
-
-
-class Member(Entity, identity=("member_id",)):
-    """A member, listed by its team's region and (sparse) only while the team is active."""
-
-    member_id: str
-    team_id: str
-    joined_at: datetime
-    team_region: str = Copy(Team.region)
-    team_status: str = Copy(Team.status)
-
-
-teams = App(
-    "teams",
-    [Team, Member],
-    patterns=[
-        Get(Team, by="team_id", name="get_team"),
-        Query(Member, by="team_id", sort="joined_at", name="members_of_team"),
-        Query(Member, by="team_region", sort="joined_at", name="members_by_region"),
-        Query(Member, where={"team_status": "ACTIVE"}, sort="joined_at", name="active_members"),
-    ],
-)
 
 
 def member_image(region: str, status: str, *, version: int = 2) -> dict[str, Any]:

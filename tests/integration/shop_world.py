@@ -1,0 +1,54 @@
+"""The shop data the propagation tests share: two customers, four orders, raw item reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from access_patterns.shop import Customer, Order
+from dynamodel import compile as c
+from dynamodel.runtime.retry import Backoff
+from dynamodel.runtime.table import Table
+
+MakeTable = Callable[..., Table]  # the make_table fixture of tests/integration/conftest.py
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+NO_SLEEP = Backoff(base=0.0, cap=0.0, sleep=lambda _: None)
+
+
+def seed(table: Table) -> None:
+    """Customers c1 (orders o1-o3) and c2 (order o4)."""
+    table.create(Customer(customer_id="c1", email="ann@example.com", name="Ann", order_count=0))
+    table.create(Customer(customer_id="c2", email="bob@example.com", name="Bob", order_count=0))
+    for i, cid in enumerate(["c1", "c1", "c1", "c2"], start=1):
+        order = Order(
+            order_id=f"o{i}",
+            customer_id=cid,
+            status="OPEN",
+            placed_at=T0 + timedelta(days=i),
+            total=Decimal(i),
+        )
+        table.place_order(order, lines=[])
+
+
+def rename(table: Table, cid: str, name: str) -> None:
+    """Rename a customer through the runtime (optimistic update)."""
+    customer = table.get_customer(customer_id=cid)
+    assert customer is not None
+    customer.name = name
+    table.update(customer)
+
+
+def raw(table: Table, entity: str, **key: object) -> dict[str, Any]:
+    """The stored item (strongly consistent)."""
+    found = table.client.get_item(
+        TableName=table.name, Key=c.base_key(table.design, entity, key), ConsistentRead=True
+    ).get("Item")
+    assert found is not None
+    return dict(found)
+
+
+def names(table: Table) -> dict[str, str]:
+    """order_id → stored customer_name."""
+    return {f"o{i}": raw(table, "Order", order_id=f"o{i}")["customer_name"]["S"] for i in range(1, 5)}
