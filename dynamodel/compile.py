@@ -869,16 +869,16 @@ def guard_item(guard: UniqueGuard, values: Mapping[str, object], owner: Item) ->
     }
 
 
-def _jsonable(value: object) -> object:
+def _json_default(value: object) -> object:
+    # json.dumps walks dicts, lists, tuples and scalars in C; only these need help.
     if isinstance(value, bytes | bytearray):
         return {"$b": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
-    return value
+    if isinstance(value, Mapping):
+        return dict(value)
+    msg = f"{type(value).__name__} is not part of a request"
+    raise TypeError(msg)
 
 
 def request_token(actions: Sequence[Mapping[str, Any]]) -> str:
@@ -887,7 +887,7 @@ def request_token(actions: Sequence[Mapping[str, Any]]) -> str:
     The same write sent twice (a retry after a timeout) carries the same token, so
     DynamoDB applies it once within its 10-minute idempotency window.
     """
-    text = json.dumps(_jsonable(list(actions)), sort_keys=True, separators=(",", ":"))
+    text = json.dumps(list(actions), sort_keys=True, separators=(",", ":"), default=_json_default)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 

@@ -346,3 +346,15 @@ def test_an_upsert_keeps_the_stored_born_and_can_set_a_version_under_a_condition
     unversioned = c.build_upsert("t", item, remove)
     assert unversioned["UpdateExpression"].startswith("SET #ver = if_not_exists(#ver, :zero) + :one, ")
     assert "ConditionExpression" not in unversioned
+
+
+def test_request_token_is_the_hash_of_the_canonical_json() -> None:
+    """Pinned to a hand-written canonical text: a retry from another version still matches."""
+    import hashlib
+
+    actions = [{"Put": {"TableName": "t", "Item": {"n": {"N": "1.50"}, "b": {"B": b"\x00"}}}}]
+    text = '[{"Put":{"Item":{"b":{"B":{"$b":"AA=="}},"n":{"N":"1.50"}},"TableName":"t"}}]'
+    assert c.request_token(actions) == hashlib.sha256(text.encode()).hexdigest()[:32]
+    with_decimal = [{"Update": {"ExpressionAttributeValues": {":n": Decimal("2.0")}}}]
+    text = '[{"Update":{"ExpressionAttributeValues":{":n":"2.0"}}}]'
+    assert c.request_token(with_decimal) == hashlib.sha256(text.encode()).hexdigest()[:32]
