@@ -192,7 +192,8 @@ def _cmd_repair(args: argparse.Namespace) -> int:
     sys.stdout.write(report.summary() + "\n")
     if report.ahead and not args.force:
         sys.stdout.write(
-            f"  {report.ahead} target(s) hold copies stamped newer than their source (a source without _born re-created, or a hand-written stamp?): "
+            f"  {report.ahead} target(s) hold copies stamped newer than their source "
+            "(a source without _born re-created, or a hand-written stamp?): "
             "rerun with --force to overwrite them\n"
         )
     if report.missing_sources:

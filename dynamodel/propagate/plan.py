@@ -261,7 +261,7 @@ STAMP_SHIFT = 10**12
 """``_version`` values below this fit in a stamp (a trillion writes of one item)."""
 
 
-def _version(image: Mapping[str, AttributeValue], what: str) -> int:
+def _stamp(image: Mapping[str, AttributeValue], what: str) -> int:
     """The stamp of a source item: ``_born * STAMP_SHIFT + _version``."""
     av = image.get(c.VERSION_ATTR)
     text = av.get("N") if av else None
@@ -287,7 +287,7 @@ def source_stamp(image: Mapping[str, AttributeValue]) -> int:
     Raises:
         RequestError: the item has no numeric ``_version``.
     """
-    return _version(image, "the source item")
+    return _stamp(image, "the source item")
 
 
 def source_update(design: Design, path: CopyPath, image: Mapping[str, AttributeValue]) -> CopyUpdate:
@@ -309,7 +309,7 @@ def source_update(design: Design, path: CopyPath, image: Mapping[str, AttributeV
     if missing:
         msg = f"{path.source} item lacks its identity attribute(s) {missing}"
         raise RequestError(msg, hint="the item was not written by dynamodel; repair or delete it")
-    version = _version(image, f"{path.source}({', '.join(f'{a}={values[a]!r}' for a in spec.identity)})")
+    version = _stamp(image, f"{path.source}({', '.join(f'{a}={values[a]!r}' for a in spec.identity)})")
     copies = tuple((target_attr, values.get(source_attr)) for target_attr, source_attr in path.attributes)
     return CopyUpdate(path, {a: values[a] for a in spec.identity}, version, copies)
 
@@ -492,6 +492,17 @@ def copy_status(design: Design, update: CopyUpdate, target: Mapping[str, Attribu
     return "stale"
 
 
+def _source_reference(design: Design, update: CopyUpdate) -> dict[str, AttributeValue]:
+    """The stored values by which a target names ``update``'s source item (its identity)."""
+    spec = design.app.entity(update.path.target)
+    declared = {a.name for a in spec.attributes}
+    return {
+        attr: encode_attribute(spec, attr, value)
+        for attr, value in sorted(update.identity.items())
+        if attr in declared
+    }
+
+
 def refers_to(design: Design, update: CopyUpdate, target: Mapping[str, AttributeValue]) -> bool:
     """Whether ``target`` still names ``update``'s source item.
 
@@ -499,13 +510,7 @@ def refers_to(design: Design, update: CopyUpdate, target: Mapping[str, Attribute
     may since have been deleted and re-created for another source at the same base key;
     its copies must then follow that other source, not this one.
     """
-    spec = design.app.entity(update.path.target)
-    declared = {a.name for a in spec.attributes}
-    return all(
-        target.get(attr) == encode_attribute(spec, attr, value)
-        for attr, value in update.identity.items()
-        if attr in declared
-    )
+    return all(target.get(attr) == av for attr, av in _source_reference(design, update).items())
 
 
 def build_copy_update(
@@ -592,12 +597,10 @@ def build_copy_update(
     else:
         guard = f"attribute_not_exists(#cv) OR #cv < :cv OR (#cv = :cv AND ({' OR '.join(differs)}))"
     condition = f"attribute_exists(#pk) AND ({guard})"
-    declared = {a.name for a in spec.attributes}
-    for i, (attr, value) in enumerate(sorted(update.identity.items())):
-        if attr in declared:
-            names[f"#r{i}"] = attr
-            values[f":r{i}"] = encode_attribute(spec, attr, value)
-            condition += f" AND #r{i} = :r{i}"
+    for i, (attr, av) in enumerate(_source_reference(design, update).items()):
+        names[f"#r{i}"] = attr
+        values[f":r{i}"] = av
+        condition += f" AND #r{i} = :r{i}"
     if dependent:
         names["#ver"] = c.VERSION_ATTR
         ver = target.get(c.VERSION_ATTR)

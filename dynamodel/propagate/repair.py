@@ -235,8 +235,9 @@ def repair_copies(
             identity attributes, typed as declared).
         force: also rewrite targets stamped with a newer version than their source has
             (a source item without ``_born``, written by an older dynamodel or by hand, was
-            deleted and re-created, so its stamp restarted; or a stamp was written by hand). Forced updates are conditioned on the stamp the
-            repair read, so a concurrent propagation still wins.
+            deleted and re-created, so its stamp restarted; or a stamp was written by
+            hand). Forced updates are conditioned on the stamp the repair read, so a
+            concurrent propagation still wins.
         page_size: ``Limit`` of the source Scan/Query pages.
         backoff: retries of throttled requests.
 

@@ -194,8 +194,7 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
     if _guards(s, name):
         current = _read_current(s, name, values)
         version = _current_version(current)
-        born = _born(s, name, current) if current is not None else _born(s, name)
-        item, _ = c.build_item(s.design, name, values, version=version + 1, born=born)
+        item, _ = c.build_item(s.design, name, values, version=version + 1, born=_born(s, name, current))
         _guarded_write(s, name, values, item, current=current, creating=False)
         remember(entity, version + 1)
         return _instance(s, type(entity), values, version + 1)
@@ -216,8 +215,7 @@ def _replace(s: Session, entity: E, expected: int) -> E:
         found = None if current is None else _current_version(current)
         if found != expected:
             raise _stale(spec, values, expected, found)
-        born = _born(s, name, current)
-        item, _ = c.build_item(s.design, name, values, version=expected + 1, born=born)
+        item, _ = c.build_item(s.design, name, values, version=expected + 1, born=_born(s, name, current))
         _guarded_write(s, name, values, item, current=current, creating=False)
     else:
         item, remove = c.build_item(s.design, name, values, version=expected + 1, born=_born(s, name))

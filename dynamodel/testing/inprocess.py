@@ -1,8 +1,8 @@
-"""Moto's DynamoDB served in process: the AppMachine's default engine, and unique stage names.
+"""Moto's DynamoDB served in process (the AppMachine's default engine), and fresh test tables.
 
 :class:`InProcessEngine` makes boto3 clients whose requests moto answers inside this process
 (no socket, no server); :func:`default_client_factory` shares one engine per process, and
-:func:`new_stage` names a fresh test table.
+:func:`create_test_table` creates a table under a fresh stage name (:func:`new_stage`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,13 @@ from typing import Any
 import boto3
 from botocore.awsrequest import AWSResponse
 
+from dynamodel.app import App
+from dynamodel.emit.boto3_kwargs import render_create_table
 from dynamodel.engine import DUMMY_KEY, REGION, client_config
 from dynamodel.errors import ExecutionError
+from dynamodel.runtime.table import Table
 
-__all__ = ["InProcessEngine", "default_client_factory", "new_stage"]
+__all__ = ["InProcessEngine", "create_test_table", "default_client_factory", "new_stage"]
 
 
 class InProcessEngine:
@@ -76,3 +79,10 @@ def default_client_factory(service: str) -> Any:
 def new_stage() -> str:
     """A unique stage name for a test table (``t`` + 10 hex digits)."""
     return f"t{uuid.uuid4().hex[:10]}"
+
+
+def create_test_table(app: App, client: Any, stage: str | None = None, **connect_options: Any) -> Table:
+    """Create ``<app>-<stage>`` (a fresh stage by default) from the emitted definition; connect to it."""
+    name = f"{app.name}-{stage or new_stage()}"
+    client.create_table(**render_create_table(app.design, name))
+    return app.connect(name, client, **connect_options)

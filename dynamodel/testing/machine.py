@@ -46,13 +46,12 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_mach
 from dynamodel import compile as c
 from dynamodel.app import App
 from dynamodel.emit._common import needs_stream
-from dynamodel.emit.boto3_kwargs import render_create_table
 from dynamodel.errors import ConditionFailedError, DynamodelError, RequestError, TransactionCancelledError
 from dynamodel.model import Entity
 from dynamodel.runtime.codec import Item, item_to_values
 from dynamodel.runtime.table import Table
 from dynamodel.spec import PatternSpec, RangeOp
-from dynamodel.testing.inprocess import InProcessEngine, default_client_factory, new_stage
+from dynamodel.testing.inprocess import InProcessEngine, create_test_table, default_client_factory, new_stage
 from dynamodel.testing.mirror import ItemRef, Model
 from dynamodel.testing.oracle import Oracle, Values, check_result, normalise
 from dynamodel.testing.rules import install_rules
@@ -234,9 +233,8 @@ class AppMachine(RuleBasedStateMachine):
         self.app = cfg.app
         self.spec = cfg.app.spec
         self.client = cfg.client("dynamodb")
-        self.table_name = f"{self.app.name}-{new_stage()}"
-        self.client.create_table(**render_create_table(self.app.design, self.table_name))
-        self.table = self.app.connect(self.table_name, self.client)
+        self.table = create_test_table(self.app, self.client)
+        self.table_name = self.table.name
         self.drainer = cfg.drain_for(self.table)
         self.model = Model(self.app)
         if not cfg.swarm:

@@ -35,10 +35,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis.errors import InvalidArgument
 
 from dynamodel.app import App
-from dynamodel.emit.boto3_kwargs import render_create_table
 from dynamodel.engine import EmbeddedEngine
 from dynamodel.runtime.table import Table
-from dynamodel.testing.machine import new_stage, run_app_machine
+from dynamodel.testing.inprocess import create_test_table
+from dynamodel.testing.machine import run_app_machine
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -88,10 +88,9 @@ def dynamodel_table(dynamodel_client: DynamoDBClient) -> Iterator[MakeTable]:
     created: list[str] = []
 
     def make(app: App, stage: str | None = None, **connect_options: Any) -> Table:
-        name = f"{app.name}-{stage or new_stage()}"
-        dynamodel_client.create_table(**render_create_table(app.design, name))
-        created.append(name)
-        return app.connect(name, dynamodel_client, **connect_options)
+        table = create_test_table(app, dynamodel_client, stage, **connect_options)
+        created.append(table.name)
+        return table
 
     yield make
     for name in created:
