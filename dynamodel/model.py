@@ -1,11 +1,12 @@
 """Entities declared as pydantic v2 models.
 
-    class Order(Entity, identity=("order_id",), parent=Customer):
+    class Order(Entity, identity=("order_id",), parent=Customer, immutable=("placed_at",)):
         order_id: str
+        placed_at: datetime
         customer_name: str = Copy("Customer.name")
 
-The class keywords (identity, parent, aggregate, unique, ttl) are checked when the class is
-created; the resulting EntitySpec is ``Order.__entity_spec__``.
+The class keywords (identity, parent, aggregate, unique, ttl, immutable; see ``Entity``) are
+checked when the class is created; the resulting EntitySpec is ``Order.__entity_spec__``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import types
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, Union, get_args, get_origin
 
@@ -87,7 +89,29 @@ class _EntityMeta(ModelMetaclass):
 
 
 class Entity(BaseModel, metaclass=_EntityMeta):
-    """Base class of every dynamodel entity (a pydantic v2 model)."""
+    """Base class of every dynamodel entity (a pydantic v2 model).
+
+    Declared with class keywords::
+
+        class Comment(Entity, identity=("ticket_id", "comment_id"), parent=Ticket,
+                      immutable=("posted_at",)):
+            ...
+
+    - ``identity`` (required): the attributes that identify one item, e.g. ``("order_id",)``;
+      ``()`` for a singleton. They are required key-able scalars and never change.
+    - ``parent``: the entity (class or name) this one belongs to; it carries the parent's
+      identity attributes, so a query by them can return parent and children together.
+    - ``aggregate``: the root entity this one is written atomically with (order lines of an
+      order); like ``parent``, it carries the root's identity. Declare one of the two.
+    - ``unique``: attributes whose value no two items share (``("email",)``); enforced by
+      guard items written in the same transaction as the item.
+    - ``ttl``: a ``datetime`` or ``int`` (epoch seconds) attribute after which DynamoDB may
+      expire the item.
+    - ``immutable``: attributes that never change after the item is created
+      (``("posted_at",)``): an update that changes one is refused, and the planner may put them
+      in the base table's sort key. The identity, and the parent's identity a child carries,
+      are immutable already and are not listed; a copy cannot be listed (it follows its source).
+    """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -102,6 +126,7 @@ class Entity(BaseModel, metaclass=_EntityMeta):
         aggregate: type[Entity] | str | None = None,
         unique: tuple[str, ...] | list[str] = (),
         ttl: str | None = None,
+        immutable: tuple[str, ...] | list[str] | str = (),
         **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
@@ -117,6 +142,7 @@ class Entity(BaseModel, metaclass=_EntityMeta):
             "aggregate": aggregate if aggregate is None or isinstance(aggregate, str) else aggregate.__name__,
             "unique": tuple(unique),
             "ttl": ttl,
+            "immutable": (immutable,) if isinstance(immutable, str) else tuple(immutable),
         }
 
     @classmethod
@@ -124,6 +150,7 @@ class Entity(BaseModel, metaclass=_EntityMeta):
         super().__pydantic_init_subclass__(**kwargs)
         opts = cls.__entity_options__
         attrs = tuple(_attribute(cls.__name__, name, info) for name, info in cls.model_fields.items())
+        attrs = _mark_immutable(cls.__name__, attrs, opts["immutable"])
         spec = EntitySpec(
             name=cls.__name__,
             identity=opts["identity"],
@@ -138,6 +165,18 @@ class Entity(BaseModel, metaclass=_EntityMeta):
                 msg = f"Entity {cls.__name__}: identity attribute '{ident}' is not a field."
                 raise UnknownFieldError(msg, hint=f"add '{ident}: str' (or another type) to {cls.__name__}")
         cls.__entity_spec__ = spec
+
+
+def _mark_immutable(
+    entity: str, attrs: tuple[AttributeSpec, ...], names: tuple[str, ...]
+) -> tuple[AttributeSpec, ...]:
+    declared = {a.name for a in attrs}
+    for n in names:
+        if not isinstance(n, str) or n not in declared:
+            msg = f"Entity {entity}: immutable attribute {n!r} is not a field."
+            raise UnknownFieldError(msg, hint=f"list attributes of {entity}, e.g. immutable=('posted_at',)")
+    # validate.check_entity refuses identity and copy attributes listed here, with the reason.
+    return tuple(replace(a, immutable=True) if a.name in names else a for a in attrs)
 
 
 def field_ref(entity: type[Entity], attr: str) -> FieldRef:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from dynamodel.errors import DefinitionError
 from dynamodel.model import Entity, FieldRef
 from dynamodel.spec import AppSpec, Consistency, Order, PatternKind, PatternSpec, RangeOp, Rate, WhereValue
-from dynamodel.validate import check_pattern
+from dynamodel.validate import check_pattern, normalise_where
 
 if TYPE_CHECKING:
     EntityRef = type[Entity] | str
@@ -74,7 +74,7 @@ def Get(  # noqa: N802 - declarations read as nouns
     by: str | Sequence[str] | None = None,
     *,
     name: str | None = None,
-    where: Mapping[str, WhereValue] | None = None,
+    where: Mapping[str, WhereValue | Sequence[WhereValue]] | None = None,
     unique: bool = False,
     consistency: Consistency = "eventual",
     allow_filter: bool = False,
@@ -87,7 +87,7 @@ def Get(  # noqa: N802 - declarations read as nouns
     """
     ent = _name_of(entity)
     by_t = _tuple(by)
-    w = tuple(sorted((where or {}).items()))
+    w = normalise_where(f"Get({ent})", where or {})
     pat = PatternSpec(
         name=name or _default_name("get", [ent], by_t, [a for a, _ in w], None),
         kind="get",
@@ -107,7 +107,7 @@ def Query(  # noqa: N802
     by: str | Sequence[str] | None = None,
     *,
     name: str | None = None,
-    where: Mapping[str, WhereValue] | None = None,
+    where: Mapping[str, WhereValue | Sequence[WhereValue]] | None = None,
     sort: str | None = None,
     order: Order = "asc",
     range: RangeOp | None = None,
@@ -126,7 +126,7 @@ def Query(  # noqa: N802
     refs = [*include, entity]
     ents = tuple(_name_of(e) for e in refs)
     by_t = _tuple(by)
-    w = tuple(sorted((where or {}).items()))
+    w = normalise_where(f"Query({ents[-1]})", where or {})
     pat = PatternSpec(
         name=name or _default_name("query", ents, by_t, [a for a, _ in w], sort),
         kind="query",

@@ -37,13 +37,28 @@ PatternKind = Literal["get", "query", "write"]
 Order = Literal["asc", "desc"]
 Consistency = Literal["strong", "eventual"]
 WhereValue = str | int | bool
+# One constant (``status=OPEN``) or several allowed ones (``status in [OPEN, PENDING]``), the
+# latter a sorted tuple of at least two distinct values: a single value stays a scalar so that
+# every design declared before multi-value predicates existed is unchanged.
+WhereMatch = WhereValue | tuple[WhereValue, ...]
+ORDERS: tuple[Order, ...] = ("asc", "desc")
+CONSISTENCIES: tuple[Consistency, ...] = ("eventual", "strong")
+
+
+def where_values(match: WhereMatch) -> tuple[WhereValue, ...]:
+    """The values a ``where`` entry allows, always as a tuple (one value or several)."""
+    return match if isinstance(match, tuple) else (match,)
 
 
 @dataclass(frozen=True)
 class AttributeSpec:
     """One attribute of an entity.
 
-    ``copy_of`` names the (entity, attribute) a denormalised copy follows.
+    ``copy_of`` names the (entity, attribute) a denormalised copy follows; ``copy_via``
+    maps the source's key attributes to the local attributes that hold them
+    (``(("user_id", "assignee_id"),)``), empty when the names are the same. ``immutable``
+    attributes never change after the item is created (an update that changes one is
+    refused), so the planner may put them in a base-table key.
     """
 
     name: str
@@ -51,6 +66,8 @@ class AttributeSpec:
     optional: bool = False
     enum: tuple[str, ...] = ()
     copy_of: tuple[str, str] | None = None
+    copy_via: tuple[tuple[str, str], ...] = ()
+    immutable: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,14 +106,18 @@ class Rate:
 class PatternSpec:
     """One declared access pattern, normalised.
 
-    ``where`` and ``increments`` are sorted so that equal declarations compare equal.
+    ``where`` and ``increments`` are sorted so that equal declarations compare equal. A
+    ``where`` entry is ``(attribute, value)`` or ``(attribute, (value, value, ...))`` when
+    several values are allowed (sorted, distinct, at least two); ``where_sets`` gives both
+    forms as tuples. ``deletes`` (write patterns only) names the entities the write deletes,
+    given by the caller as instances or keys.
     """
 
     name: str
     kind: PatternKind
     entities: tuple[str, ...]
     by: tuple[str, ...] = ()
-    where: tuple[tuple[str, WhereValue], ...] = ()
+    where: tuple[tuple[str, WhereMatch], ...] = ()
     sort: str | None = None
     order: Order = "asc"
     range: RangeOp | None = None
@@ -106,11 +127,22 @@ class PatternSpec:
     allow_filter: bool = False
     allow_scan: bool = False
     consistency: Consistency = "eventual"
+    deletes: tuple[str, ...] = ()
 
     @property
     def is_read(self) -> bool:
         """Whether the pattern reads (get or query)."""
         return self.kind != "write"
+
+    @property
+    def descending(self) -> bool:
+        """Whether results come newest/largest first: the one reading of ``order`` for planner and runtime."""
+        return self.order == "desc"
+
+    @property
+    def where_sets(self) -> tuple[tuple[str, tuple[WhereValue, ...]], ...]:
+        """``where`` with every entry's allowed values as a tuple."""
+        return tuple((a, where_values(m)) for a, m in self.where)
 
 
 @dataclass(frozen=True)

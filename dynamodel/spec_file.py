@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -27,11 +28,11 @@ from dynamodel.spec import (
     PatternSpec,
     RangeOp,
     Rate,
-    WhereValue,
+    WhereMatch,
 )
-from dynamodel.validate import build_app_spec
+from dynamodel.validate import build_app_spec, normalise_where
 
-_ENTITY_KEYS = {"identity", "attributes", "parent", "aggregate", "unique", "ttl"}
+_ENTITY_KEYS = {"identity", "attributes", "parent", "aggregate", "unique", "ttl", "immutable"}
 _PATTERN_KEYS = {
     "name",
     "get",
@@ -154,6 +155,7 @@ def _parse_entity(name: str, raw: object) -> EntitySpec:
         msg = f"Entity '{name}': 'attributes' must map attribute names to types."
         raise DefinitionError(msg, hint="write 'attributes: {customer_id: str}'")
     attrs = tuple(_parse_attribute(name, str(a), t) for a, t in attrs_raw.items())
+    attrs = _mark_immutable(name, attrs, _strs(raw.get("immutable"), f"Entity '{name}': immutable"))
     ttl = raw.get("ttl")
     return EntitySpec(
         name=name,
@@ -164,6 +166,19 @@ def _parse_entity(name: str, raw: object) -> EntitySpec:
         unique=_strs(raw.get("unique"), f"Entity '{name}': unique"),
         ttl=_opt_str(ttl, f"Entity '{name}': ttl"),
     )
+
+
+def _mark_immutable(
+    entity: str, attrs: tuple[AttributeSpec, ...], names: tuple[str, ...]
+) -> tuple[AttributeSpec, ...]:
+    # `immutable: [posted_at]` on the entity (like `unique`) and `immutable: true` on the attribute
+    # mean the same; validate.check_entity refuses identity and copy attributes.
+    declared = {a.name for a in attrs}
+    for n in names:
+        if n not in declared:
+            msg = f"Entity '{entity}': immutable attribute '{n}' is not declared."
+            raise UnknownFieldError(msg, hint=f"list attributes of {entity}, e.g. immutable: [posted_at]")
+    return tuple(replace(a, immutable=True) if a.name in names else a for a in attrs)
 
 
 def _opt_str(value: object, what: str) -> str | None:
@@ -185,14 +200,22 @@ def _parse_type(entity: str, attr: str, value: object) -> AttrType:
 def _parse_attribute(entity: str, name: str, raw: object) -> AttributeSpec:
     if not isinstance(raw, Mapping):
         return AttributeSpec(name=name, type=_parse_type(entity, name, raw))
-    unknown = set(raw) - {"type", "optional", "enum", "copy"}
+    unknown = set(raw) - {"type", "optional", "enum", "copy", "immutable"}
     if unknown:
         msg = f"Entity '{entity}': attribute '{name}' has unknown key(s) {sorted(unknown)}."
-        raise DefinitionError(msg, hint="use type, optional, enum or copy")
+        raise DefinitionError(msg, hint="use type, optional, enum, copy or immutable")
     optional = raw.get("optional", False)
     if not isinstance(optional, bool):
         msg = f"Entity '{entity}': attribute '{name}': optional must be true or false."
         raise DefinitionError(msg, hint="write optional: true")
+    immutable = raw.get("immutable", False)
+    if not isinstance(immutable, bool):
+        msg = f"Entity '{entity}': attribute '{name}': immutable must be true or false."
+        raise DefinitionError(msg, hint="write immutable: true")
+    if immutable:
+        return replace(
+            _parse_attribute(entity, name, {k: v for k, v in raw.items() if k != "immutable"}), immutable=True
+        )
     if "copy" in raw:
         src = raw["copy"]
         if not isinstance(src, str) or src.count(".") != 1:
@@ -271,13 +294,17 @@ def _flag(label: str, raw: Mapping[str, Any], key: str) -> bool:
     return value
 
 
-def _parse_where(label: str, raw: object) -> tuple[tuple[str, WhereValue], ...]:
+def _parse_where(label: str, raw: object) -> tuple[tuple[str, WhereMatch], ...]:
     if raw is None:
         return ()
-    if not isinstance(raw, Mapping) or not all(isinstance(v, str | int | bool) for v in raw.values()):
-        msg = f"{label}: where must map attributes to constant values."
-        raise DefinitionError(msg, hint="write where: {status: OPEN}")
-    return tuple(sorted((str(k), v) for k, v in raw.items()))
+    if not isinstance(raw, Mapping) or not all(
+        isinstance(v, str | int | bool)
+        or (isinstance(v, list) and all(isinstance(x, str | int | bool) for x in v))
+        for v in raw.values()
+    ):
+        msg = f"{label}: where must map attributes to a constant value or a list of allowed values."
+        raise DefinitionError(msg, hint="write where: {status: OPEN} or where: {status: [OPEN, PENDING]}")
+    return normalise_where(label, {str(k): v for k, v in raw.items()})
 
 
 def _parse_increments(label: str, raw: object) -> tuple[tuple[str, str, int], ...]:
@@ -339,6 +366,8 @@ def dump_spec(app: AppSpec) -> dict[str, Any]:
                 ent[key] = getattr(e, key)
         if e.unique:
             ent["unique"] = list(e.unique)
+        if any(a.immutable for a in e.attributes):
+            ent["immutable"] = [a.name for a in e.attributes if a.immutable]
         entities[e.name] = ent
     patterns: list[dict[str, Any]] = []
     for p in app.patterns:
@@ -349,7 +378,7 @@ def dump_spec(app: AppSpec) -> dict[str, Any]:
         if p.by:
             d["by"] = list(p.by)
         if p.where:
-            d["where"] = dict(p.where)
+            d["where"] = {a: list(m) if isinstance(m, tuple) else m for a, m in p.where}
         if p.sort:
             d["sort"] = p.sort
         if p.order != "asc":

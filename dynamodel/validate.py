@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import cast
 
 from dynamodel.errors import DefinitionError, UnknownFieldError
-from dynamodel.spec import KEYABLE, AppSpec, AttributeSpec, EntitySpec, PatternSpec
+from dynamodel.spec import (
+    KEYABLE,
+    AppSpec,
+    AttributeSpec,
+    EntitySpec,
+    PatternSpec,
+    WhereMatch,
+    WhereValue,
+    where_values,
+)
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # Item attributes the table itself uses; an entity attribute with one of these names would be overwritten.
@@ -132,6 +143,7 @@ def check_entity(app: AppSpec, ent: EntitySpec) -> None:
         if attr is None or attr.type not in ("datetime", "int"):
             msg = f"Entity '{ent.name}': ttl attribute '{ent.ttl}' must be a declared datetime or int (epoch seconds) attribute."
             raise DefinitionError(msg, hint=f"declare '{ent.ttl}: datetime' or 'int'")
+    _check_immutable(app, ent)
     for attr in ent.attributes:
         if attr.copy_of is not None:
             src = app.entity(attr.copy_of[0])
@@ -139,6 +151,24 @@ def check_entity(app: AppSpec, ent: EntitySpec) -> None:
             if not src.identity or missing:
                 msg = f"Entity '{ent.name}': copy '{attr.name}' of {src.name}.{attr.copy_of[1]} cannot find its source: {ent.name} lacks {src.name}'s identity {list(src.identity)}."
                 raise DefinitionError(msg, hint=f"add {missing} to {ent.name}")
+
+
+def _check_immutable(app: AppSpec, ent: EntitySpec) -> None:
+    # Identity and carried ancestor identity never change by construction (design/layout.py keys
+    # the base table on them); marking them as well would give one app two spellings.
+    implicit = set(ent.identity) | {a for anc in app.ancestors(ent.name) for a in anc.identity}
+    for attr in ent.attributes:
+        if not attr.immutable:
+            continue
+        if attr.name in implicit:
+            msg = f"Entity '{ent.name}': '{attr.name}' is marked immutable, but identity attributes (its own and its parent's) never change already."
+            raise DefinitionError(msg, hint=f"remove '{attr.name}' from immutable")
+        if attr.copy_of is not None:
+            # A copy changes whenever its source changes or its reference moves to another source;
+            # whether the copied value can change is the source attribute's property.
+            src, src_attr = attr.copy_of
+            msg = f"Entity '{ent.name}': '{attr.name}' is a copy of {src}.{src_attr} and cannot be marked immutable."
+            raise DefinitionError(msg, hint=f"mark {src}.{src_attr} immutable on {src} instead")
 
 
 def _check_acyclic(app: AppSpec, ent: EntitySpec) -> None:
@@ -188,13 +218,19 @@ def check_pattern(app: AppSpec, pat: PatternSpec) -> None:
                 raise DefinitionError(
                     msg, hint="use a scalar attribute (str, int, decimal, datetime, date, bool, enum)"
                 )
-    for a, value in pat.where:
+    for a, match in pat.where:
+        if isinstance(match, tuple) and normalise_where(where, {a: match}) != ((a, match),):
+            msg = f"{where}: where {a} lists {match!r}, which is not a sorted tuple of two or more distinct values."
+            raise DefinitionError(
+                msg, hint="build patterns with Get/Query or a spec file, which normalise where"
+            )
         for e in ents:
             attr = e.attribute(a)
             if attr is None:
                 msg = f"{where}: 'where' uses '{a}', which {e.name} does not define."
                 raise UnknownFieldError(msg, hint=f"add '{a}' to {e.name} or remove it from where")
-            _check_where_value(where, e, attr, value)
+            for value in where_values(match):
+                _check_where_value(where, e, attr, value)
         if a in pat.by:
             msg = f"{where}: '{a}' is in both 'by' and 'where'."
             raise DefinitionError(msg, hint="keep it in one of them")
@@ -218,6 +254,37 @@ def check_pattern(app: AppSpec, pat: PatternSpec) -> None:
     if pat.rate.writes_per_s is not None and pat.rate.writes_per_s < 0:
         msg = f"{where}: writes_per_s is negative."
         raise DefinitionError(msg, hint="give a rate of 0 or more")
+
+
+def normalise_where(label: str, where: Mapping[str, object]) -> tuple[tuple[str, WhereMatch], ...]:
+    """``{attr: value or [values]}`` as PatternSpec.where: sorted by attribute, several values as a
+    sorted tuple of distinct values, one value (or a one-value list) as the bare value."""
+    out: list[tuple[str, WhereMatch]] = []
+    for attr, raw in where.items():
+        if not isinstance(attr, str):
+            msg = f"{label}: where keys must be attribute names, got {attr!r}."
+            raise DefinitionError(msg, hint="write where={'status': 'OPEN'}")
+        many = isinstance(raw, list | tuple | set | frozenset)
+        values = list(cast("Iterable[object]", raw)) if many else [raw]
+        if not values:
+            msg = f"{label}: where {attr} lists no value, so no item could match."
+            raise DefinitionError(
+                msg, hint=f"list the allowed values, e.g. where={{'{attr}': ['OPEN', 'PENDING']}}"
+            )
+        checked: list[WhereValue] = []
+        for v in values:
+            if not isinstance(v, str | int | bool):
+                msg = f"{label}: where {attr}={v!r} is not a constant (str, int or bool)."
+                raise DefinitionError(msg, hint=f"write where={{'{attr}': 'OPEN'}} or a list of such values")
+            if any(type(v) is type(w) and v == w for w in checked):
+                msg = f"{label}: where {attr} lists {v!r} twice."
+                raise DefinitionError(msg, hint="list each allowed value once")
+            checked.append(v)
+        # Sorted by (type, value) so that mixed types (refused later, with the attribute's type) never
+        # make the sort itself fail.
+        ordered = tuple(sorted(checked, key=lambda v: (type(v).__name__, v)))
+        out.append((attr, ordered if len(ordered) > 1 else ordered[0]))
+    return tuple(sorted(out, key=lambda kv: kv[0]))
 
 
 def _check_where_value(where: str, e: EntitySpec, attr: AttributeSpec, value: object) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dynamodel.design.requirements import Need
-from dynamodel.spec import AppSpec, EntitySpec, WhereValue
+from dynamodel.spec import AppSpec, EntitySpec, WhereMatch
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Layout:
     base: bool
     pk_attrs: frozenset[str]
     sk_attrs: tuple[str, ...]
-    sparse: frozenset[tuple[str, WhereValue]]
+    sparse: frozenset[tuple[str, WhereMatch]]
     collection_eq: frozenset[str] | None
 
     def key_attrs(self) -> frozenset[str]:

@@ -1,0 +1,172 @@
+"""Declarations are checked when made: where with several values, immutable attributes, options."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dynamodel import App, Copy, Entity, Query
+from dynamodel.errors import DefinitionError, UnknownFieldError
+from dynamodel.spec_file import dump_spec, parse_spec
+
+STATUSES = ("CLOSED", "OPEN", "PENDING", "SOLVED")
+
+
+class Board(Entity, identity=("board_id",)):
+    board_id: str
+    title: str
+    opened_at: datetime
+
+
+class Card(Entity, identity=("card_id",), parent=Board, immutable=("created_at",)):
+    card_id: str
+    board_id: str
+    status: Literal["CLOSED", "OPEN", "PENDING", "SOLVED"]
+    priority: int
+    created_at: datetime
+    board_title: str = Copy(Board.title)
+
+
+def _spec(where: object = None, **entity_extra: Any) -> dict[str, Any]:
+    card: dict[str, Any] = {
+        "identity": ["card_id"],
+        "parent": "Board",
+        "attributes": {
+            "card_id": "str",
+            "board_id": "str",
+            "status": {"enum": list(STATUSES)},
+            "priority": "int",
+            "created_at": "datetime",
+            "board_title": {"copy": "Board.title"},
+        },
+        **entity_extra,
+    }
+    pattern: dict[str, Any] = {"name": "cards", "query": "Card", "by": "board_id", "sort": "priority"}
+    if where is not None:
+        pattern["where"] = where
+    return {
+        "app": "cards",
+        "entities": {
+            "Board": {
+                "identity": ["board_id"],
+                "attributes": {"board_id": "str", "title": "str", "opened_at": "datetime"},
+            },
+            "Card": card,
+        },
+        "patterns": [pattern],
+    }
+
+
+# --- where with several allowed values -------------------------------------------------------
+
+
+@given(st.lists(st.sampled_from(STATUSES), min_size=1, unique=True))
+def test_where_list_is_a_sorted_tuple_in_any_order_and_both_forms(values: list[str]) -> None:
+    pat = Query(Card, by="board_id", where={"status": values}, sort="priority", name="cards")
+    expected = tuple(sorted(values)) if len(values) > 1 else values[0]
+    assert pat.where == (("status", expected),)
+    assert pat.where_sets == (("status", tuple(sorted(values))),)
+    from_file = parse_spec(_spec({"status": values}))
+    assert from_file.pattern("cards") == pat
+    assert parse_spec(dump_spec(from_file)) == from_file
+
+
+def test_single_value_stays_a_bare_value() -> None:
+    # Designs declared before lists existed must stay byte-identical.
+    pat = Query(Card, by="board_id", where={"status": "OPEN"}, sort="priority")
+    assert pat.where == (("status", "OPEN"),)
+    assert dump_spec(parse_spec(_spec({"status": "OPEN"})))["patterns"][0]["where"] == {"status": "OPEN"}
+
+
+@pytest.mark.parametrize(
+    ("where", "needle"),
+    [
+        ({"status": ["OPEN", "LOST"]}, "'LOST'"),
+        ({"status": []}, "no value"),
+        ({"status": ["OPEN", "OPEN"]}, "twice"),
+        ({"status": ["OPEN", 1]}, "1"),
+        ({"priority": [1, "2"]}, "'2'"),
+        ({"status": [["OPEN"]]}, "constant"),
+    ],
+)
+def test_bad_where_lists_are_refused_in_python_and_in_files(where: dict[str, Any], needle: str) -> None:
+    with pytest.raises(DefinitionError, match=needle) as py:
+        Query(Card, by="board_id", where=where, sort="priority", name="cards")
+    assert py.value.hint
+    with pytest.raises(DefinitionError) as file:
+        parse_spec(_spec(where))
+    assert file.value.hint
+
+
+def test_a_hand_built_where_tuple_must_be_normalised() -> None:
+    from dataclasses import replace
+
+    pat = Query(Card, by="board_id", where={"status": ["OPEN", "PENDING"]}, sort="priority")
+    unsorted = replace(pat, where=(("status", ("PENDING", "OPEN")),))
+    with pytest.raises(DefinitionError, match="sorted tuple"):
+        App("cards", [Board, Card], patterns=[unsorted])
+
+
+# --- immutable attributes ---------------------------------------------------------------------
+
+
+def test_immutable_keyword_marks_only_the_named_attributes() -> None:
+    spec = Card.__entity_spec__
+    assert [a.name for a in spec.attributes if a.immutable] == ["created_at"]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"immutable": ["created_at"]},
+        {"immutable": "created_at"},
+    ],
+)
+def test_spec_file_forms_equal_the_python_keyword(extra: dict[str, Any]) -> None:
+    pat = Query(Card, by="board_id", sort="priority", name="cards")
+    python = App("cards", [Board, Card], patterns=[pat]).spec
+    assert parse_spec(_spec(**extra)) == python
+    assert parse_spec(dump_spec(python)) == python
+
+
+def test_attribute_level_flag_equals_the_entity_list() -> None:
+    data = _spec()
+    data["entities"]["Card"]["attributes"]["created_at"] = {"type": "datetime", "immutable": True}
+    assert parse_spec(data) == parse_spec(_spec(immutable=["created_at"]))
+    data["entities"]["Card"]["attributes"]["created_at"] = {"type": "datetime", "immutable": "yes"}
+    with pytest.raises(DefinitionError, match="immutable must be true or false"):
+        parse_spec(data)
+
+
+def test_immutable_without_it_is_unchanged() -> None:
+    assert "immutable" not in dump_spec(parse_spec(_spec()))["entities"]["Card"]
+
+
+def test_unknown_immutable_attribute_is_refused() -> None:
+    with pytest.raises(UnknownFieldError, match="created") as exc:
+
+        class Bad(Entity, identity=("bad_id",), immutable=("created",)):
+            bad_id: str
+            created_at: datetime
+
+    assert exc.value.hint
+    with pytest.raises(UnknownFieldError, match="creatd"):
+        parse_spec(_spec(immutable=["creatd"]))
+
+
+@pytest.mark.parametrize(
+    ("name", "needle"),
+    [
+        ("card_id", "identity"),
+        ("board_id", "identity"),  # the parent's identity the card carries
+        ("board_title", "copy of Board.title"),
+    ],
+)
+def test_identity_and_copies_cannot_be_marked(name: str, needle: str) -> None:
+    with pytest.raises(DefinitionError, match=needle) as exc:
+        parse_spec(_spec(immutable=[name]))
+    assert exc.value.hint
