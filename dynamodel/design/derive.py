@@ -138,7 +138,7 @@ def _check_collection(app: AppSpec, r: Requirement) -> None:
         raise UnsatisfiablePatternError(
             msg, hint="drop range (use limit to read the newest N), or query the sorted entity alone"
         )
-    holders = [m for m in r.members if r.sort is not None and app.entity(m).has(r.sort)]
+    holders = list(r.sorted_members(app))
     if len(holders) > 1:
         msg = f"Pattern '{r.name}': {holders} all carry sort attribute '{r.sort}'; interleaving several entity types by one attribute is not supported yet."
         raise CollectionConflictError(

@@ -78,7 +78,7 @@ def read_plan(
         blocks = tuple(sorted((k.tag for k in member_keys), key=lambda t: t + "#"))
         whole = set(group) == set(r.members)
         cond = pk_cond if whole else f"{pk_cond} AND {sk_name} BETWEEN :lo AND :hi"
-        holders = [k.entity for k in member_keys if r.sort is not None and app.entity(k.entity).has(r.sort)]
+        holders = list(r.sorted_members(app))
         how = f"item collection {first.pk.pattern()} holds {', '.join(r.members)} as contiguous blocks" + (
             f"; {holders[0]} sorted by {r.sort}, the others first in reading order" if holders else ""
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dynamodel.spec import AppSpec, Order, PatternSpec, RangeOp, WhereValue
+from dynamodel.spec import AppSpec, Order, PatternSpec, RangeOp, WhereMatch
 
 # One partition's documented throughput ceilings (DynamoDB developer guide, "partitions").
 PARTITION_WCU = 1000.0
@@ -20,7 +20,7 @@ class Need:
     requirement: str
     entity: str
     eq: frozenset[str]
-    where: frozenset[tuple[str, WhereValue]]
+    where: frozenset[tuple[str, WhereMatch]]
     sort: str | None
     collection: frozenset[str] | None  # the collection's equality set, when it is one
 
@@ -32,7 +32,7 @@ class Requirement:
     pattern: PatternSpec
     members: tuple[str, ...]
     eq: frozenset[str]
-    where: frozenset[tuple[str, WhereValue]]
+    where: frozenset[tuple[str, WhereMatch]]
     sort: str | None
     order: Order
     range: RangeOp | None
@@ -49,14 +49,35 @@ class Requirement:
         """Whether several entities come back in one request."""
         return len(self.members) > 1
 
+    def sorted_members(self, app: AppSpec) -> tuple[str, ...]:
+        """The members the sort attribute orders (see :func:`sorts`)."""
+        return tuple(m for m in self.members if sorts(app, self.pattern, m))
+
     def needs(self, app: AppSpec) -> tuple[Need, ...]:
-        """One Need per member; members without the sort attribute sort as one block."""
+        """One Need per member; members the sort does not order sit as one block."""
         coll = self.eq if self.is_collection else None
         out: list[Need] = []
         for m in self.members:
-            has_sort = self.sort is not None and app.entity(m).has(self.sort)
-            out.append(Need(self.name, m, self.eq, self.where, self.sort if has_sort else None, coll))
+            sort = self.sort if sorts(app, self.pattern, m) else None
+            out.append(Need(self.name, m, self.eq, self.where, sort, coll))
         return tuple(out)
+
+
+def sorts(app: AppSpec, pattern: PatternSpec, entity: str) -> bool:
+    """Whether ``pattern``'s sort attribute orders the items of member ``entity``.
+
+    A member without the attribute is a block. So is a member of a multi-entity query whose
+    identity the equality attributes fix (the ticket of "a ticket and its comments"): it
+    returns at most one item, so the sort belongs to the other members even when it carries
+    an attribute of the same name.
+    """
+    ent = app.entity(entity)
+    if pattern.sort is None or not ent.has(pattern.sort):
+        return False
+    if len(pattern.entities) == 1:
+        return True
+    fixed = set(pattern.by) | {a for a, _ in pattern.where}
+    return not set(ent.identity) <= fixed
 
 
 COPY_PREFIX = "_copies_"

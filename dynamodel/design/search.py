@@ -166,7 +166,7 @@ def collection_constraints(app: AppSpec, reqs: list[Requirement]) -> list[BlockC
     for r in reqs:
         if not r.is_collection:
             continue
-        holders = frozenset(m for m in r.members if r.sort is not None and app.entity(m).has(r.sort))
+        holders = frozenset(r.sorted_members(app))
         out.append(BlockConstraint(r.name, frozenset(r.members), holders, r.order))
     return out
 

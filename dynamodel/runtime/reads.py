@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from dynamodel import compile as c
 from dynamodel.design.model import TABLE, PatternPlan
+from dynamodel.design.requirements import sorts
 from dynamodel.errors import ExecutionError, RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime.codec import Item
@@ -71,7 +72,7 @@ def coerce_args(s: Session, plan: PatternPlan, args: Mapping[str, object]) -> di
             owner = next(e for e in pat.entities if s.design.app.entity(e).has(name))
             out[name] = s.coerce(owner, name, value)
         elif name in ("value", "lo", "hi") and pat.sort is not None:
-            holders = [e for e in pat.entities if s.design.app.entity(e).has(pat.sort)]
+            holders = [e for e in pat.entities if sorts(s.design.app, pat, e)]
             if pat.range == "begins_with" or not holders:
                 out[name] = value
             else:

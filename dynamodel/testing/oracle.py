@@ -42,6 +42,19 @@ def identity_of(spec: EntitySpec, values: Mapping[str, Any]) -> tuple[object, ..
     return tuple(normalise(values[a]) for a in spec.identity)
 
 
+def sorted_by(app: AppSpec, pat: PatternSpec, entity: str) -> bool:
+    """Whether the pattern's sort orders ``entity``'s items (else they come as one block).
+
+    A member of a multi-entity query whose identity the equality attributes fix has at most
+    one item, so the sort is not about it even if it carries an attribute of that name.
+    """
+    spec = app.entity(entity)
+    if pat.sort is None or not spec.has(pat.sort):
+        return False
+    fixed = set(pat.by) | {a for a, _ in pat.where}
+    return len(pat.entities) == 1 or not set(spec.identity) <= fixed
+
+
 def _matches(op: str, value: object, args: tuple[object, ...]) -> bool:
     v: Any = normalise(value)
     a: tuple[Any, ...] = tuple(normalise(x) for x in args)
@@ -94,8 +107,7 @@ class Oracle:
         for values in self.all(entity):
             if any(normalise(values.get(a)) != normalise(v) for a, v in eq.items()):
                 continue
-            spec = self.app.entity(entity)
-            if pat.sort is not None and spec.has(pat.sort):
+            if pat.sort is not None and sorted_by(self.app, pat, entity):
                 if pat.sort not in values:
                     continue  # sorted by an attribute the item lacks: not in the result
                 if pat.range is not None and not _matches(pat.range, values[pat.sort], range_args(pat, args)):
@@ -109,9 +121,8 @@ class Oracle:
         sorted_part: list[tuple[str, Values]] = []
         plain_part: list[tuple[str, Values]] = []
         for entity in pat.entities:
-            spec = self.app.entity(entity)
             rows = self._select(pat, entity, args)
-            if pat.sort is not None and spec.has(pat.sort):
+            if sorted_by(self.app, pat, entity):
                 rows.sort(key=lambda v: _sort_key(v, pat.sort), reverse=pat.order == "desc")
                 sorted_part += [(entity, v) for v in rows]
             else:
@@ -152,7 +163,7 @@ def check_result(
     )
     if pat.sort is None:
         return
-    flags = [oracle.app.entity(e).has(pat.sort) for e, _ in got_l]
+    flags = [sorted_by(oracle.app, pat, e) for e, _ in got_l]
     assert flags == sorted(flags), f"{pattern}: members without '{pat.sort}' must come first: {got_l}"
     values = [_sort_key(v, pat.sort) for (_, v), f in zip(got_l, flags, strict=True) if f]
     ordered = sorted(values, reverse=pat.order == "desc")

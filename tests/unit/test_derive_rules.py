@@ -152,14 +152,11 @@ def test_range_on_a_collection_is_refused() -> None:
         derive(app("{name: r, query: [Author, Post], by: [author_id], sort: posted, range: between}"))
 
 
-def test_two_sorted_members_are_a_collection_conflict() -> None:
-    text = BASE.replace(
-        "attributes: {author_id: str, country", "attributes: {author_id: str, posted: datetime, country"
-    )
-    with pytest.raises(CollectionConflictError):
-        derive(
-            parse_spec_text(text + "  - {name: r, query: [Author, Post], by: [author_id], sort: posted}\n")
-        )
+def test_sorted_members_whose_sort_types_differ_are_a_collection_conflict() -> None:
+    text = BASE.replace("attributes: {title: str}", "attributes: {title: str, author_id: str, posted: date}")
+    text = text.replace("identity: []", "identity: [title]")
+    with pytest.raises(CollectionConflictError, match="posted"):
+        derive(parse_spec_text(text + "  - {name: r, query: [Page, Post], by: [author_id], sort: posted}\n"))
 
 
 def test_allow_scan_turns_an_unservable_pattern_into_a_scan() -> None:
