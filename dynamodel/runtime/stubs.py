@@ -23,7 +23,7 @@ from typing import Any, get_args, get_origin
 
 from dynamodel import compile as c
 from dynamodel.model import Entity
-from dynamodel.runtime.writes import target_keyword
+from dynamodel.runtime.write_patterns import target_keyword
 
 if typing.TYPE_CHECKING:
     from dynamodel.app import App

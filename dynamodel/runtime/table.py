@@ -37,7 +37,7 @@ from dynamodel import compile as c
 from dynamodel.design.model import Design
 from dynamodel.errors import RequestError
 from dynamodel.model import Entity
-from dynamodel.runtime import reads, writes
+from dynamodel.runtime import bulk, reads, write_patterns, writes
 from dynamodel.runtime.cursor import CursorCodec
 from dynamodel.runtime.reads import CollectionPage, Page
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
@@ -74,7 +74,7 @@ def _doc(design: Design, name: str) -> str:
     plan = design.plan(name)
     pat = design.app.pattern(name)
     if pat.kind == "write":
-        targets = [f"{writes.target_keyword(e)}=" for e, _, _ in pat.increments]
+        targets = [f"{write_patterns.target_keyword(e)}=" for e, _, _ in pat.increments]
         lines = [
             f"Write pattern '{name}': {plan.reason}.",
             "",
@@ -251,7 +251,7 @@ class Table:
         """Run pattern ``name``: the same as ``table.<name>(...)``."""
         kind = self._kind(name)
         if kind == "write":
-            return writes.run_write_pattern(self._session, name, args, kwargs)
+            return write_patterns.run_write_pattern(self._session, name, args, kwargs)
         if args:
             msg = f"Pattern '{name}' takes keyword arguments only."
             raise RequestError(msg, hint=f"see help(table.{name})")
@@ -389,15 +389,15 @@ class Table:
         if self._kind(name) != "write":
             msg = f"Pattern '{name}' is not a write pattern."
             raise RequestError(msg, hint=f"call table.{name}(...) to read")
-        return writes.run_write_pattern(self._session, name, entities, kwargs)
+        return write_patterns.run_write_pattern(self._session, name, entities, kwargs)
 
     def batch_put(self, entities: Iterable[Entity]) -> int:
-        """Bulk-write items (not conditional, ``_version`` 1); see writes.batch_put."""
-        return writes.batch_put(self._session, entities)
+        """Bulk-write items (not conditional, ``_version`` 1); see bulk.batch_put."""
+        return bulk.batch_put(self._session, entities)
 
     def batch_get(self, entity: type[E], keys: Sequence[Mapping[str, Any]]) -> list[E | None]:
         """Read items by key attributes, aligned with ``keys`` (None where missing)."""
-        return writes.batch_get(self._session, entity, keys)
+        return bulk.batch_get(self._session, entity, keys)
 
     @staticmethod
     def version_of(entity: Entity) -> int | None:

@@ -312,7 +312,7 @@ def _write_rule(
         ):
             expected = "condition"
         objs = [self.instance(e, v) for e, v in staged]
-        from dynamodel.runtime.writes import target_keyword  # noqa: PLC0415 - the runtime's keyword
+        from dynamodel.runtime.write_patterns import target_keyword  # noqa: PLC0415 - the runtime's keyword
 
         kwargs = {target_keyword(t): k for t, k in target_keys.items()}
         done = self.attempt(

@@ -1,0 +1,179 @@
+"""Write patterns: several entities created (and counters incremented) in one transaction."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dynamodel import compile as c
+from dynamodel.compile import Condition
+from dynamodel.errors import ConditionFailedError, RequestError
+from dynamodel.model import Entity
+from dynamodel.runtime.codec import Item
+from dynamodel.runtime.copies import describe, fill_copies
+from dynamodel.runtime.session import Session
+from dynamodel.runtime.versions import remember
+from dynamodel.runtime.writes import (
+    born_of,
+    guard_actions,
+    instance_of,
+    key_text,
+    transact,
+    values_of,
+)
+
+
+def _snake(name: str) -> str:
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s).lower()
+
+
+def target_keyword(entity: str) -> str:
+    """The keyword that names an increment target explicitly, e.g. ``issue_comment_key``."""
+    return f"{_snake(entity)}_key"
+
+
+def _collect(s: Session, name: str, args: Sequence[object], kwargs: Mapping[str, object]) -> list[Entity]:
+    pat = s.design.app.pattern(name)
+    out: list[Entity] = []
+    targets = {target_keyword(e) for e, _, _ in pat.increments}
+
+    def add(value: object, where: str) -> None:
+        if isinstance(value, Entity):
+            if type(value).__name__ not in pat.entities:
+                msg = f"Write pattern '{name}' writes {', '.join(pat.entities)}; {where} is a {type(value).__name__}."
+                raise RequestError(msg, hint=f"pass only {', '.join(pat.entities)} instances")
+            out.append(value)
+            return
+        if isinstance(value, list | tuple):
+            for v in value:
+                add(v, where)
+            return
+        msg = (
+            f"Write pattern '{name}': {where} is {type(value).__name__}, not an entity or a list of entities."
+        )
+        raise RequestError(msg, hint=f"pass {', '.join(pat.entities)} instances (single or in lists)")
+
+    for i, a in enumerate(args):
+        add(a, f"argument #{i + 1}")
+    for k, v in kwargs.items():
+        if k in targets:
+            continue
+        add(v, f"'{k}'")
+    if not out:
+        msg = f"Write pattern '{name}' got nothing to write."
+        raise RequestError(msg, hint=f"pass the {', '.join(pat.entities)} to write")
+    return out
+
+
+def _target_keys(
+    s: Session, name: str, target: str, written: Sequence[tuple[str, Mapping[str, object]]], explicit: object
+) -> list[Item]:
+    needed = c.key_attrs(s.design, target)
+    keys: dict[tuple[str, str], Item] = {}
+    if explicit is not None:
+        given: list[object] = list(explicit) if isinstance(explicit, list | tuple) else [explicit]
+        for g in given:
+            if isinstance(g, Entity):
+                vals: Mapping[str, object] = values_of(g)
+            elif isinstance(g, Mapping):
+                vals = {k: s.coerce(target, k, v) for k, v in g.items()}
+            else:
+                msg = f"Write pattern '{name}': {target_keyword(target)} must be a dict of {list(needed)} or a {target}."
+                raise RequestError(
+                    msg, hint=f"{target_keyword(target)}={{{', '.join(f'{a!r}: ...' for a in needed)}}}"
+                )
+            key = c.base_key(s.design, target, vals)
+            keys[(key["PK"]["S"], key["SK"]["S"])] = key
+        return list(keys.values())
+    for _, vals in written:
+        if all(vals.get(a) is not None for a in needed):
+            key = c.base_key(s.design, target, vals)
+            keys[(key["PK"]["S"], key["SK"]["S"])] = key
+    if not keys:
+        msg = f"Write pattern '{name}' increments a {target}, but no written item carries {list(needed)} to identify it."
+        raise RequestError(
+            msg, hint=f"pass {target_keyword(target)}={{{', '.join(f'{a!r}: ...' for a in needed)}}}"
+        )
+    return list(keys.values())
+
+
+def run_write_pattern(
+    s: Session, name: str, args: Sequence[object], kwargs: Mapping[str, object]
+) -> list[Entity]:
+    """Apply a write pattern as one TransactWriteItems (or one conditional put).
+
+    Every entity is created (conditional on not existing), copies are filled, unique
+    guards claimed, and each ``increments`` target gets ``ADD attr :n`` (it must exist).
+    The target is found from the written items' attributes, or from the keyword
+    ``<target_entity_snake>_key`` (a dict of its key attributes, or an instance). Each
+    distinct target is incremented once per call.
+
+    Returns:
+        The written entities as stored (copies filled), versions remembered.
+    """
+    plan = s.design.plan(name)
+    pat = s.design.app.pattern(name)
+    allowed = {target_keyword(e) for e, _, _ in pat.increments}
+    for k, v in kwargs.items():
+        if k.endswith("_key") and k not in allowed and not isinstance(v, Entity | list | tuple):
+            msg = f"Write pattern '{name}' takes no '{k}'."
+            shown = ", ".join(sorted(allowed)) or "no target keywords"
+            raise RequestError(msg, hint=f"it takes entities and {shown}")
+    entities = _collect(s, name, args, kwargs)
+    staged: list[tuple[str, dict[str, object]]] = []
+    pending: dict[tuple[str, str, str], Mapping[str, object]] = {}
+    for e in entities:
+        ename = type(e).__name__
+        vals = values_of(e)
+        staged.append((ename, vals))
+        key = c.base_key(s.design, ename, vals)
+        pending[(ename, key["PK"]["S"], key["SK"]["S"])] = vals
+    for ename, vals in staged:
+        fill_copies(s, ename, vals, pending)
+    actions: list[dict[str, Any]] = []
+    labels: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for ename, vals in staged:
+        spec = s.design.app.entity(ename)
+        item, _ = c.build_item(s.design, ename, vals, version=1, born=born_of(s, ename))
+        ident = (item["PK"]["S"], item["SK"]["S"])
+        if ident in seen:
+            msg = f"Write pattern '{name}' got {describe(spec, vals)} twice."
+            raise RequestError(msg, hint="pass each item once")
+        seen.add(ident)
+        actions.append({"Put": c.build_put(s.table_name, item, Condition.not_exists())})
+        labels.append(f"{describe(spec, vals)} already exists")
+        owner = {"PK": item["PK"], "SK": item["SK"]}
+        g_actions, g_labels = guard_actions(s, ename, vals, owner, None)
+        actions += g_actions
+        labels += g_labels
+    for target, attr, n in pat.increments:
+        for key in _target_keys(s, name, target, staged, kwargs.get(target_keyword(target))):
+            if (key["PK"]["S"], key["SK"]["S"]) in seen:
+                msg = f"Write pattern '{name}' both writes and increments the same {target}."
+                raise RequestError(
+                    msg, hint="a transaction touches each item once: set the counter on the written item"
+                )
+            seen.add((key["PK"]["S"], key["SK"]["S"]))
+            actions.append({"Update": c.build_increment(s.table_name, key, attr, n)})
+            labels.append(f"the {target} to increment ({key_text(key)}) does not exist")
+    what = f"write pattern '{name}'"
+    if plan.operation == "PutItem" and len(actions) == 1:
+        body = actions[0]["Put"]
+        c.check_item_size(body["Item"], what)
+        try:
+            s.call("PutItem", lambda: s.client.put_item(**body), what)
+        except ConditionFailedError as err:
+            msg = f"The {what} was refused: {labels[0]}. Nothing was written."
+            raise ConditionFailedError(
+                msg, hint="use put() to replace it", aws_code=err.aws_code, request_id=err.request_id
+            ) from err
+    else:
+        transact(s, actions, labels, what)
+    out: list[Entity] = []
+    for e, (_, vals) in zip(entities, staged, strict=True):
+        remember(e, 1)
+        out.append(instance_of(s, type(e), vals, 1))
+    return out
