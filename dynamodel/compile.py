@@ -605,7 +605,7 @@ def build_item(
     Returns:
         ``(item, remove)``: the item (attributes, keys, ``_type``, ``_version``,
         ``_expires_at``) and the names a partial update would have to REMOVE to reach
-        it (absent optional attributes and GSI keys of indexes the item left).
+        it (absent optional attributes, copy stamps and GSI keys of indexes the item left).
     """
     spec = design.app.entity(entity)
     item = entity_to_item(spec, values)
@@ -617,6 +617,10 @@ def build_item(
     if born is not None:
         item[BORN_ATTR] = {"N": str(born)}
     gone = [a.name for a in spec.attributes if a.name not in item]
+    # A copy stamp belongs to the source the copies were taken from; a write may have moved
+    # the reference to another source, whose stamps do not compare with it. The handler's
+    # check of this write stamps the copies again (see propagate/plan.py).
+    gone += [p.stamp_attr for p in design.copy_paths if p.target == entity]
     expires = _expires_at(spec, values)
     if expires is not None:
         item[EXPIRES_ATTR] = {"N": str(expires)}

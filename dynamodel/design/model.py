@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dynamodel.keys import KeyTemplate
-from dynamodel.spec import AppSpec, Order, RangeOp, WhereValue
+from dynamodel.spec import AppSpec, Order, RangeOp, WhereMatch
 
 Operation = Literal["GetItem", "Query", "Scan", "PutItem", "UpdateItem", "TransactWriteItems"]
 TABLE = "table"
+COPYVER_PREFIX = "_copyver_"
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class EntityKeys:
     index: str
     pk: KeyTemplate
     sk: KeyTemplate
-    sparse: tuple[tuple[str, WhereValue], ...] = ()
+    sparse: tuple[tuple[str, WhereMatch], ...] = ()
     shards: int = 1
     optional_attrs: tuple[str, ...] = ()
 
@@ -74,6 +75,11 @@ class CopyPath:
     target: str
     attributes: tuple[tuple[str, str], ...]  # (target attribute, source attribute)
     plan: PatternPlan
+
+    @property
+    def stamp_attr(self) -> str:
+        """The target attribute holding the source stamp its copies were taken at."""
+        return f"{COPYVER_PREFIX}{self.source}"
 
 
 @dataclass(frozen=True)

@@ -36,11 +36,19 @@ The protocol, shared by the stream handler and the repair command:
   deleting or clearing dependants is the application's decision, and "deleted" has no
   version a later record could be ordered against.
 
+* A stamp belongs to one source item. Every application write of a target removes its
+  stamps (``compile.build_item`` lists them among the attributes to REMOVE; a full-item
+  put drops them anyway): the write may have moved the target's reference to another
+  source, whose stamps do not compare with the old one's (a source created earlier has a
+  lower ``_born``, so a kept stamp would make every later change of it look older and be
+  ignored for good). The copy update's condition also requires the target to still name
+  the update's source, so a stamp is only ever compared with stamps of its own source.
+
 Target checks: a target item written by the application (INSERT, or MODIFY whose
 ``_version`` moved) had its copies filled from a source read that may have raced a
-source update, or lost its ``_copyver_`` stamp (a full-item put replaces the item). The
-handler re-reads the source (strongly consistent) and applies the same conditioned update
-to that one target, so copies converge whatever the interleaving of application writes.
+source update, and carries no stamp. The handler re-reads the source (strongly
+consistent) and applies the same conditioned update to that one target, so copies
+converge whatever the interleaving of application writes.
 """
 
 from __future__ import annotations
@@ -52,7 +60,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from dynamodel import compile as c
-from dynamodel.design.model import TABLE, CopyPath, Design, EntityKeys
+from dynamodel.design.model import COPYVER_PREFIX, TABLE, CopyPath, Design, EntityKeys
 from dynamodel.errors import DefinitionError, RequestError
 from dynamodel.runtime.codec import AttributeValue, Item, encode_attribute, item_to_values
 
@@ -78,7 +86,6 @@ __all__ = [
     "source_update",
 ]
 
-COPYVER_PREFIX = "_copyver_"
 STREAM_VIEW = "NEW_AND_OLD_IMAGES"
 EVENT_NAMES = ("INSERT", "MODIFY", "REMOVE")
 _POISON_HINT = "the record is not a DynamoDB Streams record of this table; replay it after fixing the writer, or drop it from the dead-letter queue"
@@ -447,7 +454,7 @@ def copy_state(
     path: CopyPath, item: Mapping[str, AttributeValue]
 ) -> tuple[int | None, dict[str, AttributeValue]]:
     """A target item's copy version (None when never stamped) and stored copied attributes."""
-    av = item.get(copyver_attr(path.source))
+    av = item.get(path.stamp_attr)
     version: int | None = None
     if av is not None and "N" in av:
         try:
@@ -557,7 +564,7 @@ def build_copy_update(
             return None
         if mode == "force" and stored_version == update.version and same:
             return None
-    names: dict[str, str] = {"#pk": design.table.partition_key, "#cv": copyver_attr(path.source)}
+    names: dict[str, str] = {"#pk": design.table.partition_key, "#cv": path.stamp_attr}
     values: dict[str, AttributeValue] = {":cv": {"N": str(update.version)}}
     sets = ["#cv = :cv"]
     removes: list[str] = []
