@@ -1,6 +1,6 @@
 """A battle royale game's players and matches (AWS tutorial "Modeling Game Player Data"), in Python.
 
-The same application as ``shared/cases/specs/aws-tutorial-battle-royale-game.yaml``: users
+The same application as ``benchmarks/cases/specs/aws-tutorial-battle-royale-game.yaml``: users
 create games on a map, up to 50 players join a game, the game starts, and each player's
 placing and kills are recorded.
 

@@ -1,6 +1,6 @@
 """A GitHub-like code hosting backend (The DynamoDB Book, ch. 21), declared in Python.
 
-The same application as ``shared/cases/specs/dynamodb-book-ch21-github-backend.yaml``: accounts
+The same application as ``benchmarks/cases/specs/dynamodb-book-ch21-github-backend.yaml``: accounts
 (users and organizations) own repositories; repositories have issues, pull requests, stars and
 forks; issues and pull requests have comments; anything can receive reactions.
 

@@ -1,6 +1,6 @@
 """A lending library (the ElectroDB library-system example), declared in Python.
 
-The same application as ``shared/cases/specs/electrodb-library-system.yaml``: authors write
+The same application as ``benchmarks/cases/specs/electrodb-library-system.yaml``: authors write
 books, the library holds several copies of each book, books are filed under genres and
 subgenres, and members borrow copies.
 

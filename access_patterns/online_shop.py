@@ -1,6 +1,6 @@
 """An online shop with warehouses, invoices and shipments (aws-samples design patterns), in Python.
 
-The same application as ``shared/cases/specs/aws-samples-online-shop.yaml``: customers place
+The same application as ``benchmarks/cases/specs/aws-samples-online-shop.yaml``: customers place
 orders for products; each order is invoiced and shipped, possibly in several shipments from
 different warehouses, and every warehouse keeps an inventory per product.
 

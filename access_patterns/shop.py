@@ -1,4 +1,4 @@
-"""The shop of SPEC.md, declared in Python (the same AppSpec as shared/cases/shop.yaml)."""
+"""The example shop of the README and docs/spec-format.md (the same AppSpec as shop.yaml beside it)."""
 
 from __future__ import annotations
 

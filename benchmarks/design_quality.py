@@ -1,7 +1,7 @@
 """Design quality: our derived designs against the published expert designs (issue 7 §1).
 
-For every case in ``../shared/cases/specs/*.yaml`` (with its ``.expect.json`` and the facts in
-``../shared/cases/published_designs.json``) this derives our design and compares it with the
+For every case in ``benchmarks/cases/specs/*.yaml`` (with its ``.expect.json`` and the facts in
+``benchmarks/cases/published_designs.json``; sources in ``benchmarks/cases/SOURCES.md``) this derives our design and compares it with the
 expert's: GSI counts, read patterns served in one request without filter or scan, patterns where
 we beat the expert, techniques, and an estimated read cost (RCU) per call of every read pattern.
 
@@ -28,10 +28,9 @@ from dynamodel.design.model import TABLE
 from dynamodel.spec import AppSpec, EntitySpec, PatternSpec
 from dynamodel.spec_file import load_spec_file
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SPECS = SHARED / "cases" / "specs"
-PUBLISHED = SHARED / "cases" / "published_designs.json"
+CASES = Path(__file__).resolve().parent / "cases"
+SPECS = CASES / "specs"
+PUBLISHED = CASES / "published_designs.json"
 
 ITEM_BYTES = 1024  # assumed size of every item: no case declares item sizes
 COLLECTION_ITEMS = 20  # assumed items per collection (N)
@@ -46,10 +45,10 @@ ASSUMPTIONS: tuple[str, ...] = (
     f"(or any `get`) contributes 1 item, any other entity N={COLLECTION_ITEMS}. Ranges (between, <, >, ...) "
     "are assumed to select the same N items in both designs.",
     "RCU per request = ceil(bytes read / 4 KB), then x 0.5 for an eventually consistent read. Consistency: "
-    "ours is what our runtime sends (dynamodel.compile): GetItem by identity is always strongly consistent "
-    "(DESIGN.md §3 rule 2), so it costs 1 RCU where the expert's GetItem, sent with DynamoDB's default "
-    "ConsistentRead=false, costs 0.5; every Query is costed at the consistency the pattern declares (none of "
-    "the 9 cases declares strong, so eventual) on both sides.",
+    "ours is what our runtime sends (dynamodel.compile): a GetItem or a base-table Query is strongly "
+    "consistent only when the pattern declares `consistency: strong`; the expert's reads are costed with "
+    "DynamoDB's default ConsistentRead=false. None of the 9 cases declares strong, so every read is "
+    "costed as eventually consistent on both sides.",
     "Bytes read include items a plan reads and discards: for our plans, a key condition on the partition "
     "only (a whole item collection) reads every entity stored under that partition value on that index; "
     "for the expert, a FilterExpression reads the whole collection and a Scan reads the whole index "
@@ -178,8 +177,8 @@ def our_entities_read(design: Design, plan: PatternPlan, pattern: PatternSpec) -
 def our_consistent_read(plan: PatternPlan, pattern: PatternSpec) -> bool:
     """Whether our runtime sends ``ConsistentRead=True`` (the rule of ``dynamodel.compile``).
 
-    GetItem by identity always reads the base table strongly consistently (DESIGN.md §3 rule 2);
-    a Query does only when the pattern declares ``consistency: strong``.
+    A GetItem follows its plan's consistency; a Query is strongly consistent only on the base table
+    and only when the pattern declares ``consistency: strong`` (GSIs cannot be read consistently).
     """
     if plan.operation == "GetItem":
         return plan.consistency == "strong"
@@ -460,7 +459,7 @@ def evaluate(case: Case) -> CaseResult:
 
 
 def run(cases: Sequence[Case] | None = None) -> list[CaseResult]:
-    """Evaluate every case (all of ``../shared/cases/specs`` by default)."""
+    """Evaluate every case (all of ``benchmarks/cases/specs`` by default)."""
     return [evaluate(c) for c in (load_cases() if cases is None else cases)]
 
 

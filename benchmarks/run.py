@@ -313,7 +313,7 @@ def main() -> None:
                 "- The codec figures are printed by `benchmarks/codec_bench.py` (run in this process via its "
                 "`main(argv)`); the codec target uses its `dynamodel/boto3 total` line.",
                 "- The RCU figures are estimates from an item-size model (section 1), not measurements: moto "
-                "does not report GSI read capacity faithfully (DESIGN.md §7).",
+                "does not report GSI read capacity faithfully.",
                 "- The plot needs matplotlib, the optional `bench` extra; without it the run keeps the "
                 "previous PNG and says so in section 2.",
             ]

@@ -78,3 +78,32 @@ def test_testing_example_runs_as_a_users_test_file(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "2 passed" in run.stdout, run.stdout[-3000:]
+
+
+# Built from pieces so that this file does not match itself.
+_OUTSIDE = ("../" + "shared", "shared/" + "cases", "shared/" + "SPEC")
+
+
+def _tracked_files() -> list[str]:
+    if (REPO / ".git").exists():
+        listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
+        return [n for n in listed.stdout.decode("utf-8").split("\0") if n]
+    # An exported copy without git: every file but the tool directories.
+    skip = {".venv", ".git", ".mypy_cache", ".ruff_cache", ".hypothesis", "__pycache__", "out"}
+    return [
+        str(p.relative_to(REPO))
+        for p in REPO.rglob("*")
+        if p.is_file() and not skip & set(p.relative_to(REPO).parts)
+    ]
+
+
+def test_nothing_tracked_reads_outside_the_repository() -> None:
+    """A clone with nothing beside it works: no tracked file points at the sibling ``shared`` tree."""
+    offenders = []
+    for name in _tracked_files():
+        path = REPO / name
+        if not path.is_file():  # deleted in the working tree, not yet committed
+            continue
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        offenders += [f"{name}: {needle}" for needle in _OUTSIDE if needle in text]
+    assert offenders == []

@@ -97,7 +97,7 @@ def test_created_table_agrees_with_the_cloudformation_resource(client: DynamoDBC
 
 
 def test_provisioned_table_agrees_with_the_cloudformation_resource(client: DynamoDBClient) -> None:
-    design = design_of("shared/shop")
+    design = design_of("spec/shop")
     options: dict[str, Any] = {"billing": "PROVISIONED", "capacity": {"table": (7, 8), "GSI1": (2, 3)}}
     _assert_agrees(
         _create(client, design, **options), render_cloudformation(design, **options)["Resources"]["Table"]
@@ -105,8 +105,8 @@ def test_provisioned_table_agrees_with_the_cloudformation_resource(client: Dynam
 
 
 def test_table_name_defaults_to_the_dev_stage() -> None:
-    assert render_create_table(design_of("shared/shop"))["TableName"] == "shop-dev"
-    assert render_post_create(design_of("shared/shop"))[0][1]["TableName"] == "shop-dev"
+    assert render_create_table(design_of("spec/shop"))["TableName"] == "shop-dev"
+    assert render_post_create(design_of("spec/shop"))[0][1]["TableName"] == "shop-dev"
 
 
 # ---- update steps ----------------------------------------------------------------------------
@@ -130,7 +130,7 @@ EXTRA_PATTERNS = (
 
 
 def _variants() -> dict[str, Design]:
-    shop = design_of("shared/shop")
+    shop = design_of("spec/shop")
     gsi2 = shop.index("GSI2")
     return {
         "shop": shop,

@@ -53,7 +53,7 @@ def test_cloudformation_passes_cfn_lint(case: str, as_json: bool) -> None:
     assert _lint(render_cloudformation_text(design_of(case), as_json=as_json)) == []
 
 
-@pytest.mark.parametrize("case", ["shared/shop", "local/shop_ttl", "local/kitchen_sink"])
+@pytest.mark.parametrize("case", ["spec/shop", "local/shop_ttl", "local/kitchen_sink"])
 def test_provisioned_cloudformation_passes_cfn_lint(case: str) -> None:
     design = design_of(case)
     capacity = {"table": (10, 20), **{ix.name: (3, 4) for ix in design.indexes[:1]}}
@@ -69,19 +69,19 @@ def test_sam_passes_cfn_lint(case: str, as_json: bool) -> None:
 
 def test_the_linter_reports_a_broken_template() -> None:
     # Guards the tests above: a lint harness that never reports anything would pass them all.
-    template = render_cloudformation(design_of("shared/shop"))
+    template = render_cloudformation(design_of("spec/shop"))
     template["Resources"]["Table"]["Properties"]["AttributeDefinitions"][0]["AttributeType"] = "X"
     assert _lint(json.dumps(template))
-    warned = render_cloudformation(design_of("shared/shop"))
+    warned = render_cloudformation(design_of("spec/shop"))
     warned["Parameters"]["Unused"] = {"Type": "String"}
     assert any("W2001" in match for match in _lint(json.dumps(warned))), "warnings count too"
-    sam = render_sam(design_of("shared/shop"))
+    sam = render_sam(design_of("spec/shop"))
     sam["Resources"]["PropagateFunction"]["Properties"]["MemorySize"] = 1
     assert _lint(json.dumps(sam))
 
 
 def test_yaml_and_json_carry_the_same_template() -> None:
-    design = design_of("shared/shop")
+    design = design_of("spec/shop")
     as_yaml = yaml.safe_load(render_cloudformation_text(design))
     as_json = json.loads(render_cloudformation_text(design, as_json=True))
     assert as_yaml == as_json == render_cloudformation(design)
@@ -133,7 +133,7 @@ def test_table_options_follow_the_design(case: str) -> None:
 
 
 def test_metadata_documents_the_key_templates() -> None:
-    design = design_of("shared/shop")
+    design = design_of("spec/shop")
     layout = _table(design)["Metadata"]["Dynamodel"]
     assert layout["entities"]["Order"]["GSI1"] == {
         "pk": "CUSTOMER#{customer_id}#",
@@ -149,7 +149,7 @@ def test_metadata_documents_the_key_templates() -> None:
 
 
 def test_provisioned_capacity_per_index() -> None:
-    design = design_of("shared/shop")
+    design = design_of("spec/shop")
     props = _table(design, billing="PROVISIONED", capacity={"table": (10, 20), "GSI2": (1, 2)})["Properties"]
     assert props["BillingMode"] == "PROVISIONED"
     assert props["ProvisionedThroughput"] == {"ReadCapacityUnits": 10, "WriteCapacityUnits": 20}
@@ -172,12 +172,12 @@ def test_provisioned_capacity_per_index() -> None:
 )
 def test_bad_billing_options_say_how_to_fix_them(options: dict[str, Any], fragment: str) -> None:
     with pytest.raises(DefinitionError, match=fragment) as info:
-        render_cloudformation(design_of("shared/shop"), **options)
+        render_cloudformation(design_of("spec/shop"), **options)
     assert info.value.hint
 
 
 def test_sam_subscribes_the_propagation_function_to_the_imported_stream() -> None:
-    template = render_sam(design_of("shared/shop"), batch_size=50, maximum_retry_attempts=2)
+    template = render_sam(design_of("spec/shop"), batch_size=50, maximum_retry_attempts=2)
     assert template["Transform"] == "AWS::Serverless-2016-10-31"
     fn = template["Resources"]["PropagateFunction"]["Properties"]
     assert fn["Handler"] == "dynamodel.propagate.handler.lambda_handler"
@@ -201,7 +201,7 @@ def test_sam_subscribes_the_propagation_function_to_the_imported_stream() -> Non
 
 
 def test_sam_role_is_limited_to_the_table_its_stream_and_the_queue() -> None:
-    template = render_sam(design_of("shared/shop"))
+    template = render_sam(design_of("spec/shop"))
     role = template["Resources"]["PropagateRole"]["Properties"]
     statements = role["Policies"][0]["PolicyDocument"]["Statement"]
     text = json.dumps(statements)
@@ -227,11 +227,11 @@ def test_sam_refuses_a_design_without_copies() -> None:
 )
 def test_sam_rejects_settings_lambda_refuses(option: str, value: int) -> None:
     with pytest.raises(DefinitionError, match=option):
-        render_sam(design_of("shared/shop"), **{option: value})
+        render_sam(design_of("spec/shop"), **{option: value})
 
 
 def test_an_app_name_too_long_for_a_table_name_is_refused() -> None:
-    design = design_of("shared/shop")
+    design = design_of("spec/shop")
     long_app = dataclasses.replace(design.app, name="a" * 254)
     with pytest.raises(DefinitionError, match="255") as info:
         render_cloudformation(dataclasses.replace(design, app=long_app))

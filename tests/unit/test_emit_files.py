@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_emit_support import CASE_IDS, SHOP_YAML, SPECS, design_of, has_copies
+from paths import SHOP_YAML
+from test_emit_support import CASE_IDS, SPECS, design_of, has_copies
 
 from dynamodel.cli import main
 from dynamodel.design import Design, derive
@@ -44,7 +45,7 @@ def test_declaration_order_does_not_change_the_output(case: str) -> None:
 
 
 def test_file_names_and_contents_per_format() -> None:
-    design = design_of("shared/shop")
+    design = design_of("spec/shop")
     (cfn,) = emit_files(design, "cloudformation")
     assert cfn[0] == "shop.cloudformation.yaml"
     assert yaml.safe_load(cfn[1])["Resources"]["Table"]["Type"] == "AWS::DynamoDB::Table"
@@ -65,30 +66,28 @@ def test_file_names_and_contents_per_format() -> None:
 
 
 def test_every_text_ends_with_one_newline() -> None:
-    for _, text in _all_files(design_of("shared/shop")):
+    for _, text in _all_files(design_of("spec/shop")):
         assert text.endswith("\n")
         assert not text.endswith("\n\n")
 
 
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(DefinitionError, match="terraform") as info:
-        emit_files(design_of("shared/shop"), "terraform")
+        emit_files(design_of("spec/shop"), "terraform")
     assert info.value.hint
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_cli_writes_the_files(tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["emit", str(SHOP_YAML), "--format", fmt, "--out", str(tmp_path)]) == 0
-    ((name, text),) = emit_files(design_of("shared/shop"), fmt)
+    ((name, text),) = emit_files(design_of("spec/shop"), fmt)
     assert (tmp_path / name).read_text(encoding="utf-8") == text
     assert name in capsys.readouterr().err
 
 
 def test_cli_prints_json_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["emit", str(SHOP_YAML), "--format", "cloudformation", "--json"]) == 0
-    assert (
-        capsys.readouterr().out == emit_files(design_of("shared/shop"), "cloudformation", as_json=True)[0][1]
-    )
+    assert capsys.readouterr().out == emit_files(design_of("spec/shop"), "cloudformation", as_json=True)[0][1]
 
 
 def test_cli_sam_without_copies_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,6 +1,6 @@
 """The designs every emitter test runs on, and the checks that they are all found.
 
-Cases: every spec in ``shared/cases`` (beside the repository), every ``App`` in the
+Cases: the shop's spec file and every published case in ``benchmarks/cases/specs``, every ``App`` in the
 ``access_patterns`` package (imported dynamically, so a new example app is covered without
 editing tests), and two specs written here for what the published cases lack: an entity
 with a TTL, and an entity using every attribute type and names that clash with PynamoDB.
@@ -12,20 +12,17 @@ import copy
 import functools
 import importlib
 import pkgutil
-from pathlib import Path
 from typing import Any
 
 import yaml
+from paths import SHOP_YAML
+from paths import SPECS as SPEC_FILES
 
 import access_patterns
 from dynamodel.app import App
 from dynamodel.design import Design, derive
 from dynamodel.spec import AppSpec
 from dynamodel.spec_file import load_spec_file, parse_spec
-
-REPO = Path(__file__).resolve().parents[2]
-CASES = REPO.parent / "shared" / "cases"
-SHOP_YAML = CASES / "shop.yaml"
 
 
 def shop_raw() -> dict[str, Any]:
@@ -74,9 +71,9 @@ KITCHEN_SINK: dict[str, Any] = {
 
 
 def _spec_cases() -> dict[str, AppSpec]:
-    specs = {"shared/shop": load_spec_file(SHOP_YAML)}
-    for path in sorted((CASES / "specs").glob("*.yaml")):
-        specs[f"shared/{path.stem}"] = load_spec_file(path)
+    specs = {"spec/shop": load_spec_file(SHOP_YAML)}
+    for path in sorted(SPEC_FILES.glob("*.yaml")):
+        specs[f"spec/{path.stem}"] = load_spec_file(path)
     specs["local/shop_ttl"] = _ttl_spec()
     specs["local/kitchen_sink"] = parse_spec(copy.deepcopy(KITCHEN_SINK))
     return specs
@@ -110,14 +107,14 @@ def has_copies(design: Design) -> bool:
 COPY_CASE_IDS = [c for c in CASE_IDS if has_copies(design_of(c))]
 
 
-def test_every_shared_case_and_example_app_is_found() -> None:
-    shared = [c for c in CASE_IDS if c.startswith("shared/")]
+def test_every_spec_case_and_example_app_is_found() -> None:
+    spec_files = [c for c in CASE_IDS if c.startswith("spec/")]
     apps = [c for c in CASE_IDS if c.startswith("access_patterns/")]
-    assert len(shared) == 1 + len(list((CASES / "specs").glob("*.yaml"))) >= 10
+    assert len(spec_files) == 1 + len(list(SPEC_FILES.glob("*.yaml"))) >= 10
     assert len(apps) >= 1
     assert "access_patterns/shop:shop" in apps
     # The shop is both a spec file and an example app; both must give one design.
-    assert design_of("shared/shop") == design_of("access_patterns/shop:shop")
+    assert design_of("spec/shop") == design_of("access_patterns/shop:shop")
 
 
 def test_the_local_cases_exercise_what_the_published_ones_lack() -> None:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from paths import SHOP_YAML, SPECS
 
 import access_patterns
 from dynamodel import App
@@ -25,11 +26,7 @@ from dynamodel.spec import EntitySpec
 from dynamodel.spec_file import load_spec_file
 from dynamodel.validate import build_app_spec
 
-# CI clones the repository with shared/ beside it.
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-SPECS = SHARED / "cases" / "specs"
-
-# Module of access_patterns -> the published case it models (shared/cases/specs/<case>.yaml).
+# Module of access_patterns -> the published case it models (benchmarks/cases/specs/<case>.yaml).
 MODELLED = {
     "github": "dynamodb-book-ch21-github-backend",
     "library": "electrodb-library-system",
@@ -56,7 +53,7 @@ IDS = sorted(APPS)
 
 def _spec_path(module: str) -> Path:
     if module == "shop":
-        return SHARED / "cases" / "shop.yaml"
+        return SHOP_YAML
     return SPECS / f"{MODELLED[module]}.yaml"
 
 
