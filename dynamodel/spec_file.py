@@ -6,13 +6,10 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
-
-import yaml
 
 from dynamodel.errors import DefinitionError, UnknownFieldError
 from dynamodel.spec import (
@@ -30,6 +27,7 @@ from dynamodel.spec import (
     Rate,
     WhereMatch,
 )
+from dynamodel.spec_load import Format, load_document, short
 from dynamodel.validate import build_app_spec, normalise_where
 
 _ENTITY_KEYS = {"identity", "attributes", "parent", "aggregate", "unique", "ttl", "immutable"}
@@ -52,57 +50,28 @@ _PATTERN_KEYS = {
 }
 
 
-class _Yaml12Loader(yaml.SafeLoader):
-    """YAML 1.1 reads ON/OFF/YES/NO as booleans; the spec's enum values must stay strings."""
-
-
-_Yaml12Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-for _first in "tTfF":
-    _Yaml12Loader.add_implicit_resolver(
-        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), [_first]
-    )
-
-
-def _no_duplicate_keys(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    # PyYAML keeps the last of two equal keys; a spec that declares something twice is a mistake.
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            msg = f"line {key_node.start_mark.line + 1}: '{key}' is declared twice in one mapping."
-            raise DefinitionError(msg, hint="keep one declaration")
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_Yaml12Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
-
-
 def parse_spec_text(text: str, *, source: str = "<spec>") -> AppSpec:
-    """Parse YAML or JSON text (JSON is YAML) into a validated AppSpec."""
+    """Parse YAML or JSON text into a validated AppSpec (a JSON object is read as JSON)."""
+    return _parse_document(load_document(text, source=source), source)
+
+
+def load_spec_file(path: str | Path) -> AppSpec:
+    """Read and parse a spec file (``.json`` strictly as JSON, anything else as YAML)."""
+    p = Path(path)
     try:
-        data = yaml.load(text, Loader=_Yaml12Loader)
-    except yaml.YAMLError as exc:
-        msg = f"{source}: not valid YAML/JSON: {exc}"
-        raise DefinitionError(msg, hint="check indentation and brackets") from exc
+        data = p.read_bytes()
+    except OSError as exc:
+        msg = f"Cannot read spec file {p}: {exc.strerror}."
+        raise DefinitionError(msg, hint="give the path of a .yaml or .json spec file") from exc
+    fmt: Format | None = "json" if p.suffix.lower() == ".json" else None
+    return _parse_document(load_document(data, source=str(p), fmt=fmt), str(p))
+
+
+def _parse_document(data: object, source: str) -> AppSpec:
     if not isinstance(data, Mapping):
         msg = f"{source}: the spec must be a mapping with keys app, entities, patterns."
         raise DefinitionError(msg, hint="see SPEC.md §1 for the format")
     return parse_spec(data, source=source)
-
-
-def load_spec_file(path: str | Path) -> AppSpec:
-    """Read and parse a spec file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        msg = f"Cannot read spec file {p}: {exc.strerror}."
-        raise DefinitionError(msg, hint="give the path of a .yaml or .json spec file") from exc
-    return parse_spec_text(text, source=str(p))
 
 
 def parse_spec(data: Mapping[str, Any], *, source: str = "<spec>") -> AppSpec:
@@ -135,7 +104,7 @@ def _strs(value: object, what: str) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
         return tuple(cast("Sequence[str]", value))
-    msg = f"{what} must be a name or a list of names, got {value!r}."
+    msg = f"{what} must be a name or a list of names, got {short(value)}."
     raise DefinitionError(msg, hint="write [a, b]")
 
 
@@ -184,14 +153,14 @@ def _mark_immutable(
 def _opt_str(value: object, what: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    msg = f"{what} must be a name, got {value!r}."
+    msg = f"{what} must be a name, got {short(value)}."
     raise DefinitionError(msg, hint="write the entity or attribute name")
 
 
 def _parse_type(entity: str, attr: str, value: object) -> AttrType:
     if isinstance(value, str) and value in ATTR_TYPES and value != "enum":
         return cast("AttrType", value)
-    msg = f"Entity '{entity}': attribute '{attr}' has unknown type {value!r}."
+    msg = f"Entity '{entity}': attribute '{attr}' has unknown type {short(value)}."
     raise DefinitionError(
         msg, hint=f"use one of {[t for t in ATTR_TYPES if t != 'enum']}, {{enum: [...]}} or {{copy: E.attr}}"
     )
@@ -219,7 +188,7 @@ def _parse_attribute(entity: str, name: str, raw: object) -> AttributeSpec:
     if "copy" in raw:
         src = raw["copy"]
         if not isinstance(src, str) or src.count(".") != 1:
-            msg = f"Entity '{entity}': attribute '{name}': copy must be 'Entity.attribute', got {src!r}."
+            msg = f"Entity '{entity}': attribute '{name}': copy must be 'Entity.attribute', got {short(src)}."
             raise DefinitionError(msg, hint="write {copy: Customer.name}")
         src_entity, src_attr = src.split(".")
         # The type is the source's; validate.build_app_spec fills it in.
@@ -254,15 +223,15 @@ def _parse_pattern(index: int, raw: object) -> PatternSpec:
     entities = _strs(raw[kind], f"{label}: {kind}")
     order = raw.get("order", "asc")
     if order not in ("asc", "desc"):
-        msg = f"{label}: order must be asc or desc, got {order!r}."
+        msg = f"{label}: order must be asc or desc, got {short(order)}."
         raise DefinitionError(msg, hint="write order: desc")
     rng = raw.get("range")
     if rng is not None and rng not in RANGE_OPS:
-        msg = f"{label}: range must be one of {list(RANGE_OPS)}, got {rng!r}."
+        msg = f"{label}: range must be one of {list(RANGE_OPS)}, got {short(rng)}."
         raise DefinitionError(msg, hint="e.g. range: between")
     consistency = raw.get("consistency", "eventual")
     if consistency not in ("strong", "eventual"):
-        msg = f"{label}: consistency must be strong or eventual, got {consistency!r}."
+        msg = f"{label}: consistency must be strong or eventual, got {short(consistency)}."
         raise DefinitionError(msg, hint="write consistency: strong")
     sort = raw.get("sort")
     if sort is not None and not isinstance(sort, str):
@@ -289,7 +258,7 @@ def _parse_pattern(index: int, raw: object) -> PatternSpec:
 def _flag(label: str, raw: Mapping[str, Any], key: str) -> bool:
     value = raw.get(key, False)
     if not isinstance(value, bool):
-        msg = f"{label}: {key} must be true or false, got {value!r}."
+        msg = f"{label}: {key} must be true or false, got {short(value)}."
         raise DefinitionError(msg, hint=f"write {key}: true")
     return value
 
@@ -319,7 +288,7 @@ def _parse_increments(label: str, raw: object) -> tuple[tuple[str, str, int], ..
                 or not isinstance(n, int)
                 or isinstance(n, bool)
             ):
-                msg = f"{label}: increments entries must be 'Entity.attribute: integer', got {key!r}: {n!r}."
+                msg = f"{label}: increments entries must be 'Entity.attribute: integer', got {short(key)}: {short(n)}."
                 raise DefinitionError(msg, hint="write increments: {Customer.order_count: 1}")
             ent, attr = key.split(".")
             out.append((ent, attr, n))
@@ -338,7 +307,7 @@ def _parse_rate(label: str, raw: object) -> Rate:
     for key in ("reads_per_s", "writes_per_s"):
         v = raw.get(key)
         if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
-            msg = f"{label}: rate {key} must be a number, got {v!r}."
+            msg = f"{label}: rate {key} must be a number, got {short(v)}."
             raise DefinitionError(msg, hint="give requests per second")
         values[key] = None if v is None else float(v)
     return Rate(reads_per_s=values["reads_per_s"], writes_per_s=values["writes_per_s"])

@@ -31,7 +31,7 @@ def build_app_spec(name: str, entities: list[EntitySpec], patterns: list[Pattern
 
     Entities and patterns are sorted by name, so declaration order never changes the result.
     """
-    if not _APP_NAME.match(name or ""):
+    if not _APP_NAME.fullmatch(name or ""):
         msg = f"App name {name!r} is not valid."
         raise DefinitionError(msg, hint="start with a letter; use letters, digits, '_' or '-', e.g. 'shop'")
     _check_unique_names("entity", [e.name for e in entities], name)
@@ -53,7 +53,7 @@ def build_app_spec(name: str, entities: list[EntitySpec], patterns: list[Pattern
 def _check_unique_names(kind: str, names: list[str], app: str) -> None:
     seen: set[str] = set()
     for n in names:
-        if not _NAME.match(n) or (kind == "pattern" and keyword.iskeyword(n)):
+        if not _NAME.fullmatch(n) or (kind == "pattern" and keyword.iskeyword(n)):
             msg = f"App '{app}': {kind} name {n!r} is not a valid identifier."
             raise DefinitionError(msg, hint="use letters, digits and '_', starting with a letter")
         if n in seen:
@@ -93,10 +93,10 @@ def check_entity(app: AppSpec, ent: EntitySpec) -> None:
         msg = f"Entity '{ent.name}' declares an attribute twice."
         raise DefinitionError(msg, hint="give each attribute one declaration")
     for a in ent.attributes:
-        if _RESERVED.match(a.name):
+        if _RESERVED.fullmatch(a.name):
             msg = f"Entity '{ent.name}': attribute name '{a.name}' is reserved for the table's keys."
             raise DefinitionError(msg, hint=f"rename it, e.g. '{a.name.lower()}_value'")
-        if not _NAME.match(a.name) or a.name.startswith("_"):
+        if not _NAME.fullmatch(a.name) or a.name.startswith("_"):
             msg = f"Entity '{ent.name}': attribute name {a.name!r} is not valid."
             raise DefinitionError(msg, hint="use letters, digits and '_', starting with a letter")
         if a.type == "enum" and (not a.enum or len(set(a.enum)) != len(a.enum)):
