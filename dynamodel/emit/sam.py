@@ -169,7 +169,9 @@ def render_sam(
                     "Type": "DynamoDB",
                     "Properties": {
                         "Stream": _imported("StreamArn"),
-                        "StartingPosition": "LATEST",
+                        # LATEST would skip every write made before this stack exists; replaying
+                        # the stream's 24 h is safe, since a copy update never goes back in version.
+                        "StartingPosition": "TRIM_HORIZON",
                         "BatchSize": batch_size,
                         "BisectBatchOnFunctionError": True,
                         "MaximumRetryAttempts": maximum_retry_attempts,

@@ -200,6 +200,14 @@ def test_sam_subscribes_the_propagation_function_to_the_imported_stream() -> Non
     assert template["Resources"]["DeadLetterQueue"]["Type"] == "AWS::SQS::Queue"
 
 
+@pytest.mark.parametrize("case", COPY_CASE_IDS)
+def test_sam_reads_the_stream_from_its_oldest_record(case: str) -> None:
+    # With LATEST, writes made between the table stack and this stack would never reach
+    # their copies; the stream keeps 24 h, so TRIM_HORIZON replays them (the handler is idempotent).
+    props = render_sam(design_of(case))["Resources"]["PropagateFunction"]["Properties"]
+    assert props["Events"]["TableStream"]["Properties"]["StartingPosition"] == "TRIM_HORIZON"
+
+
 def test_sam_role_is_limited_to_the_table_its_stream_and_the_queue() -> None:
     template = render_sam(design_of("spec/shop"))
     role = template["Resources"]["PropagateRole"]["Properties"]
