@@ -1,0 +1,78 @@
+"""A multi-tenant support-ticket app (the app of issue 11, as a new user modelled it).
+
+Tenants have users (an email is unique within a tenant) and tickets; a ticket has a reporter,
+an optional assignee and comments sorted by when they were posted, and keeps a count of them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from dynamodel import App, Entity, Get, Query, Write
+
+
+class Tenant(Entity, identity=("tenant_id",)):
+    """A customer organisation of the support desk."""
+
+    tenant_id: str
+    name: str
+
+
+class User(Entity, identity=("user_id",), parent=Tenant):
+    """A user of one tenant; ``user_by_email`` makes the email unique within the tenant."""
+
+    user_id: str
+    tenant_id: str
+    email: str
+    name: str
+
+
+class Ticket(Entity, identity=("ticket_id",), parent=Tenant):
+    """A support ticket, reported by one user and perhaps assigned to another."""
+
+    ticket_id: str
+    tenant_id: str
+    title: str
+    status: Literal["OPEN", "PENDING", "SOLVED", "CLOSED"]
+    reporter_id: str
+    assignee_id: str | None = None
+    created_at: datetime
+    comment_count: int
+
+
+class Comment(Entity, identity=("ticket_id", "comment_id"), parent=Ticket):
+    """A comment on a ticket; ``comment_count`` on the ticket follows adds and deletes."""
+
+    ticket_id: str
+    comment_id: str
+    author_id: str
+    posted_at: datetime
+    body: str
+
+
+tickets = App(
+    "tickets",
+    [Tenant, User, Ticket, Comment],
+    patterns=[
+        Get(Tenant, by="tenant_id", name="get_tenant"),
+        Get(User, by="user_id", name="get_user"),
+        Get(User, by=["tenant_id", "email"], unique=True, name="user_by_email"),
+        Query(User, by="tenant_id", sort="name", name="users_of_tenant"),
+        Get(Ticket, by="ticket_id", name="get_ticket"),
+        Query(
+            Ticket, by="tenant_id", sort="created_at", order="desc", range="between", name="tickets_of_tenant"
+        ),
+        Query(Ticket, by="assignee_id", sort="created_at", order="desc", name="tickets_assigned_to"),
+        Query(Comment, by="ticket_id", sort="posted_at", range="between", name="comments_of_ticket"),
+        Query(
+            Comment,
+            by="ticket_id",
+            sort="posted_at",
+            order="desc",
+            include=[Ticket],
+            name="ticket_with_latest_comments",
+        ),
+        Write(Comment, increments={Ticket.comment_count: 1}, name="add_comment"),
+    ],
+)
