@@ -313,9 +313,10 @@ def _guards(app: AppSpec) -> tuple[UniqueGuard, ...]:
             wanted.add((e.name, (u,)))
     for p in app.patterns:
         if p.kind == "get" and p.unique:
-            ent = app.entity(p.entities[0])
-            if set(p.by) != set(ent.identity):
-                wanted.add((ent.name, tuple(sorted(p.by))))
+            wanted.add((p.entities[0], tuple(sorted(p.by))))
+    # Attributes that include the identity are unique already (one item per identity): a
+    # guard item would cost a write on every put and guard nothing.
+    wanted = {(n, attrs) for n, attrs in wanted if not set(app.entity(n).identity) <= set(attrs)}
     out: list[UniqueGuard] = []
     for name, attrs in sorted(wanted):
         ent = app.entity(name)

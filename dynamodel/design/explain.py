@@ -10,6 +10,14 @@ from typing import Any
 from dynamodel.design.model import TABLE, Design
 from dynamodel.spec import AttributeSpec
 
+# What "minimal" is measured against: the search is exact, but only over designs of this form
+# (an expert may go beyond it, e.g. by storing an item twice).
+MINIMAL_AMONG = (
+    "designs with one item per entity, whose base keys hold only identities, ancestor identities "
+    "and immutable attributes, serving each read with one GetItem or Query (no filter): "
+    "fewest GSIs first, then least write amplification"
+)
+
 
 def design_to_dict(design: Design) -> dict[str, Any]:
     """The design JSON object (SPEC.md §2), with extra optional keys."""
@@ -70,6 +78,7 @@ def design_to_dict(design: Design) -> dict[str, Any]:
         ],
         "techniques": list(design.techniques),
         "optimal": design.optimal,
+        "minimal_among": MINIMAL_AMONG,
     }
 
 
@@ -91,7 +100,8 @@ def _table(rows: list[list[str]]) -> list[str]:
 def explain(design: Design) -> str:
     """A readable account: each pattern's request and reason, then the key templates."""
     out = [f"Design of '{design.app.name}': base table + {len(design.indexes)} GSI(s)"]
-    out.append("(minimal: proven)" if design.optimal else "(minimal: best found within the search budget)")
+    how = "proven" if design.optimal else "best found within the search budget"
+    out.append(f"(minimal: {how} among {MINIMAL_AMONG})")
     out.append("")
     rows = [["pattern", "operation", "index", "requests", "consistency", "key condition"]]
     for p in design.plans:

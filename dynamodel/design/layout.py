@@ -43,10 +43,12 @@ class Layout:
 
 
 def base_allowed(app: AppSpec, ent: EntitySpec) -> frozenset[str]:
-    """Attributes a base key may hold: the identity and the required ancestors' identities.
+    """Attributes a base key may hold: identity, required ancestors' identities, immutable ones.
 
-    Ancestor identities never change for an item, so a base key built from them is stable;
-    any other attribute could change and force a re-key.
+    None of them ever changes for an item, so a base key built from them is stable; any other
+    attribute could change and force a re-key. Immutable attributes stay out of the keys of
+    items others find by identity alone (copy sources, increment targets), whose key must
+    come from the identity a referring item carries.
     """
     allowed = set(ent.identity)
     for anc in app.ancestors(ent.name):
@@ -54,7 +56,17 @@ def base_allowed(app: AppSpec, ent: EntitySpec) -> frozenset[str]:
             attr = ent.attribute(a)
             if attr is not None and not attr.optional and attr.copy_of is None:
                 allowed.add(a)
+    fixed = [a.name for a in ent.attributes if a.immutable and not a.optional and a.copy_of is None]
+    if fixed and ent.name not in found_by_identity(app):
+        allowed.update(fixed)
     return frozenset(allowed)
+
+
+def found_by_identity(app: AppSpec) -> frozenset[str]:
+    """Entities whose items others address by identity: copy sources and increment targets."""
+    sources = {a.copy_of[0] for e in app.entities for a in e.attributes if a.copy_of is not None}
+    targets = {ent for p in app.patterns for ent, _, _ in p.increments}
+    return frozenset(sources | targets)
 
 
 def default_base_layout(ent: EntitySpec) -> Layout:
@@ -105,8 +117,8 @@ def compute_layout(app: AppSpec, ent: EntitySpec, needs: Iterable[Need], *, base
         outside = sorted(layout.key_attrs() - allowed)
         if outside:
             return (
-                f"the base key of {ent.name} may only hold its identity and its ancestors' identity "
-                f"(not {outside}), so that an item never changes its primary key"
+                f"the base key of {ent.name} may only hold its identity, its ancestors' identity and "
+                f"immutable attributes (not {outside}), so that an item never changes its primary key"
             )
         if sparse:
             return f"the base table holds every {ent.name} item, so it cannot be sparse"

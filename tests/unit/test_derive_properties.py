@@ -9,7 +9,7 @@ declarations changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -56,6 +56,13 @@ def apps(draw: st.DrawFn) -> AppSpec:
         attrs.append(AttributeSpec(name="shared", type="str"))
         required = [a.name for a in attrs if not a.optional and a.name.startswith(f"a{i}_")]
         identity = tuple(required[: draw(st.integers(1, max(1, min(2, len(required)))))])
+        # some attributes never change, so they may join the base key
+        attrs = [
+            replace(a, immutable=True)
+            if a.name.startswith(f"a{i}_") and a.name not in identity and draw(st.booleans())
+            else a
+            for a in attrs
+        ]
         entities.append(EntitySpec(name, identity, tuple(attrs), parent=parent.name if parent else None))
     patterns: list[PatternSpec] = []
     for k in range(draw(st.integers(1, 8))):
@@ -162,6 +169,7 @@ def test_every_plan_is_served_by_its_key_layout(app: AppSpec) -> None:
         assert base is not None
         pk, sk = _refs(base)
         allowed = set(ent.identity) | {a for anc in app.ancestors(ent.name) for a in anc.identity}
+        allowed |= {a.name for a in ent.attributes if a.immutable and not a.optional}
         assert set(ent.identity) <= set(pk) | set(sk)
         assert set(pk) | set(sk) <= allowed
         assert not base.sparse
@@ -180,3 +188,22 @@ def test_design_does_not_depend_on_declaration_order(app: AppSpec, rnd: object) 
     rnd.shuffle(entities)  # type: ignore[attr-defined]
     rnd.shuffle(patterns)  # type: ignore[attr-defined]
     assert design_to_json(derive(build_app_spec(app.name, entities, patterns))) == first
+
+
+def _mutable(app: AppSpec) -> AppSpec:
+    entities = [
+        replace(e, attributes=tuple(replace(a, immutable=False) for a in e.attributes)) for e in app.entities
+    ]
+    return build_app_spec(app.name, entities, list(app.patterns))
+
+
+@given(apps())
+def test_immutable_attributes_never_cost_an_index(app: AppSpec) -> None:
+    try:
+        without = derive(_mutable(app))
+    except UnsatisfiablePatternError:
+        assume(False)
+        raise
+    with_immutable = derive(app)
+    if without.optimal and with_immutable.optimal:
+        assert len(with_immutable.indexes) <= len(without.indexes)

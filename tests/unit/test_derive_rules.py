@@ -189,3 +189,18 @@ patterns:
     d = derive(parse_spec_text(text))
     assert "inverted_index" in d.techniques
     assert len(d.indexes) == 1
+
+
+def test_a_unique_get_that_includes_the_identity_adds_no_guard() -> None:
+    # (author_id) identifies one author already: a guard item on (author_id, country) would add a
+    # write to every put and guard nothing.
+    d = derive(
+        app(
+            "{name: one, get: Author, by: [author_id, country], unique: true}",
+            "{name: same, get: Author, by: [author_id], unique: true}",
+            "{name: w, write: [Author]}",
+        )
+    )
+    assert d.guards == ()
+    assert d.plan("w").operation == "PutItem"
+    assert "transactional_uniqueness" not in d.techniques
