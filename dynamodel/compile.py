@@ -380,7 +380,7 @@ def _query(
     kwargs["KeyConditionExpression"] = cond
     kwargs["ExpressionAttributeNames"] = names
     kwargs["ExpressionAttributeValues"] = vals
-    kwargs["ScanIndexForward"] = plan.order == "asc"
+    kwargs["ScanIndexForward"] = not plan.descending
     if plan.index == TABLE and any(
         p.name == plan.name and p.consistency == "strong" for p in design.app.patterns
     ):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from dynamodel.errors import DefinitionError
 from dynamodel.model import Entity, FieldRef
 from dynamodel.spec import AppSpec, Consistency, Order, PatternKind, PatternSpec, RangeOp, Rate, WhereValue
-from dynamodel.validate import check_pattern, normalise_where
+from dynamodel.validate import check_options, check_pattern, normalise_where
 
 if TYPE_CHECKING:
     EntityRef = type[Entity] | str
@@ -59,6 +59,7 @@ def _default_name(
 
 
 def _checked(pat: PatternSpec, refs: Sequence[object]) -> PatternSpec:
+    check_options(pat)
     classes = [r for r in refs if isinstance(r, type) and issubclass(r, Entity)]
     if len(classes) == len(refs):
         # Check what can be checked now; relations to other entities are checked by App.
@@ -186,10 +187,11 @@ def Write(  # noqa: N802
             raise DefinitionError(msg, hint="write increments={Customer.order_count: 1}")
         e, a = text.split(".")
         incs.append((e, a, n))
-    return PatternSpec(
+    pat = PatternSpec(
         name=name or _default_name("write", ents, (), (), None),
         kind="write",
         entities=ents,
         increments=tuple(sorted(incs)),
         rate=_rate(None, writes_per_s),
     )
+    return _checked(pat, list(entities))

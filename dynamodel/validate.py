@@ -10,7 +10,10 @@ from typing import cast
 
 from dynamodel.errors import DefinitionError, UnknownFieldError
 from dynamodel.spec import (
+    CONSISTENCIES,
     KEYABLE,
+    ORDERS,
+    RANGE_OPS,
     AppSpec,
     AttributeSpec,
     EntitySpec,
@@ -186,9 +189,38 @@ def _check_acyclic(app: AppSpec, ent: EntitySpec) -> None:
 
 
 def check_pattern(app: AppSpec, pat: PatternSpec) -> None:
+def check_options(pat: PatternSpec) -> None:
+    """Raise DefinitionError when an option has a value outside its allowed set.
+
+    Planner and runtime read ``order`` through ``PatternSpec.descending``; an unchecked
+    ``order="ascending"`` once read one way in the planner and the other in the runtime.
+    """
+    where = f"Pattern '{pat.name}'"
+    choices: tuple[tuple[str, object, tuple[object, ...], str], ...] = (
+        ("order", pat.order, ORDERS, "order='desc'"),
+        ("range", pat.range, (None, *RANGE_OPS), "range='between'"),
+        ("consistency", pat.consistency, CONSISTENCIES, "consistency='strong'"),
+    )
+    for option, value, allowed, example in choices:
+        if not isinstance(value, str | None) or value not in allowed:
+            names = ", ".join(repr(a) for a in allowed if a is not None)
+            msg = f"{where}: {option}={value!r} is not one of {names}."
+            raise DefinitionError(msg, hint=f"write {example}")
+    for flag in ("unique", "allow_filter", "allow_scan"):
+        if not isinstance(getattr(pat, flag), bool):
+            msg = f"{where}: {flag} must be True or False, got {getattr(pat, flag)!r}."
+            raise DefinitionError(msg, hint=f"write {flag}=True")
+    for rate in ("reads_per_s", "writes_per_s"):
+        value = getattr(pat.rate, rate)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            msg = f"{where}: {rate} must be a number, got {value!r}."
+            raise DefinitionError(msg, hint=f"write {rate}=50 (requests per second)")
+
+
     """Raise DefinitionError when a pattern names nothing or mixes options that cannot go together."""
     where = f"Pattern '{pat.name}'"
     if not pat.entities:
+    check_options(pat)
         msg = f"{where} names no entity."
         raise DefinitionError(msg, hint="give the entity after get:/query:/write:")
     ents = [app.entity(n) for n in pat.entities]
@@ -316,7 +348,7 @@ def _check_sort(pat: PatternSpec, ents: list[EntitySpec], where: str) -> None:
         if pat.range is not None:
             msg = f"{where}: range '{pat.range}' needs a sort attribute to apply to."
             raise DefinitionError(msg, hint="add sort: <attribute>")
-        if pat.order == "desc":
+        if pat.descending:
             msg = f"{where}: order: desc needs a sort attribute."
             raise DefinitionError(msg, hint="add sort: <attribute>")
         return

@@ -36,7 +36,7 @@ def _fits(perm: Sequence[str], c: BlockConstraint) -> bool:
     inner = [perm[i] for i in pos]
     flags = [e in c.sorted_members for e in inner]
     # asc: unsorted block first; desc: unsorted block last (read first when going backwards).
-    want = sorted(flags) if c.order == "asc" else sorted(flags, reverse=True)
+    want = sorted(flags, reverse=c.order == "desc")
     return flags == want
 
 

@@ -66,6 +66,11 @@ class PatternPlan:
     blocks: tuple[str, ...] = ()
     whole_partition: bool = False
 
+    @property
+    def descending(self) -> bool:
+        """Whether the read runs backwards: the one reading of ``order`` (see PatternSpec.descending)."""
+        return self.order == "desc"
+
 
 @dataclass(frozen=True)
 class CopyPath:

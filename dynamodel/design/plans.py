@@ -45,7 +45,7 @@ def read_plan(
         notes.append(f"sparse: only items that have {', '.join(first.optional_attrs)}")
     if shards > 1:
         notes.append(f"write-sharded into {shards} partitions, read in parallel and merged by sort key")
-    if r.order == "desc":
+    if r.pattern.descending:
         notes.append("read backwards")
     if copies:
         notes.append("copied attributes are eventually consistent (propagation lag)")

@@ -199,7 +199,7 @@ def _sharded_page(
                 pending.append(i)
             else:
                 fetched[i] = (items, lek)
-    desc = plan.order == "desc"
+    desc = plan.descending
     horizons = [items[-1][ix.sort_key]["S"] for items, lek in fetched.values() if lek]
     horizon = (max(horizons) if desc else min(horizons)) if horizons else None
     streams = [

@@ -123,7 +123,7 @@ class Oracle:
         for entity in pat.entities:
             rows = self._select(pat, entity, args)
             if sorted_by(self.app, pat, entity):
-                rows.sort(key=lambda v: _sort_key(v, pat.sort), reverse=pat.order == "desc")
+                rows.sort(key=lambda v: _sort_key(v, pat.sort), reverse=pat.descending)
                 sorted_part += [(entity, v) for v in rows]
             else:
                 plain_part += [(entity, v) for v in rows]
@@ -166,5 +166,5 @@ def check_result(
     flags = [sorted_by(oracle.app, pat, e) for e, _ in got_l]
     assert flags == sorted(flags), f"{pattern}: members without '{pat.sort}' must come first: {got_l}"
     values = [_sort_key(v, pat.sort) for (_, v), f in zip(got_l, flags, strict=True) if f]
-    ordered = sorted(values, reverse=pat.order == "desc")
+    ordered = sorted(values, reverse=pat.descending)
     assert values == ordered, f"{pattern}: not in {pat.order} order of {pat.sort}: {values}"

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dynamodel import App, Copy, Entity, Query
+from dynamodel import App, Collection, Copy, Entity, Get, Query, Write
 from dynamodel.errors import DefinitionError, UnknownFieldError
 from dynamodel.spec_file import dump_spec, parse_spec
 
@@ -170,3 +171,51 @@ def test_identity_and_copies_cannot_be_marked(name: str, needle: str) -> None:
     with pytest.raises(DefinitionError, match=needle) as exc:
         parse_spec(_spec(immutable=[name]))
     assert exc.value.hint
+
+
+# --- order, range and consistency (issue 11 item 5) ------------------------------------------
+
+
+def _bad(value: object) -> Any:
+    return value
+
+
+@pytest.mark.parametrize(
+    ("declare", "needle"),
+    [
+        (lambda: Query(Card, by="board_id", sort="priority", order=_bad("ascending")), "'asc', 'desc'"),
+        (lambda: Query(Card, by="board_id", sort="priority", range=_bad("betwen")), "'between'"),
+        (lambda: Query(Card, by="board_id", sort="priority", consistency=_bad("strongly")), "'strong'"),
+        (lambda: Query("Card", by="board_id", sort="priority", order=_bad("DESC")), "'asc', 'desc'"),
+        (lambda: Collection(Board, Card, by="board_id", order=_bad("down")), "'asc', 'desc'"),
+        (lambda: Collection(Board, Card, by="board_id", consistency=_bad(True)), "'eventual', 'strong'"),
+        (lambda: Get(Card, by="card_id", consistency=_bad("STRONG")), "'eventual', 'strong'"),
+        (lambda: Get(Card, by="card_id", unique=_bad("yes")), "unique must be True or False"),
+        (lambda: Query(Card, by="board_id", allow_scan=_bad(1)), "allow_scan must be True or False"),
+        (lambda: Write(Card, writes_per_s=_bad("many")), "writes_per_s must be a number"),
+    ],
+)
+def test_options_are_checked_when_declared(declare: Any, needle: str) -> None:
+    with pytest.raises(DefinitionError, match=re.escape(needle)) as exc:
+        declare()
+    assert exc.value.hint
+
+
+def test_a_hand_built_pattern_with_a_bad_order_is_refused_by_the_app() -> None:
+    from dataclasses import replace
+
+    pat = Query(Card, by="board_id", sort="priority", name="cards")
+    with pytest.raises(DefinitionError, match="order"):
+        App("cards", [Board, Card], patterns=[replace(pat, order=cast("Any", "ascending"))])
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_planner_and_runtime_read_the_same_direction(order: Literal["asc", "desc"]) -> None:
+    from dynamodel import compile as c
+
+    pat = Query(Card, by="board_id", sort="priority", order=order, range="gte", name="cards")
+    design = App("cards", [Board, Card], patterns=[pat]).design
+    plan = design.plan("cards")
+    params = c.build_query_request(design, "cards", {"board_id": "b", "value": 1}, "t")
+    assert params["ScanIndexForward"] is (not pat.descending)
+    assert ("read backwards" in plan.reason) is pat.descending
