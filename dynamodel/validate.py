@@ -22,6 +22,7 @@ from dynamodel.spec import (
     WhereValue,
     where_values,
 )
+from dynamodel.validate_copies import check_copies, resolve_via
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # Item attributes the table itself uses; an entity attribute with one of these names would be overwritten.
@@ -84,7 +85,13 @@ def _resolve_copies(ent: EntitySpec, by_name: dict[str, EntitySpec]) -> EntitySp
             msg = f"Entity '{ent.name}': '{attr.name}' copies {src_name}.{src_attr}, which is itself a copy."
             raise DefinitionError(msg, hint=f"copy the original: {source.copy_of[0]}.{source.copy_of[1]}")
         attrs.append(
-            replace(attr, type=source.type, enum=source.enum, optional=attr.optional or source.optional)
+            replace(
+                attr,
+                type=source.type,
+                enum=source.enum,
+                optional=attr.optional or source.optional,
+                copy_via=resolve_via(ent, attr, src, by_name),
+            )
         )
     return replace(ent, attributes=tuple(attrs))
 
@@ -147,13 +154,7 @@ def check_entity(app: AppSpec, ent: EntitySpec) -> None:
             msg = f"Entity '{ent.name}': ttl attribute '{ent.ttl}' must be a declared datetime or int (epoch seconds) attribute."
             raise DefinitionError(msg, hint=f"declare '{ent.ttl}: datetime' or 'int'")
     _check_immutable(app, ent)
-    for attr in ent.attributes:
-        if attr.copy_of is not None:
-            src = app.entity(attr.copy_of[0])
-            missing = [a for a in src.identity if not ent.has(a)]
-            if not src.identity or missing:
-                msg = f"Entity '{ent.name}': copy '{attr.name}' of {src.name}.{attr.copy_of[1]} cannot find its source: {ent.name} lacks {src.name}'s identity {list(src.identity)}."
-                raise DefinitionError(msg, hint=f"add {missing} to {ent.name}")
+    check_copies(app, ent)
 
 
 def _check_immutable(app: AppSpec, ent: EntitySpec) -> None:
@@ -188,7 +189,6 @@ def _check_acyclic(app: AppSpec, ent: EntitySpec) -> None:
         current = app.entity(up)
 
 
-def check_pattern(app: AppSpec, pat: PatternSpec) -> None:
 def check_options(pat: PatternSpec) -> None:
     """Raise DefinitionError when an option has a value outside its allowed set.
 
@@ -217,10 +217,11 @@ def check_options(pat: PatternSpec) -> None:
             raise DefinitionError(msg, hint=f"write {rate}=50 (requests per second)")
 
 
+def check_pattern(app: AppSpec, pat: PatternSpec) -> None:
     """Raise DefinitionError when a pattern names nothing or mixes options that cannot go together."""
     where = f"Pattern '{pat.name}'"
-    if not pat.entities:
     check_options(pat)
+    if not pat.entities:
         msg = f"{where} names no entity."
         raise DefinitionError(msg, hint="give the entity after get:/query:/write:")
     ents = [app.entity(n) for n in pat.entities]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from dynamodel.copyrefs import stamp_attr
 from dynamodel.keys import KeyTemplate
 from dynamodel.spec import AppSpec, Order, RangeOp, WhereMatch
 
 Operation = Literal["GetItem", "Query", "Scan", "PutItem", "UpdateItem", "TransactWriteItems"]
 TABLE = "table"
-COPYVER_PREFIX = "_copyver_"
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,18 @@ class CopyPath:
     target: str
     attributes: tuple[tuple[str, str], ...]  # (target attribute, source attribute)
     plan: PatternPlan
+    # (source key attribute, target attribute) of a named reference (``Copy(..., via=...)``);
+    # empty when the target names the source by the source's own attribute names.
+    via: tuple[tuple[str, str], ...] = ()
 
     @property
     def stamp_attr(self) -> str:
         """The target attribute holding the source stamp its copies were taken at."""
-        return f"{COPYVER_PREFIX}{self.source}"
+        return stamp_attr(self.source, self.via)
+
+    def local(self, source_attr: str) -> str:
+        """The target attribute that holds the source's ``source_attr``."""
+        return dict(self.via).get(source_attr, source_attr)
 
 
 @dataclass(frozen=True)

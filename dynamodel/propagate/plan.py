@@ -60,7 +60,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from dynamodel import compile as c
-from dynamodel.design.model import COPYVER_PREFIX, TABLE, CopyPath, Design, EntityKeys
+from dynamodel.copyrefs import COPYVER_PREFIX
+from dynamodel.design.model import TABLE, CopyPath, Design, EntityKeys
 from dynamodel.errors import DefinitionError, RequestError
 from dynamodel.runtime.codec import AttributeValue, Item, encode_attribute, item_to_values
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dynamodel import compile as c
+from dynamodel.copyrefs import references
 from dynamodel.errors import RequestError
 from dynamodel.runtime.codec import Item, item_to_values
 from dynamodel.runtime.session import Session
@@ -28,15 +29,6 @@ def read_item(s: Session, key: Item, context: str) -> Item | None:
     return item if item else None
 
 
-def _copy_sources(spec: EntitySpec) -> dict[str, list[tuple[str, str]]]:
-    """Source entity → [(attribute, source attribute)] of an entity's copies."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    for a in spec.attributes:
-        if a.copy_of is not None:
-            out.setdefault(a.copy_of[0], []).append((a.name, a.copy_of[1]))
-    return out
-
-
 def fill_copies(
     s: Session,
     entity: str,
@@ -44,6 +36,10 @@ def fill_copies(
     pending: Mapping[tuple[str, str, str], Mapping[str, object]] | None = None,
 ) -> dict[str, object]:
     """Fill every ``Copy(...)`` attribute from its source item (read strongly consistent).
+
+    Copies through one reference (the local attributes naming a source item) are filled
+    from one read. An optional reference that names nothing (a local attribute is None),
+    or names a source item that does not exist, leaves its copies None.
 
     Args:
         s: the session.
@@ -53,25 +49,41 @@ def fill_copies(
             is taken from there instead of the table.
 
     Raises:
-        RequestError: the source item is missing, or cannot be located from the values.
+        RequestError: a required copy's source item is missing, or its reference is absent.
     """
     spec = s.design.app.entity(entity)
-    for source, attrs in _copy_sources(spec).items():
-        needed = c.key_attrs(s.design, source)
-        missing = [a for a in needed if values.get(a) is None]
+    for ref in references(s.design.app, entity):
+        needed = c.key_attrs(s.design, ref.source)
+        key_values = ref.source_values(values, needed)
+        missing = [ref.local(a) for a in needed if key_values[a] is None]
+        if missing and ref.optional:
+            values.update((name, None) for name, _ in ref.attributes)
+            continue
+        copied = ", ".join(f"{ref.source}.{b}" for _, b in ref.attributes)
         if missing:
-            msg = f"{describe(spec, values)} copies {source} attributes but lacks {missing} to find the {source}."
-            raise RequestError(msg, hint=f"set {missing} on the {entity}")
-        key = c.base_key(s.design, source, values)
-        ref = (source, key["PK"]["S"], key["SK"]["S"])
-        src_values = pending.get(ref) if pending else None
+            msg = f"{describe(spec, values)} copies {copied} but lacks {missing} to find the {ref.source}."
+            raise RequestError(
+                msg,
+                hint=f"set {missing} on the {entity}, or declare the copies Copy(..., optional=True) so that no {ref.source} means no copy",
+            )
+        key = c.base_key(s.design, ref.source, key_values)
+        src_ref = (ref.source, key["PK"]["S"], key["SK"]["S"])
+        src_values = pending.get(src_ref) if pending else None
         if src_values is None:
-            item = read_item(s, key, f"copy source {source}")
-            if not item:
-                who = ", ".join(f"{a}={values.get(a)!r}" for a in needed)
-                msg = f"{describe(spec, values)} copies {', '.join(f'{source}.{b}' for _, b in attrs)}, but the {source} ({who}) does not exist."
-                raise RequestError(msg, hint=f"create the {source} first, or fix {', '.join(needed)}")
-            src_values = item_to_values(s.design.app.entity(source), item)
-        for name, src_attr in attrs:
+            item = read_item(s, key, f"copy source {ref.source}")
+            if item is not None:
+                src_values = item_to_values(s.design.app.entity(ref.source), item)
+            elif ref.optional:
+                src_values = {}  # an optional copy of a source that does not exist is absent
+            else:
+                who = ", ".join(f"{ref.local(a)}={values.get(ref.local(a))!r}" for a in needed)
+                msg = (
+                    f"{describe(spec, values)} copies {copied}, but the {ref.source} ({who}) does not exist."
+                )
+                raise RequestError(
+                    msg,
+                    hint=f"create the {ref.source} first, fix {', '.join(ref.local(a) for a in needed)}, or declare the copies Copy(..., optional=True)",
+                )
+        for name, src_attr in ref.attributes:
             values[name] = src_values.get(src_attr)
     return values

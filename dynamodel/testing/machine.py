@@ -503,8 +503,10 @@ class AppMachine(RuleBasedStateMachine):
 
     def _check_copies(self, seen: Mapping[tuple[str, str], tuple[str, dict[str, object]]]) -> None:
         for entity, values in seen.values():
-            for attr, source, source_attr in self.model.copies[entity]:
-                key = c.base_key(self.app.design, source, values)
+            for attr, source, source_attr, source_key in self.model.propagated_copies(entity, values):
+                if source_key is None:
+                    continue  # an optional reference naming no source
+                key = c.base_key(self.app.design, source, source_key)
                 src = seen.get((key["PK"]["S"], key["SK"]["S"]))
                 if src is not None:
                     assert normalise(values.get(attr)) == normalise(src[1].get(source_attr)), (

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from dynamodel import compile as c
 from dynamodel.app import App
+from dynamodel.copyrefs import Reference, references
 from dynamodel.spec import AppSpec
 from dynamodel.testing.oracle import Oracle, Values, identity_of, normalise
 
@@ -61,6 +62,7 @@ class Model:
             e.name: [(a.name, *a.copy_of) for a in e.attributes if a.copy_of is not None]
             for e in app.spec.entities
         }
+        self.references = {e.name: references(app.spec, e.name) for e in app.spec.entities}
 
     def ident(self, entity: str, values: Mapping[str, object]) -> tuple[object, ...]:
         """The normalised identity of an entity's values."""
@@ -96,24 +98,48 @@ class Model:
     def fill_copies(
         self, entity: str, values: Mapping[str, object], pending: Sequence[tuple[str, Values]] = ()
     ) -> dict[str, object] | None:
-        """``values`` with copies taken from their sources; None when a source cannot be found."""
+        """``values`` with copies taken from their sources; None when the write is refused.
+
+        An optional reference that names nothing, or a source that does not exist, leaves
+        its copies None; for a required one the write is refused.
+        """
         out = dict(values)
-        for attr, source, source_attr in self.copies[entity]:
-            key = {a: out.get(a) for a in self.key_attrs[source]}
-            src = next(
-                (
-                    v
-                    for e, v in pending
-                    if e == source
-                    and all(normalise(v.get(a)) == normalise(key[a]) for a in self.key_attrs[source])
-                ),
-                None,
-            )
-            if src is None:
-                src = self.find(source, key)
-            if src is None or any(v is None for v in key.values()):
+        for ref in self.references[entity]:
+            key = self.source_key(ref, out)
+            src = None
+            if key is not None:
+                src = next(
+                    (
+                        v
+                        for e, v in pending
+                        if e == ref.source
+                        and all(normalise(v.get(a)) == normalise(key[a]) for a in self.key_attrs[ref.source])
+                    ),
+                    None,
+                )
+                if src is None:
+                    src = self.find(ref.source, key)
+            if src is None and not ref.optional:
                 return None
-            out[attr] = src.get(source_attr)
+            for attr, source_attr in ref.attributes:
+                out[attr] = None if src is None else src.get(source_attr)
+        return out
+
+    def source_key(self, ref: Reference, values: Mapping[str, object]) -> dict[str, object] | None:
+        """The base key attributes of the source item ``values`` names; None when it names none."""
+        key = ref.source_values(values, self.key_attrs[ref.source])
+        return None if any(v is None for v in key.values()) else key
+
+    def propagated_copies(
+        self, entity: str, values: Mapping[str, object]
+    ) -> list[tuple[str, str, str, dict[str, object] | None]]:
+        """(copy, source entity, source attribute, source key or None) of each copy of
+        ``values`` that propagation keeps equal to its source (copies of immutable
+        attributes are only filled at write time)."""
+        out: list[tuple[str, str, str, dict[str, object] | None]] = []
+        for ref in self.references[entity]:
+            key = self.source_key(ref, values)
+            out += [(attr, ref.source, source_attr, key) for attr, source_attr in ref.propagated]
         return out
 
     def unique_taken(self, entity: str, values: Mapping[str, object]) -> bool:
@@ -146,27 +172,35 @@ class Model:
 
     def has_copies_of(self, source: str, values: Mapping[str, object]) -> bool:
         """Whether a stored entity holds copies of the ``source`` entity with ``values``' key."""
-        for entity, copies in self.copies.items():
-            keys = self.key_attrs[source]
-            if any(s == source for _, s, _ in copies) and any(
-                all(normalise(v.get(a)) == normalise(values.get(a)) for a in keys)
-                for v in self.oracle.all(entity)
-            ):
-                return True
+        keys = self.key_attrs[source]
+        for entity, refs in self.references.items():
+            for ref in refs:
+                if ref.source == source and any(
+                    (key := self.source_key(ref, v)) is not None
+                    and all(normalise(key[a]) == normalise(values.get(a)) for a in keys)
+                    for v in self.oracle.all(entity)
+                ):
+                    return True
         return False
 
     def refresh_copies(self) -> None:
-        """What propagation converges to: each copy equals its source's current value."""
-        for entity, copies in self.copies.items():
+        """What propagation converges to: each propagated copy equals its source's current value.
+
+        A target naming no source, or a source that does not exist (deleted, or never
+        created), keeps its copies as they are; copies of immutable attributes never change.
+        """
+        for entity, refs in self.references.items():
             for values in self.oracle.all(entity):
-                for attr, source, source_attr in copies:
-                    src = self.find(source, {a: values.get(a) for a in self.key_attrs[source]})
+                for ref in refs:
+                    key = self.source_key(ref, values)
+                    src = None if key is None else self.find(ref.source, key)
                     if src is None:
-                        continue  # a deleted source leaves its copies as they were
-                    if src.get(source_attr) is None:
-                        values.pop(attr, None)
-                    else:
-                        values[attr] = src[source_attr]
+                        continue
+                    for attr, source_attr in ref.propagated:
+                        if src.get(source_attr) is None:
+                            values.pop(attr, None)
+                        else:
+                            values[attr] = src[source_attr]
 
 
 def unfold(value: object) -> object:
