@@ -15,8 +15,10 @@ The item layout (the contract shared with the emitters and PynamoDB interop):
 * for write-sharded keys, the ``_shard`` template value ``crc32(PK + SK) % shards``;
 * ``_expires_at`` (epoch seconds) for entities that declare ``ttl``;
 * ``_born`` (nanoseconds since the epoch, set when the item is created and kept by every
-  later write) on items of copy sources: with ``_version`` it orders every state of a
-  source, across a delete and a re-create that restarts ``_version`` at 1.
+  later write): with ``_version`` it orders every state of an item across a delete and a
+  re-create that restarts ``_version`` at 1 (optimistic locking and copy stamps need it);
+* ``_wid``, the id of the call that last wrote the item: a retry of a write whose answer
+  was lost meets its own first attempt and recognises it (``ReturnValuesOnConditionCheckFailure``).
 
 Unique guards are items of their own: ``PK``/``SK`` from the guard's templates,
 ``owner_pk``/``owner_sk`` naming the item that holds the value, and ``_type`` ``_UNIQUE``.
@@ -53,6 +55,7 @@ __all__ = [
     "OWNER_SK",
     "TYPE_ATTR",
     "VERSION_ATTR",
+    "WRITE_ID_ATTR",
     "Condition",
     "PatternCall",
     "RangeArg",
@@ -80,7 +83,6 @@ __all__ = [
     "item_size",
     "key_attrs",
     "parse_read_args",
-    "request_token",
     "shard_of",
 ]
 
@@ -88,6 +90,7 @@ TYPE_ATTR = "_type"
 VERSION_ATTR = "_version"
 EXPIRES_ATTR = "_expires_at"
 BORN_ATTR = "_born"
+WRITE_ID_ATTR = "_wid"
 OWNER_PK = "owner_pk"
 OWNER_SK = "owner_sk"
 GUARD_TYPE = "_UNIQUE"
@@ -749,9 +752,29 @@ class Condition:
         return Condition("attribute_exists(#pk)", {"#pk": "PK"}, {})
 
     @staticmethod
-    def version_is(version: int) -> Condition:
-        """The stored ``_version`` is ``version`` (optimistic locking)."""
-        return Condition("#ver = :expected", {"#ver": VERSION_ATTR}, {":expected": {"N": str(version)}})
+    def version_is(version: int, born: int | Literal["unknown"] | None = "unknown") -> Condition:
+        """The stored ``_version`` is ``version`` and, when known, ``_born`` is ``born``.
+
+        A deleted and re-created item restarts at version 1: only its birth tells a
+        stale instance of the old item from the new one. ``born=None`` means the item was
+        stored without one (it must still have none); ``"unknown"`` checks the version alone.
+        """
+        if born == "unknown":
+            return Condition("#ver = :expected", {"#ver": VERSION_ATTR}, {":expected": {"N": str(version)}})
+        names = {"#ver": VERSION_ATTR, "#born": BORN_ATTR}
+        if born is None:
+            return Condition(
+                "#ver = :expected AND attribute_not_exists(#born)", names, {":expected": {"N": str(version)}}
+            )
+        values: dict[str, AttributeValue] = {":expected": {"N": str(version)}, ":born": {"N": str(born)}}
+        return Condition("#ver = :expected AND #born = :born", names, values)
+
+    @staticmethod
+    def not_written_by(write_id: str) -> Condition:
+        """The item was not last written by the call ``write_id`` (a retry of it meets its own write)."""
+        return Condition(
+            "attribute_not_exists(#wid) OR #wid <> :wid", {"#wid": WRITE_ID_ATTR}, {":wid": {"S": write_id}}
+        )
 
     @staticmethod
     def guard_free_or_owned(owner_pk: str, owner_sk: str) -> Condition:
@@ -873,29 +896,13 @@ def guard_item(guard: UniqueGuard, values: Mapping[str, object], owner: Item) ->
     }
 
 
-def _json_default(value: object) -> object:
-    # json.dumps walks dicts, lists, tuples and scalars in C; only these need help.
-    if isinstance(value, bytes | bytearray):
-        return {"$b": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Mapping):
-        return dict(value)
-    msg = f"{type(value).__name__} is not part of a request"
-    raise TypeError(msg)
+def build_transaction(actions: Sequence[Mapping[str, Any]], what: str, token: str) -> dict[str, Any]:
+    """TransactWriteItems kwargs after :func:`check_transaction`.
 
-
-def request_token(actions: Sequence[Mapping[str, Any]]) -> str:
-    """A ClientRequestToken derived from the transaction's content (32 hex characters).
-
-    The same write sent twice (a retry after a timeout) carries the same token, so
-    DynamoDB applies it once within its 10-minute idempotency window.
+    ``token`` is the ClientRequestToken: it must be the same for every retry of one call
+    (DynamoDB then applies the call once) and differ between calls, because DynamoDB
+    answers a repeated token within 10 minutes with success and writes nothing. The
+    runtime passes the call's write id.
     """
-    text = json.dumps(list(actions), sort_keys=True, separators=(",", ":"), default=_json_default)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
-def build_transaction(actions: Sequence[Mapping[str, Any]], what: str) -> dict[str, Any]:
-    """TransactWriteItems kwargs after :func:`check_transaction`, with a content-derived token."""
     check_transaction(actions, what)
-    return {"TransactItems": list(actions), "ClientRequestToken": request_token(actions)}
+    return {"TransactItems": list(actions), "ClientRequestToken": token}

@@ -59,7 +59,8 @@ _SERIALISED_OPERATIONS = (
     "batch_write_item",
     "batch_get_item",
 )
-_serial_lock = threading.RLock()
+serial_lock = threading.RLock()
+"""Held while moto applies one DynamoDB request (every engine of this process shares moto's state)."""
 _serial_users = 0
 _originals: dict[str, Any] = {}
 
@@ -77,7 +78,7 @@ def _serialise_moto(enable: bool) -> None:
     global _serial_users  # noqa: PLW0603 - moto's backend class is process-wide state too
     from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415 - moto is an optional extra
 
-    with _serial_lock:
+    with serial_lock:
         if enable:
             _serial_users += 1
             if _serial_users > 1:
@@ -89,7 +90,7 @@ def _serialise_moto(enable: bool) -> None:
                 _originals[name] = original
 
                 def locked(*args: Any, __original: Any = original, **kwargs: Any) -> Any:
-                    with _serial_lock:
+                    with serial_lock:
                         return __original(*args, **kwargs)
 
                 setattr(DynamoDBBackend, name, locked)

@@ -118,9 +118,15 @@ class ExecutionError(DynamodelError):
 
 
 class ConditionFailedError(ExecutionError):
-    """A conditional write found the item in another state (exists, stale version, taken value)."""
+    """A conditional write found the item in another state (exists, stale version, taken value).
+
+    Attributes:
+        item: the stored item DynamoDB returned with the refusal (when the request asked
+            for it with ``ReturnValuesOnConditionCheckFailure``), else None.
+    """
 
     code: ErrorCode = "condition-failed"
+    item: dict[str, Any] | None = None
 
 
 class TransactionCancelledError(ExecutionError):

@@ -47,7 +47,7 @@ def batch_put(s: Session, entities: Iterable[Entity]) -> int:
         name = s.entity_name(type(e))
         _batchable(s, name)
         vals = values_of(e)
-        item, _ = c.build_item(s.design, name, vals, version=1, born=born_of(s, name))
+        item, _ = c.build_item(s.design, name, vals, version=1, born=born_of())
         c.check_item_size(item, describe(s.design.app.entity(name), vals))
         items.append(item)
     batch.batch_write(s.client, s.table_name, items, backoff=s.backoff)

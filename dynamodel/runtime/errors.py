@@ -91,7 +91,10 @@ def map_client_error(exc: ClientError, *, operation: str, context: str = "") -> 
     detail = f"{code}: {aws_message}" if aws_message else code or str(exc)
     msg = f"{operation}{where} failed: {detail}"
     if code == "ConditionalCheckFailedException":
-        return ConditionFailedError(msg, hint=_HINTS[code], aws_code=code, request_id=request_id)
+        failed = ConditionFailedError(msg, hint=_HINTS[code], aws_code=code, request_id=request_id)
+        stored: Any = exc.response.get("Item")
+        failed.item = stored if isinstance(stored, dict) else None
+        return failed
     if code == "TransactionCanceledException":
         reasons = cancellation_reasons(exc)
         if reasons:

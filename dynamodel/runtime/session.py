@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from dynamodel.compile import TYPE_ATTR, VERSION_ATTR
+from dynamodel.compile import BORN_ATTR, TYPE_ATTR, VERSION_ATTR
 from dynamodel.design.model import Design
 from dynamodel.errors import ExecutionError, RequestError
 from dynamodel.model import Entity
@@ -126,5 +126,8 @@ class Session:
             ) from None
         version = item.get(VERSION_ATTR)
         if version is not None and "N" in version:
-            remember(instance, int(version["N"]))
+            born = item.get(BORN_ATTR)
+            remember(
+                instance, int(version["N"]), int(born["N"]) if born is not None and "N" in born else None
+            )
         return instance

@@ -1,35 +1,51 @@
-"""The stored ``_version`` of entity instances, kept beside them (not in the model).
+"""What the runtime knows of the stored item behind each entity instance, kept beside it.
 
-A version is not an attribute of the entity: pydantic compares private attributes in
+A stored state is not an attribute of the entity: pydantic compares private attributes in
 ``==``, so storing it on the instance would make an entity read back from the table
-unequal to the one that was written. The runtime records the version of every instance
-it reads or writes here, keyed by object identity, and forgets it when the instance is
-garbage-collected.
+unequal to the one that was written. The runtime records, for every instance it reads or
+writes, the item's ``_version`` and ``_born`` (the instant the item was created: with the
+version it tells a stale instance of a deleted item from its re-created successor, whose
+version restarts at 1), keyed by object identity (in ``dynamodel.instance_state``), and
+forgets them when the instance is garbage-collected. A copy of an instance
+(``model_copy``, ``copy.copy``) inherits its state.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
+from dataclasses import dataclass
 
-_versions: dict[int, int] = {}
-_lock = threading.Lock()
+from dynamodel import instance_state
 
-
-def remember(instance: object, version: int) -> None:
-    """Record the stored version of ``instance`` (read from or written to the table)."""
-    key = id(instance)
-    with _lock:
-        if key not in _versions:
-            weakref.finalize(instance, _forget, key)
-        _versions[key] = version
+UNKNOWN_BORN = -1
+"""``born`` of a state whose birth the runtime does not know (a version given by the caller)."""
 
 
-def _forget(key: int) -> None:
-    with _lock:
-        _versions.pop(key, None)
+@dataclass(frozen=True)
+class Stored:
+    """The stored item an instance was read from or written as.
+
+    Attributes:
+        version: its ``_version``.
+        born: its ``_born``; None for an item stored without one (written before births
+            were recorded), :data:`UNKNOWN_BORN` when not known.
+    """
+
+    version: int
+    born: int | None = UNKNOWN_BORN
+
+
+def remember(instance: object, version: int, born: int | None = UNKNOWN_BORN) -> None:
+    """Record the stored state of ``instance`` (read from or written to the table)."""
+    instance_state.put(instance, Stored(version, born))
+
+
+def stored_of(instance: object) -> Stored | None:
+    """What the runtime last saw stored for ``instance``, or None."""
+    found = instance_state.get(instance)
+    return found if isinstance(found, Stored) else None
 
 
 def version_of(instance: object) -> int | None:
     """The version ``instance`` had when it was last read or written here, or None."""
-    return _versions.get(id(instance))
+    found = stored_of(instance)
+    return None if found is None else found.version

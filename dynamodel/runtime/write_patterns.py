@@ -19,6 +19,9 @@ from dynamodel.runtime.writes import (
     guard_actions,
     instance_of,
     key_text,
+    new_write_id,
+    send_conditional,
+    stamp_write,
     transact,
     values_of,
 )
@@ -135,9 +138,12 @@ def run_write_pattern(
     actions: list[dict[str, Any]] = []
     labels: list[str] = []
     seen: set[tuple[str, str]] = set()
+    write_id = new_write_id()
+    born = born_of()
     for ename, vals in staged:
         spec = s.design.app.entity(ename)
-        item, _ = c.build_item(s.design, ename, vals, version=1, born=born_of(s, ename))
+        item, _ = c.build_item(s.design, ename, vals, version=1, born=born)
+        stamp_write(item, write_id)
         ident = (item["PK"]["S"], item["SK"]["S"])
         if ident in seen:
             msg = f"Write pattern '{name}' got {describe(spec, vals)} twice."
@@ -164,16 +170,16 @@ def run_write_pattern(
         body = actions[0]["Put"]
         c.check_item_size(body["Item"], what)
         try:
-            s.call("PutItem", lambda: s.client.put_item(**body), what)
+            send_conditional(s, "PutItem", body, write_id, what)
         except ConditionFailedError as err:
             msg = f"The {what} was refused: {labels[0]}. Nothing was written."
             raise ConditionFailedError(
                 msg, hint="use put() to replace it", aws_code=err.aws_code, request_id=err.request_id
             ) from err
     else:
-        transact(s, actions, labels, what)
+        transact(s, actions, labels, what, token=write_id)
     out: list[Entity] = []
     for e, (_, vals) in zip(entities, staged, strict=True):
-        remember(e, 1)
-        out.append(instance_of(s, type(e), vals, 1))
+        remember(e, 1, born)
+        out.append(instance_of(s, type(e), vals, 1, born))
     return out

@@ -19,6 +19,7 @@ item) before it is sent: an atomic write is never split, it is refused.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -36,7 +37,7 @@ from dynamodel.model import Entity
 from dynamodel.runtime.codec import Item, item_to_values
 from dynamodel.runtime.copies import describe, fill_copies, read_item
 from dynamodel.runtime.session import Session
-from dynamodel.runtime.versions import remember, version_of
+from dynamodel.runtime.versions import UNKNOWN_BORN, remember, stored_of
 from dynamodel.spec import EntitySpec
 
 E = TypeVar("E", bound=Entity)
@@ -72,13 +73,25 @@ def guards_of(s: Session, entity: str) -> tuple[UniqueGuard, ...]:
     return tuple(g for g in s.design.guards if g.entity == entity)
 
 
-def instance_of(s: Session, cls: type[E], values: Mapping[str, object], version: int) -> E:
+def instance_of(
+    s: Session, cls: type[E], values: Mapping[str, object], version: int, born: int | None = UNKNOWN_BORN
+) -> E:
     out = cls.model_validate(dict(values))
-    remember(out, version)
+    remember(out, version, born)
     return out
 
 
 # ---- single-entity writes ------------------------------------------------------------------
+
+
+def new_write_id() -> str:
+    """A fresh id for one write call: its ClientRequestToken and the ``_wid`` of what it writes.
+
+    The same for every retry of the call (botocore's and ours), different for every call:
+    DynamoDB answers a repeated token within 10 minutes with success and writes nothing,
+    so a token derived from the content would drop a genuine second identical write.
+    """
+    return secrets.token_hex(16)
 
 
 def _prepare(s: Session, entity: Entity) -> tuple[str, dict[str, object]]:
@@ -87,18 +100,57 @@ def _prepare(s: Session, entity: Entity) -> tuple[str, dict[str, object]]:
     return name, values
 
 
+def stamp_write(item: Item, write_id: str) -> Item:
+    item[c.WRITE_ID_ATTR] = {"S": write_id}
+    return item
+
+
+def _ours(err: ConditionFailedError, write_id: str) -> Item | None:
+    """The stored item when the refusal met this call's own earlier attempt, else None.
+
+    After a lost response botocore sends the write again; its condition then fails on
+    the state the first attempt created, which carries this call's ``_wid``.
+    """
+    item = err.item
+    if item is not None and item.get(c.WRITE_ID_ATTR, {}).get("S") == write_id:
+        return item
+    return None
+
+
+def send_conditional(
+    s: Session, operation: str, request: dict[str, Any], write_id: str, what: str
+) -> tuple[Any, Item | None]:
+    """Send a conditional PutItem/UpdateItem; ``(response, None)``, or ``(None, item)`` when
+    the condition failed on this call's own earlier attempt (its answer was lost)."""
+    request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    send: Callable[[], Any] = {
+        "PutItem": lambda: s.client.put_item(**request),
+        "UpdateItem": lambda: s.client.update_item(**request),
+    }[operation]
+    try:
+        return s.call(operation, send, what), None
+    except ConditionFailedError as err:
+        mine = _ours(err, write_id)
+        if mine is None:
+            raise
+        return None, mine
+
+
 def create(s: Session, entity: E) -> E:
     """Write a new item; ConditionFailedError if an item with its key exists (nothing changes)."""
     name, values = _prepare(s, entity)
-    item, _ = c.build_item(s.design, name, values, version=1, born=born_of(s, name))
+    write_id = new_write_id()
+    born = time.time_ns()
+    item, _ = c.build_item(s.design, name, values, version=1, born=born)
+    stamp_write(item, write_id)
     spec = s.design.app.entity(name)
     if guards_of(s, name):
-        _guarded_write(s, name, values, item, current=None, creating=True)
+        _guarded_write(s, name, values, item, current=None, creating=True, write_id=write_id)
     else:
         c.check_item_size(item, describe(spec, values))
         request = c.build_put(s.table_name, item, Condition.not_exists())
         try:
-            s.call("PutItem", lambda: s.client.put_item(**request), f"create {name}")
+            send_conditional(s, "PutItem", request, write_id, f"create {name}")
         except ConditionFailedError as err:
             msg = f"{describe(spec, values)} already exists (key {key_text(c.base_key(s.design, name, values))}); nothing was written."
             raise ConditionFailedError(
@@ -107,82 +159,97 @@ def create(s: Session, entity: E) -> E:
                 aws_code=err.aws_code,
                 request_id=err.request_id,
             ) from err
-    remember(entity, 1)
-    return instance_of(s, type(entity), values, 1)
+    remember(entity, 1, born)
+    return instance_of(s, type(entity), values, 1, born)
 
 
 def update(s: Session, entity: E, *, expected_version: int | None = None) -> E:
     """Replace an existing item if its stored version is ``expected_version``.
 
     The expected version is ``expected_version`` or, when not given, the version the
-    instance had when it was read or last written through this runtime.
+    instance had when it was read or last written through this runtime. The write also
+    requires the item's birth the instance was read at, so a stale instance of a deleted
+    item never overwrites a re-created one (whose version restarted at 1).
 
     Raises:
         RequestError: no version known.
         ConditionFailedError: the item is missing or was changed since (stale version).
     """
-    expected = expected_version if expected_version is not None else version_of(entity)
+    stored = stored_of(entity)
+    expected = expected_version if expected_version is not None else (stored.version if stored else None)
     if expected is None:
         msg = f"update({type(entity).__name__}) needs the version the change is based on."
         raise RequestError(
             msg, hint="update an instance read through the table, pass expected_version=..., or use put()"
         )
-    return _replace(s, entity, expected)
+    return _replace(s, entity, expected, stored.born if stored else UNKNOWN_BORN)
 
 
 def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
     """Create or replace an item; with ``expected_version``, only if the stored version matches."""
     if expected_version is not None:
-        return _replace(s, entity, expected_version)
+        stored = stored_of(entity)
+        return _replace(s, entity, expected_version, stored.born if stored else UNKNOWN_BORN)
     name, values = _prepare(s, entity)
     spec = s.design.app.entity(name)
+    write_id = new_write_id()
     if guards_of(s, name):
         current = _read_current(s, name, values)
         version = _current_version(current)
-        item, _ = c.build_item(s.design, name, values, version=version + 1, born=born_of(s, name, current))
-        _guarded_write(s, name, values, item, current=current, creating=False)
-        remember(entity, version + 1)
-        return instance_of(s, type(entity), values, version + 1)
-    item, remove = c.build_item(s.design, name, values, version=1, born=born_of(s, name))
-    c.check_item_size(item, describe(spec, values))
-    request = c.build_upsert(s.table_name, item, remove)
-    response: Any = s.call("UpdateItem", lambda: s.client.update_item(**request), f"put {name}")
-    version = int(response["Attributes"][c.VERSION_ATTR]["N"])
-    remember(entity, version)
-    return instance_of(s, type(entity), values, version)
+        born = _current_born(current) if current is not None else time.time_ns()
+        item, _ = c.build_item(s.design, name, values, version=version + 1, born=born)
+        _guarded_write(
+            s, name, values, stamp_write(item, write_id), current=current, creating=False, write_id=write_id
+        )
+        remember(entity, version + 1, born)
+        return instance_of(s, type(entity), values, version + 1, born)
+    item, remove = c.build_item(s.design, name, values, version=1, born=time.time_ns())
+    c.check_item_size(stamp_write(item, write_id), describe(spec, values))
+    request = c.build_upsert(s.table_name, item, remove, condition=Condition.not_written_by(write_id))
+    response, mine = send_conditional(s, "UpdateItem", request, write_id, f"put {name}")
+    written = mine if mine is not None else response["Attributes"]
+    version = int(written[c.VERSION_ATTR]["N"])
+    born_now = _current_born(written)
+    remember(entity, version, born_now)
+    return instance_of(s, type(entity), values, version, born_now)
 
 
-def _replace(s: Session, entity: E, expected: int) -> E:
+def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
     name, values = _prepare(s, entity)
     spec = s.design.app.entity(name)
+    write_id = new_write_id()
     if guards_of(s, name):
         current = _read_current(s, name, values)
         found = None if current is None else _current_version(current)
-        if found != expected:
-            raise _stale(spec, values, expected, found)
-        item, _ = c.build_item(s.design, name, values, version=expected + 1, born=born_of(s, name, current))
-        _guarded_write(s, name, values, item, current=current, creating=False)
+        found_born = None if current is None else _current_born(current)
+        if found != expected or not _same_life(born, found_born):
+            raise _stale(spec, values, expected, found if _same_life(born, found_born) else None)
+        item, _ = c.build_item(s.design, name, values, version=expected + 1, born=found_born)
+        _guarded_write(
+            s, name, values, stamp_write(item, write_id), current=current, creating=False, write_id=write_id
+        )
+        remember(entity, expected + 1, found_born)
+        return instance_of(s, type(entity), values, expected + 1, found_born)
+    condition = Condition.version_is(expected, "unknown" if born == UNKNOWN_BORN else born)
+    if born == UNKNOWN_BORN:
+        # The birth is not known: SET every attribute, the stored _born kept (if_not_exists).
+        item, remove = c.build_item(s.design, name, values, version=expected + 1, born=time.time_ns())
+        c.check_item_size(stamp_write(item, write_id), describe(spec, values))
+        request = c.build_upsert(s.table_name, item, remove, condition=condition, version=expected + 1)
+        operation = "UpdateItem"
     else:
-        item, remove = c.build_item(s.design, name, values, version=expected + 1, born=born_of(s, name))
-        c.check_item_size(item, describe(spec, values))
-        request: dict[str, Any]
-        if c.BORN_ATTR in item:
-            # A copy source keeps its _born: SET every attribute rather than replace the item.
-            request = c.build_upsert(
-                s.table_name, item, remove, condition=Condition.version_is(expected), version=expected + 1
-            )
-            send: Callable[[], object] = lambda: s.client.update_item(**request)  # noqa: E731
-            operation = "UpdateItem"
-        else:
-            request = c.build_put(s.table_name, item, Condition.version_is(expected))
-            send = lambda: s.client.put_item(**request)  # noqa: E731
-            operation = "PutItem"
-        try:
-            s.call(operation, send, f"update {name}")
-        except ConditionFailedError as err:
-            raise _stale(spec, values, expected, None, err) from err
-    remember(entity, expected + 1)
-    return instance_of(s, type(entity), values, expected + 1)
+        item, _ = c.build_item(s.design, name, values, version=expected + 1, born=born)
+        c.check_item_size(stamp_write(item, write_id), describe(spec, values))
+        request = c.build_put(s.table_name, item, condition)
+        operation = "PutItem"
+    try:
+        response, mine = send_conditional(s, operation, request, write_id, f"update {name}")
+    except ConditionFailedError as err:
+        raise _stale(spec, values, expected, None, err) from err
+    if born == UNKNOWN_BORN:
+        born = _current_born(mine if mine is not None else response["Attributes"])
+    remember(entity, expected + 1, born)
+    return instance_of(s, type(entity), values, expected + 1, born)
 
 
 def _stale(
@@ -193,11 +260,11 @@ def _stale(
     err: ExecutionError | None = None,
 ) -> ConditionFailedError:
     now = (
-        "is missing"
+        "is missing (or was deleted and created again)"
         if found is None and err is None
         else f"is at version {found}"
         if found
-        else "has changed"
+        else "has changed (or was deleted and created again)"
     )
     msg = f"{describe(spec, values)} {now}; the write expected version {expected}. Nothing was written."
     return ConditionFailedError(
@@ -212,14 +279,12 @@ def _read_current(s: Session, name: str, values: Mapping[str, object]) -> Item |
     return read_item(s, c.base_key(s.design, name, values), f"read {name} before a guarded write")
 
 
-def born_of(s: Session, name: str, current: Item | None = None) -> int | None:
-    """The ``_born`` an item of ``name`` is written with: None unless it is a copy source;
-    ``current``'s when the write replaces a stored item, else now."""
-    if not c.is_copy_source(s.design, name):
-        return None
+def born_of(current: Item | None = None) -> int:
+    """The ``_born`` an item is written with: ``current``'s when it replaces a stored item, else now."""
     if current is not None:
-        av = current.get(c.BORN_ATTR)
-        return int(av["N"]) if av and "N" in av else None
+        born = _current_born(current)
+        if born is not None:
+            return born
     return time.time_ns()
 
 
@@ -228,6 +293,16 @@ def _current_version(item: Item | None) -> int:
         return 0
     av = item.get(c.VERSION_ATTR)
     return int(av["N"]) if av and "N" in av else 0
+
+
+def _same_life(born: int | None, found_born: int | None) -> bool:
+    """Whether the stored item is the one an instance was read from (unknown births pass)."""
+    return born in (UNKNOWN_BORN, found_born)
+
+
+def _current_born(item: Mapping[str, Any]) -> int | None:
+    av = item.get(c.BORN_ATTR)
+    return int(av["N"]) if av and "N" in av else None
 
 
 def guard_actions(
@@ -253,7 +328,14 @@ def guard_actions(
 
 
 def _guarded_write(
-    s: Session, name: str, values: Mapping[str, object], item: Item, *, current: Item | None, creating: bool
+    s: Session,
+    name: str,
+    values: Mapping[str, object],
+    item: Item,
+    *,
+    current: Item | None,
+    creating: bool,
+    write_id: str,
 ) -> None:
     spec = s.design.app.entity(name)
     owner = {"PK": item["PK"], "SK": item["SK"]}
@@ -265,12 +347,12 @@ def _guarded_write(
             else f"{describe(spec, values)} was created concurrently"
         )
     else:
-        cond = Condition.version_is(_current_version(current))
+        cond = Condition.version_is(_current_version(current), _current_born(current))
         label = f"{describe(spec, values)} was changed concurrently (version moved on)"
     old_values = item_to_values(spec, current) if current is not None else None
     g_actions, guard_labels = guard_actions(s, name, values, owner, old_values)
     actions = [{"Put": c.build_put(s.table_name, item, cond)}, *g_actions]
-    transact(s, actions, [label, *guard_labels], f"write of {describe(spec, values)}")
+    transact(s, actions, [label, *guard_labels], f"write of {describe(spec, values)}", token=write_id)
 
 
 def delete(
@@ -283,17 +365,22 @@ def delete(
     """Delete one item by its key (or an instance); True if an item was deleted.
 
     With ``expected_version`` (or an instance whose version is known), only if the stored
-    version matches, else ConditionFailedError. Unique guards are released in the same
-    transaction.
+    version (and, for an instance, the item's birth) matches, else ConditionFailedError.
+    Unique guards are released in the same transaction. The delete is one
+    TransactWriteItems whose ClientRequestToken is the call's write id: a retry after a
+    lost answer is then recognised by DynamoDB, so the result says whether *this call*
+    deleted the item (a plain DeleteItem cannot tell, once its first attempt removed it).
     """
+    born: int | None = UNKNOWN_BORN
     if isinstance(target, Entity):
         cls: type[Entity] = type(target)
         if key:
             msg = "delete(instance) takes no key arguments: the key comes from the instance."
             raise RequestError(msg, hint="call delete(EntityClass, **key) to delete by key")
         values = values_of(target)
-        if expected_version is None:
-            expected_version = version_of(target)
+        stored = stored_of(target)
+        if stored is not None and expected_version in (None, stored.version):
+            expected_version, born = stored.version, stored.born
     else:
         cls = target
         values = dict(key)
@@ -307,6 +394,8 @@ def delete(
     for a in needed:  # key arguments validated (and converted) by the declared field types
         values[a] = s.coerce(name, a, values.get(a))
     base = c.base_key(s.design, name, values)
+    write_id = new_write_id()
+    what = f"delete of {describe(spec, values)}"
     if guards_of(s, name):
         current = _read_current(s, name, values)
         if current is None:
@@ -314,11 +403,12 @@ def delete(
                 raise _stale(spec, values, expected_version, None)
             return False
         found = _current_version(current)
-        if expected_version is not None and found != expected_version:
-            raise _stale(spec, values, expected_version, found)
+        found_born = _current_born(current)
+        if expected_version is not None and (found != expected_version or not _same_life(born, found_born)):
+            raise _stale(spec, values, expected_version, found if _same_life(born, found_born) else None)
         old_values = item_to_values(spec, current)
         actions: list[dict[str, Any]] = [
-            {"Delete": c.build_delete(s.table_name, base, Condition.version_is(found))}
+            {"Delete": c.build_delete(s.table_name, base, Condition.version_is(found, found_born))}
         ]
         labels = [f"{describe(spec, values)} was changed concurrently (version moved on)"]
         for g in guards_of(s, name):
@@ -327,32 +417,51 @@ def delete(
                 cond = Condition.guard_free_or_owned(base["PK"]["S"], base["SK"]["S"])
                 actions.append({"Delete": c.build_delete(s.table_name, old, cond)})
                 labels.append(f"release of {name}.{'+'.join(g.attrs)} guard (held by another item)")
-        transact(s, actions, labels, f"delete of {describe(spec, values)}")
+        transact(s, actions, labels, what, token=write_id)
         return True
-    request = c.build_delete(
-        s.table_name, base, Condition.version_is(expected_version) if expected_version is not None else None
+    condition = (
+        Condition.exists()
+        if expected_version is None
+        else Condition.version_is(expected_version, "unknown" if born == UNKNOWN_BORN else born)
     )
-    request["ReturnValues"] = "ALL_OLD"
     try:
-        response: Any = s.call("DeleteItem", lambda: s.client.delete_item(**request), f"delete {name}")
-    except ConditionFailedError as err:
-        assert expected_version is not None
+        transact(
+            s,
+            [{"Delete": c.build_delete(s.table_name, base, condition)}],
+            [f"{describe(spec, values)} does not exist (or is at another version)"],
+            what,
+            token=write_id,
+        )
+    except TransactionConditionError as err:
+        if expected_version is None:
+            return False
         raise _stale(spec, values, expected_version, None, err) from err
-    return bool(response.get("Attributes"))
+    return True
 
 
 # ---- transactions --------------------------------------------------------------------------
 
 
-def transact(s: Session, actions: Sequence[dict[str, Any]], labels: Sequence[str], what: str) -> None:
+def transact(
+    s: Session,
+    actions: Sequence[dict[str, Any]],
+    labels: Sequence[str],
+    what: str,
+    *,
+    token: str | None = None,
+) -> None:
     """Send one TransactWriteItems (limits checked first); explain failed conditions.
+
+    ``token`` is the call's write id (a new one when not given): every retry of this call
+    carries it, no other call does.
 
     Raises:
         WriteTooLargeError: over DynamoDB's transaction limits; nothing was sent.
         TransactionConditionError: a condition failed; ``failed`` names which.
-        TransactionCancelledError: cancelled for another reason (conflict, throttling).
+        TransactionCancelledError: cancelled for another reason (conflict; throttling
+            that outlasted the retries is a ThrottledError).
     """
-    request = c.build_transaction(actions, what)
+    request = c.build_transaction(actions, what, token or new_write_id())
     try:
         s.call("TransactWriteItems", lambda: s.client.transact_write_items(**request), what)
     except TransactionCancelledError as err:

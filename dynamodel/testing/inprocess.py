@@ -15,9 +15,10 @@ from botocore.awsrequest import AWSResponse
 
 from dynamodel.app import App
 from dynamodel.emit.boto3_kwargs import render_create_table
-from dynamodel.engine import DUMMY_KEY, REGION, client_config
+from dynamodel.engine import DUMMY_KEY, REGION, client_config, serial_lock
 from dynamodel.errors import ExecutionError
 from dynamodel.runtime.table import Table
+from dynamodel.testing.faults import DynamoRules
 
 __all__ = ["InProcessEngine", "create_test_table", "default_client_factory", "new_stage"]
 
@@ -31,9 +32,15 @@ class InProcessEngine:
     nothing is reset), and a request moto does not serve raises instead of leaving the
     process. State is moto's per-process state, shared with an EmbeddedEngine in the same
     process: use distinct table names.
+
+    Each request is applied atomically (under the lock the EmbeddedEngine uses), as DynamoDB
+    serialises writes to an item: moto alone lets concurrent conditional writes both win.
+    ``rules`` adds DynamoDB's ClientRequestToken rule and injected lost responses
+    (:class:`~dynamodel.testing.faults.DynamoRules`).
     """
 
-    def __init__(self, *, region: str = REGION) -> None:
+    def __init__(self, *, region: str = REGION, rules: DynamoRules | None = None) -> None:
+        self.rules = rules
         self._session = boto3.session.Session(
             aws_access_key_id=DUMMY_KEY,
             aws_secret_access_key=DUMMY_KEY,
@@ -54,15 +61,18 @@ class InProcessEngine:
             service, config=client_config(account_id_endpoint_mode="disabled")
         )
 
-        def send(request: Any, **_: Any) -> AWSResponse:
-            answer = stubber.process_request(request)
+        def send(request: Any) -> AWSResponse:
+            with serial_lock:
+                answer = stubber.process_request(request)
             if answer is None:
                 msg = f"the in-process engine does not serve {request.url}; nothing was sent"
                 raise ExecutionError(msg, hint="use a service moto implements, or the EmbeddedEngine")
             status, headers, body = answer
             return AWSResponse(request.url, status, headers, MockRawResponse(body))  # type: ignore[arg-type]
 
-        client.meta.events.register_first("before-send", send)
+        if self.rules is not None:
+            return self.rules.install(client, send)
+        client.meta.events.register_first("before-send", lambda request, **_: send(request))
         return client
 
 

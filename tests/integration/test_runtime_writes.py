@@ -541,11 +541,12 @@ def test_a_copy_source_keeps_its_born_until_it_is_re_created(make_table: Any, ca
     assert born(table, source, **key) > first
 
 
-def test_only_copy_sources_carry_born(make_table: Any) -> None:
+def test_every_item_carries_born(make_table: Any) -> None:
+    """Optimistic locking needs every item's birth, not only copy sources' (issue 11, item 3)."""
     table = make_table(teams_app.teams)
     table.create(teams_app.Team(team_id="t1", region="eu", status="ACTIVE"))
     table.create(teams_app.Member(member_id="m1", team_id="t1", joined_at=T0))
     member = raw(table, "Member", member_id="m1")
     assert member is not None
-    assert "_born" not in member
+    assert "_born" in member
     assert member["team_region"] == {"S": "eu"}

@@ -303,14 +303,17 @@ def test_transaction_limits_are_checked_before_sending() -> None:
         c.check_transaction([], "w")
 
 
-def test_request_token_depends_only_on_the_content() -> None:
-    a = [{"Put": {"TableName": "t", "Item": {"PK": {"S": "1"}, "b": {"B": b"\x01"}}}}]
-    b = [{"Put": {"TableName": "t", "Item": {"PK": {"S": "2"}, "b": {"B": b"\x01"}}}}]
-    assert c.request_token(a) == c.request_token([dict(x) for x in a])
-    assert c.request_token(a) != c.request_token(b)
-    assert len(c.request_token(a)) == 32
-    kwargs = c.build_transaction(a, "w")
-    assert kwargs["ClientRequestToken"] == c.request_token(a)
+def test_a_transaction_carries_the_token_it_is_given() -> None:
+    a = [{"Put": {"TableName": "t", "Item": {"PK": {"S": "1"}}}}]
+    assert c.build_transaction(a, "w", "tok-1")["ClientRequestToken"] == "tok-1"
+
+
+def test_a_version_condition_requires_the_birth_when_it_is_known() -> None:
+    assert c.Condition.version_is(2).expression == "#ver = :expected"
+    born = c.Condition.version_is(2, 77)
+    assert born.expression == "#ver = :expected AND #born = :born"
+    assert born.values == {":expected": {"N": "2"}, ":born": {"N": "77"}}
+    assert c.Condition.version_is(2, None).expression == "#ver = :expected AND attribute_not_exists(#born)"
 
 
 def test_call_convention() -> None:
@@ -346,15 +349,3 @@ def test_an_upsert_keeps_the_stored_born_and_can_set_a_version_under_a_condition
     unversioned = c.build_upsert("t", item, remove)
     assert unversioned["UpdateExpression"].startswith("SET #ver = if_not_exists(#ver, :zero) + :one, ")
     assert "ConditionExpression" not in unversioned
-
-
-def test_request_token_is_the_hash_of_the_canonical_json() -> None:
-    """Pinned to a hand-written canonical text: a retry from another version still matches."""
-    import hashlib
-
-    actions = [{"Put": {"TableName": "t", "Item": {"n": {"N": "1.50"}, "b": {"B": b"\x00"}}}}]
-    text = '[{"Put":{"Item":{"b":{"B":{"$b":"AA=="}},"n":{"N":"1.50"}},"TableName":"t"}}]'
-    assert c.request_token(actions) == hashlib.sha256(text.encode()).hexdigest()[:32]
-    with_decimal = [{"Update": {"ExpressionAttributeValues": {":n": Decimal("2.0")}}}]
-    text = '[{"Update":{"ExpressionAttributeValues":{":n":"2.0"}}}]'
-    assert c.request_token(with_decimal) == hashlib.sha256(text.encode()).hexdigest()[:32]

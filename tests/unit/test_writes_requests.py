@@ -96,7 +96,8 @@ def test_changing_a_unique_value_releases_the_old_guard_in_the_same_transaction(
     assert client.ops() == ["get_item", "transact_write_items"]
     actions = client.calls[1][1]["TransactItems"]
     assert [next(iter(a)) for a in actions] == ["Put", "Put", "Delete"]
-    assert actions[0]["Put"]["ConditionExpression"] == "#ver = :expected"
+    # The stored item has no _born (written before births were recorded): it must still have none.
+    assert actions[0]["Put"]["ConditionExpression"] == "#ver = :expected AND attribute_not_exists(#born)"
     assert actions[0]["Put"]["ExpressionAttributeValues"] == {":expected": {"N": "4"}}
     assert actions[0]["Put"]["Item"]["_version"] == {"N": "5"}
     assert actions[1]["Put"]["Item"]["PK"] == {"S": "_UNIQUE#CUSTOMER#new@x#"}
@@ -126,10 +127,10 @@ def test_place_order_reads_the_copy_source_then_writes_one_transaction() -> None
     assert actions[2]["Update"]["ExpressionAttributeValues"][":n"] == {"N": "1"}
     assert isinstance(out[0], Order)
     assert out[0].customer_name == "Ann"
-    # The same call again carries the same token (a retry is applied once by DynamoDB).
+    # The same call made again is a new write: DynamoDB would drop it if it repeated the token.
     client.script["get_item"] = [{"Item": customer}]
     table.place_order(order, lines=[OrderLine(order_id="o1", line_no=1, sku="s", qty=1)])
-    assert client.calls[3][1]["ClientRequestToken"] == client.calls[1][1]["ClientRequestToken"]
+    assert client.calls[3][1]["ClientRequestToken"] != client.calls[1][1]["ClientRequestToken"]
 
 
 def test_cancelled_transaction_names_the_failed_condition() -> None:
@@ -158,6 +159,42 @@ def test_throttled_writes_are_retried_and_applied_once() -> None:
     table = connect(online_shop, client)
     with pytest.raises(ConditionFailedError, match="already exists"):
         table.create(Product(product_id="p1", detail={}, price=Decimal(1)))
+
+
+def test_throttled_transactions_are_retried_like_throttled_items() -> None:
+    """DynamoDB reports a throttled transaction as cancelled, with ThrottlingError reasons."""
+    throttled = error(
+        "TransactionCanceledException", CancellationReasons=[{"Code": "ThrottlingError"}, {"Code": "None"}]
+    )
+    client = Recorder({"transact_write_items": [throttled, throttled, {}]})
+    table = connect(shop, client)
+    table.create(Customer(customer_id="c1", email="a@x", name="A", order_count=0))
+    assert client.ops() == ["transact_write_items"] * 3
+    tokens = {kw["ClientRequestToken"] for _, kw in client.calls}
+    assert len(tokens) == 1, "every retry of one call carries the call's token"
+    client = Recorder({"transact_write_items": [throttled] * 4})
+    table = connect(shop, client)
+    with pytest.raises(ThrottledError, match="throttled"):
+        table.create(Customer(customer_id="c1", email="a@x", name="A", order_count=0))
+    conflict = error(
+        "TransactionCanceledException",
+        CancellationReasons=[{"Code": "ConditionalCheckFailed"}, {"Code": "None"}],
+    )
+    client = Recorder({"transact_write_items": [conflict]})
+    table = connect(shop, client)
+    with pytest.raises(TransactionConditionError):
+        table.create(Customer(customer_id="c1", email="a@x", name="A", order_count=0))
+    assert client.ops() == ["transact_write_items"]
+
+
+def test_our_retries_do_not_multiply_botocores() -> None:
+    """Each throttled answer says how many HTTP requests botocore already sent for it."""
+    throttled = error("ProvisionedThroughputExceededException", ResponseMetadata={"RetryAttempts": 2})
+    client = Recorder({"put_item": [throttled] * 10})
+    table = connect(online_shop, client)
+    with pytest.raises(ThrottledError, match="all 6 attempts"):
+        table.create(Product(product_id="p1", detail={}, price=Decimal(1)))
+    assert client.ops() == ["put_item"] * 2, "4 attempts allowed: 2 calls of 3 HTTP requests each"
 
 
 def test_batch_put_retries_unprocessed_items_until_each_is_written_once() -> None:

@@ -1,0 +1,169 @@
+"""What DynamoDB does and moto does not, applied around a test engine's requests.
+
+:class:`DynamoRules` sits between botocore and the engine (one HTTP attempt at a time, so
+botocore's own retries pass through it) and adds two behaviours:
+
+* **The ClientRequestToken rule** of TransactWriteItems, as DynamoDB documents it: a
+  token that succeeded is remembered for 10 minutes; a request repeating it with the same
+  parameters "succeeds" without writing anything, one repeating it with other parameters
+  gets ``IdempotentParameterMismatchException``. moto ignores tokens, so without this rule
+  a runtime that reuses a token across two different calls (and silently loses the second
+  write on DynamoDB) passes every test.
+* **Lost responses**: :meth:`DynamoRules.lose_next_response` makes the next write request
+  be applied by the engine and its answer dropped (a read timeout), so botocore retries it
+  and the retry meets its own first attempt, as it does when a network path fails after
+  DynamoDB committed the write.
+
+``InProcessEngine(rules=...)`` applies them to every client it makes;
+:meth:`DynamoRules.install_http` applies them to a client of a server over HTTP (the
+EmbeddedEngine's, or the pytest plugin's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.awsrequest import AWSRequest, AWSResponse
+from botocore.exceptions import ReadTimeoutError
+
+__all__ = ["TOKEN_WINDOW_S", "WRITE_OPERATIONS", "DynamoRules", "Send"]
+
+Send = Callable[[AWSRequest], AWSResponse]
+"""Sends one HTTP attempt to the engine and returns its answer."""
+
+TOKEN_WINDOW_S = 600.0  # DynamoDB's documented idempotency window for ClientRequestToken
+WRITE_OPERATIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
+_TARGET_PREFIX = "DynamoDB_20120810."
+
+
+def _operation(request: AWSRequest) -> str:
+    target = request.headers.get("X-Amz-Target", "")
+    text = target.decode() if isinstance(target, bytes) else str(target)
+    return text.removeprefix(_TARGET_PREFIX) if text.startswith(_TARGET_PREFIX) else ""
+
+
+def _body(request: AWSRequest) -> dict[str, Any]:
+    raw = request.body
+    if not raw:
+        return {}
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+    loaded = json.loads(text)
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _digest(body: dict[str, Any]) -> str:
+    rest = {k: v for k, v in body.items() if k != "ClientRequestToken"}
+    return hashlib.sha256(json.dumps(rest, sort_keys=True).encode()).hexdigest()
+
+
+class _Raw:
+    """The smallest raw body botocore's AWSResponse reads from."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self._data
+
+
+def _answer(request: AWSRequest, status: int, body: dict[str, Any]) -> AWSResponse:
+    headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "dynamodel-rules"}
+    return AWSResponse(request.url, status, headers, _Raw(json.dumps(body).encode()))  # type: ignore[arg-type]
+
+
+@dataclass
+class DynamoRules:
+    """DynamoDB's token rule and injected lost responses, for one or more test clients.
+
+    Attributes:
+        token_rule: apply the ClientRequestToken rule (on by default).
+        clock: seconds, monotonic; injectable so a test can step past the window.
+        lost: how many responses were dropped so far.
+        replayed: how many requests the token rule answered without writing.
+    """
+
+    token_rule: bool = True
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    lost: int = 0
+    replayed: int = 0
+    _lose: int = field(default=0, repr=False)
+    _tokens: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def lose_next_response(self, count: int = 1) -> None:
+        """Drop the answers of the next ``count`` write requests (after the engine applied them)."""
+        with self._lock:
+            self._lose += count
+
+    def clear(self) -> None:
+        """Forget pending losses (a test case starts clean); remembered tokens stay, as on DynamoDB."""
+        with self._lock:
+            self._lose = 0
+
+    def wrap(self, send: Send) -> Send:
+        """``send`` with the rules applied around it."""
+
+        def ruled(request: AWSRequest) -> AWSResponse:
+            operation = _operation(request)
+            if operation not in WRITE_OPERATIONS:
+                return send(request)
+            body = _body(request) if operation == "TransactWriteItems" else {}
+            token = body.get("ClientRequestToken") if self.token_rule else None
+            if isinstance(token, str):
+                early = self._check_token(request, token, _digest(body))
+                if early is not None:
+                    return self._maybe_lose(request, early)
+            response = send(request)
+            if isinstance(token, str) and response.status_code < 300:
+                with self._lock:
+                    self._tokens[token] = (_digest(body), self.clock())
+            return self._maybe_lose(request, response)
+
+        return ruled
+
+    def install(self, client: Any, send: Send) -> Any:
+        """Make ``client`` send every request through ``self.wrap(send)``; returns the client."""
+        ruled = self.wrap(send)
+
+        def before_send(request: AWSRequest, **_: Any) -> AWSResponse:
+            return ruled(request)
+
+        client.meta.events.register_first("before-send", before_send)
+        return client
+
+    def install_http(self, client: Any) -> Any:
+        """Apply the rules to a client that talks HTTP to its endpoint; returns the client."""
+        http = client._endpoint.http_session  # botocore's own sender, after the rules
+        return self.install(client, http.send)
+
+    def _check_token(self, request: AWSRequest, token: str, digest: str) -> AWSResponse | None:
+        with self._lock:
+            seen = self._tokens.get(token)
+            if seen is not None and self.clock() - seen[1] > TOKEN_WINDOW_S:
+                del self._tokens[token]
+                seen = None
+        if seen is None:
+            return None
+        if seen[0] != digest:
+            error = {
+                "__type": "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                "message": "The request uses the same client token as a previous, but non-identical request.",
+            }
+            return _answer(request, 400, error)
+        with self._lock:
+            self.replayed += 1
+        return _answer(request, 200, {})
+
+    def _maybe_lose(self, request: AWSRequest, response: AWSResponse) -> AWSResponse:
+        with self._lock:
+            if self._lose <= 0:
+                return response
+            self._lose -= 1
+            self.lost += 1
+        raise ReadTimeoutError(endpoint_url=request.url or "")
