@@ -26,14 +26,10 @@ Unique guards are items of their own: ``PK``/``SK`` from the guard's templates,
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal
 
