@@ -16,12 +16,13 @@ import enum
 import types
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Union, get_args, get_origin
+from typing import Any, ClassVar, Literal, Self, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic._internal._model_construction import ModelMetaclass
 from pydantic.fields import FieldInfo
 
+from dynamodel import instance_state
 from dynamodel.errors import DefinitionError, UnknownFieldError
 from dynamodel.spec import AttributeSpec, AttrType, EntitySpec
 
@@ -122,6 +123,18 @@ class Entity(BaseModel, metaclass=_EntityMeta):
         cls,
         *,
         identity: tuple[str, ...] | list[str] | str | None = None,
+    # model_copy() goes through these two: a copy is based on the same stored item, so that
+    # table.update(c.model_copy(update=...)) locks on the version c was read at.
+    def __copy__(self) -> Self:
+        copied = super().__copy__()
+        instance_state.inherit(self, copied)
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        copied = super().__deepcopy__(memo)
+        instance_state.inherit(self, copied)
+        return copied
+
         parent: type[Entity] | str | None = None,
         aggregate: type[Entity] | str | None = None,
         unique: tuple[str, ...] | list[str] = (),

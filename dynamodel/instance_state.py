@@ -1,0 +1,42 @@
+"""Side data kept for entity instances, keyed by object identity, inherited by their copies.
+
+The runtime records here what it knows of the stored item behind an instance (see
+``runtime/versions.py``). It lives below the model so that ``Entity`` can hand it on to a
+``model_copy``/``copy.copy`` of an instance without importing the runtime: a copy made to
+change an instance (``table.update(c.model_copy(update=...))``) is based on the same stored
+item. An entry is forgotten when its instance is garbage-collected.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+_data: dict[int, object] = {}
+_lock = threading.Lock()
+
+
+def put(instance: object, value: object) -> None:
+    """Record ``value`` for ``instance`` (replacing what was recorded)."""
+    key = id(instance)
+    with _lock:
+        if key not in _data:
+            weakref.finalize(instance, _forget, key)
+        _data[key] = value
+
+
+def get(instance: object) -> object | None:
+    """What was recorded for ``instance``, or None."""
+    return _data.get(id(instance))
+
+
+def inherit(source: object, copy: object) -> None:
+    """Give ``copy`` what was recorded for ``source`` (nothing if nothing was)."""
+    value = get(source)
+    if value is not None:
+        put(copy, value)
+
+
+def _forget(key: int) -> None:
+    with _lock:
+        _data.pop(key, None)
