@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dynamodel.app import App
 from dynamodel.design import Design, derive, design_to_json, explain
-from dynamodel.errors import DefinitionError, DynamodelError
+from dynamodel.errors import DefinitionError, DynamodelError, RequestError
 from dynamodel.spec import AppSpec
 from dynamodel.spec_file import load_spec_file
 
@@ -19,12 +20,30 @@ def load_app_spec(target: str) -> AppSpec:
     """A spec file path (.yaml/.yml/.json) or ``package.module:APP`` (an App or AppSpec)."""
     if Path(target).suffix.lower() in (".yaml", ".yml", ".json") or Path(target).is_file():
         return load_spec_file(target)
-    if ":" not in target:
+    obj = _import_target(target)
+    if isinstance(obj, App):
+        return obj.spec
+    if isinstance(obj, AppSpec):
+        return obj
+    msg = f"{target!r} is not an App (found {type(obj).__name__})."
+    raise DefinitionError(msg, hint=f"point at the App object defined in {target.partition(':')[0]}")
+
+
+def _import_target(target: str) -> object:
+    """The object ``module:NAME`` names; every way an import can fail is a DefinitionError."""
+    module_name, sep, attr = target.partition(":")
+    if not sep:
         msg = f"{target!r} is neither a spec file nor 'module:APP'."
         raise DefinitionError(msg, hint="give shop.yaml, or access_patterns.shop:shop")
-    module_name, attr = target.split(":", 1)
+    if not all(part.isidentifier() for part in module_name.split(".")):
+        msg = f"{target!r} does not name a module before ':' (got {module_name!r})."
+        raise DefinitionError(msg, hint="write package.module:APP, e.g. access_patterns.shop:shop")
+    if not attr.isidentifier():
+        msg = f"{target!r} does not name an object after ':' (got {attr!r})."
+        raise DefinitionError(msg, hint=f"write {module_name}:APP, where APP is the App's variable")
     if str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
+    see = f"run python -c 'import {module_name}' to see the traceback"
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -32,13 +51,24 @@ def load_app_spec(target: str) -> AppSpec:
         raise DefinitionError(
             msg, hint="run from the directory that holds the package, or fix the module path"
         ) from exc
-    obj = getattr(module, attr, None)
-    if isinstance(obj, App):
-        return obj.spec
-    if isinstance(obj, AppSpec):
-        return obj
-    msg = f"{target!r} is not an App (found {type(obj).__name__})."
-    raise DefinitionError(msg, hint=f"point at the App object defined in {module_name}")
+    except SyntaxError as exc:
+        msg = f"Cannot import module {module_name!r}: SyntaxError in {exc.filename}, line {exc.lineno}: {exc.msg}."
+        raise DefinitionError(msg, hint="fix the syntax error") from exc
+    except SystemExit as exc:
+        msg = f"Cannot import module {module_name!r}: it exited (code {exc.code}) while being imported."
+        raise DefinitionError(
+            msg, hint="keep the module's script code under if __name__ == '__main__':"
+        ) from exc
+    except Exception as exc:  # the module's own code raised: report it, whatever it is
+        msg = f"Cannot import module {module_name!r}: it raised {type(exc).__name__}: {exc}"
+        raise DefinitionError(msg, hint=see) from exc
+    if not hasattr(module, attr):
+        apps = sorted(k for k, v in vars(module).items() if isinstance(v, App | AppSpec))
+        msg = f"Module {module_name!r} has no {attr!r}."
+        raise DefinitionError(
+            msg, hint=f"its apps: {', '.join(apps)}" if apps else "point at a module that defines an App"
+        )
+    return getattr(module, attr)
 
 
 def load_design(target: str) -> Design:
@@ -62,10 +92,15 @@ def _cmd_emit(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
         return 0
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, text in files:
-        (out / name).write_text(text, encoding="utf-8")
-        sys.stderr.write(f"wrote {out / name}\n")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in files:
+            (out / name).write_text(text, encoding="utf-8")
+            sys.stderr.write(f"wrote {out / name}\n")
+    except OSError as exc:
+        where = exc.filename or out
+        msg = f"Cannot write to --out {out}: {where}: {exc.strerror or exc}."
+        raise RequestError(msg, hint="give a directory you can write to (it is created if missing)") from None
     return 0
 
 
@@ -83,8 +118,10 @@ def _cmd_stubs(args: argparse.Namespace) -> int:
     if not attr:
         msg = f"{spec_target!r} is not 'module:APP'; typed stubs need the Python App (its entity classes)."
         raise DefinitionError(msg, hint="give e.g. access_patterns.shop:shop")
-    load_app_spec(spec_target)  # checks the target and puts the cwd on sys.path
-    app = getattr(importlib.import_module(module_name), attr)
+    app = _import_target(spec_target)
+    if not isinstance(app, App):
+        msg = f"{spec_target!r} is not an App (found {type(app).__name__}); typed stubs need its entity classes."
+        raise DefinitionError(msg, hint=f"point at the App object defined in {module_name}")
     sys.stdout.write(render_protocol(app))
     return 0
 
@@ -122,14 +159,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script."""
+    """Entry point of the console script: errors are one line on stderr and exit code 2."""
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
     except DynamodelError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return 2
+        _fail(str(exc))
+    except BrokenPipeError:  # `dynamodel emit ... | head`: the reader left, nothing to report
+        # Python flushes stdout again at exit; point it at /dev/null so that flush is silent.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return 130
+    except OSError as exc:
+        _fail(f"{exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}")
+    except Exception as exc:
+        if os.environ.get("DYNAMODEL_TRACEBACK"):
+            raise
+        _fail(
+            f"unexpected {type(exc).__name__}: {exc} (a bug in dynamodel: please report it; "
+            "DYNAMODEL_TRACEBACK=1 shows where)"
+        )
+    return 2
+
+
+def _fail(message: str) -> None:
+    # One line, so that scripts and CI logs show the whole error (YAML errors carry a snippet).
+    sys.stderr.write(f"error: {' '.join(message.split())}\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

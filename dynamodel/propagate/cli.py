@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from dynamodel.design.model import Design
 from dynamodel.errors import RequestError
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["add_commands", "parse_identity"]
 
-_LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _DUMMY = "local"
 
 
@@ -39,20 +40,47 @@ def _design(target: str) -> Design:
     return load_design(target)
 
 
+def _endpoint(url: str | None) -> tuple[str | None, bool]:
+    """``--endpoint-url`` checked: (the URL, whether it is a local engine)."""
+    if url is None:
+        return None, False
+    bad = RequestError(
+        f"--endpoint-url {url!r} is not an http(s) URL with a host and a valid port.",
+        hint="e.g. --endpoint-url http://127.0.0.1:8000",
+    )
+    parts = urlsplit(url)
+    try:
+        port = parts.port  # out of range or not a number: ValueError
+    except ValueError:
+        raise bad from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise bad
+    return url, parts.hostname in _LOCAL_HOSTS
+
+
 def _clients(args: argparse.Namespace) -> tuple[DynamoDBClient, DynamoDBStreamsClient]:
     import boto3  # noqa: PLC0415 - only these commands talk to DynamoDB
+    from botocore.config import Config  # noqa: PLC0415
 
+    endpoint, local = _endpoint(args.endpoint_url)
     session = boto3.session.Session(region_name=args.region)
-    endpoint: str | None = args.endpoint_url
-    if endpoint and session.get_credentials() is None and any(h in endpoint for h in _LOCAL_HOSTS):
+    if local and session.get_credentials() is None:
         # A local engine accepts any credentials; these never reach AWS.
         session = boto3.session.Session(
             aws_access_key_id=_DUMMY, aws_secret_access_key=_DUMMY, region_name=args.region or "us-east-1"
         )
     if session.region_name is None:
         session = boto3.session.Session(region_name="us-east-1")
-    client: DynamoDBClient = session.client("dynamodb", endpoint_url=endpoint)
-    streams: DynamoDBStreamsClient = session.client("dynamodbstreams", endpoint_url=endpoint)
+    # An unreachable endpoint fails in seconds, not after botocore's long default waits.
+    config = Config(connect_timeout=5, read_timeout=60, retries={"mode": "standard", "max_attempts": 3})
+    try:
+        client: DynamoDBClient = session.client("dynamodb", endpoint_url=endpoint, config=config)
+        streams: DynamoDBStreamsClient = session.client(
+            "dynamodbstreams", endpoint_url=endpoint, config=config
+        )
+    except ValueError as exc:  # botocore's "Invalid endpoint" and region checks
+        msg = f"Cannot make a DynamoDB client: {exc}."
+        raise RequestError(msg, hint="check --endpoint-url and --region") from None
     return client, streams
 
 
@@ -98,6 +126,24 @@ def parse_identity(design: Design, source: str, pairs: list[str]) -> dict[str, o
     return out
 
 
+def _file_arg(option: str, value: str | None, *, must_exist: bool = False) -> Path | None:
+    """A file option checked before anything is read from the stream: not a directory, in a
+    directory that exists (and the file itself, when ``must_exist``)."""
+    if value is None:
+        return None
+    path = Path(value)
+    if path.is_dir():
+        msg = f"{option} {path} is a directory; it takes a file."
+        raise RequestError(msg, hint=f"give a file name, e.g. {path / 'dead-letters.jsonl'}")
+    if must_exist and not path.is_file():
+        msg = f"{option} {path} does not exist."
+        raise RequestError(msg, hint="give the JSON Lines file that --dlq wrote")
+    if not path.parent.is_dir():
+        msg = f"{option} {path}: the directory {path.parent} does not exist."
+        raise RequestError(msg, hint="create it, or give a path in an existing directory")
+    return path
+
+
 def _load_checkpoint(path: Path | None) -> StreamCheckpoint | None:
     if path is None:
         return None
@@ -110,6 +156,9 @@ def _load_checkpoint(path: Path | None) -> StreamCheckpoint | None:
             attempts={str(k): int(v) for k, v in data.get("attempts", {}).items()},
             closed={str(s) for s in data.get("closed", [])},
         )
+    except OSError as err:
+        msg = f"Cannot read the checkpoint {path}: {err.strerror or err}."
+        raise RequestError(msg, hint="give a readable file, or a new name to start a checkpoint") from None
     except (ValueError, AttributeError, TypeError) as err:
         msg = f"{path} is not a checkpoint written by dynamodel propagate: {err}"
         raise RequestError(
@@ -126,15 +175,24 @@ def _save_checkpoint(path: Path | None, cp: StreamCheckpoint | None, arn: str) -
         "attempts": cp.attempts,
         "closed": sorted(cp.closed),
     }
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    try:
+        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    except OSError as err:
+        msg = f"Cannot write the checkpoint {path}: {err.strerror or err}; the copies are up to date, the position is not saved."
+        raise RequestError(
+            msg, hint="give a writable --checkpoint path (the next run re-reads records idempotently)"
+        ) from None
 
 
 def _cmd_propagate(args: argparse.Namespace) -> int:
+    replay = _file_arg("--replay", args.replay, must_exist=True)
+    dlq_path = _file_arg("--dlq", args.dlq)
+    cp_path = _file_arg("--checkpoint", args.checkpoint)
     design = _design(args.target)
     client, streams = _clients(args)
     out = sys.stdout.write
-    if args.replay:
-        letters = JsonlDeadLetterQueue(args.replay).read()
+    if replay is not None:
+        letters = JsonlDeadLetterQueue(replay).read()
         result = replay_dead_letters(letters, design=design, table_name=args.table, client=client)
         s = result.stats
         out(
@@ -144,8 +202,7 @@ def _cmd_propagate(args: argparse.Namespace) -> int:
         for seq, err in result.errors.items():
             out(f"  {seq}: {err}\n")
         return 1 if result.failures else 0
-    dlq = JsonlDeadLetterQueue(args.dlq) if args.dlq else ListDeadLetterQueue()
-    cp_path = Path(args.checkpoint) if args.checkpoint else None
+    dlq = JsonlDeadLetterQueue(dlq_path) if dlq_path else ListDeadLetterQueue()
     checkpoint = _load_checkpoint(cp_path)
     arn = stream_arn(client, args.table)
     dead = 0
@@ -201,6 +258,28 @@ def _cmd_repair(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        msg = f"{text!r} is not a whole number >= 1"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        msg = f"{text!r} is not a number of seconds >= 0"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", help="spec file (.yaml/.json) or module:APP")
     p.add_argument("--table", required=True, help="the table's name")
@@ -220,14 +299,14 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--dlq", help="JSON Lines file receiving records that keep failing")
     p.add_argument(
         "--max-attempts",
-        type=int,
+        type=_positive,
         default=DEFAULT_MAX_ATTEMPTS,
         help="deliveries before a record is dead-lettered",
     )
-    p.add_argument("--batch-size", type=int, default=100, help="records per handler call")
+    p.add_argument("--batch-size", type=_positive, default=100, help="records per handler call")
     p.add_argument("--checkpoint", help="JSON file remembering the stream position between runs")
     p.add_argument("--follow", action="store_true", help="keep polling until interrupted")
-    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls with --follow")
+    p.add_argument("--interval", type=_seconds, default=1.0, help="seconds between polls with --follow")
     p.add_argument(
         "--replay", help="replay the dead letters in this JSON Lines file instead of reading the stream"
     )
