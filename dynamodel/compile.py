@@ -35,10 +35,11 @@ from typing import Any, Literal
 
 from dynamodel.design.derive import SHARD_ATTR
 from dynamodel.design.model import TABLE, Design, EntityKeys, PatternPlan, UniqueGuard
+from dynamodel.design.requirements import predicate_text
 from dynamodel.errors import DefinitionError, KeyEncodingError, RequestError, WriteTooLargeError
 from dynamodel.keys import TERMINATOR, Ref, ValueKind, escape, range_bounds, successor_of_prefix
 from dynamodel.runtime.codec import AttributeValue, Item, entity_to_item
-from dynamodel.spec import EntitySpec, PatternSpec, RangeOp
+from dynamodel.spec import EntitySpec, PatternSpec, RangeOp, where_values
 
 __all__ = [
     "BORN_ATTR",
@@ -196,7 +197,7 @@ def parse_read_args(design: Design, name: str, args: Mapping[str, object]) -> Re
     where_attrs = {a for a, _ in pat.where}
     for key in args:
         if key in where_attrs:
-            msg = f"Pattern '{name}': '{key}' is fixed by the declaration (where {key}={dict(pat.where)[key]!r})."
+            msg = f"Pattern '{name}': '{key}' is fixed by the declaration (where {predicate_text(key, dict(pat.where)[key])})."
             raise RequestError(msg, hint=f"leave '{key}' out of the call")
         if key not in allowed:
             shown = ", ".join([*conv.required, *conv.range_params]) or "no arguments"
@@ -207,7 +208,8 @@ def parse_read_args(design: Design, name: str, args: Mapping[str, object]) -> Re
         msg = f"Pattern '{name}' needs {', '.join(repr(m) for m in missing)}."
         raise RequestError(msg, hint=f"call it with {', '.join(f'{a}=...' for a in conv.required)}")
     values: dict[str, object] = {a: args[a] for a in conv.required}
-    values.update(dict(pat.where))
+    # Several allowed values are in no key: the sparse index they select is the whole answer.
+    values.update({a: m for a, m in pat.where if not isinstance(m, tuple)})
     rng: RangeArg | None = None
     if pat.range == "between":
         lo, hi = args.get("lo"), args.get("hi")
@@ -463,6 +465,12 @@ def build_scan_request(
         names[f"#a{i}"] = attr
         vals[f":a{i}"] = _attr_value(spec, attr, value)
         parts.append(f"#a{i} = :a{i}")
+    several = [(a, where_values(m)) for a, m in _pattern(design, name).where if isinstance(m, tuple)]
+    for i, (attr, allowed_values) in enumerate(several):
+        names[f"#w{i}"] = attr
+        allowed = [f":w{i}_{j}" for j in range(len(allowed_values))]
+        vals.update({p: _attr_value(spec, attr, v) for p, v in zip(allowed, allowed_values, strict=True)})
+        parts.append(f"#w{i} IN ({', '.join(allowed)})")
     kwargs: dict[str, Any] = {
         "TableName": table_name,
         "FilterExpression": " AND ".join(parts),
@@ -502,8 +510,11 @@ def _holds(value: object, expected: object) -> bool:
 
 
 def belongs(keys: EntityKeys, values: Mapping[str, object]) -> bool:
-    """Whether an item with ``values`` belongs in the (possibly sparse) index ``keys`` describes."""
-    if any(not _holds(values.get(a), v) for a, v in keys.sparse):
+    """Whether an item with ``values`` belongs in the (possibly sparse) index ``keys`` describes.
+
+    A sparse predicate holds when the attribute equals its value, or one of its values.
+    """
+    if any(not any(_holds(values.get(a), v) for v in where_values(m)) for a, m in keys.sparse):
         return False
     return all(values.get(a) is not None for a in keys.optional_attrs)
 
@@ -512,7 +523,7 @@ def base_key(design: Design, entity: str, values: Mapping[str, object]) -> Item:
     """``{"PK": {"S": ...}, "SK": {"S": ...}}`` of an entity's item.
 
     Raises:
-        RequestError: a base-key attribute (identity or ancestor identity) is missing.
+        RequestError: a base-key attribute (see :func:`key_attrs`) is missing.
     """
     keys = _keys(design, entity, TABLE)
     try:
@@ -525,7 +536,11 @@ def base_key(design: Design, entity: str, values: Mapping[str, object]) -> Item:
 
 
 def key_attrs(design: Design, entity: str) -> tuple[str, ...]:
-    """The attributes an entity's base key is made of (identity and ancestor identity)."""
+    """The attributes an entity's base key is made of, in key order.
+
+    The identity, any carried ancestor identity, and the immutable attributes the design put
+    in the base key (a comment's ``posted_at``): a get or delete by key needs all of them.
+    """
     keys = _keys(design, entity, TABLE)
     return tuple(dict.fromkeys((*keys.pk.attrs(), *keys.sk.attrs())))
 

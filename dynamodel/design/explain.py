@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from dynamodel.design.model import TABLE, Design
-from dynamodel.spec import AttributeSpec
+from dynamodel.design.requirements import predicate_text
+from dynamodel.spec import AttributeSpec, where_values
 
 # What "minimal" is measured against: the search is exact, but only over designs of this form
 # (an expert may go beyond it, e.g. by storing an item twice).
@@ -116,7 +117,7 @@ def explain(design: Design) -> str:
     for k in design.keys:
         notes = []
         if k.sparse:
-            notes.append("only when " + ", ".join(f"{a}={v}" for a, v in k.sparse))
+            notes.append("only when " + ", ".join(predicate_text(a, v) for a, v in k.sparse))
         if k.optional_attrs:
             notes.append("only with " + ", ".join(k.optional_attrs))
         if k.shards > 1:
@@ -163,8 +164,8 @@ def report(design: Design) -> str:
         values: dict[str, object] = {a.name: _sample(a, 1) for a in ent.attributes}
         values["_shard"] = 0
         for keys in design.entity_indexes(ent.name):
-            if any(values.get(a) != v for a, v in keys.sparse):
-                values.update(dict(keys.sparse))
+            if any(values.get(a) not in where_values(v) for a, v in keys.sparse):
+                values.update({a: where_values(v)[0] for a, v in keys.sparse})
             rows.append([ent.name, keys.index, keys.pk.render(values), keys.sk.render(values)])
     out += _table(rows)
     return "\n".join(out) + "\n"

@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dynamodel.design.requirements import Need
+from dynamodel.design.requirements import Need, predicate_text
 from dynamodel.spec import AppSpec, EntitySpec, WhereMatch
 
 
@@ -34,6 +34,9 @@ class Layout:
         if not self.pk_attrs <= need.eq:
             return False
         if not self.sparse <= need.where:
+            return False
+        # several allowed values are in no key: only an index holding exactly those items serves
+        if not {w for w in need.where if isinstance(w[1], tuple)} <= self.sparse:
             return False
         rest = need.eq - self.pk_attrs
         k = len(rest)
@@ -99,8 +102,9 @@ def compute_layout(app: AppSpec, ent: EntitySpec, needs: Iterable[Need], *, base
     sparse = frozenset.intersection(*(n.where for n in needs))
     layout = Layout(ent.name, base, pk, sk, sparse, next(iter(colls)) if colls else None)
     for n in needs:
-        if not layout.serves(n):  # pragma: no cover - the chain construction guarantees it
-            return f"{n.requirement} is not served by the derived layout"
+        if not layout.serves(n):  # the chain guarantees the keys; only a where can be lost
+            wanted = ", ".join(predicate_text(a, m) for a, m in sorted(n.where - sparse))
+            return f"{n.requirement} needs an index holding only {ent.name} items with {wanted}"
     keyed = pk | frozenset(chain)
     for a in sorted(keyed):
         attr = ent.attribute(a)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from dynamodel.design.model import TABLE, EntityKeys, PatternPlan, UniqueGuard
-from dynamodel.design.requirements import Requirement
+from dynamodel.design.requirements import Requirement, predicate_text
 from dynamodel.spec import AppSpec, PatternSpec
 
 
@@ -40,7 +40,7 @@ def read_plan(
     shards = max(k.shards for k in member_keys)
     notes: list[str] = []
     if first.sparse:
-        notes.append("sparse: only items with " + ", ".join(f"{a}={v}" for a, v in first.sparse))
+        notes.append("sparse: only items with " + ", ".join(predicate_text(a, v) for a, v in first.sparse))
     if first.optional_attrs:
         notes.append(f"sparse: only items that have {', '.join(first.optional_attrs)}")
     if shards > 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dynamodel.spec import AppSpec, Order, PatternSpec, RangeOp, WhereMatch
+from dynamodel.spec import AppSpec, Order, PatternSpec, RangeOp, WhereMatch, where_values
 
 # One partition's documented throughput ceilings (DynamoDB developer guide, "partitions").
 PARTITION_WCU = 1000.0
@@ -76,8 +76,23 @@ def sorts(app: AppSpec, pattern: PatternSpec, entity: str) -> bool:
         return False
     if len(pattern.entities) == 1:
         return True
-    fixed = set(pattern.by) | {a for a, _ in pattern.where}
-    return not set(ent.identity) <= fixed
+    return not set(ent.identity) <= equalities(pattern)
+
+
+def equalities(pattern: PatternSpec) -> frozenset[str]:
+    """Attributes a read fixes to one value: ``by`` and single-valued ``where``.
+
+    A ``where`` with several allowed values is no equality: no one key holds all of them, so
+    it is served by a sparse index alone (see :meth:`Layout.serves`).
+    """
+    return frozenset(pattern.by) | {a for a, m in pattern.where if not isinstance(m, tuple)}
+
+
+def predicate_text(attr: str, match: WhereMatch) -> str:
+    """``status=OPEN``, or ``status in [OPEN, PENDING]`` for several allowed values."""
+    if isinstance(match, tuple):
+        return f"{attr} in [{', '.join(str(v) for v in where_values(match))}]"
+    return f"{attr}={match}"
 
 
 COPY_PREFIX = "_copies_"
@@ -108,7 +123,7 @@ def derive_requirements(app: AppSpec) -> tuple[Requirement, ...]:
             Requirement(
                 pattern=p,
                 members=tuple(sorted(p.entities)),
-                eq=frozenset(p.by) | {a for a, _ in p.where},
+                eq=equalities(p),
                 where=where,
                 sort=p.sort,
                 order=p.order,

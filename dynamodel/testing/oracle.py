@@ -51,8 +51,15 @@ def sorted_by(app: AppSpec, pat: PatternSpec, entity: str) -> bool:
     spec = app.entity(entity)
     if pat.sort is None or not spec.has(pat.sort):
         return False
-    fixed = set(pat.by) | {a for a, _ in pat.where}
+    fixed = set(pat.by) | {a for a, m in pat.where if not isinstance(m, tuple)}
     return len(pat.entities) == 1 or not set(spec.identity) <= fixed
+
+
+def _same(value: object, wanted: object) -> bool:
+    # True == 1 in Python; a bool attribute never equals a number here.
+    if isinstance(value, bool) or isinstance(wanted, bool):
+        return value is wanted
+    return normalise(value) == normalise(wanted)
 
 
 def _matches(op: str, value: object, args: tuple[object, ...]) -> bool:
@@ -102,10 +109,10 @@ class Oracle:
         return self.items.get(entity, {}).get(identity_of(self.app.entity(entity), identity))
 
     def _select(self, pat: PatternSpec, entity: str, args: Mapping[str, Any]) -> list[Values]:
-        eq = {a: args[a] for a in pat.by} | dict(pat.where)
+        allowed = {a: (args[a],) for a in pat.by} | dict(pat.where_sets)
         out: list[Values] = []
         for values in self.all(entity):
-            if any(normalise(values.get(a)) != normalise(v) for a, v in eq.items()):
+            if not all(any(_same(values.get(a), v) for v in vs) for a, vs in allowed.items()):
                 continue
             if pat.sort is not None and sorted_by(self.app, pat, entity):
                 if pat.sort not in values:

@@ -204,7 +204,7 @@ def value_pools(app: AppSpec) -> dict[PoolKey, tuple[object, ...]]:
 
     tags = [entity_tag(e.name) for e in app.entities]
     wanted = pooled_attributes(app)
-    where = {(a, v) for p in app.patterns for a, v in p.where}
+    where = {(a, v) for p in app.patterns for a, vs in p.where_sets for v in vs}
     out: dict[PoolKey, tuple[object, ...]] = {}
     for e in app.entities:
         for a in e.attributes:

@@ -18,6 +18,7 @@ from dynamodel.design.model import TABLE, EntityKeys
 from dynamodel.errors import KeyEncodingError
 from dynamodel.model import Entity
 from dynamodel.runtime.codec import Item
+from dynamodel.spec import where_values
 from dynamodel.testing.mirror import unfold
 from dynamodel.testing.oracle import normalise
 
@@ -47,12 +48,12 @@ def check_blocks(pattern: str, got: Sequence[tuple[str, object]]) -> None:
 
 def _holds(values: Mapping[str, object], keys: EntityKeys) -> bool:
     """Whether the item belongs in a sparse index: predicate true, optional key attributes present."""
-    for attr, want in keys.sparse:
+    for attr, match in keys.sparse:
         have = normalise(values.get(attr))
-        if isinstance(want, bool) or isinstance(have, bool):
-            if have is not want:
-                return False
-        elif have != normalise(want):
+        if not any(
+            have is want if isinstance(want, bool) or isinstance(have, bool) else have == normalise(want)
+            for want in where_values(match)
+        ):
             return False
     return all(values.get(a) is not None for a in keys.optional_attrs)
 
