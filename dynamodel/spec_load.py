@@ -47,7 +47,8 @@ def short(value: object) -> str:
 
 def _error(source: str, message: str, hint: str, line: int | None = None) -> DefinitionError:
     where = f"{source}, line {line}" if line is not None else source
-    return DefinitionError(f"{where}: {message}", hint=hint)
+    end = "" if message.endswith((".", ")")) else "."
+    return DefinitionError(f"{where}: {message}{end}", hint=hint)
 
 
 def decode(data: bytes, source: str) -> str:
@@ -271,6 +272,18 @@ def _load_yaml(text: str, source: str) -> object:
         return loader.get_single_data()
     except DefinitionError:
         raise
+    except yaml.reader.ReaderError as exc:
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        msg = f"character {char} at offset {exc.position} is not allowed in YAML"
+        raise _error(
+            source, msg, "remove control characters (write them as escapes in a quoted string)"
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1} column {mark.column + 1}: " if mark is not None else ""
+        context = f" ({exc.context})" if exc.context else ""
+        msg = f"not valid YAML: {where}{_clip(str(exc.problem))}{context}"
+        raise _error(source, msg, "check indentation, quotes and brackets") from None
     except yaml.YAMLError as exc:
         msg = f"not valid YAML: {_clip(str(exc))}"
         raise _error(source, msg, "check indentation, quotes and brackets") from None
