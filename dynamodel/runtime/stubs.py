@@ -23,7 +23,7 @@ from typing import Any, get_args, get_origin
 
 from dynamodel import compile as c
 from dynamodel.model import Entity
-from dynamodel.runtime.write_patterns import target_keyword
+from dynamodel.runtime.write_patterns import finds_target, target_keyword
 
 if typing.TYPE_CHECKING:
     from dynamodel.app import App
@@ -90,20 +90,26 @@ def render_protocol(app: App, class_name: str | None = None) -> str:
     design = app.design
 
     def field_type(entity: str, attr: str) -> str:
+        # The type of a value the caller passes: None is refused (an absent argument, or an
+        # optional attribute's absence, selects nothing), so an optional field loses `| None`.
         model: type[Entity] = app.models[entity]
         info = model.model_fields.get(attr)
         if info is None:
             return "Any"
-        return _annotation(info.annotation, imports)
+        tp = info.annotation
+        if get_origin(tp) in (typing.Union, types.UnionType):
+            inner = [a for a in get_args(tp) if a is not type(None)]
+            return " | ".join(_annotation(a, imports) for a in inner)
+        return _annotation(tp, imports)
 
     for pat in design.app.patterns:
         models = [imports.name(app.models[e]) for e in pat.entities]
         if pat.kind == "write":
             params = ["self", *(f"*entities: {' | '.join(models)} | list[{' | '.join(models)}]",)]
             for target, _, _ in pat.increments:
-                params.append(
-                    f"{target_keyword(target)}: dict[str, object] | {imports.name(app.models[target])} | None = None"
-                )
+                given = f"{target_keyword(target)}: dict[str, object] | {imports.name(app.models[target])}"
+                # Keyword-only after *entities, so a required one may follow optional ones.
+                params.append(f"{given} | None = None" if finds_target(design, pat.name, target) else given)
             params.append(f"**named: {' | '.join(models)} | list[{' | '.join(models)}]")
             body += [
                 f"        def {pat.name}({', '.join(params)}) -> list[Entity]:",
@@ -119,7 +125,6 @@ def render_protocol(app: App, class_name: str | None = None) -> str:
         if conv.range_params and pat.sort is not None:
             holder = next(e for e in pat.entities if design.app.entity(e).has(pat.sort))
             kind = "str" if pat.range == "begins_with" else field_type(holder, pat.sort)
-            kind = kind.removesuffix(" | None")
             params += [f"{r}: {kind} | None = None" for r in conv.range_params]
         if conv.paged:
             params += ["limit: int | None = None", "cursor: str | None = None"]

@@ -8,6 +8,7 @@ from typing import Any
 
 from dynamodel import compile as c
 from dynamodel.compile import Condition
+from dynamodel.design.model import Design
 from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime.codec import Item
@@ -70,7 +71,18 @@ def _collect(s: Session, name: str, args: Sequence[object], kwargs: Mapping[str,
     return out
 
 
-def _target_keys(
+def finds_target(design: Design, name: str, target: str) -> bool:
+    """Whether a written item of pattern ``name`` can carry an increment target's key.
+
+    When none declares every key attribute of ``target``, the caller must name the target
+    (``<target>_key=``); the generated stubs make that keyword required exactly then.
+    """
+    needed = c.key_attrs(design, target)
+    pat = design.app.pattern(name)
+    return any(all(design.app.entity(e).has(a) for a in needed) for e in pat.entities)
+
+
+def target_keys(
     s: Session, name: str, target: str, written: Sequence[tuple[str, Mapping[str, object]]], explicit: object
 ) -> list[Item]:
     needed = c.key_attrs(s.design, target)
@@ -156,7 +168,7 @@ def run_write_pattern(
         actions += g_actions
         labels += g_labels
     for target, attr, n in pat.increments:
-        for key in _target_keys(s, name, target, staged, kwargs.get(target_keyword(target))):
+        for key in target_keys(s, name, target, staged, kwargs.get(target_keyword(target))):
             if (key["PK"]["S"], key["SK"]["S"]) in seen:
                 msg = f"Write pattern '{name}' both writes and increments the same {target}."
                 raise RequestError(
