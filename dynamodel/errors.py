@@ -69,6 +69,16 @@ class UnknownFieldError(DefinitionError):
     code: ErrorCode = "unknown-field"
 
 
+class UnknownEntityError(UnknownFieldError):
+    """A pattern, relation or copy names an entity that is not declared.
+
+    A subclass of UnknownFieldError (which such lookups raised before), so handlers of that
+    keep working; ``code`` tells the two apart.
+    """
+
+    code: ErrorCode = "unknown-entity"
+
+
 class UnsatisfiablePatternError(DefinitionError):
     """No table design serves the pattern in one request; the hint names the smallest change."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from dynamodel.errors import UnknownFieldError
+from dynamodel.errors import UnknownEntityError, UnknownFieldError
 
 AttrType = Literal[
     "str", "int", "decimal", "float", "bool", "datetime", "date", "bytes", "list", "map", "enum"
@@ -154,13 +154,13 @@ class AppSpec:
     patterns: tuple[PatternSpec, ...]
 
     def entity(self, name: str) -> EntitySpec:
-        """The entity called ``name``; UnknownFieldError if there is none."""
+        """The entity called ``name``; UnknownEntityError if there is none."""
         for ent in self.entities:
             if ent.name == name:
                 return ent
         known = ", ".join(e.name for e in self.entities)
         msg = f"App '{self.name}': no entity '{name}'."
-        raise UnknownFieldError(msg, hint=f"declare it or use one of: {known}")
+        raise UnknownEntityError(msg, hint=f"declare it or use one of: {known}")
 
     def pattern(self, name: str) -> PatternSpec:
         """The pattern called ``name``; UnknownFieldError if there is none."""

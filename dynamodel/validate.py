@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import cast
 
-from dynamodel.errors import DefinitionError, UnknownFieldError
+from dynamodel.errors import DefinitionError, UnknownEntityError, UnknownFieldError
 from dynamodel.spec import (
     CONSISTENCIES,
     KEYABLE,
@@ -76,7 +76,7 @@ def _resolve_copies(ent: EntitySpec, by_name: dict[str, EntitySpec]) -> EntitySp
         src = by_name.get(src_name)
         if src is None:
             msg = f"Entity '{ent.name}': attribute '{attr.name}' copies {src_name}.{src_attr}, but there is no entity '{src_name}'."
-            raise UnknownFieldError(msg, hint=f"declare '{src_name}' or fix the copy source")
+            raise UnknownEntityError(msg, hint=f"declare '{src_name}' or fix the copy source")
         source = src.attribute(src_attr)
         if source is None:
             msg = f"Entity '{ent.name}': attribute '{attr.name}' copies {src_name}.{src_attr}, which {src_name} does not define."

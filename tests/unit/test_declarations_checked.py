@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, cast
 
@@ -219,3 +220,64 @@ def test_planner_and_runtime_read_the_same_direction(order: Literal["asc", "desc
     params = c.build_query_request(design, "cards", {"board_id": "b", "value": 1}, "t")
     assert params["ScanIndexForward"] is (not pat.descending)
     assert ("read backwards" in plan.reason) is pat.descending
+
+
+# --- undeclared entities (issue 11 item 13) ---------------------------------------------------
+
+
+def _declare_pattern_on_stray() -> object:
+    return App("cards", [Board, Card], patterns=[Query("Stray", by="board_id", name="strays")])
+
+
+def _declare_increment_of_stray() -> object:
+    return App("cards", [Board, Card], patterns=[Write(Card, increments={"Stray.count": 1})])
+
+
+def _declare_child_of_stray() -> object:
+    class Orphan(Entity, identity=("orphan_id",), parent="Stray"):
+        orphan_id: str
+        stray_id: str
+
+    return App("cards", [Board, Card, Orphan], patterns=[])
+
+
+def _declare_copy_of_stray() -> object:
+    class Copier(Entity, identity=("copier_id",)):
+        copier_id: str
+        stray_id: str
+        stray_name: str = Copy("Stray.name")
+
+    return App("cards", [Board, Card, Copier], patterns=[])
+
+
+def _file_pattern_on_stray() -> object:
+    data = _spec()
+    data["patterns"].append({"name": "strays", "query": "Stray", "by": "board_id"})
+    return parse_spec(data)
+
+
+def _file_parent_stray() -> object:
+    return parse_spec(_spec(parent="Stray"))
+
+
+def _lookup_stray() -> object:
+    return App("cards", [Board, Card], patterns=[]).spec.entity("Stray")
+
+
+@pytest.mark.parametrize(
+    "declare",
+    [
+        _declare_pattern_on_stray,
+        _declare_increment_of_stray,
+        _declare_child_of_stray,
+        _declare_copy_of_stray,
+        _file_pattern_on_stray,
+        _file_parent_stray,
+        _lookup_stray,
+    ],
+)
+def test_an_undeclared_entity_is_unknown_entity(declare: Callable[[], object]) -> None:
+    with pytest.raises(UnknownFieldError, match="Stray") as exc:  # existing handlers still catch it
+        declare()
+    assert exc.value.code == "unknown-entity"
+    assert exc.value.hint
