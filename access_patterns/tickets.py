@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from dynamodel import App, Entity, Get, Query, Write
+from dynamodel import App, Copy, Entity, Get, Query, Write
 
 
 class Tenant(Entity, identity=("tenant_id",)):
@@ -39,6 +39,9 @@ class Ticket(Entity, identity=("ticket_id",), parent=Tenant):
     assignee_id: str | None = None
     created_at: datetime
     comment_count: int
+    # Two named references to User: one entity copies from one source twice.
+    reporter_name: str = Copy(User.name, via={"user_id": "reporter_id"})
+    assignee_name: str | None = Copy(User.name, via={"user_id": "assignee_id"}, optional=True)
 
 
 class Comment(Entity, identity=("ticket_id", "comment_id"), parent=Ticket):

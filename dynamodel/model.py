@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import types
+from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, Self, Union, get_args, get_origin
@@ -27,6 +28,7 @@ from dynamodel.errors import DefinitionError, UnknownFieldError
 from dynamodel.spec import AttributeSpec, AttrType, EntitySpec
 
 _COPY_KEY = "dynamodel_copy"
+_VIA_KEY = "dynamodel_via"
 _SCALARS: dict[object, AttrType] = {
     str: "str",
     int: "int",
@@ -62,12 +64,23 @@ class FieldRef:
         raise TypeError(msg)
 
 
-def Copy(source: object, *, optional: bool = False) -> Any:  # noqa: N802 - reads as a field specifier
+def Copy(  # noqa: N802 - reads as a field specifier
+    source: object, *, optional: bool = False, via: Mapping[str, str] | None = None
+) -> Any:
     """Declare a denormalised copy of another entity's attribute.
 
     Args:
         source: ``Customer.name`` (a FieldRef) or the string ``"Customer.name"``.
-        optional: whether the copy may be absent.
+        optional: whether the copy may be absent. An optional copy is None when its
+            reference is absent (a local attribute naming the source is None) or names a
+            source item that does not exist; a required copy refuses such a write with a
+            RequestError (and a required copy through an optional reference attribute is
+            refused at declaration).
+        via: a named reference: the source's key attributes → the attributes of this
+            entity that hold them (``via={"user_id": "assignee_id"}``), so one entity can
+            copy from one source twice (reporter and assignee). Key attributes not listed
+            keep their names; without ``via`` the entity names the source by the source's
+            own attribute names.
 
     Returns:
         A pydantic field whose value dynamodel fills from the source on write.
@@ -76,7 +89,21 @@ def Copy(source: object, *, optional: bool = False) -> Any:  # noqa: N802 - read
     if not isinstance(text, str) or text.count(".") != 1:
         msg = f"Copy() needs 'Entity.attribute' or Entity.attribute, got {source!r}."
         raise DefinitionError(msg, hint="write Copy(Customer.name) or Copy('Customer.name')")
-    return Field(default=None, json_schema_extra={_COPY_KEY: text, "dynamodel_optional": optional})
+    if via is not None and (
+        not isinstance(via, Mapping)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in via.items())
+    ):
+        msg = f"Copy({text}) takes via as a mapping of attribute names, got {via!r}."
+        raise DefinitionError(
+            msg, hint="write via={'user_id': 'assignee_id'}: the source's key attribute, then yours"
+        )
+    pairs = sorted((via or {}).items())
+    extra: dict[str, Any] = {
+        _COPY_KEY: text,
+        "dynamodel_optional": optional,
+        _VIA_KEY: [list(p) for p in pairs],
+    }
+    return Field(default=None, json_schema_extra=extra)
 
 
 class _EntityMeta(ModelMetaclass):
@@ -205,8 +232,18 @@ def _attribute(entity: str, name: str, info: FieldInfo) -> AttributeSpec:
     if _COPY_KEY in extra:
         src = str(extra[_COPY_KEY])
         ent, attr = src.split(".")
+        pairs = extra.get(_VIA_KEY)
+        via = (
+            tuple((str(p[0]), str(p[1])) for p in pairs if isinstance(p, list))
+            if isinstance(pairs, list)
+            else ()
+        )
         return AttributeSpec(
-            name=name, type="str", optional=bool(extra.get("dynamodel_optional")), copy_of=(ent, attr)
+            name=name,
+            type="str",
+            optional=bool(extra.get("dynamodel_optional")),
+            copy_of=(ent, attr),
+            copy_via=via,
         )
     annotation = info.annotation
     optional = False

@@ -169,10 +169,10 @@ def _parse_type(entity: str, attr: str, value: object) -> AttrType:
 def _parse_attribute(entity: str, name: str, raw: object) -> AttributeSpec:
     if not isinstance(raw, Mapping):
         return AttributeSpec(name=name, type=_parse_type(entity, name, raw))
-    unknown = set(raw) - {"type", "optional", "enum", "copy", "immutable"}
+    unknown = set(raw) - {"type", "optional", "enum", "copy", "via", "immutable"}
     if unknown:
         msg = f"Entity '{entity}': attribute '{name}' has unknown key(s) {sorted(unknown)}."
-        raise DefinitionError(msg, hint="use type, optional, enum, copy or immutable")
+        raise DefinitionError(msg, hint="use type, optional, enum, copy (with via) or immutable")
     optional = raw.get("optional", False)
     if not isinstance(optional, bool):
         msg = f"Entity '{entity}': attribute '{name}': optional must be true or false."
@@ -192,7 +192,18 @@ def _parse_attribute(entity: str, name: str, raw: object) -> AttributeSpec:
             raise DefinitionError(msg, hint="write {copy: Customer.name}")
         src_entity, src_attr = src.split(".")
         # The type is the source's; validate.build_app_spec fills it in.
-        return AttributeSpec(name=name, type="str", optional=optional, copy_of=(src_entity, src_attr))
+        return AttributeSpec(
+            name=name,
+            type="str",
+            optional=optional,
+            copy_of=(src_entity, src_attr),
+            copy_via=_parse_via(entity, name, raw.get("via")),
+        )
+    if "via" in raw:
+        msg = f"Entity '{entity}': attribute '{name}' has via but no copy."
+        raise DefinitionError(
+            msg, hint="via names the source of a copy: {copy: User.name, via: {user_id: assignee_id}}"
+        )
     if "enum" in raw or raw.get("type") == "enum":
         values = raw.get("enum")
         if not isinstance(values, list) or not all(isinstance(v, str | int) for v in values):
@@ -200,6 +211,17 @@ def _parse_attribute(entity: str, name: str, raw: object) -> AttributeSpec:
             raise DefinitionError(msg, hint="write {enum: [OPEN, CLOSED]}")
         return AttributeSpec(name=name, type="enum", optional=optional, enum=tuple(str(v) for v in values))
     return AttributeSpec(name=name, type=_parse_type(entity, name, raw.get("type")), optional=optional)
+
+
+def _parse_via(entity: str, name: str, raw: object) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+    ):
+        msg = f"Entity '{entity}': attribute '{name}': via must map the source's key attributes to names, got {short(raw)}."
+        raise DefinitionError(msg, hint="write via: {user_id: assignee_id}")
+    return tuple(sorted(raw.items()))
 
 
 def _parse_pattern(index: int, raw: object) -> PatternSpec:
@@ -321,6 +343,8 @@ def dump_spec(app: AppSpec) -> dict[str, Any]:
         for a in e.attributes:
             if a.copy_of is not None:
                 attrs[a.name] = {"copy": f"{a.copy_of[0]}.{a.copy_of[1]}"}
+                if a.copy_via:
+                    attrs[a.name]["via"] = dict(a.copy_via)
                 if a.optional:
                     attrs[a.name]["optional"] = True
             elif a.type == "enum":

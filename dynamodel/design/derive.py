@@ -14,6 +14,7 @@ from dynamodel.design.requirements import (
     LOW_CARDINALITY,
     Need,
     Requirement,
+    copy_lookups,
     derive_requirements,
     shard_count,
 )
@@ -107,17 +108,12 @@ def derive(app: AppSpec) -> Design:
 
 
 def _copy_paths(app: AppSpec, plans: list[PatternPlan]) -> tuple[CopyPath, ...]:
+    refs = copy_lookups(app)
     out: list[CopyPath] = []
     for plan in plans:
-        target = app.entity(plan.entities[0])
-        source = plan.name.removeprefix(COPY_PREFIX).split("_in_")[0]
-        attrs = tuple(
-            (a.name, a.copy_of[1])
-            for a in target.attributes
-            if a.copy_of is not None and a.copy_of[0] == source
-        )
-        out.append(CopyPath(source, target.name, attrs, plan))
-    return tuple(sorted(out, key=lambda c: (c.source, c.target)))
+        ref = refs[plan.name]
+        out.append(CopyPath(ref.source, ref.target, ref.attributes, plan, ref.via))
+    return tuple(sorted(out, key=lambda c: (c.source, c.target, c.via)))
 
 
 def _check_tags(app: AppSpec) -> None:

@@ -7,7 +7,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from dynamodel.design.model import TABLE, Design
+from dynamodel.design.model import TABLE, CopyPath, Design
 from dynamodel.design.requirements import predicate_text
 from dynamodel.spec import AttributeSpec, where_values
 
@@ -66,21 +66,25 @@ def design_to_dict(design: Design) -> dict[str, Any]:
             {"entity": g.entity, "attributes": list(g.attrs), "pk": g.pk.pattern(), "sk": g.sk.pattern()}
             for g in design.guards
         ],
-        "copy_paths": [
-            {
-                "source": c.source,
-                "target": c.target,
-                "attributes": dict(c.attributes),
-                "operation": c.plan.operation,
-                "index": c.plan.index,
-                "key_condition": c.plan.key_condition,
-            }
-            for c in design.copy_paths
-        ],
+        "copy_paths": [_copy_path_json(c) for c in design.copy_paths],
         "techniques": list(design.techniques),
         "optimal": design.optimal,
         "minimal_among": MINIMAL_AMONG,
     }
+
+
+def _copy_path_json(c: CopyPath) -> dict[str, object]:
+    out: dict[str, object] = {
+        "source": c.source,
+        "target": c.target,
+        "attributes": dict(c.attributes),
+        "operation": c.plan.operation,
+        "index": c.plan.index,
+        "key_condition": c.plan.key_condition,
+    }
+    if c.via:  # only named references say it: designs without them stay byte-identical
+        out["via"] = dict(c.via)
+    return out
 
 
 def design_to_json(design: Design) -> str:
@@ -131,6 +135,8 @@ def explain(design: Design) -> str:
         out.append("Copies (kept fresh by stream propagation; readers see them eventually):")
         for c in design.copy_paths:
             attrs = ", ".join(f"{t} <- {c.source}.{s}" for t, s in c.attributes)
+            if c.via:
+                attrs += f" (via {', '.join(local for _, local in c.via)})"
             out.append(
                 f"  {c.target}.{attrs}: found by {c.plan.operation} on {c.plan.index}: {c.plan.key_condition}"
             )

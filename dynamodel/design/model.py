@@ -129,10 +129,16 @@ class Design:
         """Every index the entity writes keys to, base table first."""
         return tuple(k for k in self.keys if k.entity == entity)
 
-    def copy_path(self, source: str, target: str) -> CopyPath | None:
-        """The lookup propagation uses for copies of ``source`` held by ``target``."""
+    def copy_path(
+        self, source: str, target: str, via: tuple[tuple[str, str], ...] | None = None
+    ) -> CopyPath | None:
+        """The lookup propagation uses for copies of ``source`` held by ``target``.
+
+        ``via`` picks one reference when ``target`` names ``source`` in several ways
+        (``()`` is the reference by the source's own attribute names); None takes the first.
+        """
         for c in self.copy_paths:
-            if (c.source, c.target) == (source, target):
+            if (c.source, c.target) == (source, target) and (via is None or c.via == via):
                 return c
         return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from dynamodel.copyrefs import Reference, all_references
 from dynamodel.spec import AppSpec, Order, PatternSpec, RangeOp, WhereMatch, where_values
 
 # One partition's documented throughput ceilings (DynamoDB developer guide, "partitions").
@@ -98,17 +99,26 @@ def predicate_text(attr: str, match: WhereMatch) -> str:
 COPY_PREFIX = "_copies_"
 
 
-def copy_patterns(app: AppSpec) -> tuple[PatternSpec, ...]:
-    """One internal query per (source, copying entity): how propagation finds every copy.
+def copy_lookups(app: AppSpec) -> dict[str, Reference]:
+    """The internal query name of each copy reference: how propagation finds every copy.
 
-    The names start with '_', which declared pattern names cannot, so they never clash.
+    One query per reference (source, copying entity, local attributes), by the local
+    attributes that hold the source's identity: a ticket copying its reporter's and its
+    assignee's names has two. The names start with '_', which declared pattern names
+    cannot, so they never clash.
     """
-    pairs = sorted(
-        {(a.copy_of[0], e.name) for e in app.entities for a in e.attributes if a.copy_of is not None}
-    )
+    out: dict[str, Reference] = {}
+    for ref in all_references(app):
+        name = f"{COPY_PREFIX}{ref.source}_in_{ref.target}"
+        out[name + (f"@{'+'.join(ref.local_attrs)}" if ref.named else "")] = ref
+    return out
+
+
+def copy_patterns(app: AppSpec) -> tuple[PatternSpec, ...]:
+    """The internal query of every copy reference (see :func:`copy_lookups`)."""
     return tuple(
-        PatternSpec(f"{COPY_PREFIX}{src}_in_{dst}", "query", (dst,), by=app.entity(src).identity)
-        for src, dst in pairs
+        PatternSpec(name, "query", (ref.target,), by=ref.local_attrs)
+        for name, ref in copy_lookups(app).items()
     )
 
 

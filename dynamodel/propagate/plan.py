@@ -396,11 +396,12 @@ def plan_record(design: Design, record: Mapping[str, Any], *, verify_targets: bo
 
 def _target_check(design: Design, path: CopyPath, image: Item) -> TargetCheck | None:
     spec = design.app.entity(path.target)
-    needed = c.key_attrs(design, path.source)
-    values = item_to_values(spec, {k: v for k, v in image.items() if k in needed})
-    if any(values.get(a) is None for a in needed):
-        return None  # the target does not say which source it copies; nothing to verify
-    return TargetCheck(path, image, c.base_key(design, path.source, values))
+    needed = {a: path.local(a) for a in c.key_attrs(design, path.source)}
+    values = item_to_values(spec, {k: v for k, v in image.items() if k in needed.values()})
+    if any(values.get(local) is None for local in needed.values()):
+        return None  # the target names no source item (an optional reference); nothing to verify
+    source_key = {a: values[local] for a, local in needed.items()}
+    return TargetCheck(path, image, c.base_key(design, path.source, source_key))
 
 
 # ---- requests ------------------------------------------------------------------------------
@@ -424,9 +425,8 @@ def lookup_requests(
         msg = f"Copy path {path.source} -> {path.target} runs as {plan.operation}; propagation needs a Query."
         raise DefinitionError(msg, hint="re-derive the design with this version of dynamodel")
     shards: Sequence[int | None] = list(range(plan.shards)) if plan.shards > 1 else [None]
-    return [
-        c.build_plan_query(design, plan, identity, table_name, limit=limit, shard=shard) for shard in shards
-    ]
+    local = {path.local(a): v for a, v in identity.items()}  # the lookup is by the target's names
+    return [c.build_plan_query(design, plan, local, table_name, limit=limit, shard=shard) for shard in shards]
 
 
 def dependent_indexes(design: Design, path: CopyPath) -> tuple[EntityKeys, ...]:
@@ -485,13 +485,18 @@ def copy_status(design: Design, update: CopyUpdate, target: Mapping[str, Attribu
     """How a target's copies compare with ``update``.
 
     Returns:
-        ``current``: the same values (stamped with this version or a newer one);
+        ``current``: the same values, stamped with this version or a newer one, or not
+        stamped (an application write filled them and removed the stamp; the handler's
+        check stamps it);
         ``ahead``: other values stamped with a newer version than ``update``'s (newer
         copies, or a stamp from a previous incarnation of a re-created source);
-        ``stale``: anything else (older, never stamped, or clobbered at this version).
+        ``stale``: anything else (older, or clobbered at this version, or never stamped
+        with other values).
     """
     stored_version, stored = copy_state(update.path, target)
     same = all(stored.get(a) == av for a, av in new_copies(design, update).items())
+    if stored_version is None and same:
+        return "current"
     if stored_version is not None and stored_version >= update.version:
         if same:
             return "current"
@@ -502,12 +507,13 @@ def copy_status(design: Design, update: CopyUpdate, target: Mapping[str, Attribu
 
 def _source_reference(design: Design, update: CopyUpdate) -> dict[str, AttributeValue]:
     """The stored values by which a target names ``update``'s source item (its identity)."""
-    spec = design.app.entity(update.path.target)
+    path = update.path
+    spec = design.app.entity(path.target)
     declared = {a.name for a in spec.attributes}
     return {
-        attr: encode_attribute(spec, attr, value)
+        path.local(attr): encode_attribute(spec, path.local(attr), value)
         for attr, value in sorted(update.identity.items())
-        if attr in declared
+        if path.local(attr) in declared
     }
 
 
