@@ -53,8 +53,13 @@ class App:
         Args:
             table_name: an existing table laid out by this app's design.
             client: ``boto3.client("dynamodb", ...)`` for any endpoint.
-            cursor_secret: HMAC key for page cursors; the default (derived from the app
-                and table names) detects mistakes but not forgery.
+            cursor_secret: HMAC key (bytes) for page cursors, the same on every instance;
+                None reads ``$DYNAMODEL_CURSOR_SECRET``. Without either, the default
+                (derived from the app and table names) detects mistakes but not forgery,
+                and a ``DynamodelWarning`` says so once per app and table.
+
+        Raises:
+            RequestError: ``cursor_secret`` is a str, empty, or not bytes.
 
         Example:
             >>> table = shop.connect("shop-dev", boto3.client("dynamodb"))  # doctest: +SKIP

@@ -307,6 +307,16 @@ def _sort_condition(
     return ("between", bounds[0], bounds[1])
 
 
+def check_limit(limit: object) -> int:
+    """A page size: a whole number >= 1 (``True``, ``5.5`` and ``"5"`` are refused)."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        msg = f"limit={limit!r} is not a page size."
+        raise RequestError(
+            msg, hint="pass a whole number >= 1 (items per page), or None for DynamoDB's 1 MB pages"
+        )
+    return limit
+
+
 def build_query_request(
     design: Design,
     name: str,
@@ -387,10 +397,7 @@ def _query(
     ):
         kwargs["ConsistentRead"] = True
     if limit is not None:
-        if limit < 1:
-            msg = f"limit={limit} reads nothing."
-            raise RequestError(msg, hint="pass limit >= 1, or None for DynamoDB's 1 MB pages")
-        kwargs["Limit"] = limit
+        kwargs["Limit"] = check_limit(limit)
     if start_key is not None:
         kwargs["ExclusiveStartKey"] = start_key
     return kwargs
@@ -480,7 +487,7 @@ def build_scan_request(
     if _pattern(design, name).consistency == "strong":
         kwargs["ConsistentRead"] = True
     if limit is not None:
-        kwargs["Limit"] = limit
+        kwargs["Limit"] = check_limit(limit)
     if start_key is not None:
         kwargs["ExclusiveStartKey"] = start_key
     return kwargs

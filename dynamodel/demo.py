@@ -9,6 +9,7 @@ by a botocore event hook on the client), then stops the engine.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -77,7 +78,7 @@ def run_shop_on_engine() -> None:
         gsis = ", ".join(g["IndexName"] for g in kwargs.get("GlobalSecondaryIndexes", []))
         out(f"\n== 2. table 'shop-demo' on the embedded engine {engine.endpoint_url} (moto over HTTP)\n")
         out(f"created from the emitted boto3 create_table kwargs: keys PK/SK, GSIs {gsis}\n")
-        table = shop.connect("shop-demo", client)
+        table = shop.connect("shop-demo", client, cursor_secret=os.urandom(32))
         requests.take()
 
         out("\n== 3. sample data, written through the runtime\n\n")

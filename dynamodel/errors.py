@@ -57,6 +57,10 @@ class DynamodelError(Exception):
         return f"{text}  [{self.code}: {DOCS_URL}]"
 
 
+class DynamodelWarning(UserWarning):
+    """Something works but should not stay as it is (a forgeable cursor secret, ...)."""
+
+
 class DefinitionError(DynamodelError, ValueError):
     """A declaration (entity, pattern, spec file) is wrong; raised at declare or derive time."""
 

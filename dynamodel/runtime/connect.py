@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+import warnings
 from typing import TYPE_CHECKING
 
+from dynamodel.errors import DynamodelWarning
+from dynamodel.runtime.cursor import check_secret
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
 from dynamodel.runtime.table import Table
 
@@ -11,6 +17,12 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
     from dynamodel.app import App
+
+SECRET_ENV = "DYNAMODEL_CURSOR_SECRET"
+"""Environment variable holding the cursor secret when ``connect`` is given none (UTF-8 text)."""
+
+_WARNED: set[tuple[str, str]] = set()
+_WARNED_LOCK = threading.Lock()
 
 
 def connect(
@@ -29,15 +41,50 @@ def connect(
         table_name: an existing table with the app's design (see ``dynamodel emit``).
         client: ``boto3.client("dynamodb", ...)``; any ``endpoint_url`` works (DynamoDB,
             DynamoDB Local, ScyllaDB Alternator, moto).
-        cursor_secret: the HMAC key that signs page cursors. The default, derived from the
-            app and table names, detects edited or misplaced cursors but not forgery:
-            pass a real secret when cursors reach untrusted clients.
+        cursor_secret: the HMAC key (bytes) that signs page cursors, the same on every
+            instance of the application, e.g. ``os.urandom(32)`` kept in a secret store.
+            None reads ``$DYNAMODEL_CURSOR_SECRET`` (UTF-8 text); without either, a default
+            derived from the app and table names is used, which detects edited or
+            misplaced cursors but not forgery, and a ``DynamodelWarning`` says so once per
+            app and table.
         backoff: retries of throttled requests.
         max_workers: threads that read the shards of a fanned-out query in parallel.
 
     Returns:
         The table, with a method per declared pattern.
+
+    Raises:
+        RequestError: ``cursor_secret`` is a str, empty, or not bytes.
     """
-    return Table(
-        app, table_name, client, cursor_secret=cursor_secret, backoff=backoff, max_workers=max_workers
+    secret = _secret(app.name, table_name, cursor_secret)
+    return Table(app, table_name, client, cursor_secret=secret, backoff=backoff, max_workers=max_workers)
+
+
+def _secret(app: str, table: str, given: object) -> bytes | None:
+    if given is not None:
+        return check_secret(given)
+    from_env = os.environ.get(SECRET_ENV)
+    if from_env:
+        return from_env.encode("utf-8")
+    with _WARNED_LOCK:
+        if (app, table) in _WARNED:
+            return None
+        _WARNED.add((app, table))
+    warnings.warn(
+        f"dynamodel: table '{table}' of app '{app}' signs page cursors with the default secret, "
+        "which is derived from the app and table names: anyone who knows them can forge a cursor "
+        f"(and read any key range of the patterns that take cursors). Pass connect(..., "
+        f"cursor_secret=...) the same random bytes on every instance (os.urandom(32), kept in a "
+        f"secret store), or set the {SECRET_ENV} environment variable.",
+        DynamodelWarning,
+        stacklevel=_caller_level(),
     )
+    return None
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside dynamodel (App.connect, the test toolkit)."""
+    level, frame = 2, sys._getframe(2)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("dynamodel."):
+        level, frame = level + 1, frame.f_back
+    return level

@@ -8,8 +8,9 @@ wrong page.
 
 The payload is signed, not encrypted: it holds key values of the last item read. With the
 default secret (derived from the app and table names) the signature detects mistakes and
-accidental edits but not forgery, since anyone who knows the names can sign. Pass a real
-secret (``connect(..., cursor_secret=...)``) when cursors travel to untrusted clients.
+accidental edits but not forgery, since anyone who knows the names can sign, so ``connect``
+warns once when it is used. Pass a real secret (``connect(..., cursor_secret=...)`` or the
+``DYNAMODEL_CURSOR_SECRET`` environment variable) when cursors travel to clients.
 """
 
 from __future__ import annotations
@@ -46,6 +47,24 @@ def default_secret(app: str, table: str) -> bytes:
     return hashlib.sha256(f"dynamodel-cursor\x00{app}\x00{table}".encode()).digest()
 
 
+def check_secret(secret: object) -> bytes:
+    """A cursor secret as bytes; a ``str`` or an empty secret is refused (an HMAC key is bytes,
+    and an empty one would let anyone sign)."""
+    if isinstance(secret, str):
+        msg = "cursor_secret is a str; an HMAC key is bytes."
+        hint = "pass secret.encode() (or os.urandom(32), kept and shared by every instance)"
+        if not secret:
+            hint = "pass os.urandom(32), kept and shared by every instance of the application"
+        raise RequestError(msg, hint=hint)
+    if not isinstance(secret, bytes | bytearray) or not secret:
+        what = "empty" if isinstance(secret, bytes | bytearray) else f"a {type(secret).__name__}, not bytes"
+        msg = f"cursor_secret is {what}."
+        raise RequestError(
+            msg, hint="pass os.urandom(32), kept and shared by every instance of the application"
+        )
+    return bytes(secret)
+
+
 def query_digest(requests: Sequence[Mapping[str, Any]]) -> str:
     """A digest of what a query reads (index, key condition and its values, direction).
 
@@ -74,8 +93,12 @@ class CursorCodec:
 
     @classmethod
     def for_table(cls, app: str, table: str, secret: bytes | None) -> CursorCodec:
-        """A codec with ``secret``, or the default one derived from the names."""
-        return cls(app, table, secret if secret is not None else default_secret(app, table))
+        """A codec with ``secret``, or the default one derived from the names.
+
+        Raises:
+            RequestError: ``secret`` is not bytes, or is empty.
+        """
+        return cls(app, table, default_secret(app, table) if secret is None else check_secret(secret))
 
     def _sign(self, body: bytes) -> bytes:
         return hmac.new(self.secret, body, hashlib.sha256).digest()

@@ -95,4 +95,4 @@ def create_test_table(app: App, client: Any, stage: str | None = None, **connect
     """Create ``<app>-<stage>`` (a fresh stage by default) from the emitted definition; connect to it."""
     name = f"{app.name}-{stage or new_stage()}"
     client.create_table(**render_create_table(app.design, name))
-    return app.connect(name, client, **connect_options)
+    return app.connect(name, client, **{"cursor_secret": uuid.uuid4().bytes, **connect_options})
