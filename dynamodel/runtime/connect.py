@@ -8,7 +8,7 @@ import threading
 import warnings
 from typing import TYPE_CHECKING
 
-from dynamodel.errors import DynamodelWarning
+from dynamodel.errors import DynamodelWarning, RequestError
 from dynamodel.runtime.cursor import check_secret
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
 from dynamodel.runtime.table import Table
@@ -54,10 +54,25 @@ def connect(
         The table, with a method per declared pattern.
 
     Raises:
-        RequestError: ``cursor_secret`` is a str, empty, or not bytes.
+        RequestError: ``cursor_secret`` is a str, empty, or not bytes; ``client`` is not a
+            client; ``backoff`` is not a Backoff; ``max_workers`` is not a whole number >= 1.
     """
+    _check_options(client, backoff, max_workers)
     secret = _secret(app.name, table_name, cursor_secret)
     return Table(app, table_name, client, cursor_secret=secret, backoff=backoff, max_workers=max_workers)
+
+
+def _check_options(client: object, backoff: object, max_workers: object) -> None:
+    # Mistakes that would otherwise surface as an AttributeError at the first request.
+    if client is None or isinstance(client, str | bytes | int | float):
+        msg = f"client={client!r} is not a DynamoDB client."
+        raise RequestError(msg, hint='pass boto3.client("dynamodb", region_name=..., endpoint_url=...)')
+    if not isinstance(backoff, Backoff):
+        msg = f"backoff={backoff!r} is not a Backoff."
+        raise RequestError(msg, hint="pass dynamodel.runtime.retry.Backoff(...), or leave it out")
+    if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
+        msg = f"max_workers={max_workers!r} is not a number of threads."
+        raise RequestError(msg, hint="pass a whole number >= 1 (threads reading the shards of a query)")
 
 
 def _secret(app: str, table: str, given: object) -> bytes | None:

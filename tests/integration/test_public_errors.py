@@ -167,3 +167,27 @@ def test_the_warning_reaches_stderr_of_a_plain_program() -> None:
         timeout=60,
     )
     assert done.stderr.count("DynamodelWarning") == 1, done.stderr
+
+
+# ---- the other connect arguments ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"client": None}, "client"),
+        ({"client": "us-east-1"}, "client"),
+        ({"max_workers": 0}, "max_workers"),
+        ({"max_workers": "2"}, "max_workers"),
+        ({"max_workers": True}, "max_workers"),
+        ({"backoff": None}, "backoff"),
+    ],
+    ids=repr,
+)
+def test_bad_connect_arguments_are_refused_at_connect(
+    client: DynamoDBClient, kwargs: dict[str, Any], needle: str
+) -> None:
+    options: dict[str, Any] = {"client": client, "cursor_secret": SECRET, **kwargs}
+    with pytest.raises(RequestError, match=needle) as info:
+        connect(shop, "t", **options)
+    assert info.value.hint
