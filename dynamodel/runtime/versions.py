@@ -32,11 +32,20 @@ class Stored:
 
     version: int
     born: int | None = UNKNOWN_BORN
+    pinned: tuple[tuple[str, object], ...] = ()
 
 
 def remember(instance: object, version: int, born: int | None = UNKNOWN_BORN) -> None:
-    """Record the stored state of ``instance`` (read from or written to the table)."""
-    instance_state.put(instance, Stored(version, born))
+    """Record the stored state of ``instance`` (read from or written to the table).
+
+    The values of its immutable attributes are pinned too: the instance may be edited
+    (or copied with ``model_copy``) before it is written back, and an edit of one of them
+    is refused then, before anything is sent.
+    """
+    spec = getattr(type(instance), "__entity_spec__", None)
+    attrs = [a.name for a in spec.attributes if a.immutable] if spec is not None else []
+    pinned = tuple((a, getattr(instance, a, None)) for a in attrs)
+    instance_state.put(instance, Stored(version, born, pinned))
 
 
 def stored_of(instance: object) -> Stored | None:

@@ -10,9 +10,10 @@ botocore's own retries pass through it) and adds two behaviours:
   a runtime that reuses a token across two different calls (and silently loses the second
   write on DynamoDB) passes every test.
 * **Lost responses**: :meth:`DynamoRules.lose_next_response` makes the next write request
-  be applied by the engine and its answer dropped (a read timeout), so botocore retries it
-  and the retry meets its own first attempt, as it does when a network path fails after
-  DynamoDB committed the write.
+  be applied by the engine, its answer dropped, and the request sent again, as botocore
+  does when a connection fails after DynamoDB committed the write: the retry meets its own
+  first attempt. (The retry is made here rather than by raising a timeout into botocore,
+  whose standard retry mode would sleep up to a second before it.)
 
 ``InProcessEngine(rules=...)`` applies them to every client it makes;
 :meth:`DynamoRules.install_http` applies them to a client of a server over HTTP (the
@@ -30,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.awsrequest import AWSRequest, AWSResponse
-from botocore.exceptions import ReadTimeoutError
 
 __all__ = ["TOKEN_WINDOW_S", "WRITE_OPERATIONS", "DynamoRules", "Send"]
 
@@ -109,21 +109,27 @@ class DynamoRules:
     def wrap(self, send: Send) -> Send:
         """``send`` with the rules applied around it."""
 
-        def ruled(request: AWSRequest) -> AWSResponse:
-            operation = _operation(request)
-            if operation not in WRITE_OPERATIONS:
-                return send(request)
+        def attempt(request: AWSRequest, operation: str) -> AWSResponse:
             body = _body(request) if operation == "TransactWriteItems" else {}
             token = body.get("ClientRequestToken") if self.token_rule else None
             if isinstance(token, str):
                 early = self._check_token(request, token, _digest(body))
                 if early is not None:
-                    return self._maybe_lose(request, early)
+                    return early
             response = send(request)
             if isinstance(token, str) and response.status_code < 300:
                 with self._lock:
                     self._tokens[token] = (_digest(body), self.clock())
-            return self._maybe_lose(request, response)
+            return response
+
+        def ruled(request: AWSRequest) -> AWSResponse:
+            operation = _operation(request)
+            if operation not in WRITE_OPERATIONS:
+                return send(request)
+            response = attempt(request, operation)
+            if self._take_loss():
+                response = attempt(request, operation)  # botocore's retry of the same request
+            return response
 
         return ruled
 
@@ -160,10 +166,10 @@ class DynamoRules:
             self.replayed += 1
         return _answer(request, 200, {})
 
-    def _maybe_lose(self, request: AWSRequest, response: AWSResponse) -> AWSResponse:
+    def _take_loss(self) -> bool:
         with self._lock:
             if self._lose <= 0:
-                return response
+                return False
             self._lose -= 1
             self.lost += 1
-        raise ReadTimeoutError(endpoint_url=request.url or "")
+            return True

@@ -1,0 +1,85 @@
+"""An update that changes an immutable attribute is refused, and nothing is written (issue 11, item 10).
+
+Engine: moto in process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from dynamodel import App, ConditionFailedError, Entity, Get, RequestError
+from dynamodel.runtime.table import Table
+from dynamodel.testing.inprocess import InProcessEngine, create_test_table
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+T1 = datetime(2026, 2, 1, tzinfo=UTC)
+
+
+class Post(Entity, identity=("post_id",), immutable=("posted_at",)):
+    post_id: str
+    posted_at: datetime
+    body: str
+
+
+class Member(Entity, identity=("member_id",), immutable=("joined_at",)):
+    """Guarded (unique handle): its writes read the stored item first."""
+
+    member_id: str
+    handle: str
+    joined_at: datetime
+
+
+blog = App(
+    "blog",
+    [Post, Member],
+    patterns=[
+        Get(Post, by="post_id", name="get_post"),
+        Get(Member, by="member_id", name="get_member"),
+        Get(Member, by="handle", unique=True, name="member_by_handle"),
+    ],
+)
+
+
+@pytest.fixture
+def table() -> Iterator[Table]:
+    client = InProcessEngine().client()
+    t = create_test_table(blog, client)
+    yield t
+    client.delete_table(TableName=t.name)
+
+
+def test_editing_an_immutable_attribute_of_a_read_instance_is_refused(table: Table) -> None:
+    table.create(Post(post_id="p1", posted_at=T0, body="hi"))
+    post = table.get_post(post_id="p1")
+    assert post is not None
+    post.posted_at = T1
+    with pytest.raises(RequestError, match="immutable"):
+        table.update(post)
+    with pytest.raises(RequestError, match="immutable"):
+        table.update(post.model_copy(update={"body": "changed too"}))
+    assert table.get_post(post_id="p1") == Post(post_id="p1", posted_at=T0, body="hi")
+
+
+def test_a_constructed_instance_cannot_change_it_either(table: Table) -> None:
+    table.create(Post(post_id="p1", posted_at=T0, body="hi"))
+    with pytest.raises((RequestError, ConditionFailedError)):
+        table.update(Post(post_id="p1", posted_at=T1, body="hi"), expected_version=1)
+    with pytest.raises((RequestError, ConditionFailedError)):
+        table.put(Post(post_id="p1", posted_at=T1, body="x"))
+    assert table.get_post(post_id="p1") == Post(post_id="p1", posted_at=T0, body="hi")
+    table.put(Post(post_id="p1", posted_at=T0, body="other attributes still change"))
+    table.put(Post(post_id="p2", posted_at=T1, body="a put that creates sets it"))
+    assert table.get_post(post_id="p2") is not None
+
+
+def test_guarded_entities_refuse_it_too(table: Table) -> None:
+    table.create(Member(member_id="m1", handle="ann", joined_at=T0))
+    with pytest.raises(RequestError, match="immutable"):
+        table.put(Member(member_id="m1", handle="ann", joined_at=T1))
+    with pytest.raises(RequestError, match="immutable"):
+        table.update(Member(member_id="m1", handle="bo", joined_at=T1), expected_version=1)
+    assert table.get_member(member_id="m1") == Member(member_id="m1", handle="ann", joined_at=T0)
+    assert table.member_by_handle(handle="bo") is None
