@@ -37,7 +37,16 @@ from dynamodel.design.derive import SHARD_ATTR
 from dynamodel.design.model import TABLE, Design, EntityKeys, PatternPlan, UniqueGuard
 from dynamodel.design.requirements import predicate_text
 from dynamodel.errors import DefinitionError, KeyEncodingError, RequestError, WriteTooLargeError
-from dynamodel.keys import TERMINATOR, Ref, ValueKind, escape, range_bounds, successor_of_prefix
+from dynamodel.keys import (
+    TERMINATOR,
+    LeadingOp,
+    Ref,
+    ValueKind,
+    escape,
+    leading_range,
+    range_bounds,
+    successor_of_prefix,
+)
 from dynamodel.runtime.codec import AttributeValue, Item, entity_to_item
 from dynamodel.spec import EntitySpec, PatternSpec, RangeOp, where_values
 
@@ -267,11 +276,12 @@ def _render(keys: EntityKeys, which: Literal["pk", "sk"], values: Mapping[str, o
         raise RequestError(msg, hint=err.hint) from err
 
 
-def _sort_condition(
-    design: Design, plan: PatternPlan, read: ReadArgs
-) -> tuple[Literal["begins_with", "between"], str, str] | None:
+def _sort_condition(design: Design, plan: PatternPlan, read: ReadArgs) -> tuple[LeadingOp, str, str] | None:
     """The sort-key condition of a query: ``(kind, a, b)``; None for a whole partition."""
     if len(plan.entities) > 1:
+        first = _keys(design, plan.entities[0], plan.index).sk.parts[0]
+        if isinstance(first, Ref):  # interleaved: every member's sort key starts with the sort value
+            return None if read.range is None else _leading(plan, first, read.range)
         if plan.whole_partition:
             return None
         lo = escape(plan.blocks[0]) + TERMINATOR
@@ -305,6 +315,16 @@ def _sort_condition(
     if isinstance(bounds, str):
         return ("begins_with", bounds, "")
     return ("between", bounds[0], bounds[1])
+
+
+def _leading(plan: PatternPlan, sort: Ref, rng: RangeArg) -> tuple[LeadingOp, str, str] | None:
+    try:
+        cond = leading_range(rng.op, sort.kind, list(rng.values))
+    except KeyEncodingError as err:
+        msg = f"Pattern '{plan.name}': {rng.op} on '{sort.attr}': {err.message}"
+        raise RequestError(msg, hint=err.hint) from err
+    # Every key begins with the empty prefix, and DynamoDB refuses an empty value: no condition.
+    return None if cond == ("begins_with", "", "") else cond
 
 
 def check_limit(limit: object) -> int:
@@ -380,6 +400,9 @@ def _query(
         names["#sk"] = ix.sort_key
         if sk[0] == "begins_with":
             cond += " AND begins_with(#sk, :sk)"
+            vals[":sk"] = {"S": sk[1]}
+        elif sk[0] != "between":
+            cond += f" AND #sk {sk[0]} :sk"
             vals[":sk"] = {"S": sk[1]}
         else:
             cond += " AND #sk BETWEEN :lo AND :hi"

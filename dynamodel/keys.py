@@ -599,3 +599,42 @@ def range_bounds(p: str, op: RangeOp, kind: ValueKind, values: Sequence[object])
         msg = f"between got low {_short(values[0])} greater than high {_short(values[1])}"
         raise KeyEncodingError(msg, hint="swap the bounds; DynamoDB rejects BETWEEN with low > high")
     return p + c + TERMINATOR, p + hi + ESCAPE
+
+
+LeadingOp = Literal["begins_with", "between", "<", "<=", ">="]
+
+
+def leading_range(op: RangeOp, kind: ValueKind, values: Sequence[object]) -> tuple[LeadingOp, str, str]:
+    """Translate a condition on a sort key's *first* component (no prefix before it).
+
+    Interleaved collections put the shared sort attribute first, so a range cannot be
+    bounded by a prefix the way :func:`range_bounds` bounds it: an unbounded side becomes a
+    one-sided comparison instead (DynamoDB refuses empty strings as bounds).
+
+    Args:
+        op: the comparison on the first component's value.
+        kind: that component's kind.
+        values: one value, or two (low, high) for ``between``.
+
+    Returns:
+        ``(operator, a, b)``: ``("begins_with", prefix, "")``, ``("between", lo, hi)``,
+        or ``("<", hi, "")``, ``("<=", hi, "")``, ``(">=", lo, "")``. Only ``begins_with``
+        of the empty string gives an empty text (every key matches it).
+
+    Raises:
+        KeyEncodingError: as :func:`range_bounds`.
+    """
+    # Bound under an anchor prefix, then drop it: the same exact bounds, without the prefix.
+    anchor = TERMINATOR
+    bounds = range_bounds(anchor, op, kind, values)
+    if isinstance(bounds, str):
+        return ("begins_with", bounds[len(anchor) :], "")
+    lo, hi = (b[len(anchor) :] for b in bounds)
+    if bounds[0] == anchor:
+        # Nothing sorts below an empty value; keys start at '#' or above, so '< #' is empty.
+        if not hi:
+            return ("<", TERMINATOR, "")
+        return ("<=" if op == "lte" else "<", hi, "")
+    if bounds[1] == successor_of_prefix(anchor):
+        return (">=", lo, "")
+    return ("between", lo, hi)

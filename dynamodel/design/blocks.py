@@ -1,7 +1,8 @@
 """Block order inside a shared partition: each collection's members must be contiguous.
 
 Members that lack the sort attribute sit on the side the reading direction reaches first,
-so "customer + newest orders" is one Query read backwards.
+so "customer + newest orders" is one Query read backwards. Members that are all sorted by one
+attribute are interleaved instead: one partition, no blocks.
 """
 
 from __future__ import annotations
@@ -45,9 +46,11 @@ def order_blocks(entities: Sequence[str], constraints: Sequence[BlockConstraint]
     names = sorted(entities)
     if len(names) > MAX_BLOCKS:
         return None
-    for c in constraints:
-        if len(c.sorted_members) > 1:
-            return None
+    if any(len(c.sorted_members) > 1 for c in constraints):
+        # An interleaved collection has no blocks: its members share one sort-key format, so
+        # the partition can hold nothing else and every read of it must be that collection.
+        whole = all(c.members == c.sorted_members == set(names) for c in constraints)
+        return tuple(names) if whole else None
     for perm in itertools.permutations(names):
         if all(_fits(perm, c) for c in constraints):
             return perm

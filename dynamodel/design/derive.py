@@ -129,22 +129,37 @@ def _check_tags(app: AppSpec) -> None:
 def _check_collection(app: AppSpec, r: Requirement) -> None:
     if not r.is_collection:
         return
-    if r.range is not None:
-        msg = f"Pattern '{r.name}': a multi-entity query cannot put a range on '{r.sort}': the members without it would fall outside."
+    ordered = r.sorted_members(app)
+    blocks = [m for m in r.members if m not in ordered]
+    if r.range is not None and (blocks or not ordered):
+        why = ", ".join(f"{m} ({_unsorted_because(app, r, m)})" for m in blocks or r.members)
+        msg = (
+            f"Pattern '{r.name}': a range on '{r.sort}' would leave out the members it does not sort: {why}."
+        )
         raise UnsatisfiablePatternError(
-            msg, hint="drop range (use limit to read the newest N), or query the sorted entity alone"
+            msg, hint="drop range (use limit to read the newest N), or query the sorted entities alone"
         )
-    holders = list(r.sorted_members(app))
-    if len(holders) > 1:
-        msg = f"Pattern '{r.name}': {holders} all carry sort attribute '{r.sort}'; interleaving several entity types by one attribute is not supported yet."
+    if len(ordered) > 1 and blocks:
+        msg = f"Pattern '{r.name}': {list(ordered)} are interleaved by '{r.sort}', so their partition has no blocks; {blocks} would need one ({', '.join(_unsorted_because(app, r, m) for m in blocks)})."
         raise CollectionConflictError(
-            msg, hint="query each of them separately, or sort by an attribute only one member has"
+            msg,
+            hint=f"read {', '.join(blocks)} separately (its own get or query), or list only entities sorted by '{r.sort}'",
         )
+    sort_types = {_type_of(app.entity(m), r.sort) for m in ordered if r.sort is not None}
+    if len(sort_types) > 1:
+        msg = f"Pattern '{r.name}': '{r.sort}' has different types across {list(ordered)} ({sorted(map(str, sort_types))}), so one sort key cannot order them together."
+        raise CollectionConflictError(msg, hint=f"declare '{r.sort}' with the same type on every member")
     for a in sorted(r.eq):
         types = {_type_of(app.entity(m), a) for m in r.members}
         if len(types) > 1:
             msg = f"Pattern '{r.name}': '{a}' has different types across {list(r.members)} ({sorted(map(str, types))}), so they cannot share one partition."
             raise CollectionConflictError(msg, hint=f"declare '{a}' with the same type on every member")
+
+
+def _unsorted_because(app: AppSpec, r: Requirement, member: str) -> str:
+    if r.sort is not None and app.entity(member).has(r.sort):
+        return "one item: the pattern gives its identity"
+    return f"no '{r.sort}'"
 
 
 def _fix_for(r: Requirement, why: str) -> str:
@@ -223,7 +238,9 @@ def _entity_keys(
                 msg = f"no block order for {g}"
                 raise CollectionConflictError(msg)
             plain = [entity_tag(e) for e in order]
-            ordered = plain == sorted(plain, key=lambda t: t + "#")
+            # interleaved members put their tag after the sort attribute: no block order to keep
+            mixed = any(layouts[(e, slot)].interleaved for e in g)
+            ordered = mixed or plain == sorted(plain, key=lambda t: t + "#")
             for i, e in enumerate(order):
                 tags[e] = entity_tag(e) if ordered else f"{chr(ord('A') + i)}_{entity_tag(e)}"
             root = _root(app, g)
@@ -243,6 +260,8 @@ def _entity_keys(
             if n_shards > 1:
                 pk_parts.append(Ref(SHARD_ATTR, "int"))
             sk_parts: list[Part] = [Lit(tag), *(Ref(a, _kind(ent, a)) for a in lay.sk_attrs)]
+            if lay.interleaved:  # the shared sort attribute first: one Query returns all types in order
+                sk_parts[:2] = [sk_parts[1], sk_parts[0]]
             optional = tuple(a for a in (*pk_attrs, *lay.sk_attrs) if _is_optional(ent, a))
             out.append(
                 EntityKeys(

@@ -24,6 +24,9 @@ class Layout:
     sk_attrs: tuple[str, ...]
     sparse: frozenset[tuple[str, WhereMatch]]
     collection_eq: frozenset[str] | None
+    # The sort key starts with the sort attribute, shared with the other members of an
+    # interleaved collection, instead of the entity tag.
+    interleaved: bool = False
 
     def key_attrs(self) -> frozenset[str]:
         """Every attribute the keys of this layout hold."""
@@ -85,6 +88,12 @@ def compute_layout(app: AppSpec, ent: EntitySpec, needs: Iterable[Need], *, base
     colls = {n.collection for n in needs if n.collection is not None}
     if len(colls) > 1:
         return f"{ent.name} would need two different collection partitions on one index"
+    mixed = {n.interleave for n in needs}
+    if len(mixed) > 1:
+        # Interleaved keys start with the shared sort attribute, not the entity tag, so no
+        # other read can pick this entity's items out of that partition.
+        by = sorted(n.requirement for n in needs if n.interleave is not None)
+        return f"{ent.name}'s keys on this index interleave it with other entities for {by}, so they serve no other pattern"
     pk: frozenset[str]
     if colls:
         pk = next(iter(colls))
@@ -100,7 +109,9 @@ def compute_layout(app: AppSpec, ent: EntitySpec, needs: Iterable[Need], *, base
     fill = tuple(a for a in ent.identity if a not in pk and a not in chain)
     sk = chain + fill
     sparse = frozenset.intersection(*(n.where for n in needs))
-    layout = Layout(ent.name, base, pk, sk, sparse, next(iter(colls)) if colls else None)
+    layout = Layout(
+        ent.name, base, pk, sk, sparse, next(iter(colls)) if colls else None, next(iter(mixed)) is not None
+    )
     for n in needs:
         if not layout.serves(n):  # the chain guarantees the keys; only a where can be lost
             wanted = ", ".join(predicate_text(a, m) for a, m in sorted(n.where - sparse))

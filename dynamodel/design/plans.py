@@ -8,6 +8,15 @@ from dynamodel.design.model import TABLE, EntityKeys, PatternPlan, UniqueGuard
 from dynamodel.design.requirements import Requirement, predicate_text
 from dynamodel.spec import AppSpec, PatternSpec
 
+# The key condition of a range on a sort key that starts with the sort attribute (no prefix).
+_RANGE_CONDITION = {
+    "between": " AND {sk} BETWEEN :lo AND :hi",
+    "lt": " AND {sk} < :hi",
+    "lte": " AND {sk} <= :hi",
+    "gt": " AND {sk} >= :lo",
+    "gte": " AND {sk} >= :lo",
+}
+
 
 def _index_label(index: str) -> str:
     return "base table" if index == TABLE else index
@@ -74,7 +83,17 @@ def read_plan(
     pk_cond = f"{pk_name} = :pk"
     blocks: tuple[str, ...] = ()
     whole = False
-    if r.is_collection:
+    if r.interleaves(app):
+        # one sort-key format for every member: the whole partition, or a range on the sort
+        whole = True
+        cond = pk_cond
+        if r.range is not None:
+            cond += _RANGE_CONDITION.get(r.range, " AND begins_with({sk}, :sk)").format(sk=sk_name)
+        how = (
+            f"item collection {first.pk.pattern()} holds {', '.join(r.members)} interleaved by {r.sort}: "
+            f"every member's sort key starts with {{{r.sort}}}"
+        )
+    elif r.is_collection:
         blocks = tuple(sorted((k.tag for k in member_keys), key=lambda t: t + "#"))
         whole = set(group) == set(r.members)
         cond = pk_cond if whole else f"{pk_cond} AND {sk_name} BETWEEN :lo AND :hi"

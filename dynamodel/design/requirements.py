@@ -24,6 +24,8 @@ class Need:
     where: frozenset[tuple[str, WhereMatch]]
     sort: str | None
     collection: frozenset[str] | None  # the collection's equality set, when it is one
+    # The members of an interleaved collection (several sorted by ``sort``), when it is one.
+    interleave: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,18 @@ class Requirement:
         """The members the sort attribute orders (see :func:`sorts`)."""
         return tuple(m for m in self.members if sorts(app, self.pattern, m))
 
+    def interleaves(self, app: AppSpec) -> bool:
+        """Whether several members are sorted by the sort attribute, so they come interleaved."""
+        return self.is_collection and len(self.sorted_members(app)) > 1
+
     def needs(self, app: AppSpec) -> tuple[Need, ...]:
         """One Need per member; members the sort does not order sit as one block."""
         coll = self.eq if self.is_collection else None
+        mixed = frozenset(self.members) if self.interleaves(app) else None
         out: list[Need] = []
         for m in self.members:
             sort = self.sort if sorts(app, self.pattern, m) else None
-            out.append(Need(self.name, m, self.eq, self.where, sort, coll))
+            out.append(Need(self.name, m, self.eq, self.where, sort, coll, mixed))
         return tuple(out)
 
 

@@ -62,6 +62,11 @@ def _same(value: object, wanted: object) -> bool:
     return normalise(value) == normalise(wanted)
 
 
+def interleaves(app: AppSpec, pat: PatternSpec) -> bool:
+    """Whether several members of a multi-entity pattern are sorted, so their items interleave."""
+    return sum(sorted_by(app, pat, e) for e in pat.entities) > 1
+
+
 def _matches(op: str, value: object, args: tuple[object, ...]) -> bool:
     v: Any = normalise(value)
     a: tuple[Any, ...] = tuple(normalise(x) for x in args)
@@ -130,10 +135,11 @@ class Oracle:
         for entity in pat.entities:
             rows = self._select(pat, entity, args)
             if sorted_by(self.app, pat, entity):
-                rows.sort(key=lambda v: _sort_key(v, pat.sort), reverse=pat.descending)
                 sorted_part += [(entity, v) for v in rows]
             else:
                 plain_part += [(entity, v) for v in rows]
+        # one order across every sorted member: several of them come interleaved
+        sorted_part.sort(key=lambda row: _sort_key(row[1], pat.sort), reverse=pat.descending)
         return plain_part + sorted_part
 
 
@@ -154,7 +160,9 @@ def check_result(
     """Raise AssertionError unless ``got`` is the oracle's answer: same items, a valid order.
 
     Items equal in the sort attribute (and unsorted patterns) may come in any order among
-    themselves; members without the sort attribute must come first in reading order.
+    themselves; members the sort does not order come first in reading order, one block per
+    entity; the sorted members' items come in one order of the sort attribute, interleaved
+    when there are several.
     """
     pat = oracle.app.pattern(pattern)
     want = oracle.answer(pattern, args)
@@ -172,6 +180,11 @@ def check_result(
         return
     flags = [sorted_by(oracle.app, pat, e) for e, _ in got_l]
     assert flags == sorted(flags), f"{pattern}: members without '{pat.sort}' must come first: {got_l}"
+    unsorted = [e for (e, _), f in zip(got_l, flags, strict=True) if not f]
+    runs = [e for i, e in enumerate(unsorted) if i == 0 or unsorted[i - 1] != e]
+    assert len(runs) == len(set(runs)), (
+        f"{pattern}: entities not sorted by '{pat.sort}' must form blocks: {runs}"
+    )
     values = [_sort_key(v, pat.sort) for (_, v), f in zip(got_l, flags, strict=True) if f]
     ordered = sorted(values, reverse=pat.descending)
     assert values == ordered, f"{pattern}: not in {pat.order} order of {pat.sort}: {values}"
