@@ -27,6 +27,7 @@ import keyword
 import re
 
 from dynamodel.design.model import TABLE, Design, IndexSpec
+from dynamodel.design.requirements import predicate_text
 from dynamodel.emit._common import (
     DEFAULT_STAGE,
     STREAM_VIEW_TYPE,
@@ -141,7 +142,8 @@ def _docstring_lines(design: Design) -> list[str]:
     lines = [f"PynamoDB models for the table of the dynamodel app {_q(design.app.name)}.", ""]
     lines += ["Key layout (written by dynamodel; query with these keys):", ""]
     for keys in design.keys:
-        notes = ", only when " + ", ".join(f"{a}={v}" for a, v in keys.sparse) if keys.sparse else ""
+        when = ", ".join(predicate_text(a, v) for a, v in keys.sparse)
+        notes = f", only when {when}" if keys.sparse else ""
         notes += f", {keys.shards} shards" if keys.shards > 1 else ""
         ix = design.index(keys.index)
         lines.append(
