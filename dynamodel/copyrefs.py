@@ -18,7 +18,15 @@ from dataclasses import dataclass
 
 from dynamodel.spec import AppSpec, EntitySpec
 
-__all__ = ["COPYVER_PREFIX", "Reference", "all_references", "normalise_via", "references", "stamp_attr"]
+__all__ = [
+    "COPYVER_PREFIX",
+    "Reference",
+    "all_references",
+    "normalise_via",
+    "references",
+    "stamp_attr",
+    "write_time_copies",
+]
 
 COPYVER_PREFIX = "_copyver_"
 NAMED_MARK = "@"
@@ -145,3 +153,17 @@ def all_references(app: AppSpec) -> tuple[Reference, ...]:
     """Every reference of the app, sorted by (source, target, renamed attributes)."""
     found = [r for e in app.entities for r in references(app, e.name)]
     return tuple(sorted(found, key=lambda r: (r.source, r.target, r.via)))
+
+
+def write_time_copies(app: AppSpec) -> tuple[tuple[Reference, tuple[tuple[str, str], ...]], ...]:
+    """Each reference with copies of immutable attributes, and those copies.
+
+    They are filled from the source when the target is written and never change after:
+    no propagation, no copy path, no lookup index.
+    """
+    out: list[tuple[Reference, tuple[tuple[str, str], ...]]] = []
+    for ref in all_references(app):
+        fixed = tuple(a for a in ref.attributes if a not in ref.propagated)
+        if fixed:
+            out.append((ref, fixed))
+    return tuple(out)

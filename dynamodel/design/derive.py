@@ -112,7 +112,7 @@ def _copy_paths(app: AppSpec, plans: list[PatternPlan]) -> tuple[CopyPath, ...]:
     out: list[CopyPath] = []
     for plan in plans:
         ref = refs[plan.name]
-        out.append(CopyPath(ref.source, ref.target, ref.attributes, plan, ref.via))
+        out.append(CopyPath(ref.source, ref.target, ref.propagated, plan, ref.via))
     return tuple(sorted(out, key=lambda c: (c.source, c.target, c.via)))
 
 

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from dynamodel.copyrefs import write_time_copies
 from dynamodel.design.model import TABLE, CopyPath, Design
 from dynamodel.design.requirements import predicate_text
 from dynamodel.spec import AttributeSpec, where_values
@@ -67,6 +68,7 @@ def design_to_dict(design: Design) -> dict[str, Any]:
             for g in design.guards
         ],
         "copy_paths": [_copy_path_json(c) for c in design.copy_paths],
+        **_write_time_copies_json(design),
         "techniques": list(design.techniques),
         "optimal": design.optimal,
         "minimal_among": MINIMAL_AMONG,
@@ -85,6 +87,20 @@ def _copy_path_json(c: CopyPath) -> dict[str, object]:
     if c.via:  # only named references say it: designs without them stay byte-identical
         out["via"] = dict(c.via)
     return out
+
+
+def _write_time_copies_json(design: Design) -> dict[str, object]:
+    """``write_time_copies`` (copies of immutable attributes), only when there are some."""
+    found = write_time_copies(design.app)
+    if not found:
+        return {}  # designs without them stay byte-identical
+    entries: list[dict[str, object]] = []
+    for ref, attrs in found:
+        entry: dict[str, object] = {"source": ref.source, "target": ref.target, "attributes": dict(attrs)}
+        if ref.via:
+            entry["via"] = dict(ref.via)
+        entries.append(entry)
+    return {"write_time_copies": entries}
 
 
 def design_to_json(design: Design) -> str:
@@ -140,6 +156,14 @@ def explain(design: Design) -> str:
             out.append(
                 f"  {c.target}.{attrs}: found by {c.plan.operation} on {c.plan.index}: {c.plan.key_condition}"
             )
+    fixed = write_time_copies(design.app)
+    if fixed:
+        out.append("")
+        out.append("Copies of immutable attributes (no propagation, no lookup index):")
+        for ref, copies in fixed:
+            shown = ", ".join(f"{t} <- {ref.source}.{s}" for t, s in copies)
+            via = f" (via {', '.join(local for _, local in ref.via)})" if ref.via else ""
+            out.append(f"  {ref.target}.{shown}{via}: filled at write time")
     if design.techniques:
         out.append("")
         out.append("Techniques: " + ", ".join(design.techniques))

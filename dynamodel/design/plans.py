@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from dynamodel.copyrefs import references
 from dynamodel.design.model import TABLE, EntityKeys, PatternPlan, UniqueGuard
 from dynamodel.design.requirements import Requirement, predicate_text
 from dynamodel.spec import AppSpec, PatternSpec
@@ -27,7 +28,8 @@ def _key_names(index: str) -> tuple[str, str]:
 
 
 def _reads_copies(app: AppSpec, members: tuple[str, ...]) -> bool:
-    return any(a.copy_of is not None for m in members for a in app.entity(m).attributes)
+    # Only propagated copies lag; copies of immutable attributes are final when written.
+    return any(ref.propagated for m in members for ref in references(app, m))
 
 
 def read_plan(

@@ -111,11 +111,14 @@ def copy_lookups(app: AppSpec) -> dict[str, Reference]:
 
     One query per reference (source, copying entity, local attributes), by the local
     attributes that hold the source's identity: a ticket copying its reporter's and its
-    assignee's names has two. The names start with '_', which declared pattern names
-    cannot, so they never clash.
+    assignee's names has two. A reference whose copies are all of immutable attributes
+    has none (nothing to propagate). The names start with '_', which declared pattern
+    names cannot, so they never clash.
     """
     out: dict[str, Reference] = {}
     for ref in all_references(app):
+        if not ref.propagated:
+            continue  # copies of immutable attributes are filled at write time and never change
         name = f"{COPY_PREFIX}{ref.source}_in_{ref.target}"
         out[name + (f"@{'+'.join(ref.local_attrs)}" if ref.named else "")] = ref
     return out

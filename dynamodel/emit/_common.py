@@ -4,8 +4,9 @@ Conventions shared by the CloudFormation, SAM, boto3 and PynamoDB output:
 
 * Every key attribute (``PK``, ``SK``, ``GSIxPK``, ``GSIxSK``) is a DynamoDB string (``S``).
 * The table is called ``<app>-<stage>``; ``dev`` is the stage when none is given.
-* The table has a stream (``NEW_AND_OLD_IMAGES``) exactly when some attribute is a copy
-  (``copy_of``): the propagation function reads old and new images to update the copies.
+* The table has a stream (``NEW_AND_OLD_IMAGES``) exactly when some copy needs
+  propagation (a copy path): the propagation function reads old and new images to update
+  the copies. Copies of immutable attributes need none.
 * DynamoDB allows one TTL attribute per table, but each entity names its own expiry
   attribute. So the table-level TTL attribute is ``_expires_at`` (epoch seconds, type N),
   which the runtime writes from the entity's declared ``ttl`` attribute on every put.
@@ -38,8 +39,11 @@ JsonDict = dict[str, Any]
 
 
 def needs_stream(design: Design) -> bool:
-    """Whether some attribute is a copy that the propagation function keeps fresh."""
-    return any(attr.copy_of is not None for ent in design.app.entities for attr in ent.attributes)
+    """Whether some attribute is a copy that the propagation function keeps fresh.
+
+    Copies of immutable attributes are filled at write time and never propagated.
+    """
+    return bool(design.copy_paths)
 
 
 def ttl_sources(design: Design) -> dict[str, str]:

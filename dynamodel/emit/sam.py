@@ -143,7 +143,7 @@ def render_sam(
         'AWS::Serverless-2016-10-31'
     """
     if not needs_stream(design):
-        msg = f"App '{design.app.name}' has no copies, so there is nothing to propagate and no SAM stack to emit."
+        msg = f"App '{design.app.name}' has no copies that change after they are written (copies of immutable attributes are filled at write time), so there is nothing to propagate and no SAM stack to emit."
         raise DefinitionError(
             msg,
             hint="declare a Copy(...) attribute if a listing needs another entity's field, or skip --format sam",
