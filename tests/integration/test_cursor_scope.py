@@ -62,7 +62,7 @@ def _counting(engine: EmbeddedEngine, table: Table, app: App) -> tuple[Table, li
         sent.append(model.name)
 
     client.meta.events.register("before-call.dynamodb.*", record)
-    return app.connect(table.name, client), sent
+    return app.connect(table.name, client, cursor_secret=b"cursor-scope-test-secret"), sent
 
 
 def _load(table: Table, count: int) -> None:
