@@ -14,6 +14,12 @@ still fail to the SQS on-failure destination. Locally the caller keeps the count
 (``attempts``, by ``eventID``) and passes a :class:`DeadLetterQueue`: once a record has
 failed ``max_attempts`` times it goes there, with the record, the error and the attempt
 count, and is no longer reported (the stream moves on).
+
+A malformed record (not a mapping, no ``dynamodb``, nested deeper than DynamoDB allows) is a
+RequestError of its own: the rest of the batch proceeds. One that Lambda cannot name (no
+``SequenceNumber``) fails the batch after the others are done, so that Lambda bisects it down
+to that record; locally it is dead-lettered at once. A dead letter keeps the record whole when
+it can be stored, else its eventID, SequenceNumber and Keys (enough to repair its copies).
 """
 
 from __future__ import annotations

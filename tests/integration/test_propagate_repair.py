@@ -241,7 +241,8 @@ def test_the_commands(
     assert "3 target(s) checked, 1 fixed" in capsys.readouterr().out
     assert run(["repair-copies", *common]) == 0
     assert "4 target(s) checked, 0 fixed" in capsys.readouterr().out
-    assert run(["propagate", *common, "--replay", str(tmp_path / "missing.jsonl")]) == 0
+    with pytest.raises(RequestError, match="does not exist"):  # not "replayed 0" (issue 11 item 15)
+        run(["propagate", *common, "--replay", str(tmp_path / "missing.jsonl")])
 
 
 def test_identity_arguments_are_typed() -> None:
