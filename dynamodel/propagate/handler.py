@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import reprlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -45,13 +44,13 @@ from dynamodel.errors import (
     ExecutionError,
     RequestError,
 )
+from dynamodel.propagate.malformed import check_depth, clip, letter_record, unreadable
 from dynamodel.propagate.plan import (
     CopyUpdate,
     RecordPlan,
     TargetCheck,
     build_copy_update,
     dependent_indexes,
-    lambda_record,
     lookup_requests,
     plan_record,
     record_id,
@@ -84,9 +83,6 @@ DEFAULT_MAX_ATTEMPTS = 1 + DEFAULT_MAXIMUM_RETRY_ATTEMPTS
 """The first delivery plus the SAM stack's ``MaximumRetryAttempts``."""
 MAX_CONFLICTS = 5
 """Re-reads of one target whose condition failed before the record is failed (and retried)."""
-MAX_RECORD_DEPTH = 100
-"""Nesting a record may have: DynamoDB nests documents 32 levels deep, two per level here."""
-_ERROR_CHARS = 2000
 
 T = TypeVar("T")
 
@@ -463,7 +459,7 @@ def process_records(
     errors: list[BaseException | None] = []
     for record in batch:
         try:
-            _check_depth(record)
+            check_depth(record)
             plans.append(plan_record(design, record, verify_targets=verify_targets))
             errors.append(None)
         except DynamodelError as err:  # a record's failure must not fail the batch
@@ -471,7 +467,7 @@ def process_records(
             errors.append(err)
         except Exception as err:  # a record no retry can read: a poison record
             plans.append(None)
-            errors.append(_unreadable(record, err))
+            errors.append(unreadable(record, err))
     unnamed: list[BaseException] = []
     skip = _superseded(plans)
     for i, record in enumerate(batch):
@@ -511,72 +507,6 @@ def process_records(
     return result
 
 
-def _check_depth(record: object) -> None:
-    """Refuse a record nested deeper than DynamoDB allows before anything recurses into it."""
-    stack: list[tuple[object, int]] = [(record, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_RECORD_DEPTH:
-            msg = f"stream record {_id_text(record)} is nested deeper than {MAX_RECORD_DEPTH} levels"
-            raise RequestError(
-                msg, hint="DynamoDB nests at most 32 levels: the record was not written by DynamoDB Streams"
-            )
-        if isinstance(value, Mapping):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list | tuple):
-            stack.extend((v, depth + 1) for v in value)
-
-
-def _id_text(record: object) -> str:
-    try:
-        return record_id(record)[1]  # type: ignore[arg-type]
-    except RequestError:
-        return "without id"
-
-
-def _unreadable(record: object, err: Exception) -> RequestError:
-    msg = f"stream record {_id_text(record)} cannot be read: {type(err).__name__}: {_clip(str(err))}"
-    return RequestError(msg, hint="the record is not a DynamoDB Streams record of this table")
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _ERROR_CHARS else text[:_ERROR_CHARS] + " ..."
-
-
-def _letter_record(record: object) -> dict[str, Any]:
-    """The record as a dead letter stores it: whole when it can be stored, else what finds it
-    again (eventID, SequenceNumber, Keys) and a short description of the rest."""
-    if isinstance(record, Mapping):
-        try:
-            _check_depth(record)
-            whole = lambda_record(record)
-            json.dumps(whole)
-        except (DynamodelError, TypeError, ValueError, RecursionError):
-            pass
-        else:
-            return whole
-    out: dict[str, Any] = {"dynamodel_unstorable": reprlib.repr(record)}
-    if not isinstance(record, Mapping):
-        return out
-    for key in ("eventID", "eventName", "eventSourceARN"):
-        if isinstance(record.get(key), str):
-            out[key] = record[key]
-    body = record.get("dynamodb")
-    if isinstance(body, Mapping):
-        kept: dict[str, Any] = {}
-        if isinstance(body.get("SequenceNumber"), str):
-            kept["SequenceNumber"] = body["SequenceNumber"]
-        try:
-            _check_depth(body.get("Keys"))
-            keys = lambda_record({"Keys": body["Keys"]})["Keys"]
-            json.dumps(keys)
-            kept["Keys"] = keys
-        except (DynamodelError, KeyError, TypeError, ValueError, RecursionError):
-            pass
-        out["dynamodb"] = kept
-    return out
-
-
 def _fail(
     result: BatchResult,
     *,
@@ -599,12 +529,12 @@ def _fail(
     else:
         n = counts.get(eid, 0) + 1
         counts[eid] = n
-    log.warning("stream record %s (attempt %d) failed: %s", seq or "without id", n, _clip(str(error)))
+    log.warning("stream record %s (attempt %d) failed: %s", seq or "without id", n, clip(str(error)))
     if dlq is not None and n >= max_attempts:
         code = error.code if isinstance(error, DynamodelError) else None
         letter = DeadLetter(
-            record=_letter_record(record),
-            error=_clip(str(error)),
+            record=letter_record(record),
+            error=clip(str(error)),
             error_type=type(error).__name__,
             error_code=code,
             attempts=n,
