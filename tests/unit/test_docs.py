@@ -77,7 +77,7 @@ def test_testing_example_runs_as_a_users_test_file(tmp_path: Path) -> None:
         check=False,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert "2 passed" in run.stdout, run.stdout[-3000:]
+    assert "3 passed" in run.stdout, run.stdout[-3000:]
 
 
 # Built from pieces so that this file does not match itself.
@@ -107,3 +107,46 @@ def test_nothing_tracked_reads_outside_the_repository() -> None:
         text = path.read_bytes().decode("utf-8", errors="replace")
         offenders += [f"{name}: {needle}" for needle in _OUTSIDE if needle in text]
     assert offenders == []
+
+
+SPEC_FORMAT = (REPO / "docs" / "spec-format.md").read_text(encoding="utf-8")
+
+
+def test_paths_named_in_the_docs_exist() -> None:
+    """Every repository path the README or the spec format page points a reader at is there."""
+    texts = {"README.md": README, "docs/spec-format.md": SPEC_FORMAT}
+    users_own = {"tests/test_access_patterns.py"}  # the file the README asks users to write
+    pattern = r"(?:access_patterns|benchmarks|docs|tests|dynamodel)/[\w./-]*\w"
+    missing = [
+        f"{doc}: {path}"
+        for doc, text in texts.items()
+        for path in sorted(set(re.findall(pattern, text)))
+        if path not in users_own and not (REPO / path).exists()
+    ]
+    assert missing == []
+
+
+def test_the_spec_format_example_is_the_shop() -> None:
+    from access_patterns.shop import shop
+    from dynamodel.spec_file import parse_spec_text
+
+    example = SPEC_FORMAT.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert parse_spec_text(example) == shop.spec
+
+
+def test_every_design_json_field_is_documented() -> None:
+    """A field the design JSON gains must be described in docs/spec-format.md §2."""
+    from test_emit_support import SPECS
+
+    from dynamodel.design import derive
+    from dynamodel.design.explain import design_to_dict
+
+    section = SPEC_FORMAT.split("## 2. The design JSON", 1)[1]
+    fields: set[str] = set()
+    for spec in SPECS.values():
+        design = design_to_dict(derive(spec))
+        fields |= set(design)
+        fields |= {k for p in design["patterns"] for k in p}
+        fields |= {k for e in design["entities"].values() for keys in e.values() for k in keys}
+        fields |= {k for c in design.get("copy_paths", []) for k in c}
+    assert sorted(f for f in fields if f"`{f}`" not in section) == []
