@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("design", help="derive and explain a design")
     p.add_argument("target", help="spec file (.yaml/.json) or module:APP")
-    p.add_argument("--json", action="store_true", help="print the design JSON (SPEC.md §2) only")
+    p.add_argument("--json", action="store_true", help="print the design JSON (docs/spec-format.md §2) only")
     p.set_defaults(func=_cmd_design)
     p = sub.add_parser("emit", help="emit table definitions")
     p.add_argument("target", help="spec file (.yaml/.json) or module:APP")

@@ -1,4 +1,4 @@
-"""Render a Design for people (explain) and for tools (the design JSON of SPEC.md §2)."""
+"""Render a Design for people (explain) and for tools (the design JSON of docs/spec-format.md §2)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ MINIMAL_AMONG = (
 
 
 def design_to_dict(design: Design) -> dict[str, Any]:
-    """The design JSON object (SPEC.md §2), with extra optional keys."""
+    """The design JSON object (docs/spec-format.md §2), with extra optional keys."""
     entities: dict[str, dict[str, Any]] = {}
     for k in design.keys:
         entry: dict[str, Any] = {"pk": k.pk.pattern(), "sk": k.sk.pattern()}

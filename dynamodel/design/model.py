@@ -173,7 +173,7 @@ class Design:
         return report(self)
 
     def to_json(self) -> str:
-        """The design JSON of SPEC.md §2."""
+        """The design JSON of docs/spec-format.md §2."""
         from dynamodel.design.explain import design_to_json  # noqa: PLC0415
 
         return design_to_json(self)
