@@ -146,10 +146,6 @@ class Entity(BaseModel, metaclass=_EntityMeta):
     __entity_spec__: ClassVar[EntitySpec]
     __entity_options__: ClassVar[dict[str, Any]]
 
-    def __init_subclass__(
-        cls,
-        *,
-        identity: tuple[str, ...] | list[str] | str | None = None,
     # model_copy() goes through these two: a copy is based on the same stored item, so that
     # table.update(c.model_copy(update=...)) locks on the version c was read at.
     def __copy__(self) -> Self:
@@ -162,6 +158,10 @@ class Entity(BaseModel, metaclass=_EntityMeta):
         instance_state.inherit(self, copied)
         return copied
 
+    def __init_subclass__(
+        cls,
+        *,
+        identity: tuple[str, ...] | list[str] | str | None = None,
         parent: type[Entity] | str | None = None,
         aggregate: type[Entity] | str | None = None,
         unique: tuple[str, ...] | list[str] = (),
