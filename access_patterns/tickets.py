@@ -77,5 +77,6 @@ tickets = App(
             name="ticket_with_latest_comments",
         ),
         Write(Comment, increments={Ticket.comment_count: 1}, name="add_comment"),
+        Write(deletes=[Comment], increments={Ticket.comment_count: -1}, name="delete_comment"),
     ],
 )

@@ -864,7 +864,8 @@ def build_upsert(
     instant it was created), and the attributes in ``remove`` (absent optional attributes,
     keys of sparse indexes the item left) are REMOVEd. ``_version`` becomes ``version``,
     or without one (a put whose version is not known) ``if_not_exists(_version, 0) + 1``;
-    ``ReturnValues`` is ``UPDATED_NEW`` so the caller learns it.
+    ``ReturnValues`` is ``ALL_NEW`` so the caller learns it and the item's ``_born`` (which
+    UPDATED_NEW may leave out when ``if_not_exists`` kept it: moto does).
     """
     key = {k: item[k] for k in ("PK", "SK")}
     names: dict[str, str] = {"#ver": VERSION_ATTR}
@@ -895,7 +896,7 @@ def build_upsert(
         "UpdateExpression": expr,
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
-        "ReturnValues": "UPDATED_NEW",
+        "ReturnValues": "ALL_NEW",
     }
     return _apply(kwargs, condition)
 

@@ -174,11 +174,29 @@ def Collection(  # noqa: N802
 def Write(  # noqa: N802
     *entities: EntityRef,
     name: str | None = None,
+    deletes: Sequence[EntityRef] = (),
     increments: Mapping[Any, int] | None = None,
     writes_per_s: float | None = None,
 ) -> PatternSpec:
-    """An atomic write of ``entities`` (one transaction), with counters updated in it."""
+    """An atomic write (one transaction): ``entities`` created, ``deletes`` deleted, counters updated.
+
+    Example:
+        >>> Write(deletes=[Comment], increments={Ticket.comment_count: -1}, name="delete_comment")  # doctest: +SKIP
+    """
+    if isinstance(deletes, str | type) or not isinstance(deletes, Sequence):
+        msg = f"Write(): deletes must be a list of entities, got {deletes!r}."
+        raise DefinitionError(msg, hint="write deletes=[Comment]")
     ents = tuple(_name_of(e) for e in entities)
+    dels = tuple(_name_of(e) for e in deletes)
+    if not ents and not dels:
+        msg = "Write() writes nothing: give the entities it creates or deletes=[...]."
+        raise DefinitionError(msg, hint="write Write(Order, OrderLine) or Write(deletes=[Comment])")
+    both = sorted(set(ents) & set(dels))
+    if both:
+        msg = f"Write() both writes and deletes {', '.join(both)}."
+        raise DefinitionError(
+            msg, hint="declare one write pattern that creates it and another that deletes it"
+        )
     incs: list[tuple[str, str, int]] = []
     for ref, n in (increments or {}).items():
         text = repr(ref) if isinstance(ref, FieldRef) else ref
@@ -187,11 +205,18 @@ def Write(  # noqa: N802
             raise DefinitionError(msg, hint="write increments={Customer.order_count: 1}")
         e, a = text.split(".")
         incs.append((e, a, n))
+    default = "_".join(
+        [
+            *([_default_name("write", ents, (), (), None)] if ents else []),
+            *(f"delete_{_snake(d)}" for d in dels),
+        ]
+    )
     pat = PatternSpec(
-        name=name or _default_name("write", ents, (), (), None),
+        name=name or default,
         kind="write",
         entities=ents,
         increments=tuple(sorted(incs)),
         rate=_rate(None, writes_per_s),
+        deletes=dels,
     )
-    return _checked(pat, list(entities))
+    return _checked(pat, [*entities, *deletes])

@@ -47,6 +47,7 @@ _PATTERN_KEYS = {
     "allow_filter",
     "allow_scan",
     "consistency",
+    "deletes",
 }
 
 
@@ -238,11 +239,13 @@ def _parse_pattern(index: int, raw: object) -> PatternSpec:
         msg = f"{label}: unknown key(s) {sorted(unknown)}."
         raise UnknownFieldError(msg, hint=f"allowed keys: {sorted(_PATTERN_KEYS)}")
     kinds = [k for k in ("get", "query", "write") if k in raw]
+    if not kinds and "deletes" in raw:
+        kinds = ["write"]  # a write that only deletes: `deletes: Comment` says it all
     if len(kinds) != 1:
         msg = f"{label}: give exactly one of get:, query:, write: (found {kinds or 'none'})."
         raise DefinitionError(msg, hint="e.g. 'query: Order'")
     kind = cast("PatternKind", kinds[0])
-    entities = _strs(raw[kind], f"{label}: {kind}")
+    entities = _strs(raw.get(kind), f"{label}: {kind}")
     order = raw.get("order", "asc")
     if order not in ("asc", "desc"):
         msg = f"{label}: order must be asc or desc, got {short(order)}."
@@ -274,6 +277,7 @@ def _parse_pattern(index: int, raw: object) -> PatternSpec:
         allow_filter=_flag(label, raw, "allow_filter"),
         allow_scan=_flag(label, raw, "allow_scan"),
         consistency=cast("Consistency", consistency),
+        deletes=_strs(raw.get("deletes"), f"{label}: deletes"),
     )
 
 
@@ -364,10 +368,11 @@ def dump_spec(app: AppSpec) -> dict[str, Any]:
         entities[e.name] = ent
     patterns: list[dict[str, Any]] = []
     for p in app.patterns:
-        d: dict[str, Any] = {
-            "name": p.name,
-            p.kind: list(p.entities) if len(p.entities) > 1 else p.entities[0],
-        }
+        d: dict[str, Any] = {"name": p.name}
+        if p.entities:
+            d[p.kind] = list(p.entities) if len(p.entities) > 1 else p.entities[0]
+        if p.deletes:
+            d["deletes"] = list(p.deletes)
         if p.by:
             d["by"] = list(p.by)
         if p.where:

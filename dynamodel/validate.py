@@ -221,9 +221,9 @@ def check_pattern(app: AppSpec, pat: PatternSpec) -> None:
     """Raise DefinitionError when a pattern names nothing or mixes options that cannot go together."""
     where = f"Pattern '{pat.name}'"
     check_options(pat)
-    if not pat.entities:
+    if not pat.entities and not (pat.kind == "write" and pat.deletes):
         msg = f"{where} names no entity."
-        raise DefinitionError(msg, hint="give the entity after get:/query:/write:")
+        raise DefinitionError(msg, hint="give the entity after get:/query:/write: (or deletes: for a write)")
     ents = [app.entity(n) for n in pat.entities]
     if len(set(pat.entities)) != len(pat.entities):
         msg = f"{where} lists an entity twice."
@@ -231,6 +231,9 @@ def check_pattern(app: AppSpec, pat: PatternSpec) -> None:
     if pat.kind == "write":
         _check_write(app, pat, ents)
         return
+    if pat.deletes:
+        msg = f"{where}: deletes are only for write patterns."
+        raise DefinitionError(msg, hint="declare a write pattern with deletes: [...]")
     if pat.increments:
         msg = f"{where}: increments are only for write patterns."
         raise DefinitionError(msg, hint="declare a separate write pattern with the increments")
@@ -381,6 +384,16 @@ def _check_write(app: AppSpec, pat: PatternSpec, ents: list[EntitySpec]) -> None
     if pat.by or pat.where or pat.sort or pat.range or pat.unique or pat.allow_filter or pat.allow_scan:
         msg = f"{where}: a write pattern takes only entities, increments and rate."
         raise DefinitionError(msg, hint="remove by/where/sort/range/unique/allow_* from the write")
+    for ent_name in pat.deletes:
+        app.entity(ent_name)
+        if ent_name in pat.entities:
+            msg = f"{where} both writes and deletes {ent_name}."
+            raise DefinitionError(
+                msg, hint=f"declare one write pattern that creates {ent_name} and another that deletes it"
+            )
+    if len(set(pat.deletes)) != len(pat.deletes):
+        msg = f"{where}: deletes lists an entity twice."
+        raise DefinitionError(msg, hint="list each entity once")
     for ent_name, attr_name, _ in pat.increments:
         target = app.entity(ent_name)
         attr = target.attribute(attr_name)

@@ -157,7 +157,9 @@ def scan_plan(app: AppSpec, r: Requirement) -> PatternPlan:
 def write_plan(app: AppSpec, p: PatternSpec, guards: tuple[UniqueGuard, ...]) -> PatternPlan:
     """An atomic write: one TransactWriteItems unless a single PutItem keeps every invariant."""
     guarded = [g for g in guards if g.entity in p.entities]
-    atomic = len(p.entities) > 1 or bool(p.increments) or bool(guarded)
+    # A guarded item is read before it is deleted: the guards to release hold its values.
+    released = sorted({g.entity for g in guards if g.entity in p.deletes})
+    atomic = len(p.entities) > 1 or bool(p.increments) or bool(guarded) or bool(p.deletes)
     # Copies are filled from their source before the write: one GetItem per source not written here.
     sources = sorted(
         {
@@ -167,19 +169,23 @@ def write_plan(app: AppSpec, p: PatternSpec, guards: tuple[UniqueGuard, ...]) ->
             if a.copy_of is not None and a.copy_of[0] not in p.entities
         }
     )
-    parts = [f"put {', '.join(p.entities)}"]
+    parts = [f"put {', '.join(p.entities)}"] if p.entities else []
+    if p.deletes:
+        parts.append(f"delete {', '.join(p.deletes)} (each must exist)")
     if p.increments:
         parts.append("increment " + ", ".join(f"{e}.{a} by {n}" for e, a, n in p.increments))
     if guarded:
         parts.append("claim unique " + ", ".join(f"{g.entity}.{'+'.join(g.attrs)}" for g in guarded))
     if sources:
         parts.append(f"after reading the copy source{'s' if len(sources) > 1 else ''} {', '.join(sources)}")
+    if released:
+        parts.append(f"releasing the unique guards of {', '.join(released)} (each item read first)")
     return PatternPlan(
         name=p.name,
         kind="write",
         operation="TransactWriteItems" if atomic else "PutItem",
         index=TABLE,
-        requests=1 + len(sources),
+        requests=1 + len(sources) + len(released),
         uses_filter=False,
         uses_scan=False,
         consistency="strong",

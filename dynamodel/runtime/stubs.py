@@ -23,6 +23,7 @@ from typing import Any, get_args, get_origin
 
 from dynamodel import compile as c
 from dynamodel.model import Entity
+from dynamodel.runtime.pattern_deletes import delete_keyword
 from dynamodel.runtime.write_patterns import finds_target, target_keyword
 
 if typing.TYPE_CHECKING:
@@ -105,12 +106,20 @@ def render_protocol(app: App, class_name: str | None = None) -> str:
     for pat in design.app.patterns:
         models = [imports.name(app.models[e]) for e in pat.entities]
         if pat.kind == "write":
-            params = ["self", *(f"*entities: {' | '.join(models)} | list[{' | '.join(models)}]",)]
+            # What run_write_pattern takes: instances to write or delete, and keys to delete
+            # (positionally when the pattern deletes one entity, else by its keyword).
+            gone = [imports.name(app.models[e]) for e in pat.deletes]
+            items = [*models, *gone, *(["dict[str, object]"] if len(gone) == 1 else [])]
+            params = ["self", *(f"*entities: {' | '.join(items)} | list[{' | '.join(items)}]",)]
             for target, _, _ in pat.increments:
                 given = f"{target_keyword(target)}: dict[str, object] | {imports.name(app.models[target])}"
                 # Keyword-only after *entities, so a required one may follow optional ones.
                 params.append(f"{given} | None = None" if finds_target(design, pat.name, target) else given)
-            params.append(f"**named: {' | '.join(models)} | list[{' | '.join(models)}]")
+            for e, model in zip(pat.deletes, gone, strict=True):
+                key = f"{model} | dict[str, object]"
+                params.append(f"{delete_keyword(e)}: {key} | list[{key}] | None = None")
+            named = [*models, *gone]
+            params.append(f"**named: {' | '.join(named)} | list[{' | '.join(named)}]")
             body += [
                 f"        def {pat.name}({', '.join(params)}) -> list[Entity]:",
                 "            raise NotImplementedError",

@@ -13,6 +13,7 @@ from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime.codec import Item
 from dynamodel.runtime.copies import describe, fill_copies
+from dynamodel.runtime.pattern_deletes import Deletion, delete_actions, delete_keyword, deletion_of
 from dynamodel.runtime.session import Session
 from dynamodel.runtime.versions import remember
 from dynamodel.runtime.writes import (
@@ -38,37 +39,50 @@ def target_keyword(entity: str) -> str:
     return f"{_snake(entity)}_key"
 
 
-def _collect(s: Session, name: str, args: Sequence[object], kwargs: Mapping[str, object]) -> list[Entity]:
+def _collect(
+    s: Session, name: str, args: Sequence[object], kwargs: Mapping[str, object]
+) -> tuple[list[Entity], list[Deletion]]:
     pat = s.design.app.pattern(name)
     out: list[Entity] = []
+    gone: list[Deletion] = []
     targets = {target_keyword(e) for e, _, _ in pat.increments}
+    takes = " and ".join(
+        [
+            *([f"writes {', '.join(pat.entities)}"] if pat.entities else []),
+            *([f"deletes {', '.join(pat.deletes)}"] if pat.deletes else []),
+        ]
+    )
 
-    def add(value: object, where: str) -> None:
-        if isinstance(value, Entity):
-            if type(value).__name__ not in pat.entities:
-                msg = f"Write pattern '{name}' writes {', '.join(pat.entities)}; {where} is a {type(value).__name__}."
-                raise RequestError(msg, hint=f"pass only {', '.join(pat.entities)} instances")
+    def add(value: object, where: str, keyword: str | None) -> None:
+        if isinstance(value, Entity) and type(value).__name__ in pat.entities:
             out.append(value)
+            return
+        if (isinstance(value, Entity) and type(value).__name__ in pat.deletes) or (
+            isinstance(value, Mapping) and pat.deletes
+        ):
+            gone.append(deletion_of(s, name, value, where, keyword))
             return
         if isinstance(value, list | tuple):
             for v in value:
-                add(v, where)
+                add(v, where, keyword)
             return
-        msg = (
-            f"Write pattern '{name}': {where} is {type(value).__name__}, not an entity or a list of entities."
-        )
-        raise RequestError(msg, hint=f"pass {', '.join(pat.entities)} instances (single or in lists)")
+        what = f"a {type(value).__name__}" if isinstance(value, Entity) else type(value).__name__
+        msg = f"Write pattern '{name}' {takes}; {where} is {what}."
+        hint = f"pass {', '.join((*pat.entities, *pat.deletes))} instances (single or in lists)"
+        raise RequestError(msg, hint=hint + (", or keys of the items to delete" if pat.deletes else ""))
 
     for i, a in enumerate(args):
-        add(a, f"argument #{i + 1}")
+        add(a, f"argument #{i + 1}", None)
     for k, v in kwargs.items():
-        if k in targets:
-            continue
-        add(v, f"'{k}'")
-    if not out:
+        if k in targets or (v is None and k in {delete_keyword(e) for e in pat.deletes}):
+            continue  # a delete keyword given None deletes nothing (the stubs make them optional)
+        add(v, f"'{k}'", k)
+    if not out and not gone:
         msg = f"Write pattern '{name}' got nothing to write."
-        raise RequestError(msg, hint=f"pass the {', '.join(pat.entities)} to write")
-    return out
+        raise RequestError(
+            msg, hint=f"pass the {', '.join((*pat.entities, *pat.deletes))} it {takes.split()[0]}"
+        )
+    return out, gone
 
 
 def finds_target(design: Design, name: str, target: str) -> bool:
@@ -79,7 +93,7 @@ def finds_target(design: Design, name: str, target: str) -> bool:
     """
     needed = c.key_attrs(design, target)
     pat = design.app.pattern(name)
-    return any(all(design.app.entity(e).has(a) for a in needed) for e in pat.entities)
+    return any(all(design.app.entity(e).has(a) for a in needed) for e in (*pat.entities, *pat.deletes))
 
 
 def target_keys(
@@ -120,23 +134,27 @@ def run_write_pattern(
     """Apply a write pattern as one TransactWriteItems (or one conditional put).
 
     Every entity is created (conditional on not existing), copies are filled, unique
-    guards claimed, and each ``increments`` target gets ``ADD attr :n`` (it must exist).
-    The target is found from the written items' attributes, or from the keyword
+    guards claimed; every item to delete (an instance, or a dict of its key: see
+    ``pattern_deletes``) is deleted on condition that it exists, its guards released; and
+    each ``increments`` target gets ``ADD attr :n`` (it must exist; ``n`` may be negative).
+    The target is found from the written or deleted items' attributes, or from the keyword
     ``<target_entity_snake>_key`` (a dict of its key attributes, or an instance). Each
-    distinct target is incremented once per call.
+    distinct target is incremented once per call. If any condition fails, nothing is written.
 
     Returns:
-        The written entities as stored (copies filled), versions remembered.
+        The written entities as stored (copies filled), versions remembered (none for a
+        pattern that only deletes).
     """
     plan = s.design.plan(name)
     pat = s.design.app.pattern(name)
     allowed = {target_keyword(e) for e, _, _ in pat.increments}
+    named = {delete_keyword(e) for e in pat.deletes}
     for k, v in kwargs.items():
-        if k.endswith("_key") and k not in allowed and not isinstance(v, Entity | list | tuple):
+        if k.endswith("_key") and k not in allowed | named and not isinstance(v, Entity | list | tuple):
             msg = f"Write pattern '{name}' takes no '{k}'."
             shown = ", ".join(sorted(allowed)) or "no target keywords"
             raise RequestError(msg, hint=f"it takes entities and {shown}")
-    entities = _collect(s, name, args, kwargs)
+    entities, deletions = _collect(s, name, args, kwargs)
     staged: list[tuple[str, dict[str, object]]] = []
     pending: dict[tuple[str, str, str], Mapping[str, object]] = {}
     for e in entities:
@@ -167,10 +185,27 @@ def run_write_pattern(
         g_actions, g_labels = guard_actions(s, ename, vals, owner, None)
         actions += g_actions
         labels += g_labels
+    removed: list[tuple[str, Mapping[str, object]]] = []
+    for d in deletions:
+        # Without the item's other attributes, an increment target the key does not name is
+        # found by reading the item (the delete is then pinned to the version read).
+        blind = not d.whole and any(
+            kwargs.get(target_keyword(t)) is None and not all(a in d.values for a in c.key_attrs(s.design, t))
+            for t, _, _ in pat.increments
+        )
+        d_actions, d_labels, d_values = delete_actions(s, name, d, read=blind)
+        ident = (d_actions[0]["Delete"]["Key"]["PK"]["S"], d_actions[0]["Delete"]["Key"]["SK"]["S"])
+        if ident in seen:
+            msg = f"Write pattern '{name}' got {describe(s.design.app.entity(d.entity), d.values)} twice."
+            raise RequestError(msg, hint="pass each item once")
+        seen.add(ident)
+        actions += d_actions
+        labels += d_labels
+        removed.append((d.entity, d_values))
     for target, attr, n in pat.increments:
-        for key in target_keys(s, name, target, staged, kwargs.get(target_keyword(target))):
+        for key in target_keys(s, name, target, [*staged, *removed], kwargs.get(target_keyword(target))):
             if (key["PK"]["S"], key["SK"]["S"]) in seen:
-                msg = f"Write pattern '{name}' both writes and increments the same {target}."
+                msg = f"Write pattern '{name}' both writes (or deletes) and increments the same {target}."
                 raise RequestError(
                     msg, hint="a transaction touches each item once: set the counter on the written item"
                 )

@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
 
 from dynamodel import compile as c
 from dynamodel.app import App
 from dynamodel.copyrefs import Reference, references
-from dynamodel.spec import AppSpec
+from dynamodel.spec import AppSpec, PatternSpec
 from dynamodel.testing.oracle import Oracle, Values, identity_of, normalise
 
-__all__ = ["ItemRef", "Model", "unfold"]
+__all__ = ["ItemRef", "Model", "PlannedDelete", "unfold"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,26 @@ class ItemRef:
         return dict(self.key)
 
 
+@dataclass(frozen=True)
+class PlannedDelete:
+    """One item a write pattern is asked to delete (see ``runtime/pattern_deletes.py``).
+
+    Attributes:
+        entity: its entity.
+        values: what the call passes: a key dict, or an instance's values.
+        instance: whether an instance is passed (else a key dict).
+        version: the version the instance was read at, when the runtime knows it.
+        current: whether the instance was read from the item's current life (False once the
+            item was deleted and created again: its birth differs, whatever its version).
+    """
+
+    entity: str
+    values: Mapping[str, object]
+    instance: bool = False
+    version: int | None = None
+    current: bool = True
+
+
 def _unique_sets(app: AppSpec) -> dict[str, list[tuple[str, ...]]]:
     """Attribute sets that must be unique per entity, from the declarations (not the design)."""
     out: dict[str, list[tuple[str, ...]]] = {}
@@ -40,8 +62,10 @@ def _unique_sets(app: AppSpec) -> dict[str, list[tuple[str, ...]]]:
         for u in e.unique:
             out.setdefault(e.name, []).append((u,))
     for p in app.patterns:
+        if p.kind != "get":
+            continue  # a write pattern may name no entity to write (one that only deletes)
         ent = app.entity(p.entities[0])
-        if p.kind == "get" and p.unique and set(p.by) != set(ent.identity):
+        if p.unique and set(p.by) != set(ent.identity):
             sets = out.setdefault(ent.name, [])
             if tuple(sorted(p.by)) not in sets:
                 sets.append(tuple(sorted(p.by)))
@@ -169,6 +193,81 @@ class Model:
     def version(self, entity: str, values: Mapping[str, object]) -> int:
         """The stored version of an entity (0 when absent)."""
         return self.versions.get((entity, self.ident(entity, values)), 0)
+
+    def predict_deletes(
+        self,
+        pattern: PatternSpec,
+        deletes: Sequence[PlannedDelete],
+        target_keys: Mapping[str, Mapping[str, object]] | None = None,
+    ) -> tuple[Literal["ok", "condition", "request"], list[tuple[str, str, int, dict[str, object]]]]:
+        """The outcome of a write pattern that only deletes, and its increment targets.
+
+        Follows the runtime's order: each item in turn (an item that must be read first,
+        because it holds unique guards or because its key alone names no increment target,
+        refuses at once when missing or stale; the same item twice is a request error); then
+        the targets (none found, or one that is also deleted: a request error); then the
+        transaction (a missing or stale item, or a missing target: a condition failure).
+        """
+        if not deletes:
+            return "request", []  # nothing to write
+        guarded = {g.entity for g in self.app.design.guards}
+        seen: set[tuple[str, tuple[object, ...]]] = set()
+        removed: list[tuple[PlannedDelete, dict[str, object]]] = []
+        condition = False
+        for d in deletes:
+            stored = self.find(d.entity, d.values)
+            stale = (
+                stored is not None
+                and d.instance
+                and d.version is not None
+                and (not d.current or self.version(d.entity, stored) != d.version)
+            )
+            blind = not d.instance and any(
+                t not in (target_keys or {}) and not all(a in d.values for a in self.key_attrs[t])
+                for t, _, _ in pattern.increments
+            )
+            if (d.entity in guarded or blind) and (stored is None or stale):
+                return "condition", []
+            condition = condition or stored is None or stale
+            ident = (d.entity, self.ident(d.entity, d.values))
+            if ident in seen:
+                return "request", []
+            seen.add(ident)
+            removed.append((d, dict(stored) if (d.entity in guarded or blind) and stored else dict(d.values)))
+        targets: list[tuple[str, str, int, dict[str, object]]] = []
+        for t, attr, n in pattern.increments:
+            keys = [target_keys[t]] if target_keys and t in target_keys else [v for _, v in removed]
+            found = {
+                self.ident(t, k): {a: k[a] for a in self.key_attrs[t]}
+                for k in keys
+                if all(k.get(a) is not None for a in self.key_attrs[t])
+            }
+            if not found:
+                return "request", []
+            for ident_t, key in found.items():
+                if (t, ident_t) in seen:
+                    return "request", []
+                seen.add((t, ident_t))
+                targets.append((t, attr, n, key))
+        if condition or any(self.find(t, k) is None for t, _, _, k in targets):
+            return "condition", []
+        return "ok", targets
+
+    def apply_deletes(
+        self, deletes: Sequence[PlannedDelete], targets: Sequence[tuple[str, str, int, dict[str, object]]]
+    ) -> list[tuple[str, dict[str, object]]]:
+        """Apply a write pattern ``predict_deletes`` said is ok; the incremented targets' values."""
+        for d in deletes:
+            self.remove(d.entity, d.values)
+        bumped: list[tuple[str, dict[str, object]]] = []
+        for t, attr, n, key in targets:
+            target = self.find(t, key)
+            assert target is not None
+            count = target.get(attr)
+            new = {**target, attr: (count if isinstance(count, int | Decimal) else 0) + n}
+            self.store(t, new, self.version(t, target) + 1)
+            bumped.append((t, new))
+        return bumped
 
     def has_copies_of(self, source: str, values: Mapping[str, object]) -> bool:
         """Whether a stored entity holds copies of the ``source`` entity with ``values``' key."""

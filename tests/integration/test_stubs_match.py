@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import enum
+import functools
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -24,7 +25,7 @@ import pytest
 from example_apps import discover_apps
 
 from dynamodel.app import App
-from dynamodel.errors import RequestError
+from dynamodel.errors import DynamodelError, RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime.stubs import render_protocol
 from dynamodel.runtime.table import Table
@@ -98,6 +99,8 @@ def _accepts(call: Callable[..., object], args: Mapping[str, object]) -> bool:
         call(**{k: v for k, v in args.items() if v is not _ABSENT})
     except RequestError:
         return False
+    except DynamodelError:
+        return True  # sent, and refused by the engine (the item to delete is not there)
     return True
 
 
@@ -159,7 +162,7 @@ def test_write_stub_target_keywords_say_when_they_are_needed(app: App, engine: I
         if pat.kind != "write":
             continue
         declared = _stub_params(fn)
-        staged = [(e, values_of(_instance(app.models[e]))) for e in pat.entities]
+        staged = [(e, values_of(_instance(app.models[e]))) for e in (*pat.entities, *pat.deletes)]
         for target, _, _ in pat.increments:
             stub_none, stub_default = declared[target_keyword(target)]
             assert stub_none == stub_default, (name, target)
@@ -169,3 +172,30 @@ def test_write_stub_target_keywords_say_when_they_are_needed(app: App, engine: I
             except RequestError:
                 runtime_optional = False
             assert stub_default == runtime_optional, (name, target, stub_default)
+
+
+@pytest.mark.parametrize("app", APPS, ids=[a.name for a in APPS])
+def test_write_stubs_say_how_items_to_delete_are_given(app: App, engine: InProcessEngine) -> None:
+    from dynamodel import compile as c
+    from dynamodel.runtime.pattern_deletes import delete_keyword
+
+    table = create_test_table(app, engine.client())
+    for name, fn in sorted(_methods(app).items()):
+        pat = app.spec.pattern(name)
+        if pat.kind != "write" or not pat.deletes:
+            continue
+        vararg = fn.args.vararg
+        assert vararg is not None
+        assert vararg.annotation is not None
+        positional_keys = "dict[str, object]" in ast.unparse(vararg.annotation)
+        declared = _stub_params(fn)
+        for entity in pat.deletes:
+            model = app.models[entity]
+            key = {a: _sample(model.model_fields[a].annotation) for a in c.key_attrs(app.design, entity)}
+            keyword = delete_keyword(entity)
+            write = functools.partial(table.write, name)
+            assert _accepts(functools.partial(write, key), {}) == positional_keys, (name, entity)
+            assert _accepts(write, {keyword: key}), (name, entity)
+            stub_none, stub_default = declared[keyword]
+            runtime_none = _accepts(functools.partial(write, _instance(model)), {keyword: None})
+            assert (stub_none, stub_default) == (runtime_none, runtime_none), (name, keyword)

@@ -281,3 +281,88 @@ def test_an_undeclared_entity_is_unknown_entity(declare: Callable[[], object]) -
         declare()
     assert exc.value.code == "unknown-entity"
     assert exc.value.hint
+
+
+# --- write patterns that delete (issue 11 item 12) --------------------------------------------
+
+
+class Tally(Entity, identity=("board_id",)):
+    board_id: str
+    cards: int
+
+
+def test_a_delete_pattern_declares_what_it_deletes() -> None:
+    pat = Write(deletes=[Card], increments={Tally.cards: -1})
+    assert (pat.name, pat.kind, pat.entities, pat.deletes) == ("delete_card", "write", (), ("Card",))
+    assert pat.increments == (("Tally", "cards", -1),)
+    mixed = Write(Tally, deletes=[Card])
+    assert (mixed.name, mixed.entities, mixed.deletes) == ("write_tally_delete_card", ("Tally",), ("Card",))
+    assert Query(Card, by="board_id").deletes == ()  # every other pattern is unchanged
+
+
+def _app_with(extra: dict[str, Any]) -> dict[str, Any]:
+    data = _spec(immutable=["created_at"])
+    data["entities"]["Tally"] = {"identity": ["board_id"], "attributes": {"board_id": "str", "cards": "int"}}
+    data["patterns"].append({"name": "delete_card", **extra})
+    return data
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"deletes": "Card", "increments": {"Tally.cards": -1}},
+        {"deletes": ["Card"], "increments": {"Tally.cards": -1}},
+        {"write": [], "deletes": ["Card"], "increments": {"Tally.cards": -1}},
+    ],
+)
+def test_spec_file_deletes_equal_the_python_declaration(form: dict[str, Any]) -> None:
+    python = App(
+        "cards",
+        [Board, Card, Tally],
+        patterns=[
+            Query(Card, by="board_id", sort="priority", name="cards"),
+            Write(deletes=[Card], increments={Tally.cards: -1}, name="delete_card"),
+        ],
+    ).spec
+    from_file = parse_spec(_app_with(form))
+    assert from_file == python
+    assert parse_spec(dump_spec(from_file)) == from_file
+    assert "deletes" not in dump_spec(parse_spec(_spec()))["patterns"][0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "error", "needle"),
+    [
+        ({"deletes": ["Stray"]}, UnknownFieldError, "Stray"),
+        ({"write": "Card", "deletes": ["Card"]}, DefinitionError, "both writes and deletes"),
+        ({"deletes": ["Card", "Card"]}, DefinitionError, "twice"),
+        ({"write": []}, DefinitionError, "names no entity"),
+        ({"query": "Card", "by": "board_id", "deletes": ["Card"]}, DefinitionError, "only for write"),
+        ({"deletes": [3]}, DefinitionError, "deletes"),
+    ],
+)
+def test_bad_deletes_are_refused(extra: dict[str, Any], error: type[Exception], needle: str) -> None:
+    with pytest.raises(error, match=needle) as exc:
+        parse_spec(_app_with(extra))
+    assert getattr(exc.value, "hint", None)
+
+
+def test_python_deletes_are_checked() -> None:
+    with pytest.raises(DefinitionError, match="both writes and deletes"):
+        Write(Card, deletes=[Card])
+    with pytest.raises(DefinitionError, match="nothing"):
+        Write()
+    with pytest.raises(DefinitionError, match="deletes"):
+        Write(deletes=cast("Any", Card))  # a class, not a list of them
+
+
+def test_the_delete_plan_is_one_transaction() -> None:
+    design = App(
+        "cards",
+        [Board, Card, Tally],
+        patterns=[Write(deletes=[Card], increments={Tally.cards: -1}, name="delete_card")],
+    ).design
+    plan = design.plan("delete_card")
+    assert (plan.kind, plan.operation, plan.requests) == ("write", "TransactWriteItems", 1)
+    assert "delete Card" in plan.reason
+    assert "increment Tally.cards by -1" in plan.reason
