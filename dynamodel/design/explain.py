@@ -33,6 +33,8 @@ def design_to_dict(design: Design) -> dict[str, Any]:
         if k.shards > 1:
             entry["shards"] = k.shards
         entities.setdefault(k.entity, {})[k.index] = entry
+    # Only write patterns that delete carry the key, so every other design stays byte-identical.
+    deletes = {p.name: p.deletes for p in design.app.patterns if p.deletes}
     return {
         "app": design.app.name,
         "table": {"partition_key": design.table.partition_key, "sort_key": design.table.sort_key},
@@ -51,6 +53,7 @@ def design_to_dict(design: Design) -> dict[str, Any]:
                 "name": p.name,
                 "kind": p.kind,
                 "entities": list(p.entities),
+                **({"deletes": list(deletes[p.name])} if p.name in deletes else {}),
                 "operation": p.operation,
                 "index": p.index,
                 "requests": p.requests,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dynamodel import App, Collection, Copy, Entity, Get, Query, Write
+from dynamodel.design import design_to_json
 from dynamodel.errors import DefinitionError, UnknownFieldError
 from dynamodel.spec_file import dump_spec, parse_spec
 
@@ -366,3 +368,7 @@ def test_the_delete_plan_is_one_transaction() -> None:
     assert (plan.kind, plan.operation, plan.requests) == ("write", "TransactWriteItems", 1)
     assert "delete Card" in plan.reason
     assert "increment Tally.cards by -1" in plan.reason
+    (entry,) = json.loads(design_to_json(design))["patterns"]
+    assert (entry["entities"], entry["deletes"]) == ([], ["Card"])
+    plain = App("cards", [Board, Card], patterns=[Query(Card, by="board_id", sort="priority")]).design
+    assert "deletes" not in json.loads(design_to_json(plain))["patterns"][0]
