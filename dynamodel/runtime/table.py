@@ -39,6 +39,7 @@ from dynamodel.errors import RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime import bulk, reads, write_patterns, writes
 from dynamodel.runtime.cursor import CursorCodec
+from dynamodel.runtime.pattern_deletes import delete_keyword
 from dynamodel.runtime.reads import CollectionPage, Page
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
 from dynamodel.runtime.session import Session
@@ -75,12 +76,19 @@ def _doc(design: Design, name: str) -> str:
     pat = design.app.pattern(name)
     if pat.kind == "write":
         targets = [f"{write_patterns.target_keyword(e)}=" for e, _, _ in pat.increments]
-        lines = [
-            f"Write pattern '{name}': {plan.reason}.",
-            "",
-            f"Pass {', '.join(pat.entities)} instances, positionally or by keyword, single or in lists.",
-            "Every item is created (conditional on not existing) in one TransactWriteItems.",
-        ]
+        lines = [f"Write pattern '{name}': {plan.reason}.", ""]
+        if pat.entities:
+            lines += [
+                f"Pass {', '.join(pat.entities)} instances, positionally or by keyword, single or in lists.",
+                "Every item is created (conditional on not existing) in one TransactWriteItems.",
+            ]
+        if pat.deletes:
+            keys = ", ".join(f"{delete_keyword(e)}={{key attributes}}" for e in pat.deletes)
+            lines += [
+                f"Pass the {', '.join(pat.deletes)} to delete as instances, or their keys as {keys}"
+                + (" or positionally." if len(pat.deletes) == 1 else "."),
+                "Each must exist (at the version an instance was read at), or nothing is written.",
+            ]
         if targets:
             lines.append(
                 f"Increment targets are found from the items' attributes, or given as {', '.join(targets)}{{key attributes}}."

@@ -86,6 +86,7 @@ def test_delete_comment_deletes_and_decrements_in_one_transaction(make_table: Ma
     table.delete_comment({"ticket_id": "t1", "comment_id": "c1"})
     table.delete_comment(comment={"ticket_id": "t1", "comment_id": "c2"})
     assert (_comment_ids(table), _count(table)) == ([], 0)
+    assert "keys as comment={key attributes} or positionally" in (table.delete_comment.__doc__ or "")
 
 
 def test_a_missing_comment_refuses_the_whole_transaction(make_table: MakeTable) -> None:
