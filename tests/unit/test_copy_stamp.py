@@ -20,6 +20,7 @@ from dynamodel import App, Copy, Entity, Get
 from dynamodel import compile as c
 from dynamodel.propagate import drain, repair_copies
 from dynamodel.runtime.table import Table
+from dynamodel.testing import app_machine
 from dynamodel.testing.inprocess import InProcessEngine, create_test_table
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -138,3 +139,25 @@ def test_update_of_a_target_that_is_also_a_source_resets_the_stamp(engine: InPro
         assert stored(table, "Store", store_id="s1")["region_label"] == {"S": "Far North"}
     finally:
         table.client.delete_table(TableName=table.name)
+
+
+def test_the_app_machine_sees_a_frozen_copy_in_this_replay() -> None:
+    """The steps the AppMachine needs to meet issue 11 item 4 (its random runs rarely do:
+    the order must be stamped by a drain before it moves to an older customer)."""
+    state: Any = app_machine(shop)()  # rules are attached per app at run time
+    check = ("get_customer", 1)
+    try:
+        old = state.create_Customer(
+            check=check, values={"customer_id": "a", "email": "a", "name": "A", "order_count": 0}
+        )
+        new = state.create_Customer(
+            check=check, values={"customer_id": "b", "email": "b", "name": "B", "order_count": 0}
+        )
+        values = {"order_id": "o", "customer_id": "b", "status": "OPEN", "placed_at": T0, "total": Decimal(1)}
+        order = state.create_Order_in_Customer(check=check, parent=new, values=values)
+        state.update_Customer(ref=new, changes={"name": "B2"}, mode="update", check=check)  # drains: stamps o
+        state.update_Order_in_Customer(ref=order, changes={}, mode="put", check=check, parent=old)
+        state.update_Customer(ref=old, changes={"name": "A2"}, mode="update", check=check)
+        state.check_table()
+    finally:
+        state.teardown()
