@@ -160,14 +160,10 @@ def write_plan(app: AppSpec, p: PatternSpec, guards: tuple[UniqueGuard, ...]) ->
     # A guarded item is read before it is deleted: the guards to release hold its values.
     released = sorted({g.entity for g in guards if g.entity in p.deletes})
     atomic = len(p.entities) > 1 or bool(p.increments) or bool(guarded) or bool(p.deletes)
-    # Copies are filled from their source before the write: one GetItem per source not written here.
+    # Copies are filled from their source before the write: one GetItem per reference to a
+    # source not written here (a ticket reads its reporter and its assignee).
     sources = sorted(
-        {
-            a.copy_of[0]
-            for e in p.entities
-            for a in app.entity(e).attributes
-            if a.copy_of is not None and a.copy_of[0] not in p.entities
-        }
+        {ref.label for e in p.entities for ref in references(app, e) if ref.source not in p.entities}
     )
     parts = [f"put {', '.join(p.entities)}"] if p.entities else []
     if p.deletes:

@@ -223,3 +223,12 @@ def test_the_ticket_app_copies_its_reporter_and_optional_assignee(make_table: Ma
     )
     written = table.create(ticket)
     assert (written.reporter_name, written.assignee_name) == ("Ann", None)
+
+
+def test_a_write_plan_counts_one_source_read_per_reference() -> None:
+    from dynamodel import Write  # noqa: PLC0415 - only this test declares a write pattern
+
+    app = App("desk", [User, Ticket], patterns=[Write(Ticket, name="open_ticket")])
+    plan = app.design.plan("open_ticket")
+    assert plan.requests == 3  # the reporter and the assignee are read before the put
+    assert "User via assignee_id, User via reporter_id" in plan.reason
