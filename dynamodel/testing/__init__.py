@@ -5,6 +5,8 @@ Needs the test extra (``pip install dynamodel[test]``) for hypothesis and moto.
 * :func:`app_machine` / :class:`AppMachine`: the hypothesis state machine of an app
   (``TestShop = app_machine(shop).TestCase``), :func:`run_app_machine` runs it in a test.
 * :class:`Oracle` and :func:`check_result`: the brute-force answer of every pattern.
+* :class:`DynamoRules`: what DynamoDB does and moto does not (the ClientRequestToken rule,
+  lost responses), for :class:`InProcessEngine` and clients of a local server.
 * ``dynamodel.testing.strategies``: hypothesis strategies derived from the declarations.
 * ``dynamodel.testing.pytest_plugin``: fixtures (``pytest_plugins = ["dynamodel.testing.pytest_plugin"]``).
 """
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 from dynamodel.testing.oracle import Oracle, check_result, normalise
 
 if TYPE_CHECKING:
+    from dynamodel.testing.faults import DynamoRules
     from dynamodel.testing.machine import (
         AppMachine,
         InProcessEngine,
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AppMachine",
+    "DynamoRules",
     "InProcessEngine",
     "Oracle",
     "app_machine",
@@ -38,6 +42,10 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     # The machine imports boto3 and moto's helpers; the oracle alone must stay light.
+    if name == "DynamoRules":
+        from dynamodel.testing.faults import DynamoRules  # noqa: PLC0415
+
+        return DynamoRules
     if name in ("AppMachine", "InProcessEngine", "app_machine", "machine_settings", "run_app_machine"):
         from dynamodel.testing import machine  # noqa: PLC0415
 
