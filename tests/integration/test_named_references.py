@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from shop_world import MakeTable
 
-from dynamodel import App, Copy, DefinitionError, Entity, Get, Query
+from dynamodel import App, Copy, DefinitionError, Entity, Get, Query, Write
 from dynamodel import compile as c
 from dynamodel.design import derive
 from dynamodel.engine import EmbeddedEngine
@@ -226,8 +226,6 @@ def test_the_ticket_app_copies_its_reporter_and_optional_assignee(make_table: Ma
 
 
 def test_a_write_plan_counts_one_source_read_per_reference() -> None:
-    from dynamodel import Write  # noqa: PLC0415 - only this test declares a write pattern
-
     app = App("desk", [User, Ticket], patterns=[Write(Ticket, name="open_ticket")])
     plan = app.design.plan("open_ticket")
     assert plan.requests == 3  # the reporter and the assignee are read before the put
