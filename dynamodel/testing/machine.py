@@ -51,6 +51,7 @@ from dynamodel.model import Entity
 from dynamodel.runtime.codec import Item, item_to_values
 from dynamodel.runtime.table import Table
 from dynamodel.spec import PatternSpec, RangeOp
+from dynamodel.testing.faults import DynamoRules
 from dynamodel.testing.inprocess import InProcessEngine, create_test_table, default_client_factory, new_stage
 from dynamodel.testing.mirror import ItemRef, Model
 from dynamodel.testing.oracle import Oracle, Values, check_result, interleaves, normalise
@@ -125,12 +126,24 @@ class MachineConfig:
     swarm: bool = False
     check_all: bool = True
     pools: dict[PoolKey, tuple[object, ...]] = field(default_factory=dict)
+    rules: DynamoRules = field(default_factory=DynamoRules)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def client(self, service: str) -> Any:
-        """One client per service for every test case of the class (boto3 clients are thread-safe)."""
+        """One client per service for every test case of the class (boto3 clients are thread-safe).
+
+        DynamoDB clients apply :attr:`rules` (DynamoDB's ClientRequestToken rule, lost
+        responses): the default engine's clients, and clients of a server on this machine.
+        """
         if service not in self._clients:
-            self._clients[service] = self.client_factory(service)
+            if self.client_factory is default_client_factory:
+                client = InProcessEngine(rules=self.rules).client(service)
+            else:
+                client = self.client_factory(service)
+                endpoint = str(getattr(getattr(client, "meta", None), "endpoint_url", ""))
+                if service == "dynamodb" and endpoint.startswith(("http://127.0.0.1", "http://localhost")):
+                    self.rules.install_http(client)
+            self._clients[service] = client
         return self._clients[service]
 
     def drain_for(self, table: Table) -> Callable[[], object] | None:
@@ -243,6 +256,7 @@ class AppMachine(RuleBasedStateMachine):
         self.steps = 0
         self.checked: set[str] = set()
         self.scan_due = False
+        self.kept: dict[tuple[str, tuple[object, ...]], Entity] = {}
 
     def teardown(self) -> None:
         """Check the patterns no step checked (in test cases of at least SWEEP_AFTER steps), drop the table.
@@ -268,8 +282,14 @@ class AppMachine(RuleBasedStateMachine):
         obj: Entity = self.app.models[entity].model_validate(clean)
         return obj
 
-    def attempt(self, expected: Outcome, what: str, action: Callable[[], Any]) -> Any:
-        """Run a write and check it was written or refused as the model predicts."""
+    def attempt(self, expected: Outcome, what: str, action: Callable[[], Any], *, lose: bool = False) -> Any:
+        """Run a write and check it was written or refused as the model predicts.
+
+        ``lose``: the answer of the write's first request is lost and the request sent
+        again (a timeout retried by botocore); the outcome must not change.
+        """
+        if lose:
+            self.cfg.rules.lose_next_response()
         try:
             result = action()
         except (ConditionFailedError, TransactionCancelledError) as err:
@@ -285,6 +305,8 @@ class AppMachine(RuleBasedStateMachine):
         except Exception as err:
             msg = f"{what}: raised {type(err).__name__}: {err}"
             raise AssertionError(msg) from err
+        finally:
+            self.cfg.rules.clear()  # a write refused before sending leaves no loss for the next one
         assert expected == "ok", f"{what}: written, but the model expected it to be refused ({expected})"
         return result
 
@@ -429,7 +451,8 @@ class AppMachine(RuleBasedStateMachine):
         self.checked.add(pattern)
         args, op, range_values = self.read_args(pattern, rng, focus)
         oracle_args = dict(args)
-        if op in ("gte", "lte"):
+        if op in ("gte", "lte") and "value" not in range_values:
+            # a between pattern called with one bound (lo= or hi=)
             oracle_args["value"] = range_values.get("lo", range_values.get("hi"))
         else:
             oracle_args.update(range_values)

@@ -20,6 +20,7 @@ from hypothesis.stateful import Bundle, consumes, multiple, precondition, rule
 from dynamodel import compile as c
 from dynamodel.app import App
 from dynamodel.spec import PatternSpec
+from dynamodel.testing.delete_rules import delete_pattern_rule
 from dynamodel.testing.mirror import ItemRef, Model
 from dynamodel.testing.oracle import normalise
 from dynamodel.testing.strategies import for_model
@@ -32,6 +33,8 @@ __all__ = ["install_rules"]
 
 _MODES_UPDATE = ("put", "update", "put", "update", "stale")
 _MODES_DELETE = ("plain", "versioned", "stale", "twice")
+# One write in four loses its first answer (the request is applied, then sent again).
+_LOSE = st.sampled_from((False, False, False, True))
 
 
 def _snake(name: str) -> str:
@@ -87,10 +90,14 @@ def install_rules(cls: type[AppMachine]) -> None:
         if ref is None:
             # An entity that references another is created under an existing one: items
             # with missing sources (copies) are reached by deleting the source instead.
-            rules.append(rule(target=bundle, values=values, check=check)(room(_create_rule(name, None))))
+            rules.append(
+                rule(target=bundle, values=values, check=check, lose=_LOSE)(room(_create_rule(name, None)))
+            )
         if ref is not None:
             fn = _create_rule(name, ref)
-            rules.append(rule(target=bundle, values=values, check=check, parent=bundles[ref])(room(fn)))
+            rules.append(
+                rule(target=bundle, values=values, check=check, parent=bundles[ref], lose=_LOSE)(room(fn))
+            )
         # Attributes that decide sparse index membership, and attributes other entities copy,
         # change on every update: items keep entering and leaving sparse indexes, and
         # propagation always has work.
@@ -105,19 +112,27 @@ def install_rules(cls: type[AppMachine]) -> None:
             _values_strategy(cls, name, toggles), optional=_values_strategy(cls, name, changeable - toggles)
         )
         modes = st.sampled_from(_MODES_UPDATE)
-        update = rule(ref=bundle, changes=changes, mode=modes, check=check)(_update_rule(name, None))
+        update = rule(ref=bundle, changes=changes, mode=modes, check=check, lose=_LOSE)(
+            _update_rule(name, None)
+        )
         if ref is not None and moving:
             rules.append(
-                rule(ref=bundle, changes=changes, mode=modes, check=check, parent=bundles[ref])(
+                rule(ref=bundle, changes=changes, mode=modes, check=check, parent=bundles[ref], lose=_LOSE)(
                     _update_rule(name, ref)
                 )
             )
-        delete = rule(target=bundle, ref=consumes(bundle), mode=st.sampled_from(_MODES_DELETE), check=check)(
-            _delete_rule(name)
+        delete = rule(
+            target=bundle, ref=consumes(bundle), mode=st.sampled_from(_MODES_DELETE), check=check, lose=_LOSE
+        )(_delete_rule(name))
+        recreate = rule(target=bundle, ref=consumes(bundle), changes=changes, check=check, lose=_LOSE)(
+            _recreate_rule(name)
         )
-        rules += [update, delete]
+        rules += [update, delete, recreate]
     for p in spec.patterns:
-        if p.kind == "write":
+        if p.kind == "write" and not p.entities:  # a pattern that only deletes
+            check = check_of(*p.deletes, *(t for t, _, _ in p.increments))
+            rules.append(delete_pattern_rule(cls, p, bundles, check, _LOSE))
+        elif p.kind == "write":
             under = p.increments[0][0] if p.increments else _reference(app, p.entities[0])
             check = check_of(*p.entities, *(t for t, _, _ in p.increments))
             root_copies = {a.copy_of[0] for a in spec.entity(p.entities[0]).attributes if a.copy_of}
@@ -151,7 +166,11 @@ def _adopt(values: dict[str, object], entity: str, app: App, parent: ItemRef | N
 
 def _create_rule(entity: str, ref: str | None) -> Callable[..., Any]:
     def create(
-        self: AppMachine, values: dict[str, object], check: tuple[str, int], parent: ItemRef | None = None
+        self: AppMachine,
+        values: dict[str, object],
+        check: tuple[str, int],
+        parent: ItemRef | None = None,
+        lose: bool = False,
     ) -> Any:
         m = self.model
         values = m.align(entity, _adopt(dict(values), entity, self.app, parent))
@@ -164,12 +183,13 @@ def _create_rule(entity: str, ref: str | None) -> Callable[..., Any]:
             else "ok"
         )
         obj = self.instance(entity, values)
-        done = self.attempt(expected, f"create {entity}", lambda: self.table.create(obj))
+        done = self.attempt(expected, f"create {entity}", lambda: self.table.create(obj), lose=lose)
         if expected != "ok" or filled is None:
             self.after_write(check)
             return multiple()
         assert same_values(entity_values(done), filled), f"create returned {done}, expected {filled}"
         m.store(entity, filled, 1)
+        self.kept[(entity, m.ident(entity, filled))] = done
         self.after_write(check, [(entity, filled)])
         return ItemRef(entity, tuple((a, filled[a]) for a in m.key_attrs[entity]))
 
@@ -184,6 +204,7 @@ def _update_rule(entity: str, moved_to: str | None) -> Callable[..., Any]:
         mode: str,
         check: tuple[str, int],
         parent: ItemRef | None = None,
+        lose: bool = False,
     ) -> None:
         m = self.model
         current = m.find(entity, ref.values())
@@ -204,19 +225,20 @@ def _update_rule(entity: str, moved_to: str | None) -> Callable[..., Any]:
             action = lambda: self.table.put(obj)  # noqa: E731
         if expected == "ok" and filled is not None and m.unique_taken(entity, filled):
             expected = "condition"
-        done = self.attempt(expected, f"{mode} {entity}", action)
+        done = self.attempt(expected, f"{mode} {entity}", action, lose=lose)
         if expected != "ok" or filled is None:
             self.after_write(check)
             return
         assert same_values(entity_values(done), filled), f"{mode} returned {done}, expected {filled}"
         m.store(entity, filled, version + 1)
+        self.kept[(entity, m.ident(entity, filled))] = done
         self.after_write(check, [(entity, current), (entity, filled)])
 
     return _named(update, f"update_{entity}" + (f"_in_{moved_to}" if moved_to else ""))
 
 
 def _delete_rule(entity: str) -> Callable[..., Any]:
-    def delete(self: AppMachine, ref: ItemRef, mode: str, check: tuple[str, int]) -> Any:
+    def delete(self: AppMachine, ref: ItemRef, mode: str, check: tuple[str, int], lose: bool = False) -> Any:
         m = self.model
         current = m.find(entity, ref.values())
         assert current is not None, f"{ref} is in the bundle but not in the model"
@@ -233,7 +255,7 @@ def _delete_rule(entity: str) -> Callable[..., Any]:
             return ref
         given = version if mode == "versioned" else None
         deleted = self.attempt(
-            "ok", f"delete {entity}", lambda: self.table.delete(cls, expected_version=given, **key)
+            "ok", f"delete {entity}", lambda: self.table.delete(cls, expected_version=given, **key), lose=lose
         )
         assert deleted is True, f"delete {entity} {key} returned {deleted}, but it exists"
         m.remove(entity, current)
@@ -244,6 +266,52 @@ def _delete_rule(entity: str) -> Callable[..., Any]:
         return multiple()
 
     return _named(delete, f"delete_{entity}")
+
+
+def _recreate_rule(entity: str) -> Callable[..., Any]:
+    """Delete an item and create it again under the same identity; a stale instance of the old
+    item must then be refused (its version may equal the new item's: only the birth differs)."""
+
+    def recreate(
+        self: AppMachine, ref: ItemRef, changes: dict[str, object], check: tuple[str, int], lose: bool = False
+    ) -> Any:
+        m = self.model
+        current = m.find(entity, ref.values())
+        assert current is not None, f"{ref} is in the bundle but not in the model"
+        key = {a: current[a] for a in m.key_attrs[entity]}
+        cls = self.app.models[entity]
+        stale = self.kept.pop((entity, m.ident(entity, current)), None)
+        deleted = self.attempt("ok", f"delete {entity}", lambda: self.table.delete(cls, **key), lose=lose)
+        assert deleted is True, f"delete {entity} {key} returned {deleted}, but it exists"
+        m.remove(entity, current)
+        self.after_write(check, [(entity, current)])
+        new = {**current, **changes, **key}
+        filled = m.fill_copies(entity, new)
+        expected: Outcome = (
+            "request" if filled is None else "condition" if m.unique_taken(entity, filled) else "ok"
+        )
+        obj = self.instance(entity, new)
+        done = self.attempt(expected, f"re-create {entity}", lambda: self.table.create(obj), lose=lose)
+        if expected != "ok" or filled is None:
+            self.after_write(check)
+            return multiple()
+        assert same_values(entity_values(done), filled), f"re-create returned {done}, expected {filled}"
+        m.store(entity, filled, 1)
+        self.kept[(entity, m.ident(entity, filled))] = done
+        if stale is not None:
+            # Refused by its condition, or before sending when its copy source is gone.
+            outcome: Outcome = (
+                "request" if m.fill_copies(entity, entity_values(stale)) is None else "condition"
+            )
+            self.attempt(
+                outcome,
+                f"update of a stale {entity} (read before the re-create)",
+                lambda: self.table.update(stale),
+            )
+        self.after_write(check, [(entity, filled)])
+        return ref
+
+    return _named(recreate, f"recreate_{entity}")
 
 
 def _write_rule(
@@ -276,6 +344,7 @@ def _write_rule(
         target_keys: dict[str, dict[str, object]],
         check: tuple[str, int],
         parent: ItemRef | None = None,
+        lose: bool = False,
     ) -> Any:
         m = self.model
         root_values = m.align(root, _adopt(dict(values), root, self.app, parent))
@@ -316,7 +385,10 @@ def _write_rule(
 
         kwargs = {target_keyword(t): k for t, k in target_keys.items()}
         done = self.attempt(
-            expected, f"write pattern {pat.name}", lambda: self.table.write(pat.name, *objs, **kwargs)
+            expected,
+            f"write pattern {pat.name}",
+            lambda: self.table.write(pat.name, *objs, **kwargs),
+            lose=lose,
         )
         if expected != "ok":
             self.after_write(check)
@@ -325,6 +397,7 @@ def _write_rule(
             assert f is not None
             assert same_values(entity_values(got), f), f"{pat.name} returned {got}, expected {f}"
             m.store(e, f, 1)
+            self.kept[(e, m.ident(e, f))] = got
         bumped: list[tuple[str, Mapping[str, object]]] = []
         for t, attr, n, k in targets:
             target = m.find(t, k)
@@ -345,6 +418,7 @@ def _write_rule(
         members=members_st,
         target_keys=targets_st,
         check=check,
+        lose=_LOSE,
         **extra,
     )
     return rule_fn(_named(write, f"write_{pat.name}" + (f"_in_{under[0]}" if under else "")))

@@ -24,7 +24,7 @@ from dynamodel import compile as c
 from dynamodel.design.model import Design
 from dynamodel.errors import KeyEncodingError
 from dynamodel.propagate.handler import Propagator
-from dynamodel.runtime import reads
+from dynamodel.runtime import reads, writes
 from dynamodel.testing import machine_settings, run_app_machine
 
 pytestmark = pytest.mark.integration
@@ -91,6 +91,34 @@ def cursor_skips_an_item(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(reads, "_page", skipping)
 
 
+def token_from_content(mp: pytest.MonkeyPatch) -> None:
+    """Issue 11 item 1 reverted: the ClientRequestToken is a hash of the transaction's content,
+    so a second identical delete (after a re-create) is answered "done" and writes nothing."""
+    import hashlib
+    import json
+
+    build = c.build_transaction
+
+    def hashed(actions: object, what: str, token: str) -> dict[str, object]:
+        text = json.dumps(actions, sort_keys=True, default=str)
+        return build(actions, what, hashlib.sha256(text.encode()).hexdigest()[:32])  # type: ignore[arg-type]
+
+    mp.setattr(c, "build_transaction", hashed)
+
+
+def lost_write_refused(mp: pytest.MonkeyPatch) -> None:
+    """Issue 11 item 2 reverted: a retry that meets its own lost write is taken for a refusal."""
+    mp.setattr(writes, "_ours", lambda err, write_id: None)
+
+
+def birth_ignored(mp: pytest.MonkeyPatch) -> None:
+    """Issue 11 item 3 reverted: optimistic locking checks the version alone, so a stale instance
+    of a deleted item overwrites its re-created successor (both at version 1)."""
+    version_is = c.Condition.version_is
+    mp.setattr(c.Condition, "version_is", staticmethod(lambda version, born="unknown": version_is(version)))
+    mp.setattr(writes, "_same_life", lambda born, found_born: True)
+
+
 @dataclass(frozen=True)
 class Plant:
     """A bug, and what its failure must mention (one regex for the message, one for the replay)."""
@@ -110,6 +138,9 @@ PLANTS = {
     ),
     "copy_not_propagated": Plant(copy_not_propagated, r"customer_name", r"update_Customer\(.*'name'"),
     "cursor_skips_an_item": Plant(cursor_skips_an_item, r"items differ|missing", r"create_"),
+    "token_from_content": Plant(token_from_content, r"stored|refused|exists|returned", r"recreate_|delete_"),
+    "lost_write_refused": Plant(lost_write_refused, r"refused", r"lose=True"),
+    "birth_ignored": Plant(birth_ignored, r"stale .*written|_version|stored", r"recreate_"),
 }
 
 
