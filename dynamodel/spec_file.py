@@ -1,4 +1,4 @@
-"""Spec files (YAML or JSON, SPEC.md §1) to AppSpec.
+"""Spec files (YAML or JSON, docs/spec-format.md §1) to AppSpec.
 
 ``parse_spec`` is pure (a mapping in, an AppSpec out); ``load_spec_file`` is the one reader.
 """
@@ -71,7 +71,7 @@ def load_spec_file(path: str | Path) -> AppSpec:
 def _parse_document(data: object, source: str) -> AppSpec:
     if not isinstance(data, Mapping):
         msg = f"{source}: the spec must be a mapping with keys app, entities, patterns."
-        raise DefinitionError(msg, hint="see SPEC.md §1 for the format")
+        raise DefinitionError(msg, hint="see docs/spec-format.md §1 for the format")
     return parse_spec(data, source=source)
 
 
@@ -88,7 +88,7 @@ def parse_spec(data: Mapping[str, Any], *, source: str = "<spec>") -> AppSpec:
     entities_raw = data.get("entities")
     if not isinstance(entities_raw, Mapping) or not entities_raw:
         msg = f"{source}: 'entities' must map entity names to their declarations."
-        raise DefinitionError(msg, hint="see SPEC.md §1")
+        raise DefinitionError(msg, hint="see docs/spec-format.md §1")
     patterns_raw = data.get("patterns") or []
     if not isinstance(patterns_raw, list):
         msg = f"{source}: 'patterns' must be a list."
@@ -112,7 +112,7 @@ def _strs(value: object, what: str) -> tuple[str, ...]:
 def _parse_entity(name: str, raw: object) -> EntitySpec:
     if not isinstance(raw, Mapping):
         msg = f"Entity '{name}': expected a mapping with identity and attributes."
-        raise DefinitionError(msg, hint="see SPEC.md §1")
+        raise DefinitionError(msg, hint="see docs/spec-format.md §1")
     unknown = set(raw) - _ENTITY_KEYS
     if unknown:
         msg = f"Entity '{name}': unknown key(s) {sorted(unknown)}."
@@ -228,7 +228,7 @@ def _parse_via(entity: str, name: str, raw: object) -> tuple[tuple[str, str], ..
 def _parse_pattern(index: int, raw: object) -> PatternSpec:
     if not isinstance(raw, Mapping):
         msg = f"Pattern #{index + 1}: expected a mapping like {{name: ..., query: ...}}."
-        raise DefinitionError(msg, hint="see SPEC.md §1")
+        raise DefinitionError(msg, hint="see docs/spec-format.md §1")
     name = raw.get("name")
     label = f"Pattern '{name}'" if isinstance(name, str) else f"Pattern #{index + 1}"
     if not isinstance(name, str):

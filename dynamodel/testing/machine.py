@@ -275,6 +275,35 @@ class AppMachine(RuleBasedStateMachine):
 
     # ---- helpers ---------------------------------------------------------------------------
 
+    def wire(
+        self, entity: str, values: dict[str, object], pick: int, skip: str | None = None
+    ) -> dict[str, object]:
+        """Point ``values``' copy references at sources chosen from the model (``pick`` seeds it).
+
+        Each reference (other than ``skip``, the source the rule's parent bundle gave) names
+        an existing source item most of the time; an optional one is sometimes left empty
+        (None), and sometimes a reference keeps the drawn value, which may name nothing.
+        """
+        rng = random.Random(pick)
+        for ref in self.model.references[entity]:
+            if ref.source == skip and not ref.named:
+                continue
+            roll = rng.random()
+            if ref.optional and roll < 0.25:
+                for local in ref.local_attrs:
+                    if local not in self.model.key_attrs[entity]:
+                        values[local] = None
+                continue
+            sources = self.model.oracle.all(ref.source)
+            if roll < 0.35 or not sources:
+                continue
+            chosen = rng.choice(sorted(sources, key=repr))
+            moved = ref.to_local({a: chosen.get(a) for a, _ in ref.keys})
+            if any(a in self.model.key_attrs[entity] and values.get(a) != v for a, v in moved.items()):
+                continue  # the reference is part of the item's identity: it cannot move
+            values.update(moved)
+        return values
+
     def instance(self, entity: str, values: Mapping[str, object]) -> Entity:
         """The Entity instance of ``values`` (copies left for the runtime to fill)."""
         copies = {a for a, _, _ in self.model.copies[entity]}
@@ -318,8 +347,12 @@ class AppMachine(RuleBasedStateMachine):
         self.steps += 1
         if focus and self.writes % self.cfg.scan_every == 0:
             self.scan_due = True
-        if self.drainer is not None and any(self.model.has_copies_of(e, v) for e, v in focus):
-            # Only a change of a source with copies has work; other records wait for the next drain.
+        if self.drainer is not None and any(
+            self.model.has_copies_of(e, v) or self.model.references[e] for e, v in focus
+        ):
+            # A change of a source with copies has work; so does a write of an item holding
+            # copies (the handler stamps them): a stamp left from a source the item no longer
+            # names would hide every later change of its new source. Other records wait.
             self.drainer()
             self.model.refresh_copies()
         pattern, limit = check

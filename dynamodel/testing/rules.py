@@ -35,6 +35,8 @@ _MODES_UPDATE = ("put", "update", "put", "update", "stale")
 _MODES_DELETE = ("plain", "versioned", "stale", "twice")
 # One write in four loses its first answer (the request is applied, then sent again).
 _LOSE = st.sampled_from((False, False, False, True))
+# Seeds how a write's copy references are pointed at existing sources (AppMachine.wire).
+_PICK = st.integers(0, 2**16 - 1)
 
 
 def _snake(name: str) -> str:
@@ -91,12 +93,16 @@ def install_rules(cls: type[AppMachine]) -> None:
             # An entity that references another is created under an existing one: items
             # with missing sources (copies) are reached by deleting the source instead.
             rules.append(
-                rule(target=bundle, values=values, check=check, lose=_LOSE)(room(_create_rule(name, None)))
+                rule(target=bundle, values=values, check=check, lose=_LOSE, pick=_PICK)(
+                    room(_create_rule(name, None))
+                )
             )
         if ref is not None:
             fn = _create_rule(name, ref)
             rules.append(
-                rule(target=bundle, values=values, check=check, parent=bundles[ref], lose=_LOSE)(room(fn))
+                rule(target=bundle, values=values, check=check, parent=bundles[ref], lose=_LOSE, pick=_PICK)(
+                    room(fn)
+                )
             )
         # Attributes that decide sparse index membership, and attributes other entities copy,
         # change on every update: items keep entering and leaving sparse indexes, and
@@ -112,21 +118,27 @@ def install_rules(cls: type[AppMachine]) -> None:
             _values_strategy(cls, name, toggles), optional=_values_strategy(cls, name, changeable - toggles)
         )
         modes = st.sampled_from(_MODES_UPDATE)
-        update = rule(ref=bundle, changes=changes, mode=modes, check=check, lose=_LOSE)(
+        update = rule(ref=bundle, changes=changes, mode=modes, check=check, lose=_LOSE, pick=_PICK)(
             _update_rule(name, None)
         )
         if ref is not None and moving:
             rules.append(
-                rule(ref=bundle, changes=changes, mode=modes, check=check, parent=bundles[ref], lose=_LOSE)(
-                    _update_rule(name, ref)
-                )
+                rule(
+                    ref=bundle,
+                    changes=changes,
+                    mode=modes,
+                    check=check,
+                    parent=bundles[ref],
+                    lose=_LOSE,
+                    pick=_PICK,
+                )(_update_rule(name, ref))
             )
         delete = rule(
             target=bundle, ref=consumes(bundle), mode=st.sampled_from(_MODES_DELETE), check=check, lose=_LOSE
         )(_delete_rule(name))
-        recreate = rule(target=bundle, ref=consumes(bundle), changes=changes, check=check, lose=_LOSE)(
-            _recreate_rule(name)
-        )
+        recreate = rule(
+            target=bundle, ref=consumes(bundle), changes=changes, check=check, lose=_LOSE, pick=_PICK
+        )(_recreate_rule(name))
         rules += [update, delete, recreate]
     for p in spec.patterns:
         if p.kind == "write" and not p.entities:  # a pattern that only deletes
@@ -171,29 +183,41 @@ def _create_rule(entity: str, ref: str | None) -> Callable[..., Any]:
         check: tuple[str, int],
         parent: ItemRef | None = None,
         lose: bool = False,
+        pick: int = 0,
     ) -> Any:
         m = self.model
-        values = m.align(entity, _adopt(dict(values), entity, self.app, parent))
-        filled = m.fill_copies(entity, values)
-        expected: Outcome = (
-            "request"
-            if filled is None
-            else "condition"
-            if m.oracle.get(entity, values) is not None or m.unique_taken(entity, filled)
-            else "ok"
-        )
-        obj = self.instance(entity, values)
-        done = self.attempt(expected, f"create {entity}", lambda: self.table.create(obj), lose=lose)
-        if expected != "ok" or filled is None:
+        values = m.align(entity, self.wire(entity, _adopt(dict(values), entity, self.app, parent), pick, ref))
+        filled = _create_checked(self, entity, values, "create", lose)
+        if filled is None:
             self.after_write(check)
             return multiple()
-        assert same_values(entity_values(done), filled), f"create returned {done}, expected {filled}"
-        m.store(entity, filled, 1)
-        self.kept[(entity, m.ident(entity, filled))] = done
         self.after_write(check, [(entity, filled)])
         return ItemRef(entity, tuple((a, filled[a]) for a in m.key_attrs[entity]))
 
     return _named(create, f"create_{entity}" + (f"_in_{ref}" if ref else ""))
+
+
+def _create_checked(
+    self: AppMachine, entity: str, values: dict[str, object], what: str, lose: bool
+) -> dict[str, object] | None:
+    """Create ``values`` as the model predicts; the stored values when written, else None."""
+    m = self.model
+    filled = m.fill_copies(entity, values)
+    expected: Outcome = (
+        "request"
+        if filled is None
+        else "condition"
+        if m.oracle.get(entity, values) is not None or m.unique_taken(entity, filled)
+        else "ok"
+    )
+    obj = self.instance(entity, values)
+    done = self.attempt(expected, f"{what} {entity}", lambda: self.table.create(obj), lose=lose)
+    if expected != "ok" or filled is None:
+        return None
+    assert same_values(entity_values(done), filled), f"{what} returned {done}, expected {filled}"
+    m.store(entity, filled, 1)
+    self.kept[(entity, m.ident(entity, filled))] = done
+    return filled
 
 
 def _update_rule(entity: str, moved_to: str | None) -> Callable[..., Any]:
@@ -205,6 +229,7 @@ def _update_rule(entity: str, moved_to: str | None) -> Callable[..., Any]:
         check: tuple[str, int],
         parent: ItemRef | None = None,
         lose: bool = False,
+        pick: int = 0,
     ) -> None:
         m = self.model
         current = m.find(entity, ref.values())
@@ -212,6 +237,8 @@ def _update_rule(entity: str, moved_to: str | None) -> Callable[..., Any]:
         keys = m.key_attrs[entity]
         moved = {a: v for a, v in _adopt({}, entity, self.app, parent).items() if a not in keys}
         new = {**current, **changes, **moved}
+        if pick % 2:
+            new = self.wire(entity, new, pick, moved_to)
         filled = m.fill_copies(entity, new)
         version = m.version(entity, current)
         obj = self.instance(entity, new)
@@ -273,7 +300,12 @@ def _recreate_rule(entity: str) -> Callable[..., Any]:
     item must then be refused (its version may equal the new item's: only the birth differs)."""
 
     def recreate(
-        self: AppMachine, ref: ItemRef, changes: dict[str, object], check: tuple[str, int], lose: bool = False
+        self: AppMachine,
+        ref: ItemRef,
+        changes: dict[str, object],
+        check: tuple[str, int],
+        lose: bool = False,
+        pick: int = 0,
     ) -> Any:
         m = self.model
         current = m.find(entity, ref.values())
@@ -285,19 +317,12 @@ def _recreate_rule(entity: str) -> Callable[..., Any]:
         assert deleted is True, f"delete {entity} {key} returned {deleted}, but it exists"
         m.remove(entity, current)
         self.after_write(check, [(entity, current)])
-        new = {**current, **changes, **key}
-        filled = m.fill_copies(entity, new)
-        expected: Outcome = (
-            "request" if filled is None else "condition" if m.unique_taken(entity, filled) else "ok"
+        filled = _create_checked(
+            self, entity, self.wire(entity, {**current, **changes, **key}, pick), "re-create", lose
         )
-        obj = self.instance(entity, new)
-        done = self.attempt(expected, f"re-create {entity}", lambda: self.table.create(obj), lose=lose)
-        if expected != "ok" or filled is None:
+        if filled is None:
             self.after_write(check)
             return multiple()
-        assert same_values(entity_values(done), filled), f"re-create returned {done}, expected {filled}"
-        m.store(entity, filled, 1)
-        self.kept[(entity, m.ident(entity, filled))] = done
         if stale is not None:
             # Refused by its condition, or before sending when its copy source is gone.
             outcome: Outcome = (

@@ -1,6 +1,6 @@
 """Integration fixtures: the library's pytest plugin, under the names these tests use.
 
-Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 (DESIGN.md §7), one per session,
+Engine assumed: moto's ThreadedMotoServer on 127.0.0.1, one per session,
 and a fresh table per ``make_table`` call, dropped when the test ends.
 """
 

@@ -2,7 +2,7 @@
 
 Engine assumed: moto in process (``InProcessEngine``, the machine's default) for the
 machines of every app; one run of the shop's machine over HTTP on moto's server, through
-the pytest plugin's fixtures (DESIGN.md §7). Examples and steps follow the active
+the pytest plugin's fixtures. Examples and steps follow the active
 hypothesis profile (``machine_settings``): small under ``fast``, the profile's own under
 ``HYPOTHESIS_PROFILE=thorough``.
 """

@@ -1,6 +1,6 @@
 """The embedded engine over real HTTP: lifecycle, and the runtime foundations against it.
 
-Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 (see DESIGN.md §7).
+Engine assumed: moto's ThreadedMotoServer on 127.0.0.1.
 """
 
 from __future__ import annotations

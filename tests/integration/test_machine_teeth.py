@@ -136,7 +136,9 @@ PLANTS = {
     "sparse_key_kept": Plant(
         sparse_key_kept, r"GSI2|open_orders_by_date", r"'status': '(SHIPPED|CANCELLED)'"
     ),
-    "copy_not_propagated": Plant(copy_not_propagated, r"customer_name", r"update_Customer\(.*'name'"),
+    "copy_not_propagated": Plant(
+        copy_not_propagated, r"customer_name", r"(update|recreate)_Customer\(.*'name'"
+    ),
     "cursor_skips_an_item": Plant(cursor_skips_an_item, r"items differ|missing", r"create_"),
     "token_from_content": Plant(token_from_content, r"stored|refused|exists|returned", r"recreate_|delete_"),
     "lost_write_refused": Plant(lost_write_refused, r"refused", r"lose=True"),
@@ -162,7 +164,7 @@ def replay_steps(err: BaseException, machine: str = "ShopMachine") -> list[str]:
 def run_planted(app: App = shop) -> AssertionError:
     settings = machine_settings(max_examples=200, stateful_step_count=10, database=None, derandomize=True)
     with pytest.raises(AssertionError) as info:
-        run_app_machine(app, settings=settings)
+        run_app_machine(app, settings=settings, check_all=False)
     return info.value
 
 

@@ -1,6 +1,6 @@
 """The local driver over HTTP: drains the stream, survives crashes, fixes raced target writes, re-keys.
 
-Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 (DESIGN.md §7). Its DynamoDB Streams
+Engine assumed: moto's ThreadedMotoServer on 127.0.0.1. Its DynamoDB Streams
 API works over HTTP (describe_stream, get_shard_iterator with TRIM_HORIZON,
 AFTER_SEQUENCE_NUMBER and AT_SEQUENCE_NUMBER, get_records with NEW_AND_OLD_IMAGES).
 """

@@ -1,6 +1,6 @@
 """The propagation handler on a real table: Lambda-shaped events, the Lambda entry point, poison records.
 
-Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP (DESIGN.md §7), with its
+Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP, with its
 DynamoDB Streams API (``dynamodbstreams`` over the same endpoint).
 """
 

@@ -1,6 +1,6 @@
 """Repair: corrupted copies are fixed, a second run fixes nothing, a newer propagation wins.
 
-Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP (DESIGN.md §7).
+Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A value containing the key delimiter '#', the escape character '$', or another entity's tag
 (``ORDER#x``, ``A_ORDER``, ``_UNIQUE#...``) must round-trip exactly and never appear in the
-results of another key, another pattern or another entity's range (DESIGN.md §3 rule 6).
+results of another key, another pattern or another entity's range (README, "How the design is derived", rule 6).
 
 Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP; each example gets a fresh table.
 """

@@ -8,7 +8,7 @@ arguments and a small page size, following cursors to the end, and compare with 
 answer computed from the values written: same multiset of items, sort order respected,
 collection members that are not sorted first in reading order, each entity contiguous.
 
-Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP (DESIGN.md §7).
+Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from example_apps import discover_apps
 
 from dynamodel import compile as c
 from dynamodel.app import App
+from dynamodel.copyrefs import references
 from dynamodel.design.derive import entity_tag
 from dynamodel.model import Entity
 from dynamodel.runtime.table import Table
@@ -236,15 +237,14 @@ class Oracle:
         return [s for s in self.items.values() if s.entity == entity]
 
     def fill_copies(self, entity: str, values: dict[str, object]) -> bool:
-        spec = self.app.spec.entity(entity)
-        for a in spec.attributes:
-            if a.copy_of is None:
-                continue
-            src_entity, src_attr = a.copy_of
-            src = self.items.get(self.key(src_entity, values))
-            if src is None:
+        """Copies from their sources, through each reference's local names; False if refused."""
+        for ref in references(self.app.spec, entity):
+            key = ref.source_values(values, c.key_attrs(self.app.design, ref.source))
+            src = None if any(v is None for v in key.values()) else self.items.get(self.key(ref.source, key))
+            if src is None and not ref.optional:
                 return False
-            values[a.name] = src.values.get(src_attr)
+            for attr, src_attr in ref.attributes:
+                values[attr] = None if src is None else src.values.get(src_attr)
         return True
 
     def matches(
@@ -339,27 +339,39 @@ def generate(
     unique_seen: set[tuple[str, str, object]] = set()
     for ent in topo_order(spec):
         rows: list[dict[str, object]] = []
-        sources = [x for x in (ent.parent, ent.aggregate) if x]
-        sources += [a.copy_of[0] for a in ent.attributes if a.copy_of]
+        # (source, local name of each source key attribute, optional): parents by their own
+        # names, copy sources through each reference (named references map the names).
+        sources: list[tuple[str, dict[str, str], bool]] = [
+            (x, {a: a for a in c.key_attrs(app.design, x)}, False) for x in (ent.parent, ent.aggregate) if x
+        ]
+        sources += [
+            (r.source, {a: r.local(a) for a in c.key_attrs(app.design, r.source)}, r.optional)
+            for r in references(spec, ent.name)
+        ]
         for _ in range(counts(spec)[ent.name]):
             values: dict[str, object] = {}
             ok = True
-            for src in dict.fromkeys(sources):
-                need = c.key_attrs(app.design, src)
+            for src, names, optional in sources:
+                if optional and gen.rng.random() < 0.25:
+                    continue  # an absent optional reference (its copies stay None)
                 cands = [
                     r
                     for r in out.get(src, [])
                     if all(
-                        values.get(a) is None or canon(values[a]) == canon(r[a]) for a in need if ent.has(a)
+                        values.get(local) is None or canon(values[local]) == canon(r[a])
+                        for a, local in names.items()
+                        if ent.has(local)
                     )
                 ]
                 if not cands:
+                    if optional:
+                        continue
                     ok = False
                     break
                 chosen = gen.rng.choice(cands)
-                for a in need:
-                    if ent.has(a):
-                        values[a] = chosen[a]
+                for a, local in names.items():
+                    if ent.has(local):
+                        values[local] = chosen[a]
             if not ok:
                 continue
             for attr in ent.attributes:

@@ -1,6 +1,6 @@
 """Reads: cursors are bound to their query, typed entry points, iteration, sharded fan-out.
 
-Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP (DESIGN.md §7), except the
+Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP, except the
 sharding tests at the end, which use a scripted client that cuts pages short the way
 DynamoDB's 1 MB page limit does (moto never does).
 """

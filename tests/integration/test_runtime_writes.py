@@ -1,6 +1,6 @@
 """Writes keep every invariant: conditional creates, versions, unique guards, atomic transactions.
 
-Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP (DESIGN.md §7). Tests with
+Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP. Tests with
 concurrent writers also assume DynamoDB's per-request atomicity, which moto alone lacks;
 ``EmbeddedEngine`` adds it by default (``linearizable=True``, see dynamodel/engine.py).
 """

@@ -1,6 +1,6 @@
 """Write patterns that delete: "delete a comment and decrement the ticket's count", atomically.
 
-Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP (DESIGN.md §7), a fresh
+Engine assumed: moto's ThreadedMotoServer on 127.0.0.1 over HTTP, a fresh
 table per test.
 """
 
@@ -82,9 +82,11 @@ def test_delete_comment_deletes_and_decrements_in_one_transaction(make_table: Ma
         assert table.delete_comment(c0) == []
     assert sent == ["TransactWriteItems"]
     assert (_comment_ids(table), _count(table)) == (["c1", "c2"], 2)
-    # By key, positionally or by the entity's keyword.
-    table.delete_comment({"ticket_id": "t1", "comment_id": "c1"})
-    table.delete_comment(comment={"ticket_id": "t1", "comment_id": "c2"})
+    # By key, positionally or by the entity's keyword (the key holds the immutable posted_at).
+    table.delete_comment({"ticket_id": "t1", "comment_id": "c1", "posted_at": T0 + timedelta(minutes=1)})
+    table.delete_comment(
+        comment={"ticket_id": "t1", "comment_id": "c2", "posted_at": T0 + timedelta(minutes=2)}
+    )
     assert (_comment_ids(table), _count(table)) == ([], 0)
     assert "keys as comment={key attributes} or positionally" in (table.delete_comment.__doc__ or "")
 
@@ -98,7 +100,7 @@ def test_a_missing_comment_refuses_the_whole_transaction(make_table: MakeTable) 
     ):
         table.delete_comment(c0)
     with pytest.raises(ConditionFailedError, match="Nothing was written"):
-        table.delete_comment({"ticket_id": "t1", "comment_id": "nope"})
+        table.delete_comment({"ticket_id": "t1", "comment_id": "nope", "posted_at": T0})
     assert _count(table) == 0  # never decremented for a comment that was not there
 
 
@@ -135,13 +137,17 @@ def test_an_instance_returned_by_put_can_be_deleted(make_table: MakeTable) -> No
     [
         (lambda t: t.delete_comment(), "nothing to write"),
         (lambda t: t.delete_comment({"ticket_id": "t1"}), "must be the key"),
-        (lambda t: t.delete_comment({"ticket_id": "t1", "comment_id": "c0", "body": "x"}), "must be the key"),
+        (
+            lambda t: t.delete_comment({"ticket_id": "t1", "comment_id": "c0", "posted_at": T0, "body": "x"}),
+            "must be the key",
+        ),
         (lambda t: t.delete_comment(ticket={"ticket_id": "t1"}), "which entity's key"),
         (lambda t: t.delete_comment(Tenant(tenant_id="acme", name="Acme")), "is a Tenant"),
         (lambda t: t.delete_comment("c0"), "is str"),
         (
             lambda t: t.delete_comment(
-                {"ticket_id": "t1", "comment_id": "c0"}, {"ticket_id": "t1", "comment_id": "c0"}
+                {"ticket_id": "t1", "comment_id": "c0", "posted_at": T0},
+                {"ticket_id": "t1", "comment_id": "c0", "posted_at": T0},
             ),
             "twice",
         ),

@@ -1,4 +1,4 @@
-"""Derivation rules of DESIGN.md §3, one behaviour per test."""
+"""Derivation rules (README, "How the design is derived"), one behaviour per test."""
 
 from __future__ import annotations
 
