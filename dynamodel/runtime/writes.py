@@ -34,8 +34,15 @@ from dynamodel.errors import (
     TransactionCancelledError,
 )
 from dynamodel.model import Entity
-from dynamodel.runtime.codec import Item, entity_to_item, item_to_values
+from dynamodel.runtime.codec import Item, item_to_values
 from dynamodel.runtime.copies import describe, fill_copies, read_item
+from dynamodel.runtime.immutables import (
+    both,
+    changed_immutable,
+    check_pinned,
+    refuse_immutable_change,
+    stored_immutables_equal,
+)
 from dynamodel.runtime.session import Session
 from dynamodel.runtime.versions import UNKNOWN_BORN, remember, stored_of
 from dynamodel.spec import EntitySpec
@@ -195,9 +202,9 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
     write_id = new_write_id()
     if guards_of(s, name):
         current = _read_current(s, name, values)
-        changed = _immutable_changed(spec, values, current)
+        changed = changed_immutable(spec, values, current)
         if changed is not None and current is not None:
-            raise _refuse_immutable(spec, values, changed, current)
+            raise refuse_immutable_change(spec, values, changed, current)
         version = _current_version(current)
         born = _current_born(current) if current is not None else time.time_ns()
         item, _ = c.build_item(s.design, name, values, version=version + 1, born=born)
@@ -208,7 +215,7 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
         return instance_of(s, type(entity), values, version + 1, born)
     item, remove = c.build_item(s.design, name, values, version=1, born=time.time_ns())
     c.check_item_size(stamp_write(item, write_id), describe(spec, values))
-    immutable = _immutable_condition(spec, values)
+    immutable = stored_immutables_equal(spec, values)
     fresh_or_same = (
         None
         if immutable is None
@@ -219,14 +226,14 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
         )
     )
     request = c.build_upsert(
-        s.table_name, item, remove, condition=_both(Condition.not_written_by(write_id), fresh_or_same)
+        s.table_name, item, remove, condition=both(Condition.not_written_by(write_id), fresh_or_same)
     )
     try:
         response, mine = send_conditional(s, "UpdateItem", request, write_id, f"put {name}")
     except ConditionFailedError as err:
-        changed = _immutable_changed(spec, values, err.item)
+        changed = changed_immutable(spec, values, err.item)
         if changed is not None and err.item is not None:
-            raise _refuse_immutable(spec, values, changed, err.item) from err
+            raise refuse_immutable_change(spec, values, changed, err.item) from err
         raise
     written = mine if mine is not None else response["Attributes"]
     version = int(written[c.VERSION_ATTR]["N"])
@@ -235,67 +242,8 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
     return instance_of(s, type(entity), values, version, born_now)
 
 
-def _check_pinned(entity: Entity) -> None:
-    """Refuse an edit of an immutable attribute of an instance read through the runtime."""
-    stored = stored_of(entity)
-    for attr, was in stored.pinned if stored else ():
-        now = getattr(entity, attr, None)
-        if now != was:
-            msg = f"{type(entity).__name__}.{attr} is immutable: it was {was!r} when the item was read, now {now!r}. Nothing was written."
-            raise RequestError(
-                msg, hint=f"create a new {type(entity).__name__} instead, or declare {attr} mutable"
-            )
-
-
-def _immutable_condition(spec: EntitySpec, values: Mapping[str, object]) -> Condition | None:
-    """The stored immutable attributes equal the written ones (for writes whose stored state is unknown)."""
-    attrs = [a.name for a in spec.attributes if a.immutable]
-    if not attrs:
-        return None
-    parts: list[str] = []
-    names: dict[str, str] = {}
-    vals: dict[str, Any] = {}
-    for i, (attr, av) in enumerate((a, entity_to_item(spec, {a: values.get(a)}).get(a)) for a in attrs):
-        names[f"#im{i}"] = attr
-        if av is None:
-            parts.append(f"attribute_not_exists(#im{i})")
-        else:
-            vals[f":im{i}"] = av
-            parts.append(f"#im{i} = :im{i}")
-    return Condition(" AND ".join(parts), names, vals)
-
-
-def _both(first: Condition, second: Condition | None) -> Condition:
-    if second is None:
-        return first
-    return Condition(
-        f"({first.expression}) AND ({second.expression})",
-        {**first.names, **second.names},
-        {**first.values, **second.values},
-    )
-
-
-def _immutable_changed(spec: EntitySpec, values: Mapping[str, object], stored: Item | None) -> str | None:
-    """The first immutable attribute ``values`` would change in ``stored``, or None."""
-    if stored is None:
-        return None
-    old = item_to_values(spec, stored)
-    for a in spec.attributes:
-        if a.immutable and old.get(a.name) != values.get(a.name):
-            return a.name
-    return None
-
-
-def _refuse_immutable(
-    spec: EntitySpec, values: Mapping[str, object], attr: str, stored: Item
-) -> RequestError:
-    was = item_to_values(spec, stored).get(attr)
-    msg = f"{describe(spec, values)}: {attr} is immutable; it is stored as {was!r}, the write has {values.get(attr)!r}. Nothing was written."
-    return RequestError(msg, hint=f"create a new {spec.name} instead, or declare {attr} mutable")
-
-
 def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
-    _check_pinned(entity)
+    check_pinned(entity)
     name, values = _prepare(s, entity)
     spec = s.design.app.entity(name)
     write_id = new_write_id()
@@ -305,18 +253,18 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
         found_born = None if current is None else _current_born(current)
         if found != expected or not _same_life(born, found_born):
             raise _stale(spec, values, expected, found if _same_life(born, found_born) else None)
-        changed = _immutable_changed(spec, values, current)
+        changed = changed_immutable(spec, values, current)
         if changed is not None and current is not None:
-            raise _refuse_immutable(spec, values, changed, current)
+            raise refuse_immutable_change(spec, values, changed, current)
         item, _ = c.build_item(s.design, name, values, version=expected + 1, born=found_born)
         _guarded_write(
             s, name, values, stamp_write(item, write_id), current=current, creating=False, write_id=write_id
         )
         remember(entity, expected + 1, found_born)
         return instance_of(s, type(entity), values, expected + 1, found_born)
-    condition = _both(
+    condition = both(
         Condition.version_is(expected, "unknown" if born == UNKNOWN_BORN else born),
-        _immutable_condition(spec, values),
+        stored_immutables_equal(spec, values),
     )
     if born == UNKNOWN_BORN:
         # The birth is not known: SET every attribute, the stored _born kept (if_not_exists).
@@ -332,9 +280,9 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
     try:
         response, mine = send_conditional(s, operation, request, write_id, f"update {name}")
     except ConditionFailedError as err:
-        changed = _immutable_changed(spec, values, err.item)
+        changed = changed_immutable(spec, values, err.item)
         if changed is not None and err.item is not None and _current_version(err.item) == expected:
-            raise _refuse_immutable(spec, values, changed, err.item) from err
+            raise refuse_immutable_change(spec, values, changed, err.item) from err
         raise _stale(spec, values, expected, None, err) from err
     if born == UNKNOWN_BORN:
         born = _current_born(mine if mine is not None else response["Attributes"])
