@@ -73,16 +73,6 @@ class UnknownFieldError(DefinitionError):
     code: ErrorCode = "unknown-field"
 
 
-class UnknownEntityError(UnknownFieldError):
-    """A pattern, relation or copy names an entity that is not declared.
-
-    A subclass of UnknownFieldError (which such lookups raised before), so handlers of that
-    keep working; ``code`` tells the two apart.
-    """
-
-    code: ErrorCode = "unknown-entity"
-
-
 class UnsatisfiablePatternError(DefinitionError):
     """No table design serves the pattern in one request; the hint names the smallest change."""
 
@@ -105,6 +95,17 @@ class RequestError(DynamodelError, ValueError):
     """Wrong inputs for a pattern or a write at call time."""
 
     code: ErrorCode = "invalid-request"
+
+
+class UnknownEntityError(UnknownFieldError, RequestError):
+    """A pattern, relation or copy names an entity that is not declared, or a table call
+    passes one its app does not declare.
+
+    A subclass of UnknownFieldError and RequestError (which such lookups raised before), so
+    handlers of those keep working; ``code`` tells them apart.
+    """
+
+    code: ErrorCode = "unknown-entity"
 
 
 class ExecutionError(DynamodelError):

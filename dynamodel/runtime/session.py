@@ -13,7 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from dynamodel.compile import BORN_ATTR, TYPE_ATTR, VERSION_ATTR
 from dynamodel.design.model import Design
-from dynamodel.errors import ExecutionError, RequestError
+from dynamodel.errors import ExecutionError, RequestError, UnknownEntityError
 from dynamodel.model import Entity
 from dynamodel.runtime.codec import Item, item_to_values
 from dynamodel.runtime.cursor import CursorCodec
@@ -73,7 +73,7 @@ class Session:
         cls = self.models.get(entity)
         if cls is None:
             msg = f"App '{self.app_name}' has no entity '{entity}'."
-            raise RequestError(msg, hint=f"use one of {', '.join(self.models)}")
+            raise UnknownEntityError(msg, hint=f"use one of {', '.join(self.models)}")
         return cls
 
     def entity_name(self, cls: type[Entity]) -> str:
@@ -81,7 +81,7 @@ class Session:
         name = cls.__name__
         if self.models.get(name) is not cls:
             msg = f"{name} is not an entity of app '{self.app_name}'."
-            raise RequestError(msg, hint=f"use one of {', '.join(self.models)}")
+            raise UnknownEntityError(msg, hint=f"use one of {', '.join(self.models)}")
         return name
 
     def coerce(self, entity: str, attr: str, value: object) -> object:

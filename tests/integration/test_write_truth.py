@@ -224,3 +224,23 @@ def test_one_of_many_concurrent_writers_takes_a_unique_email(world: World) -> No
     for round_ in range(30):
         winners = _race(world.table, round_)
         assert len(winners) == 1, f"round {round_}: {winners} all took one email"
+
+
+# ---- item 13: an entity the app does not declare ---------------------------------------------
+
+
+class Stranger(Entity, identity=("stranger_id",)):
+    stranger_id: str
+
+
+def test_an_undeclared_entity_is_unknown_entity_at_run_time(world: World) -> None:
+    from dynamodel.errors import RequestError, UnknownEntityError
+
+    for call in (
+        lambda: world.table.create(Stranger(stranger_id="s1")),
+        lambda: world.table.delete(Stranger, stranger_id="s1"),
+    ):
+        with pytest.raises(UnknownEntityError) as info:
+            call()
+        assert info.value.code == "unknown-entity"
+        assert isinstance(info.value, RequestError), "callers catching RequestError still catch it"
