@@ -33,7 +33,6 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
 
-from dynamodel.design.derive import SHARD_ATTR
 from dynamodel.design.model import TABLE, Design, EntityKeys, PatternPlan, UniqueGuard
 from dynamodel.design.requirements import predicate_text
 from dynamodel.errors import DefinitionError, KeyEncodingError, RequestError, WriteTooLargeError
@@ -46,6 +45,17 @@ from dynamodel.keys import (
     leading_range,
     range_bounds,
     successor_of_prefix,
+)
+from dynamodel.layout import (
+    BORN_ATTR,
+    EXPIRES_ATTR,
+    GUARD_TYPE,
+    OWNER_PK,
+    OWNER_SK,
+    SHARD_ATTR,
+    TYPE_ATTR,
+    VERSION_ATTR,
+    WRITE_ID_ATTR,
 )
 from dynamodel.runtime.codec import AttributeValue, Item, entity_to_item
 from dynamodel.spec import EntitySpec, PatternSpec, RangeOp, where_values
@@ -92,14 +102,6 @@ __all__ = [
     "shard_of",
 ]
 
-TYPE_ATTR = "_type"
-VERSION_ATTR = "_version"
-EXPIRES_ATTR = "_expires_at"
-BORN_ATTR = "_born"
-WRITE_ID_ATTR = "_wid"
-OWNER_PK = "owner_pk"
-OWNER_SK = "owner_sk"
-GUARD_TYPE = "_UNIQUE"
 
 # DynamoDB's documented limits ("Service, account, and table quotas").
 MAX_ITEM_BYTES = 400 * 1024

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from dynamodel.layout import COPYVER_PREFIX
 from dynamodel.spec import AppSpec, EntitySpec
 
 __all__ = [
@@ -28,7 +29,6 @@ __all__ = [
     "write_time_copies",
 ]
 
-COPYVER_PREFIX = "_copyver_"
 NAMED_MARK = "@"
 """Separates the source from the reference's local attributes in a named reference's stamp:
 attribute names cannot contain it, so no two references of one entity share a stamp."""

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import cast
 
 from dynamodel.errors import DefinitionError, UnknownEntityError, UnknownFieldError
+from dynamodel.layout import is_key_name
 from dynamodel.spec import (
     CONSISTENCIES,
     KEYABLE,
@@ -25,8 +26,6 @@ from dynamodel.spec import (
 from dynamodel.validate_copies import check_copies, resolve_via
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-# Item attributes the table itself uses; an entity attribute with one of these names would be overwritten.
-_RESERVED = re.compile(r"^(PK|SK|GSI[0-9]+PK|GSI[0-9]+SK)$")
 _APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
@@ -103,7 +102,8 @@ def check_entity(app: AppSpec, ent: EntitySpec) -> None:
         msg = f"Entity '{ent.name}' declares an attribute twice."
         raise DefinitionError(msg, hint="give each attribute one declaration")
     for a in ent.attributes:
-        if _RESERVED.fullmatch(a.name):
+        # the table's own key attributes: an entity attribute with one of these names would be overwritten
+        if is_key_name(a.name):
             msg = f"Entity '{ent.name}': attribute name '{a.name}' is reserved for the table's keys."
             raise DefinitionError(msg, hint=f"rename it, e.g. '{a.name.lower()}_value'")
         if not _NAME.fullmatch(a.name) or a.name.startswith("_"):

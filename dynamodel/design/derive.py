@@ -28,10 +28,8 @@ from dynamodel.design.search import (
 from dynamodel.design.techniques import derive_techniques
 from dynamodel.errors import CollectionConflictError, DefinitionError, UnsatisfiablePatternError
 from dynamodel.keys import KeyTemplate, Lit, Part, Ref, ValueKind
+from dynamodel.layout import GUARD_TYPE, SHARD_ATTR
 from dynamodel.spec import AppSpec, EntitySpec
-
-SHARD_ATTR = "_shard"
-GUARD_NAMESPACE = "_UNIQUE"
 
 
 def entity_tag(name: str) -> str:
@@ -335,9 +333,7 @@ def _guards(app: AppSpec) -> tuple[UniqueGuard, ...]:
     out: list[UniqueGuard] = []
     for name, attrs in sorted(wanted):
         ent = app.entity(name)
-        pk = KeyTemplate(
-            (Lit(GUARD_NAMESPACE), Lit(entity_tag(name)), *(Ref(a, _kind(ent, a)) for a in attrs))
-        )
-        sk = KeyTemplate((Lit(GUARD_NAMESPACE), *(Lit(a) for a in attrs)))
+        pk = KeyTemplate((Lit(GUARD_TYPE), Lit(entity_tag(name)), *(Ref(a, _kind(ent, a)) for a in attrs)))
+        sk = KeyTemplate((Lit(GUARD_TYPE), *(Lit(a) for a in attrs)))
         out.append(UniqueGuard(name, attrs, pk, sk))
     return tuple(out)

@@ -10,6 +10,7 @@ from typing import Any
 from dynamodel.copyrefs import write_time_copies
 from dynamodel.design.model import TABLE, CopyPath, Design
 from dynamodel.design.requirements import predicate_text
+from dynamodel.layout import SHARD_ATTR
 from dynamodel.spec import AttributeSpec, where_values
 
 # What "minimal" is measured against: the search is exact, but only over designs of this form
@@ -195,7 +196,7 @@ def report(design: Design) -> str:
     rows = [["entity", "index", "pk", "sk"]]
     for ent in design.app.entities:
         values: dict[str, object] = {a.name: _sample(a, 1) for a in ent.attributes}
-        values["_shard"] = 0
+        values[SHARD_ATTR] = 0
         for keys in design.entity_indexes(ent.name):
             if any(values.get(a) not in where_values(v) for a, v in keys.sparse):
                 values.update({a: where_values(v)[0] for a, v in keys.sparse})

@@ -16,6 +16,7 @@ from dynamodel import compile as c
 from dynamodel.app import App
 from dynamodel.design.model import TABLE, EntityKeys
 from dynamodel.errors import KeyEncodingError
+from dynamodel.layout import SHARD_ATTR
 from dynamodel.model import Entity
 from dynamodel.runtime.codec import Item
 from dynamodel.spec import where_values
@@ -87,7 +88,7 @@ def check_item_keys(app: App, entity: str, item: Item, values: Mapping[str, obje
             keys.sk, item[names[1]]["S"], where
         )
         for attr, value in parsed.items():
-            if attr == "_shard":
+            if attr == SHARD_ATTR:
                 crc = zlib.crc32((item[pk]["S"] + item[sk]["S"]).encode("utf-8")) % keys.shards
                 assert value == crc, f"{where}: {keys.index} shard {value}, expected {crc}"
                 continue
