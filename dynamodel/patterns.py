@@ -5,12 +5,12 @@ Each returns a frozen PatternSpec, checked at once against the entity classes it
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dynamodel.errors import DefinitionError
 from dynamodel.model import Entity, FieldRef
+from dynamodel.naming import snake_case
 from dynamodel.spec import AppSpec, Consistency, Order, PatternKind, PatternSpec, RangeOp, Rate, WhereValue
 from dynamodel.validate import check_options, check_pattern, normalise_where
 
@@ -29,10 +29,6 @@ def _name_of(e: object) -> str:
     raise DefinitionError(msg, hint="pass the class itself, e.g. Get(Customer, by='customer_id')")
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-
-
 def _tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -48,7 +44,7 @@ def _rate(reads_per_s: float | None, writes_per_s: float | None) -> Rate:
 def _default_name(
     kind: PatternKind, entities: Sequence[str], by: Sequence[str], where: Sequence[str], sort: str | None
 ) -> str:
-    name = f"{kind}_" + "_".join(_snake(e) for e in entities)
+    name = f"{kind}_" + "_".join(snake_case(e) for e in entities)
     if by:
         name += "_by_" + "_and_".join(by)
     if where:
@@ -208,7 +204,7 @@ def Write(  # noqa: N802
     default = "_".join(
         [
             *([_default_name("write", ents, (), (), None)] if ents else []),
-            *(f"delete_{_snake(d)}" for d in dels),
+            *(f"delete_{snake_case(d)}" for d in dels),
         ]
     )
     pat = PatternSpec(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,6 +10,7 @@ from dynamodel.compile import Condition
 from dynamodel.design.model import Design
 from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.model import Entity
+from dynamodel.naming import snake_case
 from dynamodel.runtime.codec import Item
 from dynamodel.runtime.copies import describe, fill_copies
 from dynamodel.runtime.pattern_deletes import Deletion, delete_actions, delete_keyword, deletion_of
@@ -29,14 +29,9 @@ from dynamodel.runtime.writes import (
 )
 
 
-def _snake(name: str) -> str:
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    return re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s).lower()
-
-
 def target_keyword(entity: str) -> str:
     """The keyword that names an increment target explicitly, e.g. ``issue_comment_key``."""
-    return f"{_snake(entity)}_key"
+    return f"{snake_case(entity)}_key"
 
 
 def _collect(

@@ -9,7 +9,6 @@ and checks what the write returned.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from hypothesis.stateful import Bundle, consumes, multiple, precondition, rule
 
 from dynamodel import compile as c
 from dynamodel.app import App
+from dynamodel.naming import snake_case
 from dynamodel.spec import PatternSpec
 from dynamodel.testing.delete_rules import delete_pattern_rule
 from dynamodel.testing.mirror import ItemRef, Model
@@ -37,10 +37,6 @@ _MODES_DELETE = ("plain", "versioned", "stale", "twice")
 _LOSE = st.sampled_from((False, False, False, True))
 # Seeds how a write's copy references are pointed at existing sources (AppMachine.wire).
 _PICK = st.integers(0, 2**16 - 1)
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def _values_strategy(cls: type[AppMachine], entity: str, only: frozenset[str] | None = None) -> Any:
@@ -69,7 +65,7 @@ def install_rules(cls: type[AppMachine]) -> None:
     app = cls._config.app
     spec = app.spec
     cls._reads = tuple(p.name for p in spec.patterns if p.kind != "write")
-    bundles = {e.name: Bundle(_snake(e.name)) for e in spec.entities}
+    bundles = {e.name: Bundle(snake_case(e.name)) for e in spec.entities}
     room = precondition(lambda self: self.model.size() < self.cfg.max_items)
     rules: list[Callable[..., Any]] = []
 
