@@ -6,14 +6,13 @@ and a fresh table per ``make_table`` call, dropped when the test ends.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
 
 from dynamodel.engine import EmbeddedEngine
-from dynamodel.runtime.table import Table
 from dynamodel.testing.pytest_plugin import (
+    MakeTable,
     dynamodel_client,
     dynamodel_engine,
     dynamodel_machine,
@@ -23,7 +22,6 @@ from dynamodel.testing.pytest_plugin import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-MakeTable = Callable[..., Table]
 
 __all__ = [
     "client",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,7 +11,6 @@ from dynamodel import compile as c
 from dynamodel.runtime.retry import Backoff
 from dynamodel.runtime.table import Table
 
-MakeTable = Callable[..., Table]  # the make_table fixture of tests/integration/conftest.py
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 NO_SLEEP = Backoff(base=0.0, cap=0.0, sleep=lambda _: None)
 

@@ -22,8 +22,8 @@ from dynamodel.engine import EmbeddedEngine
 from dynamodel.runtime.table import Table
 from dynamodel.testing import AppMachine, app_machine, machine_settings, run_app_machine
 from dynamodel.testing.machine import propagation_driver
+from dynamodel.testing.pytest_plugin import MakeTable
 
-MakeTable = Callable[..., Table]
 RunMachine = Callable[..., None]
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from shop_world import MakeTable
 
 from dynamodel import App, Copy, DefinitionError, Entity, Get, Query, Write
 from dynamodel import compile as c
@@ -21,6 +20,7 @@ from dynamodel.errors import UnknownFieldError
 from dynamodel.propagate import drain, repair_copies
 from dynamodel.runtime.table import Table
 from dynamodel.spec_file import dump_spec, parse_spec, parse_spec_text
+from dynamodel.testing.pytest_plugin import MakeTable
 
 pytestmark = pytest.mark.integration
 

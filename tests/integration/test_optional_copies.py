@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from shop_world import MakeTable
 
 from dynamodel import App, Copy, DefinitionError, Entity, Get, Query, RequestError
 from dynamodel import compile as c
 from dynamodel.engine import EmbeddedEngine
 from dynamodel.propagate import drain, repair_copies
 from dynamodel.runtime.table import Table
+from dynamodel.testing.pytest_plugin import MakeTable
 
 pytestmark = pytest.mark.integration
 

@@ -24,11 +24,12 @@ from dynamodel.propagate.plan import source_stamp
 from dynamodel.runtime.codec import item_to_values
 from dynamodel.runtime.retry import Backoff
 from dynamodel.runtime.table import Table
+from dynamodel.testing.pytest_plugin import MakeTable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-from shop_world import NO_SLEEP, T0, MakeTable, names, raw, rename, seed
+from shop_world import NO_SLEEP, T0, names, raw, rename, seed
 from teams_app import Member, Team, teams
 
 pytestmark = pytest.mark.integration

@@ -31,11 +31,12 @@ from dynamodel.propagate import (
 from dynamodel.propagate.handler import _CONTAINER
 from dynamodel.propagate.plan import source_stamp
 from dynamodel.runtime.table import Table
+from dynamodel.testing.pytest_plugin import MakeTable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-from shop_world import NO_SLEEP, MakeTable, names, raw, seed
+from shop_world import NO_SLEEP, names, raw, seed
 
 pytestmark = pytest.mark.integration
 

@@ -20,11 +20,12 @@ from dynamodel.propagate.cli import add_commands, parse_identity
 from dynamodel.propagate.driver import poll_records
 from dynamodel.propagate.plan import STAMP_SHIFT, source_stamp
 from dynamodel.runtime.table import Table
+from dynamodel.testing.pytest_plugin import MakeTable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-from shop_world import MakeTable, names, raw, seed
+from shop_world import names, raw, seed
 
 pytestmark = pytest.mark.integration
 

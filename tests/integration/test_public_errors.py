@@ -23,13 +23,13 @@ from dynamodel.errors import RequestError
 from dynamodel.runtime import connect as connect_module
 from dynamodel.runtime.connect import connect
 from dynamodel.runtime.table import Table
+from dynamodel.testing.pytest_plugin import MakeTable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 pytestmark = pytest.mark.integration
 
-MakeTable = Callable[..., Table]
 SECRET = b"0123456789abcdef0123456789abcdef"
 BAD_LIMITS: list[Any] = [5.5, "5", 0, -1, True, False, float("nan"), Decimal(5)]
 

@@ -34,6 +34,7 @@ from dynamodel.design.derive import entity_tag
 from dynamodel.model import Entity
 from dynamodel.runtime.table import Table
 from dynamodel.spec import AppSpec, AttributeSpec, EntitySpec, PatternSpec
+from dynamodel.testing.pytest_plugin import MakeTable
 
 pytestmark = pytest.mark.integration
 
@@ -621,7 +622,7 @@ def run_pattern(table: Table, pat: PatternSpec, args: Mapping[str, object], limi
 
 
 @pytest.mark.parametrize("app", APPS, ids=[a.name for a in APPS])
-def test_every_read_pattern_matches_brute_force(app: App, make_table: Any) -> None:
+def test_every_read_pattern_matches_brute_force(app: App, make_table: MakeTable) -> None:
     rng = random.Random(f"{SEED}-{app.name}")
     table = make_table(app)
     oracle = load(app, table, rng)

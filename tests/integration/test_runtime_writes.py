@@ -27,6 +27,7 @@ from dynamodel.errors import ConditionFailedError, RequestError, WriteTooLargeEr
 from dynamodel.keys import component
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.writes import TransactionConditionError
+from dynamodel.testing.pytest_plugin import MakeTable
 
 pytestmark = pytest.mark.integration
 
@@ -121,7 +122,7 @@ def count_requests() -> Iterator[Callable[[Table], Counter[str]]]:
 # ---- conditional creates and versions ------------------------------------------------------
 
 
-def test_duplicate_create_fails_and_leaves_the_item_unchanged(make_table: Any) -> None:
+def test_duplicate_create_fails_and_leaves_the_item_unchanged(make_table: MakeTable) -> None:
     table = make_table(online_shop)
     table.create(Product(product_id="p1", detail={"name": "Pen"}, price=Decimal("1.50")))
     before = raw(table, "Product", product_id="p1")
@@ -139,7 +140,7 @@ def test_duplicate_create_fails_and_leaves_the_item_unchanged(make_table: Any) -
 
 
 @pytest.mark.parametrize("guarded", [False, True])
-def test_stale_version_fails(make_table: Any, guarded: bool) -> None:
+def test_stale_version_fails(make_table: MakeTable, guarded: bool) -> None:
     if guarded:
         table = make_table(shop)
         first: Entity = table.create(customer("c1", "a@x"))
@@ -169,7 +170,7 @@ def test_stale_version_fails(make_table: Any, guarded: bool) -> None:
     assert table.version_of(b) == 3
 
 
-def test_update_needs_a_version_and_put_counts_versions(make_table: Any) -> None:
+def test_update_needs_a_version_and_put_counts_versions(make_table: MakeTable) -> None:
     table = make_table(online_shop)
     with pytest.raises(RequestError, match="needs the version"):
         table.update(Product(product_id="p1", detail={}, price=Decimal(1)))
@@ -185,7 +186,7 @@ def test_update_needs_a_version_and_put_counts_versions(make_table: Any) -> None
     assert raw(table, "Product", product_id="nope") is None
 
 
-def test_delete_by_key_and_by_version(make_table: Any) -> None:
+def test_delete_by_key_and_by_version(make_table: MakeTable) -> None:
     table = make_table(online_shop)
     p = table.create(Product(product_id="p1", detail={}, price=Decimal(1)))
     with pytest.raises(ConditionFailedError):
@@ -200,7 +201,7 @@ def test_delete_by_key_and_by_version(make_table: Any) -> None:
 # ---- unique guards -------------------------------------------------------------------------
 
 
-def test_unique_value_cannot_be_taken_twice_and_moves_with_changes(make_table: Any) -> None:
+def test_unique_value_cannot_be_taken_twice_and_moves_with_changes(make_table: MakeTable) -> None:
     table = make_table(shop)
     ann = table.create(customer("c1", "ann@x", "Ann"))
     with pytest.raises(TransactionConditionError, match="already taken") as err:
@@ -229,7 +230,7 @@ def test_unique_value_cannot_be_taken_twice_and_moves_with_changes(make_table: A
     ]
 
 
-def test_unique_value_cannot_be_taken_twice_by_concurrent_writers(make_table: Any) -> None:
+def test_unique_value_cannot_be_taken_twice_by_concurrent_writers(make_table: MakeTable) -> None:
     table = make_table(shop)
     writers = 12
     barrier = threading.Barrier(writers)
@@ -298,7 +299,7 @@ def test_unique_value_cannot_be_taken_twice_by_concurrent_writers(make_table: An
 # ---- transactions --------------------------------------------------------------------------
 
 
-def test_failed_transaction_leaves_nothing_behind(make_table: Any) -> None:
+def test_failed_transaction_leaves_nothing_behind(make_table: MakeTable) -> None:
     table = make_table(club)
     table.enroll(
         Member(member_id="m1", email="a@x", name="A"),
@@ -322,7 +323,7 @@ def test_failed_transaction_leaves_nothing_behind(make_table: Any) -> None:
     assert all_items(table) == before
 
 
-def test_write_pattern_increments_its_target(make_table: Any) -> None:
+def test_write_pattern_increments_its_target(make_table: MakeTable) -> None:
     table = make_table(club)
     table.enroll(Member(member_id="m1", email="a@x", name="A"))
     table.add_card(Card(member_id="m1", card_no=1, label="x"))
@@ -341,7 +342,7 @@ def test_write_pattern_increments_its_target(make_table: Any) -> None:
         table.add_card(Member(member_id="m9", email="z", name="z"))
 
 
-def test_write_pattern_with_explicit_target_key(make_table: Any) -> None:
+def test_write_pattern_with_explicit_target_key(make_table: MakeTable) -> None:
     table = make_table(github)
     table.create(
         Repo(
@@ -384,7 +385,7 @@ def test_write_pattern_with_explicit_target_key(make_table: Any) -> None:
 
 
 def test_too_large_writes_are_refused_before_anything_is_sent(
-    make_table: Any, count_requests: Callable[[Table], Counter[str]]
+    make_table: MakeTable, count_requests: Callable[[Table], Counter[str]]
 ) -> None:
     table = make_table(shop)
     table.create(customer("c1", "a@x"))
@@ -416,7 +417,7 @@ def test_too_large_writes_are_refused_before_anything_is_sent(
 # ---- item layout ---------------------------------------------------------------------------
 
 
-def test_sparse_and_sorted_index_keys_follow_the_values(make_table: Any) -> None:
+def test_sparse_and_sorted_index_keys_follow_the_values(make_table: MakeTable) -> None:
     table = make_table(shop)
     table.create(customer("c1", "a@x"))
     o = table.create(order("o1", "c1", "OPEN", day=1))
@@ -444,7 +445,7 @@ def test_sparse_and_sorted_index_keys_follow_the_values(make_table: Any) -> None
     assert [x.order_id for x in table.open_orders_by_date.iterate()] == ["o1"]
 
 
-def test_copies_are_filled_from_their_source(make_table: Any) -> None:
+def test_copies_are_filled_from_their_source(make_table: MakeTable) -> None:
     table = make_table(shop)
     with pytest.raises(RequestError, match=r"Customer \(customer_id='nobody'\) does not exist"):
         table.create(order("o1", "nobody"))
@@ -455,7 +456,7 @@ def test_copies_are_filled_from_their_source(make_table: Any) -> None:
     assert [x.customer_name for x in found] == ["Ann"]
 
 
-def test_ttl_and_layout_attributes(make_table: Any) -> None:
+def test_ttl_and_layout_attributes(make_table: MakeTable) -> None:
     table = make_table(club)
     expires = datetime(2030, 5, 6, 7, 8, 9, tzinfo=UTC)
     table.create(Member(member_id="m1", email="a@x", name="A", expires=expires))
@@ -475,7 +476,7 @@ def test_ttl_and_layout_attributes(make_table: Any) -> None:
 # ---- batches -------------------------------------------------------------------------------
 
 
-def test_batch_put_and_get(make_table: Any) -> None:
+def test_batch_put_and_get(make_table: MakeTable) -> None:
     table = make_table(online_shop)
     products = [Product(product_id=f"p{i}", detail={"n": str(i)}, price=Decimal(i)) for i in range(60)]
     assert table.batch_put(products) == 60
@@ -518,7 +519,7 @@ SOURCES = {
 
 
 @pytest.mark.parametrize("case", sorted(SOURCES))
-def test_a_copy_source_keeps_its_born_until_it_is_re_created(make_table: Any, case: str) -> None:
+def test_a_copy_source_keeps_its_born_until_it_is_re_created(make_table: MakeTable, case: str) -> None:
     app, source, key, field, make, getter = SOURCES[case]
     table = make_table(app)
     before = time.time_ns()
@@ -536,12 +537,13 @@ def test_a_copy_source_keeps_its_born_until_it_is_re_created(make_table: Any, ca
     with pytest.raises(ConditionFailedError):
         table.update(make("stale"), expected_version=1)
     assert raw(table, source, **key) == stored
-    table.delete(type(make("x")), **key)
+    key_args: dict[str, Any] = dict(key)
+    table.delete(type(make("x")), **key_args)
     table.create(make("D"))
     assert born(table, source, **key) > first
 
 
-def test_every_item_carries_born(make_table: Any) -> None:
+def test_every_item_carries_born(make_table: MakeTable) -> None:
     """Optimistic locking needs every item's birth, not only copy sources' (issue 11, item 3)."""
     table = make_table(teams_app.teams)
     table.create(teams_app.Team(team_id="t1", region="eu", status="ACTIVE"))

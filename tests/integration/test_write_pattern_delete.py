@@ -19,9 +19,9 @@ from access_patterns.tickets import Comment, Tenant, Ticket, User, tickets
 from dynamodel import App, Entity, Get, Write
 from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.runtime.table import Table
+from dynamodel.testing.pytest_plugin import MakeTable
 
 pytestmark = pytest.mark.integration
-MakeTable = Callable[..., Table]
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
