@@ -31,6 +31,7 @@ ErrorCode = Literal[
 ]
 
 DOCS_URL = "https://github.com/dynamodel/dynamodel#error-codes"
+"""The README's list of error codes; each code is a heading of its own in it."""
 
 
 class DynamodelError(Exception):
@@ -54,7 +55,7 @@ class DynamodelError(Exception):
         text = self.message
         if self.hint:
             text = f"{text} Fix: {self.hint}"
-        return f"{text}  [{self.code}: {DOCS_URL}]"
+        return f"{text}  [{self.code}: {DOCS_URL.split('#', 1)[0]}#{self.code}]"
 
 
 class DynamodelWarning(UserWarning):

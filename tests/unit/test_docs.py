@@ -22,6 +22,26 @@ def test_error_codes_match_the_readme_headings() -> None:
     assert headings == list(get_args(ErrorCode))
 
 
+def test_each_error_links_to_its_own_readme_heading() -> None:
+    """pydantic's habit: the link in a message opens the section on that very error."""
+    from dynamodel import errors
+
+    section = README.split("## Error codes", 1)[1]
+    anchors = set(re.findall(r"^### ([a-z-]+)$", section, flags=re.MULTILINE))
+    classes = [
+        cls
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.DynamodelError)
+    ]
+    assert len(classes) >= 15
+    for cls in classes:
+        text = str(errors.DynamodelError("x", code=cls.code))
+        link = re.search(r"https://\S+#([a-z-]+)\]$", text)
+        assert link is not None, text
+        assert link.group(1) == cls.code, f"{cls.__name__} links to #{link.group(1)}, not #{cls.code}"
+        assert link.group(1) in anchors
+
+
 def test_readme_starts_with_the_two_commands() -> None:
     first_block = README.split("```sh\n", 1)[1].split("```", 1)[0]
     assert first_block.split("\n")[:2] == ["make demo", "make test"]
