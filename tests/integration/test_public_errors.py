@@ -53,7 +53,7 @@ def test_a_bad_page_size_is_a_request_error(make_table: MakeTable) -> None:
         for read in _reads(table, limit):
             with pytest.raises(RequestError, match="limit") as info:
                 read()
-            assert info.value.hint
+            assert "whole number >= 1" in (info.value.hint or "")
     for read in _reads(table, 3):  # the same calls with a good limit work
         read()
 
