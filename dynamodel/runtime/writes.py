@@ -147,7 +147,7 @@ def create(s: Session, entity: E) -> E:
     """Write a new item; ConditionFailedError if an item with its key exists (nothing changes)."""
     name, values = _prepare(s, entity)
     write_id = new_write_id()
-    born = time.time_ns()
+    born = born_of()
     item, _ = c.build_item(s.design, name, values, version=1, born=born)
     stamp_write(item, write_id)
     spec = s.design.app.entity(name)
@@ -206,14 +206,14 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
         if changed is not None and current is not None:
             raise refuse_immutable_change(spec, values, changed, current)
         version = _current_version(current)
-        born = _current_born(current) if current is not None else time.time_ns()
+        born = _current_born(current) if current is not None else born_of()
         item, _ = c.build_item(s.design, name, values, version=version + 1, born=born)
         _guarded_write(
             s, name, values, stamp_write(item, write_id), current=current, creating=False, write_id=write_id
         )
         remember(entity, version + 1, born)
         return instance_of(s, type(entity), values, version + 1, born)
-    item, remove = c.build_item(s.design, name, values, version=1, born=time.time_ns())
+    item, remove = c.build_item(s.design, name, values, version=1, born=born_of())
     c.check_item_size(stamp_write(item, write_id), describe(spec, values))
     immutable = stored_immutables_equal(spec, values)
     fresh_or_same = (
@@ -268,7 +268,7 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
     )
     if born == UNKNOWN_BORN:
         # The birth is not known: SET every attribute, the stored _born kept (if_not_exists).
-        item, remove = c.build_item(s.design, name, values, version=expected + 1, born=time.time_ns())
+        item, remove = c.build_item(s.design, name, values, version=expected + 1, born=born_of())
         c.check_item_size(stamp_write(item, write_id), describe(spec, values))
         request = c.build_upsert(s.table_name, item, remove, condition=condition, version=expected + 1)
         operation = "UpdateItem"
@@ -317,12 +317,8 @@ def _read_current(s: Session, name: str, values: Mapping[str, object]) -> Item |
     return read_item(s, c.base_key(s.design, name, values), f"read {name} before a guarded write")
 
 
-def born_of(current: Item | None = None) -> int:
-    """The ``_born`` an item is written with: ``current``'s when it replaces a stored item, else now."""
-    if current is not None:
-        born = _current_born(current)
-        if born is not None:
-            return born
+def born_of() -> int:
+    """The ``_born`` of an item created now (nanoseconds since the epoch)."""
     return time.time_ns()
 
 
