@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from dynamodel import compile as c
 from dynamodel.compile import Condition
@@ -22,8 +22,8 @@ from dynamodel.model import Entity
 from dynamodel.runtime.codec import Item, item_to_values
 from dynamodel.runtime.copies import describe, read_item
 from dynamodel.runtime.session import Session
-from dynamodel.runtime.versions import UNKNOWN_BORN, Stored, stored_of
-from dynamodel.runtime.writes import guards_of, values_of
+from dynamodel.runtime.versions import UNKNOWN_BORN, Stored, locking_condition, stored_of
+from dynamodel.runtime.writes import guard_releases, guards_of, values_of
 
 
 def delete_keyword(entity: str) -> str:
@@ -102,10 +102,7 @@ def delete_actions(
             cond = Condition.exists()
             label = f"{shown} does not exist"
         else:
-            born: int | Literal["unknown"] | None = (
-                "unknown" if d.stored.born == UNKNOWN_BORN else d.stored.born
-            )
-            cond = Condition.version_is(d.stored.version, born)
+            cond = locking_condition(d.stored.version, d.stored.born)
             label = f"{shown} does not exist or changed since it was read (version {d.stored.version})"
         return [{"Delete": c.build_delete(s.table_name, base, cond)}], [label], d.values
     current = read_item(s, base, f"read {shown} before write pattern '{pattern}' deletes it")
@@ -119,14 +116,9 @@ def delete_actions(
         raise ConditionFailedError(msg, hint="read the current state and decide again")
     stored_values = item_to_values(spec, current)
     pinned = Condition.exists() if found is None else Condition.version_is(found, found_born)
-    actions: list[dict[str, Any]] = [{"Delete": c.build_delete(s.table_name, base, pinned)}]
-    labels = [f"{shown} was changed or deleted concurrently"]
-    for g in guards:
-        old = c.guard_key(g, stored_values)
-        if old is not None:
-            cond = Condition.guard_free_or_owned(base["PK"]["S"], base["SK"]["S"])
-            actions.append({"Delete": c.build_delete(s.table_name, old, cond)})
-            labels.append(f"release of {d.entity}.{'+'.join(g.attrs)} guard (held by another item)")
+    releases, release_labels = guard_releases(s, d.entity, base, stored_values)
+    actions: list[dict[str, Any]] = [{"Delete": c.build_delete(s.table_name, base, pinned)}, *releases]
+    labels = [f"{shown} was changed or deleted concurrently", *release_labels]
     return actions, labels, stored_values
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dynamodel import instance_state
+from dynamodel.compile import Condition
 
 UNKNOWN_BORN = -1
 """``born`` of a state whose birth the runtime does not know (a version given by the caller)."""
@@ -33,6 +34,11 @@ class Stored:
     version: int
     born: int | None = UNKNOWN_BORN
     pinned: tuple[tuple[str, object], ...] = ()
+
+
+def locking_condition(version: int, born: int | None) -> Condition:
+    """The optimistic-locking condition on a stored state: its version, and its birth when known."""
+    return Condition.version_is(version, "unknown" if born == UNKNOWN_BORN else born)
 
 
 def remember(instance: object, version: int, born: int | None = UNKNOWN_BORN) -> None:

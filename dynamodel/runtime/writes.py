@@ -44,7 +44,7 @@ from dynamodel.runtime.immutables import (
     stored_immutables_equal,
 )
 from dynamodel.runtime.session import Session
-from dynamodel.runtime.versions import UNKNOWN_BORN, remember, stored_of
+from dynamodel.runtime.versions import UNKNOWN_BORN, locking_condition, remember, stored_of
 from dynamodel.spec import EntitySpec
 
 E = TypeVar("E", bound=Entity)
@@ -263,7 +263,7 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
         remember(entity, expected + 1, found_born)
         return instance_of(s, type(entity), values, expected + 1, found_born)
     condition = both(
-        Condition.version_is(expected, "unknown" if born == UNKNOWN_BORN else born),
+        locking_condition(expected, born),
         stored_immutables_equal(spec, values),
     )
     if born == UNKNOWN_BORN:
@@ -361,6 +361,22 @@ def guard_actions(
     return actions, labels
 
 
+def guard_releases(
+    s: Session, name: str, owner: Item, stored_values: Mapping[str, object]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Delete the guard of every unique value ``stored_values`` hold, as ``owner`` (an item's key)
+    goes away; each only while it is still owned by that item."""
+    actions: list[dict[str, Any]] = []
+    labels: list[str] = []
+    for g in guards_of(s, name):
+        old = c.guard_key(g, stored_values)
+        if old is not None:
+            cond = Condition.guard_free_or_owned(owner["PK"]["S"], owner["SK"]["S"])
+            actions.append({"Delete": c.build_delete(s.table_name, old, cond)})
+            labels.append(f"release of {name}.{'+'.join(g.attrs)} guard (held by another item)")
+    return actions, labels
+
+
 def _guarded_write(
     s: Session,
     name: str,
@@ -440,24 +456,15 @@ def delete(
         found_born = _current_born(current)
         if expected_version is not None and (found != expected_version or not _same_life(born, found_born)):
             raise _stale(spec, values, expected_version, found if _same_life(born, found_born) else None)
-        old_values = item_to_values(spec, current)
+        releases, release_labels = guard_releases(s, name, base, item_to_values(spec, current))
         actions: list[dict[str, Any]] = [
-            {"Delete": c.build_delete(s.table_name, base, Condition.version_is(found, found_born))}
+            {"Delete": c.build_delete(s.table_name, base, Condition.version_is(found, found_born))},
+            *releases,
         ]
-        labels = [f"{describe(spec, values)} was changed concurrently (version moved on)"]
-        for g in guards_of(s, name):
-            old = c.guard_key(g, old_values)
-            if old is not None:
-                cond = Condition.guard_free_or_owned(base["PK"]["S"], base["SK"]["S"])
-                actions.append({"Delete": c.build_delete(s.table_name, old, cond)})
-                labels.append(f"release of {name}.{'+'.join(g.attrs)} guard (held by another item)")
+        labels = [f"{describe(spec, values)} was changed concurrently (version moved on)", *release_labels]
         transact(s, actions, labels, what, token=write_id)
         return True
-    condition = (
-        Condition.exists()
-        if expected_version is None
-        else Condition.version_is(expected_version, "unknown" if born == UNKNOWN_BORN else born)
-    )
+    condition = Condition.exists() if expected_version is None else locking_condition(expected_version, born)
     try:
         transact(
             s,
