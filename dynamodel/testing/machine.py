@@ -98,7 +98,8 @@ Outcome = Literal["ok", "condition", "request"]
 FAST_EXAMPLES = 15
 FAST_STEPS = 30
 SWEEP_AFTER = 10
-_FAST_PROFILES = ("default", "fast")
+# hypothesis loads "ci" by itself wherever $CI is set: a CI run stays fast unless asked.
+_FAST_PROFILES = ("default", "fast", "ci")
 
 
 # ---- configuration --------------------------------------------------------------------------
@@ -583,9 +584,10 @@ class AppMachine(RuleBasedStateMachine):
 def machine_settings(
     *, max_examples: int = FAST_EXAMPLES, stateful_step_count: int = FAST_STEPS, **overrides: Any
 ) -> settings:
-    """Settings for a machine: small under the fast (or default) profile, the profile's otherwise.
+    """Settings for a machine: small under the fast, default or ci profile, the profile's otherwise.
 
-    Under ``HYPOTHESIS_PROFILE=thorough`` (or any profile other than ``fast``/``default``)
+    Under ``HYPOTHESIS_PROFILE=thorough`` (or any profile other than ``fast``/``default``/``ci``;
+    hypothesis loads ``ci`` by itself where ``$CI`` is set)
     the active profile decides examples and steps; otherwise at most ``max_examples``
     test cases of ``stateful_step_count`` steps run, so ``make test`` stays fast.
     """

@@ -19,7 +19,7 @@ Without fixtures, ``run_app_machine(app)`` or ``TestShop = app_machine(shop).Tes
 run the machine on moto in process, which is about twice as fast.
 
 Profiles: the plugin registers the hypothesis profiles ``fast`` (the machine runs 15 test
-cases of 30 steps per app) and ``thorough`` (2,000 test cases of 50 steps) unless your
+cases of 30 steps per app, as under hypothesis's ``ci`` profile) and ``thorough`` (2,000 test cases of 50 steps) unless your
 suite registered its own, and loads ``$HYPOTHESIS_PROFILE`` when set (hypothesis's own
 ``--hypothesis-profile`` option wins over it).
 """

@@ -120,3 +120,14 @@ def test_thorough_profile_is_deferred_to() -> None:
         settings.load_profile(previous)
     fast = machine_settings()
     assert fast.max_examples <= 15
+
+
+def test_hypothesis_ci_profile_keeps_the_machine_small() -> None:
+    """hypothesis loads its ``ci`` profile by itself where ``CI`` is set; CI must stay fast."""
+    previous = settings.get_current_profile_name()
+    settings.load_profile("ci")
+    try:
+        under_ci = machine_settings()
+    finally:
+        settings.load_profile(previous)
+    assert (under_ci.max_examples, under_ci.stateful_step_count) == (15, 30)
