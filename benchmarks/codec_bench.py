@@ -43,8 +43,8 @@ from pynamodb.attributes import (
 from pynamodb.constants import NUMBER, STRING
 from pynamodb.models import Model
 
+from dynamodel.codec import entity_to_item, item_to_values
 from dynamodel.model import Entity
-from dynamodel.runtime.codec import entity_to_item, item_to_values
 
 # ---- the entity, three ways ----------------------------------------------------------------
 

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from dynamodel.design import Design, derive
+from dynamodel.design import Design, derive, design_to_json, explain
+from dynamodel.design.explain import report
 from dynamodel.errors import DefinitionError
 from dynamodel.model import Entity
 from dynamodel.spec import AppSpec, PatternSpec
@@ -23,7 +24,7 @@ class App:
 
     Example:
         >>> shop = App("shop", [Customer, Order], patterns=[Get(Customer, by="customer_id")])  # doctest: +SKIP
-        >>> print(shop.design.explain())  # doctest: +SKIP
+        >>> print(shop.explain())  # doctest: +SKIP
     """
 
     def __init__(self, name: str, entities: Sequence[type[Entity]], patterns: Sequence[PatternSpec]) -> None:
@@ -67,4 +68,42 @@ class App:
         """
         from dynamodel.runtime.connect import connect  # noqa: PLC0415 - keeps boto3 out of `import dynamodel`
 
-        return connect(self, table_name, client, cursor_secret=cursor_secret)
+        return connect(self.design, self.models, table_name, client, cursor_secret=cursor_secret)
+
+    # The design is plain data; what is made from it (text, templates, code) is asked of the App.
+
+    def explain(self) -> str:
+        """Each pattern's request and reason, then the key templates."""
+        return explain(self.design)
+
+    def report(self) -> str:
+        """The table as users will see it: key templates per entity and index, with sample items."""
+        return report(self.design)
+
+    def to_json(self) -> str:
+        """The design JSON of docs/spec-format.md §2."""
+        return design_to_json(self.design)
+
+    def to_cloudformation(self, *, as_json: bool = False) -> str:
+        """The CloudFormation template of the table (YAML, or JSON)."""
+        from dynamodel.emit import render_cloudformation_text  # noqa: PLC0415 - emitters load on demand
+
+        return render_cloudformation_text(self.design, as_json=as_json)
+
+    def to_sam(self, *, as_json: bool = False) -> str:
+        """The SAM template of the propagation function (one stack per event source and action)."""
+        from dynamodel.emit import render_sam_text  # noqa: PLC0415
+
+        return render_sam_text(self.design, as_json=as_json)
+
+    def to_create_table(self, table_name: str | None = None) -> dict[str, object]:
+        """boto3 ``create_table`` keyword arguments."""
+        from dynamodel.emit import render_create_table  # noqa: PLC0415
+
+        return dict(render_create_table(self.design, table_name))
+
+    def to_pynamodb(self) -> str:
+        """Importable PynamoDB models for the same table and item layout."""
+        from dynamodel.emit import render_pynamodb  # noqa: PLC0415
+
+        return render_pynamodb(self.design)

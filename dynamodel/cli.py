@@ -3,77 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dynamodel.app import App
-from dynamodel.design import Design, derive, design_to_json, explain
+from dynamodel.design import design_to_json, explain
 from dynamodel.errors import DefinitionError, DynamodelError, RequestError
-from dynamodel.spec import AppSpec
-from dynamodel.spec_file import load_spec_file
-
-
-def load_app_spec(target: str) -> AppSpec:
-    """A spec file path (.yaml/.yml/.json) or ``package.module:APP`` (an App or AppSpec)."""
-    if Path(target).suffix.lower() in (".yaml", ".yml", ".json") or Path(target).is_file():
-        return load_spec_file(target)
-    obj = _import_target(target)
-    if isinstance(obj, App):
-        return obj.spec
-    if isinstance(obj, AppSpec):
-        return obj
-    msg = f"{target!r} is not an App (found {type(obj).__name__})."
-    raise DefinitionError(msg, hint=f"point at the App object defined in {target.partition(':')[0]}")
-
-
-def _import_target(target: str) -> object:
-    """The object ``module:NAME`` names; every way an import can fail is a DefinitionError."""
-    module_name, sep, attr = target.partition(":")
-    if not sep:
-        msg = f"{target!r} is neither a spec file nor 'module:APP'."
-        raise DefinitionError(msg, hint="give shop.yaml, or access_patterns.shop:shop")
-    if not all(part.isidentifier() for part in module_name.split(".")):
-        msg = f"{target!r} does not name a module before ':' (got {module_name!r})."
-        raise DefinitionError(msg, hint="write package.module:APP, e.g. access_patterns.shop:shop")
-    if not attr.isidentifier():
-        msg = f"{target!r} does not name an object after ':' (got {attr!r})."
-        raise DefinitionError(msg, hint=f"write {module_name}:APP, where APP is the App's variable")
-    if str(Path.cwd()) not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))
-    see = f"run python -c 'import {module_name}' to see the traceback"
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        msg = f"Cannot import module {module_name!r}: {exc}."
-        raise DefinitionError(
-            msg, hint="run from the directory that holds the package, or fix the module path"
-        ) from exc
-    except SyntaxError as exc:
-        msg = f"Cannot import module {module_name!r}: SyntaxError in {exc.filename}, line {exc.lineno}: {exc.msg}."
-        raise DefinitionError(msg, hint="fix the syntax error") from exc
-    except SystemExit as exc:
-        msg = f"Cannot import module {module_name!r}: it exited (code {exc.code}) while being imported."
-        raise DefinitionError(
-            msg, hint="keep the module's script code under if __name__ == '__main__':"
-        ) from exc
-    except Exception as exc:  # the module's own code raised: report it, whatever it is
-        msg = f"Cannot import module {module_name!r}: it raised {type(exc).__name__}: {exc}"
-        raise DefinitionError(msg, hint=see) from exc
-    if not hasattr(module, attr):
-        apps = sorted(k for k, v in vars(module).items() if isinstance(v, App | AppSpec))
-        msg = f"Module {module_name!r} has no {attr!r}."
-        raise DefinitionError(
-            msg, hint=f"its apps: {', '.join(apps)}" if apps else "point at a module that defines an App"
-        )
-    return getattr(module, attr)
-
-
-def load_design(target: str) -> Design:
-    """Load and derive."""
-    return derive(load_app_spec(target))
+from dynamodel.targets import import_target, load_design
 
 
 def _cmd_design(args: argparse.Namespace) -> int:
@@ -118,7 +56,7 @@ def _cmd_stubs(args: argparse.Namespace) -> int:
     if not attr:
         msg = f"{spec_target!r} is not 'module:APP'; typed stubs need the Python App (its entity classes)."
         raise DefinitionError(msg, hint="give e.g. access_patterns.shop:shop")
-    app = _import_target(spec_target)
+    app = import_target(spec_target)
     if not isinstance(app, App):
         msg = f"{spec_target!r} is not an App (found {type(app).__name__}); typed stubs need its entity classes."
         raise DefinitionError(msg, hint=f"point at the App object defined in {module_name}")

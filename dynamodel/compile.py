@@ -33,6 +33,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
 
+from dynamodel.codec import AttributeValue, Item, entity_to_item
 from dynamodel.design.model import TABLE, Design, EntityKeys, PatternPlan, UniqueGuard
 from dynamodel.design.requirements import predicate_text
 from dynamodel.errors import DefinitionError, KeyEncodingError, RequestError, WriteTooLargeError
@@ -57,7 +58,6 @@ from dynamodel.layout import (
     VERSION_ATTR,
     WRITE_ID_ATTR,
 )
-from dynamodel.runtime.codec import AttributeValue, Item, entity_to_item
 from dynamodel.spec import EntitySpec, PatternSpec, RangeOp, where_values
 
 __all__ = [
@@ -705,7 +705,7 @@ def _value_size(av: AttributeValue) -> int:
     if tag == "M":
         return 3 + sum(1 + len(k.encode("utf-8")) + _value_size(x) for k, x in payload.items())
     msg = f"{tag!r} is not a DynamoDB attribute type"
-    raise RequestError(msg, hint="build values with dynamodel.runtime.codec.serialize")
+    raise RequestError(msg, hint="build values with dynamodel.codec.serialize")
 
 
 def item_size(item: Mapping[str, AttributeValue]) -> int:

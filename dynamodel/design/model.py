@@ -106,7 +106,7 @@ class UniqueGuard:
 
 @dataclass(frozen=True)
 class Design:
-    """The whole derived single-table design."""
+    """The whole derived single-table design: plain data (``App`` renders it: ``shop.explain()``)."""
 
     app: AppSpec
     table: IndexSpec
@@ -159,48 +159,6 @@ class Design:
                 return ix
         msg = f"no index '{name}' in design '{self.app.name}'"
         raise KeyError(msg)
-
-    def explain(self) -> str:
-        """Each pattern's request and reason, then the key templates (see ``explain.explain``)."""
-        from dynamodel.design.explain import explain  # noqa: PLC0415 - explain imports this module
-
-        return explain(self)
-
-    def report(self) -> str:
-        """The table as users will see it: key templates per entity and index, with sample items."""
-        from dynamodel.design.explain import report  # noqa: PLC0415
-
-        return report(self)
-
-    def to_json(self) -> str:
-        """The design JSON of docs/spec-format.md §2."""
-        from dynamodel.design.explain import design_to_json  # noqa: PLC0415
-
-        return design_to_json(self)
-
-    def to_cloudformation(self, *, as_json: bool = False) -> str:
-        """The CloudFormation template of the table (YAML, or JSON)."""
-        from dynamodel.emit import render_cloudformation_text  # noqa: PLC0415 - emit imports this module
-
-        return render_cloudformation_text(self, as_json=as_json)
-
-    def to_sam(self, *, as_json: bool = False) -> str:
-        """The SAM template of the propagation function (one stack per event source and action)."""
-        from dynamodel.emit import render_sam_text  # noqa: PLC0415
-
-        return render_sam_text(self, as_json=as_json)
-
-    def to_create_table(self, table_name: str | None = None) -> dict[str, object]:
-        """boto3 ``create_table`` keyword arguments."""
-        from dynamodel.emit import render_create_table  # noqa: PLC0415
-
-        return dict(render_create_table(self, table_name))
-
-    def to_pynamodb(self) -> str:
-        """Importable PynamoDB models for the same table and item layout."""
-        from dynamodel.emit import render_pynamodb  # noqa: PLC0415
-
-        return render_pynamodb(self)
 
     def key_attribute_names(self) -> tuple[str, ...]:
         """Every key attribute the table uses (base and GSIs), in a stable order."""

@@ -202,7 +202,7 @@ def render_sam(
                 "Type": "String",
                 "Description": "S3 URI (s3://bucket/key.zip) of a package holding dynamodel and the app",
             },
-            # The handler loads the App by import path (dynamodel.cli.load_app_spec), not by name.
+            # The handler loads the App by import path (dynamodel.targets.load_app_spec), not by name.
             "AppTarget": {
                 "Type": "String",
                 "Description": f"Import path of the App in the package, module:APP (e.g. myapp.models:{design.app.name})",

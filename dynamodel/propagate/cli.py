@@ -23,6 +23,7 @@ from dynamodel.errors import RequestError
 from dynamodel.propagate.driver import StreamCheckpoint, drain, stream_arn
 from dynamodel.propagate.handler import DEFAULT_MAX_ATTEMPTS, JsonlDeadLetterQueue, ListDeadLetterQueue
 from dynamodel.propagate.repair import repair_copies, replay_dead_letters
+from dynamodel.targets import load_design
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -35,8 +36,6 @@ _DUMMY = "local"
 
 
 def _design(target: str) -> Design:
-    from dynamodel.cli import load_design  # noqa: PLC0415 - cli imports this module's caller
-
     return load_design(target)
 
 

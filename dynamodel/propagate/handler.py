@@ -35,6 +35,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from dynamodel.codec import Item
 from dynamodel.design.model import Design
 from dynamodel.emit.sam import DEFAULT_MAXIMUM_RETRY_ATTEMPTS
 from dynamodel.errors import (
@@ -57,7 +58,6 @@ from dynamodel.propagate.plan import (
     refers_to,
     source_update,
 )
-from dynamodel.runtime.codec import Item
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff, retry_throttled
 
 if TYPE_CHECKING:
@@ -623,10 +623,9 @@ def _container_design(target: str) -> Design:
     with _CONTAINER_LOCK:
         found = _CONTAINER.get(key)
     if found is None:
-        from dynamodel.cli import load_app_spec  # noqa: PLC0415 - only the Lambda entry point needs it
-        from dynamodel.design import derive  # noqa: PLC0415
+        from dynamodel.targets import load_design  # noqa: PLC0415 - only the Lambda entry point needs it
 
-        found = derive(load_app_spec(target))
+        found = load_design(target)
         with _CONTAINER_LOCK:
             _CONTAINER[key] = found
     assert isinstance(found, Design)

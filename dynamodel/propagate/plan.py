@@ -60,10 +60,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from dynamodel import compile as c
+from dynamodel.codec import AttributeValue, Item, encode_attribute, item_to_values
 from dynamodel.copyrefs import COPYVER_PREFIX
 from dynamodel.design.model import TABLE, CopyPath, Design, EntityKeys
 from dynamodel.errors import DefinitionError, RequestError
-from dynamodel.runtime.codec import AttributeValue, Item, encode_attribute, item_to_values
 
 __all__ = [
     "COPYVER_PREFIX",

@@ -22,6 +22,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from dynamodel import compile as c
+from dynamodel.codec import Item
 from dynamodel.design.model import TABLE, CopyPath, Design
 from dynamodel.errors import RequestError
 from dynamodel.propagate.handler import (
@@ -32,7 +33,6 @@ from dynamodel.propagate.handler import (
     process_records,
 )
 from dynamodel.propagate.plan import copy_status, dependent_indexes, source_update
-from dynamodel.runtime.codec import Item
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
 
 if TYPE_CHECKING:

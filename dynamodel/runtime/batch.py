@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from dynamodel.codec import AttributeValue, Item
 from dynamodel.errors import RequestError, UnprocessedItemsError
-from dynamodel.runtime.codec import AttributeValue, Item
 from dynamodel.runtime.errors import THROTTLING_CODES, aws_error_code, map_client_error
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
 

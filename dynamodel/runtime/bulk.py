@@ -6,10 +6,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from dynamodel import compile as c
+from dynamodel.codec import Item
 from dynamodel.errors import ExecutionError, RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime import batch
-from dynamodel.runtime.codec import Item
 from dynamodel.runtime.copies import describe
 from dynamodel.runtime.session import Session
 from dynamodel.runtime.writes import born_of, guards_of, key_text, values_of

@@ -14,9 +14,12 @@ from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
 from dynamodel.runtime.table import Table
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-    from dynamodel.app import App
+    from dynamodel.design import Design
+    from dynamodel.model import Entity
 
 SECRET_ENV = "DYNAMODEL_CURSOR_SECRET"
 """Environment variable holding the cursor secret when ``connect`` is given none (UTF-8 text)."""
@@ -26,7 +29,8 @@ _WARNED_LOCK = threading.Lock()
 
 
 def connect(
-    app: App,
+    design: Design,
+    models: Mapping[str, type[Entity]],
     table_name: str,
     client: DynamoDBClient,
     *,
@@ -34,10 +38,11 @@ def connect(
     backoff: Backoff = DEFAULT_BACKOFF,
     max_workers: int = 8,
 ) -> Table:
-    """Bind ``app``'s patterns to ``table_name``.
+    """Bind a design's patterns to ``table_name`` (``App.connect`` passes its own).
 
     Args:
-        app: the application.
+        design: the derived design.
+        models: the entity classes by name, one for each entity of the design.
         table_name: an existing table with the app's design (see ``dynamodel emit``).
         client: ``boto3.client("dynamodb", ...)``; any ``endpoint_url`` works (DynamoDB,
             DynamoDB Local, ScyllaDB Alternator, moto).
@@ -58,8 +63,10 @@ def connect(
             client; ``backoff`` is not a Backoff; ``max_workers`` is not a whole number >= 1.
     """
     _check_options(client, backoff, max_workers)
-    secret = _secret(app.name, table_name, cursor_secret)
-    return Table(app, table_name, client, cursor_secret=secret, backoff=backoff, max_workers=max_workers)
+    secret = _secret(design.app.name, table_name, cursor_secret)
+    return Table(
+        design, models, table_name, client, cursor_secret=secret, backoff=backoff, max_workers=max_workers
+    )
 
 
 def _check_options(client: object, backoff: object, max_workers: object) -> None:

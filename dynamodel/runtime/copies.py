@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from dynamodel import compile as c
+from dynamodel.codec import Item, item_to_values
 from dynamodel.copyrefs import references
 from dynamodel.errors import RequestError
-from dynamodel.runtime.codec import Item, item_to_values
 from dynamodel.runtime.session import Session
 from dynamodel.spec import EntitySpec
 

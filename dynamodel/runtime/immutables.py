@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dynamodel.codec import Item, entity_to_item, item_to_values
 from dynamodel.compile import Condition
 from dynamodel.errors import RequestError
 from dynamodel.model import Entity
-from dynamodel.runtime.codec import Item, entity_to_item, item_to_values
 from dynamodel.runtime.copies import describe
 from dynamodel.runtime.versions import stored_of
 from dynamodel.spec import EntitySpec

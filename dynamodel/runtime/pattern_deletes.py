@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynamodel import compile as c
+from dynamodel.codec import Item, item_to_values
 from dynamodel.compile import Condition
 from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.model import Entity
-from dynamodel.runtime.codec import Item, item_to_values
 from dynamodel.runtime.copies import describe, read_item
 from dynamodel.runtime.session import Session
 from dynamodel.runtime.versions import UNKNOWN_BORN, Stored, locking_condition, stored_of

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from dynamodel import compile as c
+from dynamodel.codec import Item
 from dynamodel.design.model import TABLE, PatternPlan
 from dynamodel.design.requirements import sorts
 from dynamodel.errors import ExecutionError, RequestError
 from dynamodel.model import Entity
-from dynamodel.runtime.codec import Item
 from dynamodel.runtime.cursor import check_start_key, query_digest
 from dynamodel.runtime.session import Session
 

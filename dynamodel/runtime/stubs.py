@@ -27,7 +27,23 @@ from dynamodel.runtime.pattern_deletes import delete_keyword
 from dynamodel.runtime.write_patterns import finds_target, target_keyword
 
 if typing.TYPE_CHECKING:
-    from dynamodel.app import App
+    from collections.abc import Mapping
+
+    from dynamodel.design import Design
+
+
+class App(typing.Protocol):
+    """What the stubs need of an app (``dynamodel.App`` is one; the runtime never imports it)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def design(self) -> Design: ...
+
+    @property
+    def models(self) -> Mapping[str, type[Entity]]: ...
+
 
 _BUILTINS = {"str", "int", "float", "bool", "bytes", "list", "dict", "set", "frozenset", "tuple", "object"}
 

@@ -48,8 +48,6 @@ from dynamodel.runtime.versions import version_of
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-    from dynamodel.app import App
-
 E = TypeVar("E", bound=Entity)
 
 
@@ -172,12 +170,13 @@ class Table:
     """A DynamoDB table holding one app's entities, with a method per declared pattern.
 
     Create it with ``app.connect(table_name, client)``; see the module docstring for the
-    call convention.
+    call convention. It needs only the design and the entity classes, not the ``App``.
     """
 
     def __init__(
         self,
-        app: App,
+        design: Design,
+        models: Mapping[str, type[Entity]],
         table_name: str,
         client: DynamoDBClient,
         *,
@@ -188,16 +187,16 @@ class Table:
         if not table_name or not isinstance(table_name, str):
             msg = f"table name {table_name!r} is not valid."
             raise RequestError(msg, hint="pass the DynamoDB table's name, e.g. 'shop-dev'")
-        self.app = app
         self.name = table_name
-        self.design: Design = app.design
+        self.design: Design = design
+        self.app_name = design.app.name
         self._session = Session(
-            app_name=app.name,
-            design=self.design,
-            models=dict(app.models),
+            app_name=self.app_name,
+            design=design,
+            models=dict(models),
             table_name=table_name,
             client=client,
-            cursors=CursorCodec.for_table(app.name, table_name, cursor_secret),
+            cursors=CursorCodec.for_table(self.app_name, table_name, cursor_secret),
             backoff=backoff,
             max_workers=max_workers,
         )
@@ -214,7 +213,7 @@ class Table:
         return tuple(p.name for p in self.design.app.patterns)
 
     def __repr__(self) -> str:
-        return f"<Table {self.name!r} of app {self.app.name!r}: {len(self.patterns)} patterns>"
+        return f"<Table {self.name!r} of app {self.app_name!r}: {len(self.patterns)} patterns>"
 
     def __dir__(self) -> Iterable[str]:
         return [*super().__dir__(), *self.patterns]
@@ -230,7 +229,7 @@ class Table:
         method = self._methods.get(name)
         if method is None:
             if name not in self.patterns:
-                msg = f"App '{self.app.name}' has no pattern '{name}'."
+                msg = f"App '{self.app_name}' has no pattern '{name}'."
                 raise UnknownPatternError(msg, hint=f"use one of: {', '.join(self.patterns)}")
             method = PatternMethod(self, name)
             self._methods[name] = method
@@ -251,7 +250,7 @@ class Table:
     def _kind(self, name: str) -> str:
         if name not in self.patterns:
             known = ", ".join(self.patterns)
-            msg = f"App '{self.app.name}' has no pattern '{name}'."
+            msg = f"App '{self.app_name}' has no pattern '{name}'."
             raise RequestError(msg, hint=f"use one of: {known}")
         return self.design.app.pattern(name).kind
 

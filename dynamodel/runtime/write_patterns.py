@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dynamodel import compile as c
+from dynamodel.codec import Item
 from dynamodel.compile import Condition
 from dynamodel.design.model import Design
 from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.model import Entity
 from dynamodel.naming import snake_case
-from dynamodel.runtime.codec import Item
 from dynamodel.runtime.copies import describe, fill_copies
 from dynamodel.runtime.pattern_deletes import Deletion, delete_actions, delete_keyword, deletion_of
 from dynamodel.runtime.session import Session

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from dynamodel import compile as c
+from dynamodel.codec import Item, item_to_values
 from dynamodel.compile import Condition
 from dynamodel.design.model import UniqueGuard
 from dynamodel.errors import (
@@ -34,7 +35,6 @@ from dynamodel.errors import (
     TransactionCancelledError,
 )
 from dynamodel.model import Entity
-from dynamodel.runtime.codec import Item, item_to_values
 from dynamodel.runtime.copies import describe, fill_copies, read_item
 from dynamodel.runtime.immutables import (
     both,

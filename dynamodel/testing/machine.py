@@ -45,10 +45,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_mach
 
 from dynamodel import compile as c
 from dynamodel.app import App
+from dynamodel.codec import Item, item_to_values
 from dynamodel.emit._common import needs_stream
 from dynamodel.errors import ConditionFailedError, DynamodelError, RequestError, TransactionCancelledError
 from dynamodel.model import Entity
-from dynamodel.runtime.codec import Item, item_to_values
 from dynamodel.runtime.table import Table
 from dynamodel.spec import PatternSpec, RangeOp
 from dynamodel.testing.faults import DynamoRules

@@ -14,11 +14,11 @@ from typing import Any
 
 from dynamodel import compile as c
 from dynamodel.app import App
+from dynamodel.codec import Item
 from dynamodel.design.model import TABLE, EntityKeys
 from dynamodel.errors import KeyEncodingError
 from dynamodel.layout import SHARD_ATTR
 from dynamodel.model import Entity
-from dynamodel.runtime.codec import Item
 from dynamodel.spec import where_values
 from dynamodel.testing.mirror import unfold
 from dynamodel.testing.oracle import normalise

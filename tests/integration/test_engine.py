@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.exceptions import ClientError
 
+from dynamodel.codec import entity_to_item, item_to_values, serialize
 from dynamodel.engine import EmbeddedEngine
 from dynamodel.errors import ConditionFailedError, ExecutionError, TransactionCancelledError
 from dynamodel.runtime.batch import batch_get, batch_write
-from dynamodel.runtime.codec import entity_to_item, item_to_values, serialize
 from dynamodel.runtime.errors import map_client_error
 from dynamodel.spec import AttributeSpec, EntitySpec
 

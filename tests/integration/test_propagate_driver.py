@@ -15,13 +15,13 @@ import pytest
 
 from access_patterns.shop import Order, shop
 from dynamodel import compile as c
+from dynamodel.codec import item_to_values
 from dynamodel.design.model import Design
 from dynamodel.emit.boto3_kwargs import render_create_table
 from dynamodel.engine import EmbeddedEngine
 from dynamodel.propagate import PropagationError, StreamCheckpoint, drain, process_records
 from dynamodel.propagate.handler import BatchResult, DeadLetterQueue
 from dynamodel.propagate.plan import source_stamp
-from dynamodel.runtime.codec import item_to_values
 from dynamodel.runtime.retry import Backoff
 from dynamodel.runtime.table import Table
 from dynamodel.testing.pytest_plugin import MakeTable

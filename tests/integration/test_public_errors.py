@@ -76,7 +76,7 @@ def test_a_bad_page_size_of_a_scan_is_a_request_error(make_table: MakeTable) -> 
 def test_a_bad_cursor_secret_is_refused_at_connect(client: DynamoDBClient, secret: Any, hint: str) -> None:
     makers: list[Callable[[], object]] = [
         lambda: shop.connect("t", client, cursor_secret=secret),
-        lambda: connect(shop, "t", client, cursor_secret=secret),
+        lambda: connect(shop.design, shop.models, "t", client, cursor_secret=secret),
     ]
     for make in makers:
         with pytest.raises(RequestError, match="cursor_secret") as info:
@@ -109,7 +109,7 @@ def test_no_secret_warns_once_per_app_and_table(client: DynamoDBClient, fresh_wa
         warnings.simplefilter("always")
         shop.connect("orders-prod", client)
         shop.connect("orders-prod", client)
-        connect(shop, "orders-prod", client)
+        connect(shop.design, shop.models, "orders-prod", client)
         shop.connect("orders-staging", client)
     assert all(issubclass(w.category, DynamodelWarning) for w in caught)
     messages = [str(w.message) for w in caught]
@@ -189,5 +189,5 @@ def test_bad_connect_arguments_are_refused_at_connect(
 ) -> None:
     options: dict[str, Any] = {"client": client, "cursor_secret": SECRET, **kwargs}
     with pytest.raises(RequestError, match=needle) as info:
-        connect(shop, "t", **options)
+        connect(shop.design, shop.models, "t", **options)
     assert info.value.hint

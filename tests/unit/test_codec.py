@@ -1,4 +1,4 @@
-"""dynamodel.runtime.codec: wire form, DynamoDB's limits, and exact round trips."""
+"""dynamodel.codec: wire form, DynamoDB's limits, and exact round trips."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from dynamodel.codec import deserialize, encode_attribute, entity_to_item, item_to_values, serialize
 from dynamodel.errors import RequestError
 from dynamodel.model import Entity
-from dynamodel.runtime.codec import deserialize, encode_attribute, entity_to_item, item_to_values, serialize
 from dynamodel.spec import AttributeSpec, EntitySpec
 
 PLAIN_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?|-?0\.[0-9]*[1-9]")

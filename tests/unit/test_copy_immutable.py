@@ -59,23 +59,23 @@ def test_an_immutable_copy_adds_no_copy_path_no_index_and_no_stream() -> None:
 
     assert blog.design.copy_paths == ()
     assert blog.design.indexes == ()
-    assert "StreamSpecification" not in blog.design.to_create_table("t")
+    assert "StreamSpecification" not in blog.to_create_table("t")
     assert not c.is_copy_source(blog.design, "Author")  # no _born: nothing orders its states
 
 
 def test_the_design_says_the_copy_is_filled_at_write_time() -> None:
-    text = blog.design.explain()
+    text = blog.explain()
     assert "Post.author_joined <- Author.joined_at: filled at write time" in text
     assert "propagation lag" not in text  # a read of the post sees its final copy
     assert not blog.design.plan("get_post").reads_copies
-    data = json.loads(blog.design.to_json())
+    data = json.loads(blog.to_json())
     assert data["copy_paths"] == []
     assert data["write_time_copies"] == [
         {"source": "Author", "target": "Post", "attributes": {"author_joined": "joined_at"}}
     ]
     # Designs without such copies stay byte-identical: the key appears only when needed.
     mutable = App("club", [Member, Badge], patterns=[Get(Badge, by="badge_id", name="get_badge")])
-    assert "write_time_copies" not in json.loads(mutable.design.to_json())
+    assert "write_time_copies" not in json.loads(mutable.to_json())
 
 
 def test_a_reference_with_both_kinds_propagates_only_the_mutable_copy() -> None:

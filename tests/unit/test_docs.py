@@ -49,7 +49,7 @@ def test_readme_starts_with_the_two_commands() -> None:
 
 def test_worked_example_runs_and_matches_the_shop() -> None:
     code = README.split("## Worked example", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
-    code = code.replace("print(shop.design.explain())", "")
+    code = code.replace("print(shop.explain())", "")
     namespace: dict[str, object] = {"__name__": "readme_example"}
     exec(compile(code, "README.md", "exec", dont_inherit=True), namespace)
     from access_patterns.shop import shop

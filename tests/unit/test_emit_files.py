@@ -110,7 +110,7 @@ def test_output_does_not_depend_on_the_hash_seed() -> None:
     # Set and dict order of str keys can follow PYTHONHASHSEED; the bytes must not.
     script = (
         "import sys, json\n"
-        "from dynamodel.cli import load_design\n"
+        "from dynamodel.targets import load_design\n"
         "from dynamodel.emit import emit_files\n"
         "d = load_design(sys.argv[1])\n"
         "print(json.dumps([emit_files(d, f, as_json=j) for f in ('cloudformation', 'sam', 'boto3', 'pynamodb') for j in (False, True)]))\n"

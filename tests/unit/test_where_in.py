@@ -67,8 +67,8 @@ def test_each_pattern_is_one_query_on_an_index_sparse_on_the_allowed_values() ->
         assert keys.sparse == (("status", ("OPEN", "PENDING")),)
         assert "status" not in keys.pk.attrs() + keys.sk.attrs()
     assert design.plan("active_of_tenant").index != design.plan("solved_of_tenant").index
-    assert "status in [OPEN, PENDING]" in design.explain()
-    entry = json.loads(design.to_json())["entities"]["Ticket"][design.plan("active").index]
+    assert "status in [OPEN, PENDING]" in app.explain()
+    entry = json.loads(app.to_json())["entities"]["Ticket"][design.plan("active").index]
     assert entry["sparse_when"] == {"status": ["OPEN", "PENDING"]}
 
 

@@ -53,7 +53,7 @@ class Recorder:
 def connect(app: Any, client: Recorder) -> Table:
     from dynamodel.runtime.connect import connect as _connect
 
-    return _connect(app, "t", client, backoff=NO_SLEEP)  # type: ignore[arg-type]
+    return _connect(app.design, app.models, "t", client, backoff=NO_SLEEP)  # type: ignore[arg-type]
 
 
 def test_create_is_a_conditional_put() -> None:
