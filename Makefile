@@ -20,6 +20,7 @@ test: $(STAMP) lint typecheck suite
 lint: $(STAMP)
 	$(BIN)/ruff check dynamodel access_patterns tests benchmarks
 	$(BIN)/ruff format --check dynamodel access_patterns tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict dynamodel access_patterns
