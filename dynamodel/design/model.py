@@ -160,6 +160,14 @@ class Design:
         msg = f"no index '{name}' in design '{self.app.name}'"
         raise KeyError(msg)
 
+    @property
+    def needs_stream(self) -> bool:
+        """Whether some attribute is a copy that the propagation function keeps fresh.
+
+        Copies of immutable attributes are filled at write time and never propagated.
+        """
+        return bool(self.copy_paths)
+
     def key_attribute_names(self) -> tuple[str, ...]:
         """Every key attribute the table uses (base and GSIs), in a stable order."""
         names = [self.table.partition_key, self.table.sort_key]

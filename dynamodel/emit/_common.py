@@ -40,11 +40,8 @@ JsonDict = dict[str, Any]
 
 
 def needs_stream(design: Design) -> bool:
-    """Whether some attribute is a copy that the propagation function keeps fresh.
-
-    Copies of immutable attributes are filled at write time and never propagated.
-    """
-    return bool(design.copy_paths)
+    """Whether the table needs a stream (see :attr:`Design.needs_stream`)."""
+    return design.needs_stream
 
 
 def ttl_sources(design: Design) -> dict[str, str]:

@@ -183,8 +183,8 @@ def render_update_steps(
     before = {ix.name: ix for ix in old.indexes}
     after = {ix.name: ix for ix in new.indexes}
     steps: list[UpdateTableInputTypeDef] = []
-    stream_on, stream_off = needs_stream(new), needs_stream(old)
-    if stream_on and not stream_off:
+    had_stream, wants_stream = needs_stream(old), needs_stream(new)
+    if wants_stream and not had_stream:
         steps.append(
             {
                 "TableName": name,
@@ -206,6 +206,6 @@ def render_update_steps(
         for ix in new.indexes
         if before.get(ix.name) != ix
     )
-    if stream_off and not stream_on:
+    if had_stream and not wants_stream:
         steps.append({"TableName": name, "StreamSpecification": {"StreamEnabled": False}})
     return steps

@@ -46,7 +46,6 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_mach
 from dynamodel import compile as c
 from dynamodel.app import App
 from dynamodel.codec import Item, item_to_values
-from dynamodel.emit._common import needs_stream
 from dynamodel.errors import ConditionFailedError, DynamodelError, RequestError, TransactionCancelledError
 from dynamodel.model import Entity
 from dynamodel.runtime.table import Table
@@ -155,7 +154,7 @@ class MachineConfig:
         if option != "auto":
             return lambda: option(table)
         driver = propagation_driver()
-        if driver is None or not needs_stream(self.app.design):
+        if driver is None or not self.app.design.needs_stream:
             return None
         streams = self.client("dynamodbstreams")
         return lambda: driver(table.design, table.name, table.client, streams)
