@@ -9,6 +9,7 @@ records whether optimality was proven.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from dynamodel.design.blocks import BlockConstraint, order_blocks
@@ -141,8 +142,8 @@ class _Search:
                 self.unplace(state, req, slot, undo)
 
 
-def components(reqs: tuple[Requirement, ...]) -> list[tuple[Requirement, ...]]:
-    """Requirements that share an entity, transitively; GSI slots are shared across components freely."""
+def _joined(links: Iterable[Sequence[str]]) -> Callable[[str], str]:
+    """``find``: each name's representative once the members of every link are joined (union-find)."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -150,10 +151,16 @@ def components(reqs: tuple[Requirement, ...]) -> list[tuple[Requirement, ...]]:
             x = parent[x]
         return x
 
-    for r in reqs:
-        for m in r.members[1:]:
-            parent[find(m)] = find(r.members[0])
-        find(r.members[0])
+    for members in links:
+        first = find(members[0])
+        for m in members[1:]:
+            parent[find(m)] = first
+    return find
+
+
+def components(reqs: tuple[Requirement, ...]) -> list[tuple[Requirement, ...]]:
+    """Requirements that share an entity, transitively; GSI slots are shared across components freely."""
+    find = _joined([r.members for r in reqs])
     groups: dict[str, list[Requirement]] = defaultdict(list)
     for r in reqs:
         groups[find(r.members[0])].append(r)
@@ -173,20 +180,10 @@ def collection_constraints(app: AppSpec, reqs: list[Requirement]) -> list[BlockC
 
 def partition_groups(reqs: list[Requirement]) -> list[list[str]]:
     """Entities joined into one partition by the collections on one index (connected parts)."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            x = parent[x]
-        return x
-
-    for r in reqs:
-        if r.is_collection:
-            first = find(r.members[0])
-            for m in r.members[1:]:
-                parent[find(m)] = first
+    joined = [r.members for r in reqs if r.is_collection]
+    find = _joined(joined)
     groups: dict[str, list[str]] = defaultdict(list)
-    for e in sorted(parent):
+    for e in sorted({m for members in joined for m in members}):
         groups[find(e)].append(e)
     return sorted(groups.values())
 
