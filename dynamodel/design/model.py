@@ -7,7 +7,7 @@ from typing import Literal
 
 from dynamodel.copyrefs import stamp_attr
 from dynamodel.keys import KeyTemplate
-from dynamodel.spec import AppSpec, Order, RangeOp, WhereMatch
+from dynamodel.spec import AppSpec, Consistency, Order, PatternKind, RangeOp, WhereMatch
 
 Operation = Literal["GetItem", "Query", "Scan", "PutItem", "UpdateItem", "TransactWriteItems"]
 TABLE = "table"
@@ -47,13 +47,13 @@ class PatternPlan:
     """How one declared pattern runs: the request, its cost, and why."""
 
     name: str
-    kind: Literal["get", "query", "write"]
+    kind: PatternKind
     operation: Operation
     index: str
     requests: int
     uses_filter: bool
     uses_scan: bool
-    consistency: Literal["strong", "eventual"]
+    consistency: Consistency
     key_condition: str
     reason: str
     entities: tuple[str, ...]
