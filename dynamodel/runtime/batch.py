@@ -11,8 +11,8 @@ The limits are DynamoDB's, enforced here: moto accepts a 26-item BatchWriteItem.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -34,6 +34,7 @@ MAX_BATCH_GET = 100
 TABLE_KEY_ATTRIBUTES = ("PK", "SK")
 
 _Identity = tuple[tuple[str, str, object], ...]
+_Request = TypeVar("_Request", bound=Mapping[str, Any])
 
 
 def _identity(key_names: Sequence[str], item: Mapping[str, AttributeValue], what: str) -> _Identity:
@@ -119,43 +120,29 @@ def batch_write(
     """
     requests = _write_requests(table_name, puts, deletes, key_attributes)
     total = len(requests)
-    done = 0
-    last_error: ClientError | None = None
-    for start in range(0, total, MAX_BATCH_WRITE):
-        pending: list[WriteRequest] = requests[start : start + MAX_BATCH_WRITE]
-        retry = 0
-        while True:
-            try:
-                response = client.batch_write_item(RequestItems={table_name: pending})  # type: ignore[dict-item]
-            except ClientError as exc:
-                if aws_error_code(exc) not in THROTTLING_CODES:
-                    context = f"table '{table_name}', {done} of {total} writes done before this request"
-                    raise map_client_error(exc, operation="BatchWriteItem", context=context) from exc
-                last_error = exc
-                unprocessed: list[WriteRequest] = pending
-            else:
-                left: Any = response.get("UnprocessedItems", {}).get(table_name, [])
-                unprocessed = list(left)
-            done += len(pending) - len(unprocessed)
-            if not unprocessed:
-                break
-            if retry + 1 >= backoff.attempts:
-                not_done = unprocessed + requests[start + MAX_BATCH_WRITE :]
-                never_sent = len(not_done) - len(unprocessed)
-                msg = (
-                    f"batch write to table '{table_name}' stopped with {len(not_done)} of {total} writes not applied "
-                    f"after {backoff.attempts} attempts ({len(unprocessed)} unprocessed, {never_sent} never sent)"
-                )
-                aws_code = aws_error_code(last_error) if last_error is not None else None
-                raise UnprocessedItemsError(
-                    msg,
-                    items=not_done,
-                    hint="the error's .items lists exactly the writes not applied: retry them later, raise the table's capacity, or pass a Backoff with more attempts",
-                    aws_code=aws_code,
-                )
-            backoff.pause(retry)
-            retry += 1
-            pending = unprocessed
+
+    def send(pending: list[WriteRequest]) -> list[WriteRequest]:
+        response = client.batch_write_item(RequestItems={table_name: pending})  # type: ignore[dict-item]
+        left: Any = response.get("UnprocessedItems", {}).get(table_name, [])
+        return list(left)
+
+    def stopped(unprocessed: list[WriteRequest], not_done: list[WriteRequest]) -> str:
+        never_sent = len(not_done) - len(unprocessed)
+        return (
+            f"batch write to table '{table_name}' stopped with {len(not_done)} of {total} writes not applied "
+            f"after {backoff.attempts} attempts ({len(unprocessed)} unprocessed, {never_sent} never sent)"
+        )
+
+    _send_until_processed(
+        requests,
+        MAX_BATCH_WRITE,
+        send,
+        backoff=backoff,
+        operation="BatchWriteItem",
+        context=lambda done: f"table '{table_name}', {done} of {total} writes done before this request",
+        stopped=stopped,
+        hint="the error's .items lists exactly the writes not applied: retry them later, raise the table's capacity, or pass a Backoff with more attempts",
+    )
 
 
 def batch_get(
@@ -201,43 +188,75 @@ def batch_get(
         order.append(identity)
     wanted = list(unique.values())
     found: dict[_Identity, Item] = {}
+
+    def send(pending: list[Key]) -> list[Key]:
+        response = client.batch_get_item(
+            RequestItems={table_name: {"Keys": pending, "ConsistentRead": consistent}}
+        )
+        items: Any = response.get("Responses", {}).get(table_name, [])
+        for item in items:
+            found[_identity(key_names, item, "an item DynamoDB returned")] = item
+        left: Any = response.get("UnprocessedKeys", {}).get(table_name, {})
+        return list(left.get("Keys", [])) if left else []
+
+    _send_until_processed(
+        wanted,
+        MAX_BATCH_GET,
+        send,
+        backoff=backoff,
+        operation="BatchGetItem",
+        context=lambda done: f"table '{table_name}'",
+        stopped=lambda unprocessed, not_read: (
+            f"batch get from table '{table_name}' stopped with {len(not_read)} of {len(wanted)} keys not read "
+            f"after {backoff.attempts} attempts"
+        ),
+        hint="the error's .items lists exactly the keys not read: retry them later, raise the table's capacity, or pass a Backoff with more attempts",
+    )
+    return [found[identity] for identity in order if identity in found]
+
+
+def _send_until_processed(
+    requests: Sequence[_Request],
+    size: int,
+    send: Callable[[list[_Request]], list[_Request]],
+    *,
+    backoff: Backoff,
+    operation: str,
+    context: Callable[[int], str],
+    stopped: Callable[[list[_Request], list[_Request]], str],
+    hint: str,
+) -> None:
+    """Send ``requests`` ``size`` at a time, each chunk retried until DynamoDB processed all of it.
+
+    ``send`` sends one chunk and returns what DynamoDB left unprocessed. A throttled
+    chunk counts as left whole; any other ClientError is mapped, named by
+    ``context(requests done so far)``. When ``backoff.attempts`` calls leave a chunk
+    unfinished, UnprocessedItemsError lists its leftovers and every chunk not yet sent,
+    with the message ``stopped(leftovers, not done)`` and the code of the last throttling
+    seen by any chunk.
+    """
+    done = 0
     last_error: ClientError | None = None
-    for start in range(0, len(wanted), MAX_BATCH_GET):
-        pending: list[Key] = wanted[start : start + MAX_BATCH_GET]
+    for start in range(0, len(requests), size):
+        pending = list(requests[start : start + size])
         retry = 0
         while True:
             try:
-                response = client.batch_get_item(
-                    RequestItems={table_name: {"Keys": pending, "ConsistentRead": consistent}}
-                )
+                unprocessed = send(pending)
             except ClientError as exc:
                 if aws_error_code(exc) not in THROTTLING_CODES:
-                    context = f"table '{table_name}'"
-                    raise map_client_error(exc, operation="BatchGetItem", context=context) from exc
+                    raise map_client_error(exc, operation=operation, context=context(done)) from exc
                 last_error = exc
-                unprocessed: list[Key] = pending
-            else:
-                items: Any = response.get("Responses", {}).get(table_name, [])
-                for item in items:
-                    found[_identity(key_names, item, "an item DynamoDB returned")] = item
-                left: Any = response.get("UnprocessedKeys", {}).get(table_name, {})
-                unprocessed = list(left.get("Keys", [])) if left else []
+                unprocessed = pending
+            done += len(pending) - len(unprocessed)
             if not unprocessed:
                 break
             if retry + 1 >= backoff.attempts:
-                not_read = unprocessed + wanted[start + MAX_BATCH_GET :]
-                msg = (
-                    f"batch get from table '{table_name}' stopped with {len(not_read)} of {len(wanted)} keys not read "
-                    f"after {backoff.attempts} attempts"
-                )
+                not_done = unprocessed + list(requests[start + size :])
                 aws_code = aws_error_code(last_error) if last_error is not None else None
                 raise UnprocessedItemsError(
-                    msg,
-                    items=not_read,
-                    hint="the error's .items lists exactly the keys not read: retry them later, raise the table's capacity, or pass a Backoff with more attempts",
-                    aws_code=aws_code,
+                    stopped(unprocessed, not_done), items=not_done, hint=hint, aws_code=aws_code
                 )
             backoff.pause(retry)
             retry += 1
             pending = unprocessed
-    return [found[identity] for identity in order if identity in found]
