@@ -173,21 +173,21 @@ def test_the_warning_reaches_stderr_of_a_plain_program() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "needle"),
+    ("kwargs", "needle", "fix"),
     [
-        ({"client": None}, "client"),
-        ({"client": "us-east-1"}, "client"),
-        ({"max_workers": 0}, "max_workers"),
-        ({"max_workers": "2"}, "max_workers"),
-        ({"max_workers": True}, "max_workers"),
-        ({"backoff": None}, "backoff"),
+        ({"client": None}, "client", 'boto3.client("dynamodb"'),
+        ({"client": "us-east-1"}, "client", 'boto3.client("dynamodb"'),
+        ({"max_workers": 0}, "max_workers", "whole number >= 1"),
+        ({"max_workers": "2"}, "max_workers", "whole number >= 1"),
+        ({"max_workers": True}, "max_workers", "whole number >= 1"),
+        ({"backoff": None}, "backoff", "Backoff("),
     ],
     ids=repr,
 )
 def test_bad_connect_arguments_are_refused_at_connect(
-    client: DynamoDBClient, kwargs: dict[str, Any], needle: str
+    client: DynamoDBClient, kwargs: dict[str, Any], needle: str, fix: str
 ) -> None:
     options: dict[str, Any] = {"client": client, "cursor_secret": SECRET, **kwargs}
     with pytest.raises(RequestError, match=needle) as info:
         connect(shop.design, shop.models, "t", **options)
-    assert info.value.hint
+    assert fix in (info.value.hint or ""), info.value.hint

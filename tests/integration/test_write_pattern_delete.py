@@ -133,34 +133,44 @@ def test_an_instance_returned_by_put_can_be_deleted(make_table: MakeTable) -> No
 
 
 @pytest.mark.parametrize(
-    ("call", "needle"),
+    ("call", "needle", "fix"),
     [
-        (lambda t: t.delete_comment(), "nothing to write"),
-        (lambda t: t.delete_comment({"ticket_id": "t1"}), "must be the key"),
+        (lambda t: t.delete_comment(), "nothing to write", "pass the Comment it deletes"),
+        (lambda t: t.delete_comment({"ticket_id": "t1"}), "must be the key", "or a Comment instance"),
         (
             lambda t: t.delete_comment({"ticket_id": "t1", "comment_id": "c0", "posted_at": T0, "body": "x"}),
             "must be the key",
+            "or a Comment instance",
         ),
-        (lambda t: t.delete_comment(ticket={"ticket_id": "t1"}), "which entity's key"),
-        (lambda t: t.delete_comment(Tenant(tenant_id="acme", name="Acme")), "is a Tenant"),
-        (lambda t: t.delete_comment("c0"), "is str"),
+        (
+            lambda t: t.delete_comment(ticket={"ticket_id": "t1"}),
+            "which entity's key",
+            "keys by keyword: comment=",
+        ),
+        (
+            lambda t: t.delete_comment(Tenant(tenant_id="acme", name="Acme")),
+            "is a Tenant",
+            "pass Comment instances",
+        ),
+        (lambda t: t.delete_comment("c0"), "is str", "pass Comment instances"),
         (
             lambda t: t.delete_comment(
                 {"ticket_id": "t1", "comment_id": "c0", "posted_at": T0},
                 {"ticket_id": "t1", "comment_id": "c0", "posted_at": T0},
             ),
             "twice",
+            "pass each item once",
         ),
     ],
 )
 def test_bad_calls_are_request_errors_and_change_nothing(
-    make_table: MakeTable, call: Callable[[Table], object], needle: str
+    make_table: MakeTable, call: Callable[[Table], object], needle: str, fix: str
 ) -> None:
     table = make_table(tickets)
     _ticket_with_comments(table, 1)
     with pytest.raises(RequestError, match=needle) as exc:
         call(table)
-    assert exc.value.hint
+    assert fix in (exc.value.hint or ""), exc.value.hint
     assert (_comment_ids(table), _count(table)) == (["c0"], 1)
 
 

@@ -100,37 +100,37 @@ def test_pydantic_model_is_a_map() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "fragment"),
+    ("value", "fragment", "fix"),
     [
-        (None, "None is not an attribute value"),
-        (float("nan"), "NaN"),
-        (float("inf"), "NaN or Infinity"),
-        (Decimal("NaN"), "NaN"),
-        (Decimal("-Infinity"), "Infinity"),
-        (Decimal("1" * 39), "more than 38 significant digits"),
-        (10**38 + 1, "more than 38 significant digits"),
-        (Decimal("1E-131"), "out of DynamoDB's number range"),
-        (Decimal("1E+126"), "out of DynamoDB's number range"),
-        (10**126, "out of DynamoDB's number range"),
-        (10**5000, "out of DynamoDB's number range"),
-        (1e-300, "out of DynamoDB's number range"),
-        (datetime(2024, 1, 1), "naive datetime"),
-        (set(), "empty set"),
-        ({1, "a"}, "mixes"),
-        ({True}, "mixes"),
-        (object(), "type object"),
-        (complex(1, 2), "type complex"),
-        ({1: "a"}, "map key 1"),
-        ("\ud800", "lone surrogate"),
-        ({"k": ["\udfff"]}, "lone surrogate"),
-        ([{"x": float("nan")}], "NaN"),
+        (None, "None is not an attribute value", "leave the attribute out"),
+        (float("nan"), "NaN", "finite value"),
+        (float("inf"), "NaN or Infinity", "finite value"),
+        (Decimal("NaN"), "NaN", "finite value"),
+        (Decimal("-Infinity"), "Infinity", "finite value"),
+        (Decimal("1" * 39), "more than 38 significant digits", "round it first"),
+        (10**38 + 1, "more than 38 significant digits", "round it first"),
+        (Decimal("1E-131"), "out of DynamoDB's number range", "scale the value"),
+        (Decimal("1E+126"), "out of DynamoDB's number range", "scale the value"),
+        (10**126, "out of DynamoDB's number range", "scale the value"),
+        (10**5000, "out of DynamoDB's number range", "scale the value"),
+        (1e-300, "out of DynamoDB's number range", "scale the value"),
+        (datetime(2024, 1, 1), "naive datetime", "attach a tzinfo"),
+        (set(), "empty set", "store an empty list"),
+        ({1, "a"}, "mixes", "use one member type"),
+        ({True}, "mixes", "use one member type"),
+        (object(), "type object", "use str, int, Decimal"),
+        (complex(1, 2), "type complex", "use str, int, Decimal"),
+        ({1: "a"}, "map key 1", "convert the keys to str"),
+        ("\ud800", "lone surrogate", "remove the surrogates"),
+        ({"k": ["\udfff"]}, "lone surrogate", "remove the surrogates"),
+        ([{"x": float("nan")}], "NaN", "finite value"),
     ],
     ids=lambda v: type(v).__name__ if isinstance(v, int) else None,
 )
-def test_serialize_rejects(value: object, fragment: str) -> None:
+def test_serialize_rejects(value: object, fragment: str, fix: str) -> None:
     with pytest.raises(RequestError, match=re.escape(fragment)) as info:
         serialize(value)
-    assert info.value.hint, "every refusal says how to fix it"
+    assert fix in (info.value.hint or ""), f"every refusal says how to fix it: {info.value.hint!r}"
 
 
 def test_naive_datetime_error_says_how_to_fix() -> None:
@@ -404,33 +404,56 @@ def test_datetime_without_offset_from_another_writer_reads_as_utc() -> None:
 
 
 @pytest.mark.parametrize(
-    ("attr", "value", "fragment"),
+    ("attr", "value", "fragment", "fix"),
     [
-        (AttributeSpec("qty", "int"), "x", "Order.qty is declared int but got str 'x'"),
-        (AttributeSpec("qty", "int"), True, "Order.qty is declared int but got bool"),
-        (AttributeSpec("total", "decimal"), 1.5, "Order.total is declared decimal but got float"),
-        (AttributeSpec("w", "float"), 2**60 + 1, "Order.w is declared float"),
-        (AttributeSpec("on", "date"), datetime(2024, 1, 1, tzinfo=UTC), "Order.on is declared date"),
-        (AttributeSpec("at", "datetime"), "2024-01-01", "Order.at is declared datetime"),
-        (AttributeSpec("tags", "list"), "abc", "Order.tags is declared list"),
-        (AttributeSpec("meta", "map"), [1], "Order.meta is declared map"),
-        (AttributeSpec("status", "enum", enum=("OPEN",)), "CLOSED", "Order.status is declared enum"),
-        (AttributeSpec("raw", "bytes"), "abc", "Order.raw is declared bytes"),
-        (AttributeSpec("ok", "bool"), 1, "Order.ok is declared bool"),
-        (AttributeSpec("total", "decimal"), Decimal("NaN"), "Order.total: Decimal('NaN') cannot be stored"),
-        (AttributeSpec("meta", "map"), {"a": {1, "x"}}, "Order.meta: a set mixes"),
+        (AttributeSpec("qty", "int"), "x", "Order.qty is declared int but got str 'x'", "pass an int"),
+        (AttributeSpec("qty", "int"), True, "Order.qty is declared int but got bool", "pass an int"),
+        (
+            AttributeSpec("total", "decimal"),
+            1.5,
+            "Order.total is declared decimal but got float",
+            "Decimal(str(x))",
+        ),
+        (AttributeSpec("w", "float"), 2**60 + 1, "Order.w is declared float", "exact float value"),
+        (
+            AttributeSpec("on", "date"),
+            datetime(2024, 1, 1, tzinfo=UTC),
+            "Order.on is declared date",
+            "not a datetime",
+        ),
+        (AttributeSpec("at", "datetime"), "2024-01-01", "Order.at is declared datetime", "aware datetime"),
+        (AttributeSpec("tags", "list"), "abc", "Order.tags is declared list", "pass a list"),
+        (AttributeSpec("meta", "map"), [1], "Order.meta is declared map", "dict with str keys"),
+        (
+            AttributeSpec("status", "enum", enum=("OPEN",)),
+            "CLOSED",
+            "Order.status is declared enum",
+            "pass one of OPEN",
+        ),
+        (AttributeSpec("raw", "bytes"), "abc", "Order.raw is declared bytes", "pass bytes"),
+        (AttributeSpec("ok", "bool"), 1, "Order.ok is declared bool", "pass a bool"),
+        (
+            AttributeSpec("total", "decimal"),
+            Decimal("NaN"),
+            "Order.total: Decimal('NaN') cannot be stored",
+            "finite value",
+        ),
+        (AttributeSpec("meta", "map"), {"a": {1, "x"}}, "Order.meta: a set mixes", "use one member type"),
         (
             AttributeSpec("at", "datetime"),
             datetime(2024, 1, 1),
             "Order.at: naive datetime",
+            "attach a tzinfo",
         ),
     ],
 )
-def test_entity_to_item_names_entity_and_attribute(attr: AttributeSpec, value: object, fragment: str) -> None:
+def test_entity_to_item_names_entity_and_attribute(
+    attr: AttributeSpec, value: object, fragment: str, fix: str
+) -> None:
     spec = EntitySpec("Order", ("id",), (AttributeSpec("id", "str"), attr))
     with pytest.raises(RequestError, match=re.escape(fragment)) as info:
         entity_to_item(spec, {"id": "o1", attr.name: value})
-    assert info.value.hint
+    assert fix in (info.value.hint or ""), info.value.hint
 
 
 def test_entity_to_item_refuses_undeclared_attributes() -> None:

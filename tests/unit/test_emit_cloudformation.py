@@ -161,19 +161,19 @@ def test_provisioned_capacity_per_index() -> None:
 
 
 @pytest.mark.parametrize(
-    ("options", "fragment"),
+    ("options", "fragment", "fix"),
     [
-        ({"billing": "ON_DEMAND"}, "billing mode"),
-        ({"capacity": {"table": (1, 1)}}, "PAY_PER_REQUEST"),
-        ({"billing": "PROVISIONED", "capacity": {"GSI9": (1, 1)}}, "GSI9"),
-        ({"billing": "PROVISIONED", "capacity": {"table": (0, 1)}}, "at least 1"),
-        ({"billing": "PROVISIONED", "capacity": {"table": (1.5, 1)}}, "whole"),
+        ({"billing": "ON_DEMAND"}, "billing mode", "'PROVISIONED'"),
+        ({"capacity": {"table": (1, 1)}}, "PAY_PER_REQUEST", "billing='PROVISIONED'"),
+        ({"billing": "PROVISIONED", "capacity": {"GSI9": (1, 1)}}, "GSI9", "one of: table, GSI1, GSI2"),
+        ({"billing": "PROVISIONED", "capacity": {"table": (0, 1)}}, "at least 1", "such as (5, 5)"),
+        ({"billing": "PROVISIONED", "capacity": {"table": (1.5, 1)}}, "whole", "such as (5, 5)"),
     ],
 )
-def test_bad_billing_options_say_how_to_fix_them(options: dict[str, Any], fragment: str) -> None:
+def test_bad_billing_options_say_how_to_fix_them(options: dict[str, Any], fragment: str, fix: str) -> None:
     with pytest.raises(DefinitionError, match=fragment) as info:
         render_cloudformation(design_of("spec/shop"), **options)
-    assert info.value.hint
+    assert fix in (info.value.hint or ""), info.value.hint
 
 
 def test_sam_subscribes_the_propagation_function_to_the_imported_stream() -> None:
@@ -227,7 +227,7 @@ def test_sam_refuses_a_design_without_copies() -> None:
     del raw["entities"]["Order"]["attributes"]["customer_name"]
     with pytest.raises(DefinitionError, match="nothing to propagate") as info:
         render_sam(derive(parse_spec(raw)))
-    assert info.value.hint
+    assert "skip --format sam" in (info.value.hint or ""), info.value.hint
 
 
 @pytest.mark.parametrize(
@@ -243,4 +243,4 @@ def test_an_app_name_too_long_for_a_table_name_is_refused() -> None:
     long_app = dataclasses.replace(design.app, name="a" * 254)
     with pytest.raises(DefinitionError, match="255") as info:
         render_cloudformation(dataclasses.replace(design, app=long_app))
-    assert info.value.hint
+    assert "shorten the app name to 253 characters" in (info.value.hint or ""), info.value.hint

@@ -427,47 +427,52 @@ def test_range_bounds_rejects_a_bare_string_as_values() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "value", "match"),
+    ("kind", "value", "match", "fix"),
     [
-        ("datetime", datetime(2024, 1, 2), "naive"),
-        ("decimal", Decimal("NaN"), "NaN"),
-        ("decimal", Decimal("sNaN"), "NaN"),
-        ("decimal", Decimal("Infinity"), "Infinity"),
-        ("float", float("nan"), "NaN"),
-        ("float", float("-inf"), "Infinity"),
-        ("decimal", Decimal("1." + "1" * 38), "39 significant digits"),
-        ("int", 10**38 + 1, "39 significant digits"),
-        ("decimal", Decimal("1E+126"), "range"),
-        ("decimal", Decimal("-1E-131"), "range"),
-        ("float", 1e-200, "range"),
-        ("int", 10**200, "range"),
-        ("int", True, "bool"),
-        ("decimal", False, "bool"),
-        ("float", True, "bool"),
-        ("int", "1", "int"),
-        ("int", 1.0, "int"),
-        ("decimal", 1.5, "Decimal"),
-        ("float", Decimal("1.5"), "float"),
-        ("float", 2**60 + 1, "exact float"),
-        ("str", 1, "str"),
-        ("str", b"a", "str"),
-        ("str", "a\ud800", "surrogate"),
-        ("enum", 3, "Enum"),
-        ("date", datetime(2024, 1, 2, tzinfo=UTC), "not a datetime"),
-        ("date", "2024-01-02", "date"),
-        ("bool", 1, "bool"),
-        ("bytes", "ab", "bytes"),
-        ("datetime", date(2024, 1, 2), "datetime"),
-        ("datetime", datetime.min.replace(tzinfo=timezone(timedelta(hours=1))), "years"),
-        ("nope", 1, "unknown"),
+        ("datetime", datetime(2024, 1, 2), "naive", "tzinfo"),
+        ("decimal", Decimal("NaN"), "NaN", "finite value"),
+        ("decimal", Decimal("sNaN"), "NaN", "finite value"),
+        ("decimal", Decimal("Infinity"), "Infinity", "finite value"),
+        ("float", float("nan"), "NaN", "finite value"),
+        ("float", float("-inf"), "Infinity", "finite value"),
+        ("decimal", Decimal("1." + "1" * 38), "39 significant digits", "round the value"),
+        ("int", 10**38 + 1, "39 significant digits", "round the value"),
+        ("decimal", Decimal("1E+126"), "range", "scale the value"),
+        ("decimal", Decimal("-1E-131"), "range", "scale the value"),
+        ("float", 1e-200, "range", "scale the value"),
+        ("int", 10**200, "range", "scale the value"),
+        ("int", True, "bool", "declare the attribute as bool"),
+        ("decimal", False, "bool", "declare the attribute as bool"),
+        ("float", True, "bool", "declare the attribute as bool"),
+        ("int", "1", "int", "pass an int"),
+        ("int", 1.0, "int", "pass an int"),
+        ("decimal", 1.5, "Decimal", "pass a Decimal"),
+        ("float", Decimal("1.5"), "float", "pass a float"),
+        ("float", 2**60 + 1, "exact float", "declare the attribute as int or decimal"),
+        ("str", 1, "str", "pass a str"),
+        ("str", b"a", "str", "pass a str"),
+        ("str", "a\ud800", "surrogate", "drop the surrogate"),
+        ("enum", 3, "Enum", "pass a str or an Enum"),
+        ("date", datetime(2024, 1, 2, tzinfo=UTC), "not a datetime", "pass a date (not a datetime)"),
+        ("date", "2024-01-02", "date", "pass a date"),
+        ("bool", 1, "bool", "pass a bool"),
+        ("bytes", "ab", "bytes", "pass bytes"),
+        ("datetime", date(2024, 1, 2), "datetime", "pass a datetime"),
+        (
+            "datetime",
+            datetime.min.replace(tzinfo=timezone(timedelta(hours=1))),
+            "years",
+            "within years 1..9999",
+        ),
+        ("nope", 1, "unknown", "use one of str, int, decimal"),
     ],
 )
-def test_encode_errors(kind: ValueKind, value: object, match: str) -> None:
+def test_encode_errors(kind: ValueKind, value: object, match: str, fix: str) -> None:
     with pytest.raises(KeyEncodingError, match=match) as info:
         encode_value(kind, value)
     assert isinstance(info.value, DynamodelError)
     assert info.value.code == "key-encoding"
-    assert info.value.hint
+    assert fix in (info.value.hint or ""), info.value.hint
 
 
 @pytest.mark.parametrize(
