@@ -11,8 +11,10 @@ from dynamodel.errors import ExecutionError, RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime import batch
 from dynamodel.runtime.copies import describe
+from dynamodel.runtime.guards import guards_of
+from dynamodel.runtime.instances import key_text, values_of
 from dynamodel.runtime.session import Session
-from dynamodel.runtime.writes import born_of, guards_of, key_text, values_of
+from dynamodel.runtime.versions import born_of
 
 E = TypeVar("E", bound=Entity)
 

@@ -21,9 +21,10 @@ from dynamodel.compile import Condition
 from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime.copies import describe, read_item
+from dynamodel.runtime.guards import guard_releases, guards_of
+from dynamodel.runtime.instances import values_of
 from dynamodel.runtime.session import Session
 from dynamodel.runtime.versions import UNKNOWN_BORN, Stored, locking_condition, stored_of
-from dynamodel.runtime.writes import guard_releases, guards_of, values_of
 
 
 def delete_keyword(entity: str) -> str:

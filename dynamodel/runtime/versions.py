@@ -12,6 +12,7 @@ forgets them when the instance is garbage-collected. A copy of an instance
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from dynamodel import instance_state
@@ -64,3 +65,8 @@ def version_of(instance: object) -> int | None:
     """The version ``instance`` had when it was last read or written here, or None."""
     found = stored_of(instance)
     return None if found is None else found.version
+
+
+def born_of() -> int:
+    """The ``_born`` of an item created now (nanoseconds since the epoch)."""
+    return time.time_ns()

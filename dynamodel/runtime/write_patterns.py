@@ -13,20 +13,12 @@ from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.model import Entity
 from dynamodel.naming import snake_case
 from dynamodel.runtime.copies import describe, fill_copies
+from dynamodel.runtime.guards import guard_actions
+from dynamodel.runtime.instances import instance_of, key_text, values_of
 from dynamodel.runtime.pattern_deletes import Deletion, delete_actions, delete_keyword, deletion_of
+from dynamodel.runtime.sending import new_write_id, send_conditional, stamp_write, transact
 from dynamodel.runtime.session import Session
-from dynamodel.runtime.versions import remember
-from dynamodel.runtime.writes import (
-    born_of,
-    guard_actions,
-    instance_of,
-    key_text,
-    new_write_id,
-    send_conditional,
-    stamp_write,
-    transact,
-    values_of,
-)
+from dynamodel.runtime.versions import born_of, remember
 
 
 def target_keyword(entity: str) -> str:

@@ -1,4 +1,4 @@
-"""Writes that keep every invariant: keys, sparse indexes, copies, versions, unique guards.
+"""Single-entity writes that keep every invariant: keys, sparse indexes, copies, versions, unique guards.
 
 * ``create``: a conditional put (``attribute_not_exists(PK)``), ``_version`` 1.
 * ``update``: a full-item put conditioned on ``_version = expected`` (optimistic locking).
@@ -8,34 +8,23 @@
 * ``delete``: by key or instance, optionally conditioned on the version.
 
 Entities with unique attributes write through one TransactWriteItems: the item plus a
-guard item per unique value, claimed with ``attribute_not_exists(PK) OR owned by this
-item``; a changed value releases its old guard in the same transaction. Write patterns
-live in ``write_patterns``, copies filled at write time in ``copies``, bulk loads in
-``bulk``.
-
-Every transaction is checked against DynamoDB's limits (100 actions, 4 MB, 400 KB per
-item) before it is sent: an atomic write is never split, it is refused.
+guard item per unique value (``guards``); a changed value releases its old guard in the
+same transaction. How a write is sent once is in ``sending``; write patterns live in
+``write_patterns``, copies filled at write time in ``copies``, bulk loads in ``bulk``.
 """
 
 from __future__ import annotations
 
-import secrets
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from dynamodel import compile as c
 from dynamodel.codec import Item, item_to_values
 from dynamodel.compile import Condition
-from dynamodel.design.model import UniqueGuard
-from dynamodel.errors import (
-    ConditionFailedError,
-    ExecutionError,
-    RequestError,
-    TransactionCancelledError,
-)
+from dynamodel.errors import ConditionFailedError, ExecutionError, RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime.copies import describe, fill_copies, read_item
+from dynamodel.runtime.guards import guard_actions, guard_releases, guards_of
 from dynamodel.runtime.immutables import (
     both,
     changed_immutable,
@@ -43,104 +32,25 @@ from dynamodel.runtime.immutables import (
     refuse_immutable_change,
     stored_immutables_equal,
 )
+from dynamodel.runtime.instances import instance_of, key_text, values_of
+from dynamodel.runtime.sending import (
+    TransactionConditionError,
+    new_write_id,
+    send_conditional,
+    stamp_write,
+    transact,
+)
 from dynamodel.runtime.session import Session
-from dynamodel.runtime.versions import UNKNOWN_BORN, locking_condition, remember, stored_of
+from dynamodel.runtime.versions import UNKNOWN_BORN, born_of, locking_condition, remember, stored_of
 from dynamodel.spec import EntitySpec
 
 E = TypeVar("E", bound=Entity)
-
-
-class TransactionConditionError(ConditionFailedError):
-    """A transactional write was refused because a condition failed; nothing was written.
-
-    Attributes:
-        reasons: DynamoDB's cancellation reason per action ("None" for the fine ones).
-        failed: a description of every action whose condition failed.
-    """
-
-    def __init__(self, message: str, *, reasons: list[str], failed: list[str], **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.reasons = reasons
-        self.failed = failed
-
-
-# ---- values --------------------------------------------------------------------------------
-
-
-def values_of(entity: Entity) -> dict[str, object]:
-    """The declared attribute values of an instance (Python values, not dumped)."""
-    return {name: getattr(entity, name) for name in type(entity).model_fields}
-
-
-def key_text(key: Item) -> str:
-    return " / ".join(str(v.get("S")) for v in key.values())
-
-
-def guards_of(s: Session, entity: str) -> tuple[UniqueGuard, ...]:
-    return tuple(g for g in s.design.guards if g.entity == entity)
-
-
-def instance_of(
-    s: Session, cls: type[E], values: Mapping[str, object], version: int, born: int | None = UNKNOWN_BORN
-) -> E:
-    out = cls.model_validate(dict(values))
-    remember(out, version, born)
-    return out
-
-
-# ---- single-entity writes ------------------------------------------------------------------
-
-
-def new_write_id() -> str:
-    """A fresh id for one write call: its ClientRequestToken and the ``_wid`` of what it writes.
-
-    The same for every retry of the call (botocore's and ours), different for every call:
-    DynamoDB answers a repeated token within 10 minutes with success and writes nothing,
-    so a token derived from the content would drop a genuine second identical write.
-    """
-    return secrets.token_hex(16)
 
 
 def _prepare(s: Session, entity: Entity) -> tuple[str, dict[str, object]]:
     name = s.entity_name(type(entity))
     values = fill_copies(s, name, values_of(entity))
     return name, values
-
-
-def stamp_write(item: Item, write_id: str) -> Item:
-    item[c.WRITE_ID_ATTR] = {"S": write_id}
-    return item
-
-
-def _ours(err: ConditionFailedError, write_id: str) -> Item | None:
-    """The stored item when the refusal met this call's own earlier attempt, else None.
-
-    After a lost response botocore sends the write again; its condition then fails on
-    the state the first attempt created, which carries this call's ``_wid``.
-    """
-    item = err.item
-    if item is not None and item.get(c.WRITE_ID_ATTR, {}).get("S") == write_id:
-        return item
-    return None
-
-
-def send_conditional(
-    s: Session, operation: str, request: dict[str, Any], write_id: str, what: str
-) -> tuple[Any, Item | None]:
-    """Send a conditional PutItem/UpdateItem; ``(response, None)``, or ``(None, item)`` when
-    the condition failed on this call's own earlier attempt (its answer was lost)."""
-    request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-    send: Callable[[], Any] = {
-        "PutItem": lambda: s.client.put_item(**request),
-        "UpdateItem": lambda: s.client.update_item(**request),
-    }[operation]
-    try:
-        return s.call(operation, send, what), None
-    except ConditionFailedError as err:
-        mine = _ours(err, write_id)
-        if mine is None:
-            raise
-        return None, mine
 
 
 def create(s: Session, entity: E) -> E:
@@ -317,11 +227,6 @@ def _read_current(s: Session, name: str, values: Mapping[str, object]) -> Item |
     return read_item(s, c.base_key(s.design, name, values), f"read {name} before a guarded write")
 
 
-def born_of() -> int:
-    """The ``_born`` of an item created now (nanoseconds since the epoch)."""
-    return time.time_ns()
-
-
 def _current_version(item: Item | None) -> int:
     if item is None:
         return 0
@@ -337,44 +242,6 @@ def _same_life(born: int | None, found_born: int | None) -> bool:
 def _current_born(item: Mapping[str, Any]) -> int | None:
     av = item.get(c.BORN_ATTR)
     return int(av["N"]) if av and "N" in av else None
-
-
-def guard_actions(
-    s: Session, name: str, values: Mapping[str, object], owner: Item, old_values: Mapping[str, object] | None
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Claim each unique value for ``owner`` and release the values it no longer holds."""
-    actions: list[dict[str, Any]] = []
-    labels: list[str] = []
-    owner_pk, owner_sk = owner["PK"]["S"], owner["SK"]["S"]
-    for g in guards_of(s, name):
-        new = c.guard_item(g, values, owner)
-        shown = ", ".join(f"{a}={values.get(a)!r}" for a in g.attrs)
-        if new is not None:
-            cond = Condition.guard_free_or_owned(owner_pk, owner_sk)
-            actions.append({"Put": c.build_put(s.table_name, new, cond)})
-            labels.append(f"unique {name}.{'+'.join(g.attrs)}: {shown} is already taken by another {name}")
-        old = c.guard_key(g, old_values) if old_values is not None else None
-        if old is not None and (new is None or {k: new[k] for k in ("PK", "SK")} != old):
-            cond = Condition.guard_free_or_owned(owner_pk, owner_sk)
-            actions.append({"Delete": c.build_delete(s.table_name, old, cond)})
-            labels.append(f"release of the old {name}.{'+'.join(g.attrs)} guard (held by another item)")
-    return actions, labels
-
-
-def guard_releases(
-    s: Session, name: str, owner: Item, stored_values: Mapping[str, object]
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Delete the guard of every unique value ``stored_values`` hold, as ``owner`` (an item's key)
-    goes away; each only while it is still owned by that item."""
-    actions: list[dict[str, Any]] = []
-    labels: list[str] = []
-    for g in guards_of(s, name):
-        old = c.guard_key(g, stored_values)
-        if old is not None:
-            cond = Condition.guard_free_or_owned(owner["PK"]["S"], owner["SK"]["S"])
-            actions.append({"Delete": c.build_delete(s.table_name, old, cond)})
-            labels.append(f"release of {name}.{'+'.join(g.attrs)} guard (held by another item)")
-    return actions, labels
 
 
 def _guarded_write(
@@ -478,48 +345,3 @@ def delete(
             return False
         raise _stale(spec, values, expected_version, None, err) from err
     return True
-
-
-# ---- transactions --------------------------------------------------------------------------
-
-
-def transact(
-    s: Session,
-    actions: Sequence[dict[str, Any]],
-    labels: Sequence[str],
-    what: str,
-    *,
-    token: str | None = None,
-) -> None:
-    """Send one TransactWriteItems (limits checked first); explain failed conditions.
-
-    ``token`` is the call's write id (a new one when not given): every retry of this call
-    carries it, no other call does.
-
-    Raises:
-        WriteTooLargeError: over DynamoDB's transaction limits; nothing was sent.
-        TransactionConditionError: a condition failed; ``failed`` names which.
-        TransactionCancelledError: cancelled for another reason (conflict; throttling
-            that outlasted the retries is a ThrottledError).
-    """
-    request = c.build_transaction(actions, what, token or new_write_id())
-    try:
-        s.call("TransactWriteItems", lambda: s.client.transact_write_items(**request), what)
-    except TransactionCancelledError as err:
-        reasons = list(err.reasons)
-        failed = [
-            labels[i] if i < len(labels) else f"action {i}"
-            for i, r in enumerate(reasons)
-            if r == "ConditionalCheckFailed"
-        ]
-        if failed and all(r in ("None", "ConditionalCheckFailed") for r in reasons):
-            msg = f"The {what} was refused: {'; '.join(failed)}. Nothing was written."
-            raise TransactionConditionError(
-                msg,
-                reasons=reasons,
-                failed=failed,
-                hint="nothing was written; read the current state and decide again",
-                aws_code=err.aws_code,
-                request_id=err.request_id,
-            ) from err
-        raise

@@ -24,7 +24,7 @@ from dynamodel import compile as c
 from dynamodel.design.model import Design
 from dynamodel.errors import KeyEncodingError
 from dynamodel.propagate.handler import Propagator
-from dynamodel.runtime import reads, writes
+from dynamodel.runtime import reads, sending, writes
 from dynamodel.testing import machine_settings, run_app_machine
 
 pytestmark = pytest.mark.integration
@@ -108,7 +108,7 @@ def token_from_content(mp: pytest.MonkeyPatch) -> None:
 
 def lost_write_refused(mp: pytest.MonkeyPatch) -> None:
     """Issue 11 item 2 reverted: a retry that meets its own lost write is taken for a refusal."""
-    mp.setattr(writes, "_ours", lambda err, write_id: None)
+    mp.setattr(sending, "_ours", lambda err, write_id: None)
 
 
 def birth_ignored(mp: pytest.MonkeyPatch) -> None:

@@ -25,8 +25,8 @@ from dynamodel import App, Collection, Entity, Get, Query, Write, field_ref
 from dynamodel import compile as c
 from dynamodel.errors import ConditionFailedError, RequestError, WriteTooLargeError
 from dynamodel.keys import component
+from dynamodel.runtime.sending import TransactionConditionError
 from dynamodel.runtime.table import Table
-from dynamodel.runtime.writes import TransactionConditionError
 from dynamodel.testing.pytest_plugin import MakeTable
 
 pytestmark = pytest.mark.integration

@@ -27,10 +27,10 @@ from example_apps import discover_apps
 from dynamodel.app import App
 from dynamodel.errors import DynamodelError, RequestError
 from dynamodel.model import Entity
+from dynamodel.runtime.instances import values_of
 from dynamodel.runtime.stubs import render_protocol
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.write_patterns import target_keys, target_keyword
-from dynamodel.runtime.writes import values_of
 from dynamodel.testing.inprocess import InProcessEngine, create_test_table
 
 pytestmark = pytest.mark.integration

@@ -14,8 +14,8 @@ from access_patterns.online_shop import Product, online_shop
 from access_patterns.shop import Customer, Order, OrderLine, shop
 from dynamodel.errors import ConditionFailedError, ThrottledError
 from dynamodel.runtime.retry import Backoff
+from dynamodel.runtime.sending import TransactionConditionError
 from dynamodel.runtime.table import Table
-from dynamodel.runtime.writes import TransactionConditionError
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NO_SLEEP = Backoff(base=0.0, cap=0.0, attempts=4, sleep=lambda _: None)

@@ -1,0 +1,60 @@
+"""Unique-value guards: one guard item per unique value, claimed and released in the same
+transaction as the item that holds the value.
+
+A guard is claimed with ``attribute_not_exists(PK) OR owned by this item``, so a retry of the
+owner's own write (or a write that keeps the value) passes, and a value held by another item
+refuses the whole transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dynamodel import compile as c
+from dynamodel.codec import Item
+from dynamodel.compile import Condition
+from dynamodel.design.model import UniqueGuard
+from dynamodel.runtime.session import Session
+
+
+def guards_of(s: Session, entity: str) -> tuple[UniqueGuard, ...]:
+    return tuple(g for g in s.design.guards if g.entity == entity)
+
+
+def guard_actions(
+    s: Session, name: str, values: Mapping[str, object], owner: Item, old_values: Mapping[str, object] | None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Claim each unique value for ``owner`` and release the values it no longer holds."""
+    actions: list[dict[str, Any]] = []
+    labels: list[str] = []
+    owner_pk, owner_sk = owner["PK"]["S"], owner["SK"]["S"]
+    for g in guards_of(s, name):
+        new = c.guard_item(g, values, owner)
+        shown = ", ".join(f"{a}={values.get(a)!r}" for a in g.attrs)
+        if new is not None:
+            cond = Condition.guard_free_or_owned(owner_pk, owner_sk)
+            actions.append({"Put": c.build_put(s.table_name, new, cond)})
+            labels.append(f"unique {name}.{'+'.join(g.attrs)}: {shown} is already taken by another {name}")
+        old = c.guard_key(g, old_values) if old_values is not None else None
+        if old is not None and (new is None or {k: new[k] for k in ("PK", "SK")} != old):
+            cond = Condition.guard_free_or_owned(owner_pk, owner_sk)
+            actions.append({"Delete": c.build_delete(s.table_name, old, cond)})
+            labels.append(f"release of the old {name}.{'+'.join(g.attrs)} guard (held by another item)")
+    return actions, labels
+
+
+def guard_releases(
+    s: Session, name: str, owner: Item, stored_values: Mapping[str, object]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Delete the guard of every unique value ``stored_values`` hold, as ``owner`` (an item's key)
+    goes away; each only while it is still owned by that item."""
+    actions: list[dict[str, Any]] = []
+    labels: list[str] = []
+    for g in guards_of(s, name):
+        old = c.guard_key(g, stored_values)
+        if old is not None:
+            cond = Condition.guard_free_or_owned(owner["PK"]["S"], owner["SK"]["S"])
+            actions.append({"Delete": c.build_delete(s.table_name, old, cond)})
+            labels.append(f"release of {name}.{'+'.join(g.attrs)} guard (held by another item)")
+    return actions, labels

@@ -1,0 +1,30 @@
+"""An entity instance as the values the runtime writes, and back; a key as messages show it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+from dynamodel.codec import Item
+from dynamodel.model import Entity
+from dynamodel.runtime.session import Session
+from dynamodel.runtime.versions import UNKNOWN_BORN, remember
+
+E = TypeVar("E", bound=Entity)
+
+
+def values_of(entity: Entity) -> dict[str, object]:
+    """The declared attribute values of an instance (Python values, not dumped)."""
+    return {name: getattr(entity, name) for name in type(entity).model_fields}
+
+
+def key_text(key: Item) -> str:
+    return " / ".join(str(v.get("S")) for v in key.values())
+
+
+def instance_of(
+    s: Session, cls: type[E], values: Mapping[str, object], version: int, born: int | None = UNKNOWN_BORN
+) -> E:
+    out = cls.model_validate(dict(values))
+    remember(out, version, born)
+    return out

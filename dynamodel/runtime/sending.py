@@ -1,0 +1,124 @@
+"""Sending a write once: its write id, conditional puts that know their own lost attempt, and
+TransactWriteItems with its cancellation reasons explained.
+
+Every write call gets a fresh write id. A conditional PutItem/UpdateItem stamps it on the item
+as ``_wid``: when botocore resends the write after a lost answer and the condition then fails on
+the state the first attempt created, the stored ``_wid`` shows that the write was ours, not a
+refusal. A transaction carries it as its ClientRequestToken, which DynamoDB itself recognises.
+
+Every transaction is checked against DynamoDB's limits (100 actions, 4 MB, 400 KB per item)
+before it is sent (by the request builder): an atomic write is never split, it is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from dynamodel import compile as c
+from dynamodel.codec import Item
+from dynamodel.errors import ConditionFailedError, TransactionCancelledError
+from dynamodel.runtime.session import Session
+
+
+class TransactionConditionError(ConditionFailedError):
+    """A transactional write was refused because a condition failed; nothing was written.
+
+    Attributes:
+        reasons: DynamoDB's cancellation reason per action ("None" for the fine ones).
+        failed: a description of every action whose condition failed.
+    """
+
+    def __init__(self, message: str, *, reasons: list[str], failed: list[str], **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.reasons = reasons
+        self.failed = failed
+
+
+def new_write_id() -> str:
+    """A fresh id for one write call: its ClientRequestToken and the ``_wid`` of what it writes.
+
+    The same for every retry of the call (botocore's and ours), different for every call:
+    DynamoDB answers a repeated token within 10 minutes with success and writes nothing,
+    so a token derived from the content would drop a genuine second identical write.
+    """
+    return secrets.token_hex(16)
+
+
+def stamp_write(item: Item, write_id: str) -> Item:
+    item[c.WRITE_ID_ATTR] = {"S": write_id}
+    return item
+
+
+def _ours(err: ConditionFailedError, write_id: str) -> Item | None:
+    """The stored item when the refusal met this call's own earlier attempt, else None.
+
+    After a lost response botocore sends the write again; its condition then fails on
+    the state the first attempt created, which carries this call's ``_wid``.
+    """
+    item = err.item
+    if item is not None and item.get(c.WRITE_ID_ATTR, {}).get("S") == write_id:
+        return item
+    return None
+
+
+def send_conditional(
+    s: Session, operation: str, request: dict[str, Any], write_id: str, what: str
+) -> tuple[Any, Item | None]:
+    """Send a conditional PutItem/UpdateItem; ``(response, None)``, or ``(None, item)`` when
+    the condition failed on this call's own earlier attempt (its answer was lost)."""
+    request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    send: Callable[[], Any] = {
+        "PutItem": lambda: s.client.put_item(**request),
+        "UpdateItem": lambda: s.client.update_item(**request),
+    }[operation]
+    try:
+        return s.call(operation, send, what), None
+    except ConditionFailedError as err:
+        mine = _ours(err, write_id)
+        if mine is None:
+            raise
+        return None, mine
+
+
+def transact(
+    s: Session,
+    actions: Sequence[dict[str, Any]],
+    labels: Sequence[str],
+    what: str,
+    *,
+    token: str | None = None,
+) -> None:
+    """Send one TransactWriteItems (limits checked first); explain failed conditions.
+
+    ``token`` is the call's write id (a new one when not given): every retry of this call
+    carries it, no other call does.
+
+    Raises:
+        WriteTooLargeError: over DynamoDB's transaction limits; nothing was sent.
+        TransactionConditionError: a condition failed; ``failed`` names which.
+        TransactionCancelledError: cancelled for another reason (conflict; throttling
+            that outlasted the retries is a ThrottledError).
+    """
+    request = c.build_transaction(actions, what, token or new_write_id())
+    try:
+        s.call("TransactWriteItems", lambda: s.client.transact_write_items(**request), what)
+    except TransactionCancelledError as err:
+        reasons = list(err.reasons)
+        failed = [
+            labels[i] if i < len(labels) else f"action {i}"
+            for i, r in enumerate(reasons)
+            if r == "ConditionalCheckFailed"
+        ]
+        if failed and all(r in ("None", "ConditionalCheckFailed") for r in reasons):
+            msg = f"The {what} was refused: {'; '.join(failed)}. Nothing was written."
+            raise TransactionConditionError(
+                msg,
+                reasons=reasons,
+                failed=failed,
+                hint="nothing was written; read the current state and decide again",
+                aws_code=err.aws_code,
+                request_id=err.request_id,
+            ) from err
+        raise
