@@ -65,8 +65,13 @@ class Placeholders:
 
     def pair(self, prefix: str, attr: str, av: AttributeValue) -> tuple[str, str]:
         """A fresh stem for ``attr`` and its value ``av``: ``("#a0", ":a0")``."""
-        stem = self.fresh(prefix)
-        return self.name(stem, attr), self.value(stem, av)
+        # fresh + name + value inlined: this runs once per attribute of every write.
+        n = self._counts.get(prefix, 0)
+        self._counts[prefix] = n + 1
+        ref, val = f"#{prefix}{n}", f":{prefix}{n}"
+        self.names[ref] = attr
+        self.values[val] = av
+        return ref, val
 
     def condition(self, cond: Condition) -> str:
         """Take in a condition's placeholders; its expression, to send with them."""

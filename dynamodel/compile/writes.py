@@ -91,17 +91,15 @@ def build_upsert(
 
 def build_increment(table_name: str, key: Item, attr: str, by: int) -> dict[str, Any]:
     """Update body: ``ADD attr :n`` and bump ``_version``, only if the target item exists."""
-    ph = Placeholders()
-    update = Update()
-    update.add(ph.name("a", attr), ph.value("n", {"N": str(by)}))
-    update.add(ph.name("ver", VERSION_ATTR), ph.value("one", {"N": "1"}))
+    # A fixed shape with fixed placeholders, like a Condition's: written out, it costs a
+    # dict literal instead of an allocation per counted child write.
     return {
         "TableName": table_name,
         "Key": key,
-        "UpdateExpression": update.expression(),
-        "ConditionExpression": ph.condition(Condition.exists()),
-        "ExpressionAttributeNames": ph.names,
-        "ExpressionAttributeValues": ph.values,
+        "UpdateExpression": "ADD #a :n, #ver :one",
+        "ConditionExpression": "attribute_exists(#pk)",
+        "ExpressionAttributeNames": {"#a": attr, "#ver": VERSION_ATTR, "#pk": "PK"},
+        "ExpressionAttributeValues": {":n": {"N": str(by)}, ":one": {"N": "1"}},
     }
 
 
