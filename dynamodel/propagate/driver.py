@@ -50,7 +50,7 @@ from dynamodel.propagate.handler import (
     PropagationStats,
     process_records,
 )
-from dynamodel.propagate.plan import lambda_record, record_id
+from dynamodel.propagate.records import lambda_record, record_id
 from dynamodel.runtime.errors import aws_error_code
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff, retry_throttled
 

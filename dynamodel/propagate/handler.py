@@ -51,13 +51,14 @@ from dynamodel.propagate.plan import (
     RecordPlan,
     TargetCheck,
     build_copy_update,
+    build_forced_copy_update,
     dependent_indexes,
     lookup_requests,
     plan_record,
-    record_id,
     refers_to,
     source_update,
 )
+from dynamodel.propagate.records import record_id
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff, retry_throttled
 
 if TYPE_CHECKING:
@@ -388,9 +389,8 @@ class Propagator:
             if not refers_to(self.design, update, item):
                 self.stats.gone += 1  # re-created for another source: its copies follow that one
                 return "gone"
-            request = build_copy_update(
-                self.design, update, item, self.table_name, mode="force" if force else "versioned"
-            )
+            build = build_forced_copy_update if force else build_copy_update
+            request = build(self.design, update, item, self.table_name)
             if request is None:
                 self.stats.current += 1
                 return "current"

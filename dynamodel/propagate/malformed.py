@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dynamodel.errors import DynamodelError, RequestError
-from dynamodel.propagate.plan import lambda_record, record_id
+from dynamodel.propagate.records import lambda_record, record_id
 
 MAX_RECORD_DEPTH = 100
 """Nesting a record may have: DynamoDB nests documents 32 levels deep, two per level here."""

@@ -1,5 +1,9 @@
 """Stream records → the copy updates they call for (pure: no boto3, no I/O).
 
+The shape of a record (its ids, event name and images) is read in
+:mod:`dynamodel.propagate.records`; this module decides what a record calls for and builds
+the requests that carry it out.
+
 The protocol, shared by the stream handler and the repair command:
 
 * Every target item holding copies of a source stores ``_copyver_<Source>``: the source
@@ -53,8 +57,6 @@ converge whatever the interleaving of application writes.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -64,32 +66,26 @@ from dynamodel.codec import AttributeValue, Item, encode_attribute, item_to_valu
 from dynamodel.copyrefs import COPYVER_PREFIX
 from dynamodel.design.model import TABLE, CopyPath, Design, EntityKeys
 from dynamodel.errors import DefinitionError, RequestError
+from dynamodel.propagate.records import parse_record
 
 __all__ = [
     "COPYVER_PREFIX",
-    "STREAM_VIEW",
     "CopyUpdate",
     "RecordPlan",
     "TargetCheck",
     "build_copy_update",
+    "build_forced_copy_update",
     "copy_state",
     "copy_status",
     "copyver_attr",
     "dependent_indexes",
-    "lambda_record",
     "lookup_requests",
     "new_copies",
-    "normalise_image",
     "plan_record",
-    "record_id",
     "refers_to",
     "source_stamp",
     "source_update",
 ]
-
-STREAM_VIEW = "NEW_AND_OLD_IMAGES"
-EVENT_NAMES = ("INSERT", "MODIFY", "REMOVE")
-_POISON_HINT = "the record is not a DynamoDB Streams record of this table; replay it after fixing the writer, or drop it from the dead-letter queue"
 
 
 def copyver_attr(source: str) -> str:
@@ -168,98 +164,6 @@ class RecordPlan:
     def needs_work(self) -> bool:
         """Whether the record calls for any request."""
         return bool(self.updates or self.checks)
-
-
-# ---- record shape --------------------------------------------------------------------------
-
-
-def record_id(record: Mapping[str, Any]) -> tuple[str, str]:
-    """``(eventID, SequenceNumber)`` of a record; RequestError when either is missing."""
-    if not isinstance(record, Mapping):
-        msg = f"a stream record must be a mapping, not {type(record).__name__}"
-        raise RequestError(msg, hint=_POISON_HINT)
-    body = record.get("dynamodb")
-    seq = body.get("SequenceNumber") if isinstance(body, Mapping) else None
-    eid = record.get("eventID")
-    if not isinstance(seq, str) or not seq:
-        msg = f"stream record {eid!r} has no dynamodb.SequenceNumber"
-        raise RequestError(msg, hint=_POISON_HINT)
-    if not isinstance(eid, str) or not eid:
-        msg = f"stream record {seq} has no eventID"
-        raise RequestError(msg, hint=_POISON_HINT)
-    return eid, seq
-
-
-def _b64(value: object) -> bytes:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value)
-    if isinstance(value, str):
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            msg = f"binary attribute value {value[:40]!r} is not base64"
-            raise RequestError(msg, hint=_POISON_HINT) from None
-    msg = f"binary attribute value of type {type(value).__name__}"
-    raise RequestError(msg, hint=_POISON_HINT)
-
-
-def _normalise_value(av: Any) -> AttributeValue:
-    if not isinstance(av, Mapping) or len(av) != 1:
-        msg = f"{str(av)[:60]} is not a DynamoDB attribute value"
-        raise RequestError(msg, hint=_POISON_HINT)
-    ((tag, payload),) = av.items()
-    if tag == "B":
-        return {"B": _b64(payload)}
-    if tag == "BS":
-        return {"BS": [_b64(x) for x in payload]}
-    if tag == "M" and isinstance(payload, Mapping):
-        return {"M": {str(k): _normalise_value(v) for k, v in payload.items()}}
-    if tag == "L" and isinstance(payload, list):
-        return {"L": [_normalise_value(v) for v in payload]}
-    return {str(tag): payload}
-
-
-def normalise_image(image: object) -> Item:
-    """A stream image in boto3's low-level form: Lambda's base64 binaries decoded to bytes.
-
-    DynamoDB Streams' Lambda event carries ``B``/``BS`` values as base64 text; boto3's
-    ``get_records`` gives bytes. Both come out as bytes.
-
-    Raises:
-        RequestError: the image is not a map of attribute values.
-    """
-    if image is None:
-        return {}
-    if not isinstance(image, Mapping):
-        msg = f"a stream image must be a map of attribute values, not {type(image).__name__}"
-        raise RequestError(msg, hint=_POISON_HINT)
-    return {str(k): _normalise_value(v) for k, v in image.items()}
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    timestamp = getattr(value, "timestamp", None)
-    if callable(timestamp):  # datetime (boto3 parses ApproximateCreationDateTime)
-        seconds = timestamp()
-        return int(seconds) if float(seconds).is_integer() else float(seconds)
-    return value
-
-
-def lambda_record(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A boto3 ``get_records`` record in the Lambda event's JSON form.
-
-    Binaries become base64 text and ``ApproximateCreationDateTime`` epoch seconds, as in
-    the event DynamoDB Streams sends to Lambda; the result is JSON-serialisable (used for
-    dead letters). A record already in that form is returned unchanged (as a copy).
-    """
-    out = _jsonable(record)
-    assert isinstance(out, dict)
-    return out
 
 
 # ---- planning ------------------------------------------------------------------------------
@@ -344,33 +248,15 @@ def plan_record(design: Design, record: Mapping[str, Any], *, verify_targets: bo
             eventName, a view type without both images, an undecodable image): a poison
             record that retrying cannot fix.
     """
-    eid, seq = record_id(record)
-    name = record.get("eventName")
-    if name not in EVENT_NAMES:
-        msg = f"stream record {eid} has eventName {name!r}"
-        msg += f"; expected one of {', '.join(EVENT_NAMES)}"
-        raise RequestError(msg, hint=_POISON_HINT)
-    body: Mapping[str, Any] = record["dynamodb"]
-    view = body.get("StreamViewType", STREAM_VIEW)
-    if view != STREAM_VIEW:
-        msg = f"stream record {eid} has StreamViewType {view!r}; propagation compares old and new images"
-        raise RequestError(
-            msg, hint=f"enable the table's stream with {STREAM_VIEW} (the emitted templates do)"
-        )
-    new = normalise_image(body.get("NewImage"))
-    old = normalise_image(body.get("OldImage"))
-    if name != "REMOVE" and not new:
-        msg = f"stream record {eid} ({name}) has no NewImage"
-        raise RequestError(msg, hint=_POISON_HINT)
-    if name == "MODIFY" and not old:
-        msg = f"stream record {eid} (MODIFY) has no OldImage"
-        raise RequestError(msg, hint=_POISON_HINT)
+    shape = parse_record(record)
+    eid, seq, name = shape.event_id, shape.sequence_number, shape.event_name
+    new, old = shape.new, shape.old
     image = old if name == "REMOVE" else new
     type_av = image.get(c.TYPE_ATTR, {})
     entity = type_av.get("S") if isinstance(type_av, Mapping) else None
     known = {e.name for e in design.app.entities}
     if not isinstance(entity, str) or entity not in known:
-        return RecordPlan(eid, seq, str(name), None, reason=f"not an entity item (_type {entity!r})")
+        return RecordPlan(eid, seq, name, None, reason=f"not an entity item (_type {entity!r})")
     if name == "REMOVE":
         return RecordPlan(eid, seq, name, entity, reason="a deleted source leaves its copies as they are")
     updates = tuple(
@@ -465,7 +351,6 @@ def copy_state(
     return version, {t: item[t] for t, _ in path.attributes if t in item}
 
 
-Mode = Literal["versioned", "force"]
 Status = Literal["current", "stale", "ahead"]
 
 
@@ -528,25 +413,18 @@ def refers_to(design: Design, update: CopyUpdate, target: Mapping[str, Attribute
 
 
 def build_copy_update(
-    design: Design,
-    update: CopyUpdate,
-    target: Mapping[str, AttributeValue],
-    table_name: str,
-    *,
-    mode: Mode = "versioned",
+    design: Design, update: CopyUpdate, target: Mapping[str, AttributeValue], table_name: str
 ) -> dict[str, Any] | None:
     """The UpdateItem kwargs that bring one target item's copies to ``update``'s version.
+
+    The request follows the protocol of the module docstring: it writes only over older
+    copies, or over copies of this version that were clobbered.
 
     Args:
         design: the derived design.
         update: the source version and values.
         target: the target item as last read (a query result, a GetItem, a NewImage).
         table_name: the table.
-        mode: ``versioned`` (the protocol of the module docstring). ``force`` (repair of a
-            target stamped with a version the source no longer has, e.g. after the source
-            was deleted and re-created at version 1) conditions instead on the target's
-            copy stamp being exactly what ``target`` shows, so only a concurrent change
-            makes it fail.
 
     Returns:
         The kwargs, or None when there is nothing to write: ``target`` already holds these
@@ -557,82 +435,157 @@ def build_copy_update(
         RequestError: the target item does not decode, or a new copy does not fit the
             target attribute's declared type.
     """
-    path = update.path
-    spec = design.app.entity(path.target)
+    seen = _seen(design, update, target)
+    if seen is None:
+        return None
+    stored_version, new_avs, same = seen
+    if stored_version is not None and (
+        stored_version > update.version or (stored_version == update.version and same)
+    ):
+        return None
+    request = _CopyRequest.start(design, update, target, new_avs)
+    guard = f"attribute_not_exists(#cv) OR #cv < :cv OR (#cv = :cv AND ({' OR '.join(request.differs)}))"
+    return request.finish(design, update, target, table_name, guard)
+
+
+def build_forced_copy_update(
+    design: Design, update: CopyUpdate, target: Mapping[str, AttributeValue], table_name: str
+) -> dict[str, Any] | None:
+    """Like :func:`build_copy_update`, but whatever version the target's copies carry.
+
+    For the repair of a target stamped with a version the source no longer has (e.g. after
+    the source was deleted and re-created at version 1): the request is conditioned on the
+    target's copy stamp being exactly what ``target`` shows, instead of being older, so
+    only a concurrent change makes it fail.
+
+    Returns:
+        The kwargs, or None when ``target`` already holds these copies at this very
+        version, or no longer names this source item.
+
+    Raises:
+        RequestError: as :func:`build_copy_update`.
+    """
+    seen = _seen(design, update, target)
+    if seen is None:
+        return None
+    stored_version, new_avs, same = seen
+    if stored_version == update.version and same:
+        return None
+    request = _CopyRequest.start(design, update, target, new_avs)
+    if stored_version is None:
+        guard = "attribute_not_exists(#cv)"
+    else:
+        guard = "#cv = :seen"
+        request.values[":seen"] = {"N": str(stored_version)}
+    return request.finish(design, update, target, table_name, guard)
+
+
+def _seen(
+    design: Design, update: CopyUpdate, target: Mapping[str, AttributeValue]
+) -> tuple[int | None, dict[str, AttributeValue | None], bool] | None:
+    """The target's copy stamp, ``update``'s stored copies and whether the target holds them
+    already; None when the target no longer names ``update``'s source."""
     if not refers_to(design, update, target):
         return None
-    stored_version, stored = copy_state(path, target)
+    stored_version, stored = copy_state(update.path, target)
     new_avs = new_copies(design, update)
-    same = all(stored.get(a) == av for a, av in new_avs.items())
-    if stored_version is not None:
-        if mode == "versioned" and (
-            stored_version > update.version or (stored_version == update.version and same)
-        ):
-            return None
-        if mode == "force" and stored_version == update.version and same:
-            return None
-    names: dict[str, str] = {"#pk": design.table.partition_key, "#cv": path.stamp_attr}
-    values: dict[str, AttributeValue] = {":cv": {"N": str(update.version)}}
-    sets = ["#cv = :cv"]
-    removes: list[str] = []
-    differs: list[str] = []
-    for i, (attr, av) in enumerate(new_avs.items()):
-        names[f"#c{i}"] = attr
-        if av is None:
-            removes.append(f"#c{i}")
-            differs.append(f"attribute_exists(#c{i})")
-        else:
-            values[f":c{i}"] = av
-            sets.append(f"#c{i} = :c{i}")
-            differs.append(f"attribute_not_exists(#c{i}) OR #c{i} <> :c{i}")
-    dependent = dependent_indexes(design, path)
-    if dependent:
-        current = item_to_values(spec, target)
+    return stored_version, new_avs, all(stored.get(a) == av for a, av in new_avs.items())
+
+
+@dataclass
+class _CopyRequest:
+    """A copy UpdateItem being built: both builders share all but the stamp condition."""
+
+    names: dict[str, str]
+    values: dict[str, AttributeValue]
+    sets: list[str]
+    removes: list[str]
+    differs: list[str]
+    dependent: tuple[EntityKeys, ...]
+
+    @classmethod
+    def start(
+        cls,
+        design: Design,
+        update: CopyUpdate,
+        target: Mapping[str, AttributeValue],
+        new_avs: Mapping[str, AttributeValue | None],
+    ) -> _CopyRequest:
+        """The stamp, the copies and the GSI keys derived from them, to SET or REMOVE."""
+        path = update.path
+        request = cls(
+            names={"#pk": design.table.partition_key, "#cv": path.stamp_attr},
+            values={":cv": {"N": str(update.version)}},
+            sets=["#cv = :cv"],
+            removes=[],
+            differs=[],
+            dependent=dependent_indexes(design, path),
+        )
+        for i, (attr, av) in enumerate(new_avs.items()):
+            request.names[f"#c{i}"] = attr
+            if av is None:
+                request.removes.append(f"#c{i}")
+                request.differs.append(f"attribute_exists(#c{i})")
+            else:
+                request.values[f":c{i}"] = av
+                request.sets.append(f"#c{i} = :c{i}")
+                request.differs.append(f"attribute_not_exists(#c{i}) OR #c{i} <> :c{i}")
+        if request.dependent:
+            request.rekey(design, update, target)
+        return request
+
+    def rekey(self, design: Design, update: CopyUpdate, target: Mapping[str, AttributeValue]) -> None:
+        """SET or REMOVE the dependent GSI keys, rendered from the target's values and the new copies."""
+        current = item_to_values(design.app.entity(update.path.target), target)
         current.update(dict(update.copies))
-        keys, gone = c.derived_keys(design, path.target, current)
-        for j, ek in enumerate(dependent):
+        keys, gone = c.derived_keys(design, update.path.target, current)
+        for j, ek in enumerate(self.dependent):
             ix = design.index(ek.index)
             for k, attr in enumerate((ix.partition_key, ix.sort_key)):
-                names[f"#k{j}_{k}"] = attr
+                self.names[f"#k{j}_{k}"] = attr
                 if attr in keys:
-                    values[f":k{j}_{k}"] = {"S": keys[attr]}
-                    sets.append(f"#k{j}_{k} = :k{j}_{k}")
+                    self.values[f":k{j}_{k}"] = {"S": keys[attr]}
+                    self.sets.append(f"#k{j}_{k} = :k{j}_{k}")
                 elif attr in gone:
-                    removes.append(f"#k{j}_{k}")
-    expression = "SET " + ", ".join(sets)
-    if removes:
-        expression += " REMOVE " + ", ".join(removes)
-    if mode == "force":
-        if stored_version is None:
-            guard = "attribute_not_exists(#cv)"
-        else:
-            guard = "#cv = :seen"
-            values[":seen"] = {"N": str(stored_version)}
-    else:
-        guard = f"attribute_not_exists(#cv) OR #cv < :cv OR (#cv = :cv AND ({' OR '.join(differs)}))"
-    condition = f"attribute_exists(#pk) AND ({guard})"
-    for i, (attr, av) in enumerate(_source_reference(design, update).items()):
-        names[f"#r{i}"] = attr
-        values[f":r{i}"] = av
-        condition += f" AND #r{i} = :r{i}"
-    if dependent:
-        names["#ver"] = c.VERSION_ATTR
-        ver = target.get(c.VERSION_ATTR)
-        if ver is not None and "N" in ver:
-            values[":tv"] = {"N": str(ver["N"])}
-            condition += " AND #ver = :tv"
-        else:
-            condition += " AND attribute_not_exists(#ver)"
-    pk, sk = design.table.partition_key, design.table.sort_key
-    if pk not in target or sk not in target:
-        msg = f"a {path.target} item to update has no {pk}/{sk}"
-        raise RequestError(msg, hint="pass the item as read from the table (queries return the base keys)")
-    key = {pk: target[pk], sk: target[sk]}
-    return {
-        "TableName": table_name,
-        "Key": key,
-        "UpdateExpression": expression,
-        "ConditionExpression": condition,
-        "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": values,
-    }
+                    self.removes.append(f"#k{j}_{k}")
+
+    def finish(
+        self,
+        design: Design,
+        update: CopyUpdate,
+        target: Mapping[str, AttributeValue],
+        table_name: str,
+        guard: str,
+    ) -> dict[str, Any]:
+        """The kwargs, conditioned on ``guard`` (the stamp), the target still existing and
+        naming the source, and (when keys are re-rendered) its ``_version`` being the one read."""
+        expression = "SET " + ", ".join(self.sets)
+        if self.removes:
+            expression += " REMOVE " + ", ".join(self.removes)
+        condition = f"attribute_exists(#pk) AND ({guard})"
+        for i, (attr, av) in enumerate(_source_reference(design, update).items()):
+            self.names[f"#r{i}"] = attr
+            self.values[f":r{i}"] = av
+            condition += f" AND #r{i} = :r{i}"
+        if self.dependent:
+            self.names["#ver"] = c.VERSION_ATTR
+            ver = target.get(c.VERSION_ATTR)
+            if ver is not None and "N" in ver:
+                self.values[":tv"] = {"N": str(ver["N"])}
+                condition += " AND #ver = :tv"
+            else:
+                condition += " AND attribute_not_exists(#ver)"
+        pk, sk = design.table.partition_key, design.table.sort_key
+        if pk not in target or sk not in target:
+            msg = f"a {update.path.target} item to update has no {pk}/{sk}"
+            raise RequestError(
+                msg, hint="pass the item as read from the table (queries return the base keys)"
+            )
+        return {
+            "TableName": table_name,
+            "Key": {pk: target[pk], sk: target[sk]},
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": self.names,
+            "ExpressionAttributeValues": self.values,
+        }

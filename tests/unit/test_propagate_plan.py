@@ -25,16 +25,16 @@ from dynamodel.keys import escape
 from dynamodel.propagate.plan import (
     CopyUpdate,
     build_copy_update,
+    build_forced_copy_update,
     copy_status,
     copyver_attr,
-    lambda_record,
     lookup_requests,
-    normalise_image,
     plan_record,
     refers_to,
     source_stamp,
     source_update,
 )
+from dynamodel.propagate.records import lambda_record, normalise_image
 
 DESIGN = shop.design
 PATH = DESIGN.copy_paths[0]
@@ -285,7 +285,7 @@ def test_an_absent_source_value_removes_the_copy() -> None:
 
 
 def test_force_conditions_on_the_stamp_it_read() -> None:
-    request = build_copy_update(DESIGN, _update(1, "Cy"), order_image("Bo", copyver=7), "t", mode="force")
+    request = build_forced_copy_update(DESIGN, _update(1, "Cy"), order_image("Bo", copyver=7), "t")
     assert request is not None
     assert request["ConditionExpression"] == "attribute_exists(#pk) AND (#cv = :seen) AND #r0 = :r0"
     assert request["ExpressionAttributeValues"][":seen"] == {"N": "7"}
