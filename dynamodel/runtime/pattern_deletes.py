@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynamodel import compile as c
-from dynamodel.codec import Item, item_to_values
+from dynamodel.codec import item_to_values
 from dynamodel.compile import Condition
 from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.model import Entity
@@ -24,7 +24,14 @@ from dynamodel.runtime.copies import describe, read_item
 from dynamodel.runtime.guards import guard_releases, guards_of
 from dynamodel.runtime.instances import values_of
 from dynamodel.runtime.session import Session
-from dynamodel.runtime.versions import UNKNOWN_BORN, Stored, locking_condition, stored_of
+from dynamodel.runtime.versions import (
+    UNKNOWN_BORN,
+    Stored,
+    item_born,
+    item_number,
+    locking_condition,
+    stored_of,
+)
 
 
 def delete_keyword(entity: str) -> str:
@@ -107,7 +114,7 @@ def delete_actions(
             label = f"{shown} does not exist or changed since it was read (version {d.stored.version})"
         return [{"Delete": c.build_delete(s.table_name, base, cond)}], [label], d.values
     current = read_item(s, base, f"read {shown} before write pattern '{pattern}' deletes it")
-    found, found_born = _number(current, c.VERSION_ATTR), _number(current, c.BORN_ATTR)
+    found, found_born = item_number(current, c.VERSION_ATTR), item_born(current)
     if current is None or (
         d.stored is not None
         and (d.stored.version != found or d.stored.born not in (UNKNOWN_BORN, found_born))
@@ -121,8 +128,3 @@ def delete_actions(
     actions: list[dict[str, Any]] = [{"Delete": c.build_delete(s.table_name, base, pinned)}, *releases]
     labels = [f"{shown} was changed or deleted concurrently", *release_labels]
     return actions, labels, stored_values
-
-
-def _number(item: Item | None, attr: str) -> int | None:
-    av = None if item is None else item.get(attr)
-    return int(av["N"]) if av and "N" in av else None

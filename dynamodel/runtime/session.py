@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from dynamodel.codec import Item, item_to_values
-from dynamodel.compile import BORN_ATTR, TYPE_ATTR, VERSION_ATTR
+from dynamodel.compile import TYPE_ATTR, VERSION_ATTR
 from dynamodel.design.model import Design
 from dynamodel.errors import ExecutionError, RequestError, UnknownEntityError
 from dynamodel.model import Entity
 from dynamodel.runtime.cursor import CursorCodec
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff, retry_throttled
-from dynamodel.runtime.versions import remember
+from dynamodel.runtime.versions import item_born, item_number, remember
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -124,10 +124,7 @@ class Session:
             raise ExecutionError(
                 msg, hint="the item was written by another writer or an older version of the entity"
             ) from None
-        version = item.get(VERSION_ATTR)
-        if version is not None and "N" in version:
-            born = item.get(BORN_ATTR)
-            remember(
-                instance, int(version["N"]), int(born["N"]) if born is not None and "N" in born else None
-            )
+        version = item_number(item, VERSION_ATTR)
+        if version is not None:
+            remember(instance, version, item_born(item))
         return instance

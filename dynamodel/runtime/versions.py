@@ -13,10 +13,12 @@ forgets them when the instance is garbage-collected. A copy of an instance
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from dynamodel import instance_state
-from dynamodel.compile import Condition
+from dynamodel.compile import BORN_ATTR, VERSION_ATTR, Condition
 
 UNKNOWN_BORN = -1
 """``born`` of a state whose birth the runtime does not know (a version given by the caller)."""
@@ -70,3 +72,19 @@ def version_of(instance: object) -> int | None:
 def born_of() -> int:
     """The ``_born`` of an item created now (nanoseconds since the epoch)."""
     return time.time_ns()
+
+
+def item_number(item: Mapping[str, Any] | None, attr: str) -> int | None:
+    """The number a stored item holds at ``attr`` (``_version``, ``_born``); None if it holds none."""
+    av = None if item is None else item.get(attr)
+    return int(av["N"]) if av and "N" in av else None
+
+
+def item_version(item: Mapping[str, Any] | None) -> int:
+    """The ``_version`` of a stored item; 0 for no item or none stored, which no write expects."""
+    return item_number(item, VERSION_ATTR) or 0
+
+
+def item_born(item: Mapping[str, Any] | None) -> int | None:
+    """The ``_born`` of a stored item; None for no item or none stored."""
+    return item_number(item, BORN_ATTR)

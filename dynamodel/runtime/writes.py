@@ -41,7 +41,15 @@ from dynamodel.runtime.sending import (
     transact,
 )
 from dynamodel.runtime.session import Session
-from dynamodel.runtime.versions import UNKNOWN_BORN, born_of, locking_condition, remember, stored_of
+from dynamodel.runtime.versions import (
+    UNKNOWN_BORN,
+    born_of,
+    item_born,
+    item_version,
+    locking_condition,
+    remember,
+    stored_of,
+)
 from dynamodel.spec import EntitySpec
 
 E = TypeVar("E", bound=Entity)
@@ -115,8 +123,8 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
         changed = changed_immutable(spec, values, current)
         if changed is not None and current is not None:
             raise refuse_immutable_change(spec, values, changed, current)
-        version = _current_version(current)
-        born = _current_born(current) if current is not None else born_of()
+        version = item_version(current)
+        born = item_born(current) if current is not None else born_of()
         item, _ = c.build_item(s.design, name, values, version=version + 1, born=born)
         _guarded_write(
             s, name, values, stamp_write(item, write_id), current=current, creating=False, write_id=write_id
@@ -147,7 +155,7 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
         raise
     written = mine if mine is not None else response["Attributes"]
     version = int(written[c.VERSION_ATTR]["N"])
-    born_now = _current_born(written)
+    born_now = item_born(written)
     remember(entity, version, born_now)
     return instance_of(s, type(entity), values, version, born_now)
 
@@ -159,8 +167,8 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
     write_id = new_write_id()
     if guards_of(s, name):
         current = _read_current(s, name, values)
-        found = None if current is None else _current_version(current)
-        found_born = None if current is None else _current_born(current)
+        found = None if current is None else item_version(current)
+        found_born = None if current is None else item_born(current)
         if found != expected or not _same_life(born, found_born):
             raise _stale(spec, values, expected, found if _same_life(born, found_born) else None)
         changed = changed_immutable(spec, values, current)
@@ -191,11 +199,11 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
         response, mine = send_conditional(s, operation, request, write_id, f"update {name}")
     except ConditionFailedError as err:
         changed = changed_immutable(spec, values, err.item)
-        if changed is not None and err.item is not None and _current_version(err.item) == expected:
+        if changed is not None and err.item is not None and item_version(err.item) == expected:
             raise refuse_immutable_change(spec, values, changed, err.item) from err
         raise _stale(spec, values, expected, None, err) from err
     if born == UNKNOWN_BORN:
-        born = _current_born(mine if mine is not None else response["Attributes"])
+        born = item_born(mine if mine is not None else response["Attributes"])
     remember(entity, expected + 1, born)
     return instance_of(s, type(entity), values, expected + 1, born)
 
@@ -227,21 +235,9 @@ def _read_current(s: Session, name: str, values: Mapping[str, object]) -> Item |
     return read_item(s, c.base_key(s.design, name, values), f"read {name} before a guarded write")
 
 
-def _current_version(item: Item | None) -> int:
-    if item is None:
-        return 0
-    av = item.get(c.VERSION_ATTR)
-    return int(av["N"]) if av and "N" in av else 0
-
-
 def _same_life(born: int | None, found_born: int | None) -> bool:
     """Whether the stored item is the one an instance was read from (unknown births pass)."""
     return born in (UNKNOWN_BORN, found_born)
-
-
-def _current_born(item: Mapping[str, Any]) -> int | None:
-    av = item.get(c.BORN_ATTR)
-    return int(av["N"]) if av and "N" in av else None
 
 
 def _guarded_write(
@@ -264,7 +260,7 @@ def _guarded_write(
             else f"{describe(spec, values)} was created concurrently"
         )
     else:
-        cond = Condition.version_is(_current_version(current), _current_born(current))
+        cond = Condition.version_is(item_version(current), item_born(current))
         label = f"{describe(spec, values)} was changed concurrently (version moved on)"
     old_values = item_to_values(spec, current) if current is not None else None
     g_actions, guard_labels = guard_actions(s, name, values, owner, old_values)
@@ -319,8 +315,8 @@ def delete(
             if expected_version is not None:
                 raise _stale(spec, values, expected_version, None)
             return False
-        found = _current_version(current)
-        found_born = _current_born(current)
+        found = item_version(current)
+        found_born = item_born(current)
         if expected_version is not None and (found != expected_version or not _same_life(born, found_born)):
             raise _stale(spec, values, expected_version, found if _same_life(born, found_born) else None)
         releases, release_labels = guard_releases(s, name, base, item_to_values(spec, current))
