@@ -1,20 +1,51 @@
-"""Every App the ``access_patterns`` package declares, for tests that cover them all."""
+"""Every App the ``access_patterns`` package declares, found in one place for tests that cover them all."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import dataclass
 
 import access_patterns
 from dynamodel.app import App
 
 
-def discover_apps() -> list[App]:
-    """Every App instance defined in a module of the access_patterns package, by name."""
-    found: dict[str, App] = {}
+@dataclass(frozen=True)
+class ExampleApp:
+    """One App of the access_patterns package and where it is bound."""
+
+    module: str
+    """The module's name inside access_patterns (``shop``)."""
+    attr: str
+    """The module variable that holds the App (``shop``)."""
+    app: App
+
+    @property
+    def target(self) -> str:
+        """The CLI target that loads it: ``access_patterns.shop:shop``."""
+        return f"{access_patterns.__name__}.{self.module}:{self.attr}"
+
+
+def example_apps() -> list[ExampleApp]:
+    """Every module variable of the access_patterns package that holds an App, by module then variable.
+
+    The same App bound to two variables (or imported into another module) is listed once, under
+    the first binding found.
+    """
+    found: list[ExampleApp] = []
+    seen: set[int] = set()
     for info in sorted(pkgutil.iter_modules(access_patterns.__path__), key=lambda i: i.name):
         module = importlib.import_module(f"{access_patterns.__name__}.{info.name}")
-        for obj in vars(module).values():
-            if isinstance(obj, App):
-                found.setdefault(obj.name, obj)
+        for attr, obj in sorted(vars(module).items()):
+            if isinstance(obj, App) and id(obj) not in seen:
+                seen.add(id(obj))
+                found.append(ExampleApp(info.name, attr, obj))
+    return found
+
+
+def discover_apps() -> list[App]:
+    """Every App instance defined in a module of the access_patterns package, by app name."""
+    found: dict[str, App] = {}
+    for example in example_apps():
+        found.setdefault(example.app.name, example.app)
     return [found[k] for k in sorted(found)]

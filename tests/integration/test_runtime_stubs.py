@@ -6,27 +6,17 @@ No engine needed: the view only exists for type checkers.
 from __future__ import annotations
 
 import ast
-import importlib
-import pkgutil
 import sys
 import types
 
 import boto3
 import pytest
+from example_apps import discover_apps
 
-import access_patterns
 from dynamodel.app import App
 from dynamodel.runtime.stubs import render_protocol
 
-APPS = sorted(
-    {
-        obj.name: obj
-        for info in pkgutil.iter_modules(access_patterns.__path__)
-        for obj in vars(importlib.import_module(f"access_patterns.{info.name}")).values()
-        if isinstance(obj, App)
-    }.values(),
-    key=lambda a: a.name,
-)
+APPS = discover_apps()
 
 
 @pytest.mark.parametrize("app", APPS, ids=[a.name for a in APPS])

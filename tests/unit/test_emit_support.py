@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import copy
 import functools
-import importlib
-import pkgutil
 from typing import Any
 
 import yaml
+from example_apps import example_apps
 from paths import SHOP_YAML
 from paths import SPECS as SPEC_FILES
 
-import access_patterns
-from dynamodel.app import App
 from dynamodel.design import Design, derive
 from dynamodel.spec import AppSpec
 from dynamodel.spec_file import load_spec_file, parse_spec
@@ -80,13 +77,7 @@ def _spec_cases() -> dict[str, AppSpec]:
 
 
 def _app_cases() -> dict[str, AppSpec]:
-    found: dict[str, AppSpec] = {}
-    for info in sorted(pkgutil.iter_modules(access_patterns.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{access_patterns.__name__}.{info.name}")
-        for attr, value in sorted(vars(module).items()):
-            if isinstance(value, App):
-                found[f"access_patterns/{info.name}:{attr}"] = value.spec
-    return found
+    return {f"access_patterns/{e.module}:{e.attr}": e.app.spec for e in example_apps()}
 
 
 SPECS: dict[str, AppSpec] = {**_spec_cases(), **_app_cases()}

@@ -8,17 +8,15 @@ declare exactly what their spec files declare; and every base-table key holds th
 
 from __future__ import annotations
 
-import importlib
 import json
-import pkgutil
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from example_apps import example_apps
 from paths import SHOP_YAML, SPECS
 
-import access_patterns
 from dynamodel import App
 from dynamodel.design import derive, design_to_json
 from dynamodel.keys import KeyTemplate, Ref
@@ -36,14 +34,12 @@ MODELLED = {
 
 
 def _discover() -> dict[str, App]:
+    """The example apps by module name (``module.app`` for a module's second App)."""
     apps: dict[str, App] = {}
-    seen: set[int] = set()
-    for info in sorted(pkgutil.iter_modules(access_patterns.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{access_patterns.__name__}.{info.name}")
-        for value in vars(module).values():
-            if isinstance(value, App) and id(value) not in seen:
-                seen.add(id(value))
-                apps[info.name if info.name not in apps else f"{info.name}.{value.name}"] = value
+    for example in example_apps():
+        apps[example.module if example.module not in apps else f"{example.module}.{example.app.name}"] = (
+            example.app
+        )
     return apps
 
 
