@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+
+from stored_items import stored
 
 from access_patterns.shop import Customer, Order
-from dynamodel import compile as c
 from dynamodel.runtime.retry import Backoff
 from dynamodel.runtime.table import Table
 
@@ -38,13 +38,8 @@ def rename(table: Table, cid: str, name: str) -> None:
     table.update(customer)
 
 
-def raw(table: Table, entity: str, **key: object) -> dict[str, Any]:
-    """The stored item (strongly consistent)."""
-    found = table.client.get_item(
-        TableName=table.name, Key=c.base_key(table.design, entity, key), ConsistentRead=True
-    ).get("Item")
-    assert found is not None
-    return dict(found)
+raw = stored
+"""The stored item (strongly consistent)."""
 
 
 def names(table: Table) -> dict[str, str]:

@@ -8,9 +8,9 @@ drained by the local driver. Issue 11 item 9: a ticket copies its reporter's and
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
+from stored_items import stored
 
 from dynamodel import App, Copy, DefinitionError, Entity, Get, Query, Write
 from dynamodel import compile as c
@@ -67,14 +67,6 @@ patterns:
   - {name: get_ticket, get: Ticket, by: ticket_id}
   - {name: tickets_assigned_to, query: Ticket, by: assignee_id}
 """
-
-
-def stored(table: Table, entity: str, **key: object) -> dict[str, Any]:
-    item = table.client.get_item(
-        TableName=table.name, Key=c.base_key(table.design, entity, key), ConsistentRead=True
-    ).get("Item")
-    assert item is not None
-    return dict(item)
 
 
 def rename(table: Table, user_id: str, name: str) -> None:

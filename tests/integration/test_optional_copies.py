@@ -8,15 +8,12 @@ written, an assignee could not be removed, and deleting a user made its tickets 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from stored_items import stored
 
 from dynamodel import App, Copy, DefinitionError, Entity, Get, Query, RequestError
-from dynamodel import compile as c
 from dynamodel.engine import EmbeddedEngine
 from dynamodel.propagate import drain, repair_copies
-from dynamodel.runtime.table import Table
 from dynamodel.testing.pytest_plugin import MakeTable
 
 pytestmark = pytest.mark.integration
@@ -49,14 +46,6 @@ desk = App(
         Query(Ticket, by="user_id", name="tickets_of_user"),
     ],
 )
-
-
-def stored(table: Table, entity: str, **key: object) -> dict[str, Any]:
-    item = table.client.get_item(
-        TableName=table.name, Key=c.base_key(table.design, entity, key), ConsistentRead=True
-    ).get("Item")
-    assert item is not None
-    return dict(item)
 
 
 def test_an_unassigned_ticket_is_written_without_the_copy(make_table: MakeTable) -> None:

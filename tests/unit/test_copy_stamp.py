@@ -14,10 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from stored_items import stored
 
 from access_patterns.shop import Customer, Order, shop
 from dynamodel import App, Copy, Entity, Get
-from dynamodel import compile as c
 from dynamodel.propagate import drain, repair_copies
 from dynamodel.runtime.table import Table
 from dynamodel.testing import app_machine
@@ -36,14 +36,6 @@ def shop_table(engine: InProcessEngine) -> Iterator[Table]:
     table = create_test_table(shop, engine.client())
     yield table
     table.client.delete_table(TableName=table.name)
-
-
-def stored(table: Table, entity: str, **key: object) -> dict[str, Any]:
-    item = table.client.get_item(
-        TableName=table.name, Key=c.base_key(table.design, entity, key), ConsistentRead=True
-    ).get("Item")
-    assert item is not None
-    return dict(item)
 
 
 def settle(table: Table, engine: InProcessEngine) -> None:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
-from moto import mock_aws
 from test_emit_support import CASE_IDS, design_of, shop_raw
 
 from dynamodel.design import Design, derive
@@ -26,16 +23,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 TABLE = "emit-test"
-
-
-@pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDBClient]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield boto3.client("dynamodb", region_name="us-east-1")
 
 
 def _by_name(items: list[Any], key: str = "AttributeName") -> dict[str, Any]:
@@ -81,26 +68,29 @@ def _create(client: DynamoDBClient, design: Design, **options: Any) -> Any:
 
 
 @pytest.mark.parametrize("case", CASE_IDS)
-def test_created_table_agrees_with_the_cloudformation_resource(client: DynamoDBClient, case: str) -> None:
+def test_created_table_agrees_with_the_cloudformation_resource(
+    moto_client: DynamoDBClient, case: str
+) -> None:
     design = design_of(case)
-    described = _create(client, design)
+    described = _create(moto_client, design)
     resource = render_cloudformation(design)["Resources"]["Table"]
     _assert_agrees(described, resource)
-    ttl = client.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]
+    ttl = moto_client.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]
     spec = resource["Properties"].get("TimeToLiveSpecification")
     if spec is None:
         assert ttl["TimeToLiveStatus"] == "DISABLED"
     else:
         assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", spec["AttributeName"])
-    backups = client.describe_continuous_backups(TableName=TABLE)["ContinuousBackupsDescription"]
+    backups = moto_client.describe_continuous_backups(TableName=TABLE)["ContinuousBackupsDescription"]
     assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
 
 
-def test_provisioned_table_agrees_with_the_cloudformation_resource(client: DynamoDBClient) -> None:
+def test_provisioned_table_agrees_with_the_cloudformation_resource(moto_client: DynamoDBClient) -> None:
     design = design_of("spec/shop")
     options: dict[str, Any] = {"billing": "PROVISIONED", "capacity": {"table": (7, 8), "GSI1": (2, 3)}}
     _assert_agrees(
-        _create(client, design, **options), render_cloudformation(design, **options)["Resources"]["Table"]
+        _create(moto_client, design, **options),
+        render_cloudformation(design, **options)["Resources"]["Table"],
     )
 
 
@@ -160,9 +150,9 @@ def test_the_variants_differ_in_their_gsis() -> None:
 
 
 @pytest.mark.parametrize(("old", "new"), CHANGES)
-def test_update_steps_reach_the_new_table(client: DynamoDBClient, old: str, new: str) -> None:
+def test_update_steps_reach_the_new_table(moto_client: DynamoDBClient, old: str, new: str) -> None:
     before, after = VARIANTS[old], VARIANTS[new]
-    _create(client, before)
+    _create(moto_client, before)
     steps = render_update_steps(before, after, TABLE)
     assert steps, "every change here alters the table"
     kinds = [
@@ -175,8 +165,8 @@ def test_update_steps_reach_the_new_table(client: DynamoDBClient, old: str, new:
             if "Create" in update:
                 defined = {d["AttributeName"] for d in step["AttributeDefinitions"]}
                 assert {k["AttributeName"] for k in update["Create"]["KeySchema"]} <= defined
-        client.update_table(**step)
-    described = client.describe_table(TableName=TABLE)["Table"]
+        moto_client.update_table(**step)
+    described = moto_client.describe_table(TableName=TABLE)["Table"]
     wanted = render_create_table(after, TABLE)
     assert _gsis(described.get("GlobalSecondaryIndexes", [])) == _gsis(
         list(wanted.get("GlobalSecondaryIndexes", []))

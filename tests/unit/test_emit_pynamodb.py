@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import types
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from pynamodb.models import Model
 from test_emit_support import CASE_IDS, design_of
 
@@ -24,16 +22,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 TABLE = "emit-pynamodb"
-
-
-@pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDBClient]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield boto3.client("dynamodb", region_name="us-east-1")
 
 
 def _load(design: Design, **options: Any) -> types.ModuleType:
@@ -75,7 +63,7 @@ def test_header_says_generated_and_how_to_regenerate() -> None:
 
 
 @pytest.mark.parametrize("case", CASE_IDS)
-def test_models_import_and_create_the_same_table(client: DynamoDBClient, case: str) -> None:
+def test_models_import_and_create_the_same_table(moto_client: DynamoDBClient, case: str) -> None:
     design = design_of(case)
     module = _load(design, table_name=TABLE)
     for ent in design.app.entities:
@@ -88,7 +76,7 @@ def test_models_import_and_create_the_same_table(client: DynamoDBClient, case: s
         assert {a.name for a in ent.attributes} <= stored
         assert "_type" in stored
     _base(module).create_table(wait=True)
-    described = client.describe_table(TableName=TABLE)["Table"]
+    described = moto_client.describe_table(TableName=TABLE)["Table"]
     wanted = render_create_table(design, TABLE)
     assert described["KeySchema"] == wanted["KeySchema"]
     assert sorted(d["AttributeName"] for d in described["AttributeDefinitions"]) == sorted(
@@ -102,11 +90,11 @@ def test_models_import_and_create_the_same_table(client: DynamoDBClient, case: s
     }
     assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert described.get("StreamSpecification") == wanted.get("StreamSpecification")
-    ttl = client.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]
+    ttl = moto_client.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]
     assert (ttl["TimeToLiveStatus"] == "ENABLED") == any(e.ttl for e in design.app.entities)
 
 
-def test_pynamodb_reads_items_written_in_the_design_layout(client: DynamoDBClient) -> None:
+def test_pynamodb_reads_items_written_in_the_design_layout(moto_client: DynamoDBClient) -> None:
     design = design_of("spec/shop")
     module = _load(design, table_name=TABLE)
     module.ShopItem.create_table(wait=True)
@@ -156,7 +144,7 @@ def test_pynamodb_reads_items_written_in_the_design_layout(client: DynamoDBClien
     assert open_order.order_id == "o1"
 
 
-def test_every_attribute_type_round_trips(client: DynamoDBClient) -> None:
+def test_every_attribute_type_round_trips(moto_client: DynamoDBClient) -> None:
     design = design_of("local/kitchen_sink")
     module = _load(design, table_name=TABLE)
     thing = module.Thing
