@@ -179,24 +179,40 @@ def test_an_application_write_of_a_target_is_checked_against_its_source() -> Non
 
 
 @pytest.mark.parametrize(
-    ("mutate", "text"),
+    ("mutate", "text", "fix"),
     [
-        (lambda r: r.pop("eventID"), "no eventID"),
-        (lambda r: r["dynamodb"].pop("SequenceNumber"), "no dynamodb.SequenceNumber"),
-        (lambda r: r.update(eventName="UPSERT"), "eventName 'UPSERT'"),
-        (lambda r: r["dynamodb"].update(StreamViewType="KEYS_ONLY"), "KEYS_ONLY"),
-        (lambda r: r["dynamodb"].pop("OldImage"), "no OldImage"),
-        (lambda r: r["dynamodb"]["NewImage"].update(name={"N": "5"}), "Customer.name is declared str"),
-        (lambda r: r["dynamodb"]["NewImage"].pop("_version"), "no numeric _version"),
-        (lambda r: r["dynamodb"]["NewImage"].update(name="Bo"), "not a DynamoDB attribute value"),
+        (lambda r: r.pop("eventID"), "no eventID", "replay it after fixing the writer"),
+        (
+            lambda r: r["dynamodb"].pop("SequenceNumber"),
+            "no dynamodb.SequenceNumber",
+            "replay it after fixing the writer",
+        ),
+        (lambda r: r.update(eventName="UPSERT"), "eventName 'UPSERT'", "replay it after fixing the writer"),
+        (lambda r: r["dynamodb"].update(StreamViewType="KEYS_ONLY"), "KEYS_ONLY", "NEW_AND_OLD_IMAGES"),
+        (lambda r: r["dynamodb"].pop("OldImage"), "no OldImage", "replay it after fixing the writer"),
+        (
+            lambda r: r["dynamodb"]["NewImage"].update(name={"N": "5"}),
+            "Customer.name is declared str",
+            "migrate it or fix the declaration",
+        ),
+        (
+            lambda r: r["dynamodb"]["NewImage"].pop("_version"),
+            "no numeric _version",
+            "write sources through dynamodel",
+        ),
+        (
+            lambda r: r["dynamodb"]["NewImage"].update(name="Bo"),
+            "not a DynamoDB attribute value",
+            "replay it after fixing the writer",
+        ),
     ],
 )
-def test_malformed_records_are_request_errors(mutate: Any, text: str) -> None:
+def test_malformed_records_are_request_errors(mutate: Any, text: str, fix: str) -> None:
     record = event_record("MODIFY", customer_image("Bo", 3), customer_image("Ann", 2))
     mutate(record)
     with pytest.raises(RequestError, match=text) as info:
         plan_record(DESIGN, record)
-    assert info.value.hint
+    assert fix in (info.value.hint or ""), info.value.hint
 
 
 def test_lambda_binaries_are_base64_and_boto3_binaries_are_bytes() -> None:
