@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -23,6 +23,8 @@ THROTTLING_CODES = frozenset(
     {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 )
 """AWS error codes that mean "slow down and retry"."""
+
+_Restated = TypeVar("_Restated", bound=ExecutionError)
 
 _REASONS_RE = re.compile(r"\[([^\[\]]*)\]\s*$")
 
@@ -105,3 +107,9 @@ def map_client_error(exc: ClientError, *, operation: str, context: str = "") -> 
     if code in THROTTLING_CODES:
         return ThrottledError(msg, hint=_THROTTLE_HINT, aws_code=code, request_id=request_id)
     return ExecutionError(msg, hint=_HINTS.get(code), aws_code=code or None, request_id=request_id)
+
+
+def restated(cls: type[_Restated], message: str, *, hint: str, cause: ExecutionError) -> _Restated:
+    """``cause`` said again as ``cls`` in the runtime's words, keeping DynamoDB's error code and
+    request id (AWS support finds a request by its id only). Raise it ``from`` the original."""
+    return cls(message, hint=hint, aws_code=cause.aws_code, request_id=cause.request_id)

@@ -22,7 +22,13 @@ from botocore.exceptions import (
 )
 
 from dynamodel.errors import ExecutionError, RequestError, ThrottledError
-from dynamodel.runtime.errors import THROTTLING_CODES, aws_error_code, cancellation_reasons, map_client_error
+from dynamodel.runtime.errors import (
+    THROTTLING_CODES,
+    aws_error_code,
+    cancellation_reasons,
+    map_client_error,
+    restated,
+)
 
 T = TypeVar("T")
 
@@ -144,11 +150,11 @@ def retry_throttled(
     assert last is not None  # attempts >= 1 and every attempt was throttled
     mapped = map_client_error(last, operation=operation, context=context)
     msg = f"{operation} was throttled on all {max(sent, 1)} attempts (HTTP requests, botocore's included). Last answer: {mapped.message}"
-    raise ThrottledError(
+    raise restated(
+        ThrottledError,
         msg,
         hint="raise the table's capacity (or use on-demand), spread the load over more partition values, or pass a Backoff with more attempts",
-        aws_code=mapped.aws_code,
-        request_id=mapped.request_id,
+        cause=mapped,
     ) from last
 
 

@@ -24,6 +24,7 @@ from dynamodel.compile import Condition
 from dynamodel.errors import ConditionFailedError, ExecutionError, RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime.copies import describe, fill_copies, read_item
+from dynamodel.runtime.errors import restated
 from dynamodel.runtime.guards import guard_actions, guard_releases, guards_of
 from dynamodel.runtime.immutables import (
     both,
@@ -78,11 +79,8 @@ def create(s: Session, entity: E) -> E:
             send_conditional(s, "PutItem", request, write_id, f"create {name}")
         except ConditionFailedError as err:
             msg = f"{describe(spec, values)} already exists (key {key_text(c.base_key(s.design, name, values))}); nothing was written."
-            raise ConditionFailedError(
-                msg,
-                hint="use put() to replace it or update() to change it",
-                aws_code=err.aws_code,
-                request_id=err.request_id,
+            raise restated(
+                ConditionFailedError, msg, hint="use put() to replace it or update() to change it", cause=err
             ) from err
     remember(entity, 1, born)
     return instance_of(s, type(entity), values, 1, born)
