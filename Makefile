@@ -37,5 +37,9 @@ $(VENV)/.bench: $(STAMP)
 bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/run.py
 
+# Rewrites tests/golden/ from the emitters; review the snapshots in the diff before committing.
+golden: $(STAMP)
+	$(BIN)/python tests/golden/regen.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info
