@@ -35,11 +35,12 @@ def _enum(values: str) -> tuple[str, ...]:
     return attr.enum
 
 
-def _refused(text: str, needle: str) -> DefinitionError:
+def _refused(text: str, needle: str, fix: str) -> DefinitionError:
+    """The error parsing ``text`` raises: its message holds ``needle``, its hint ``fix``."""
     with pytest.raises(DefinitionError) as info:
         parse_spec_text(text)
     assert needle in str(info.value), str(info.value)
-    assert info.value.hint, "every spec error says how to fix it"
+    assert fix in (info.value.hint or ""), f"every spec error says how to fix it: {info.value.hint!r}"
     return info.value
 
 
@@ -61,7 +62,7 @@ def test_billion_laughs_is_refused_quickly() -> None:
     text = SHOP_TEXT.replace("identity: [customer_id]", bomb, 1)
     assert len(bomb) < 1900
     start = time.perf_counter()
-    error = _refused(text, "alias")
+    error = _refused(text, "alias", "alias fewer and smaller nodes")
     assert time.perf_counter() - start < 2
     assert len(str(error)) < 600
 
@@ -83,12 +84,12 @@ def test_alias_budget_counts_expanded_nodes() -> None:
 
     # 6 levels of 9: 9**6 = 531,441 nodes, far beyond the budget, never built as a tree.
     assert ALIAS_BUDGET < 9**6
-    _refused("app: t\n" + _laughs(6) + "entities: {A: {identity: [*a5]}}\n", "alias")
+    _refused("app: t\n" + _laughs(6) + "entities: {A: {identity: [*a5]}}\n", "alias", "alias fewer")
 
 
 def test_recursive_alias_is_refused() -> None:
-    _refused("app: t\nentities: &e {A: *e}\n", "contains itself")
-    _refused("app: &x [*x]\n", "contains itself")
+    _refused("app: t\nentities: &e {A: *e}\n", "contains itself", "remove the recursive alias")
+    _refused("app: &x [*x]\n", "contains itself", "remove the recursive alias")
 
 
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 10_000])
@@ -96,13 +97,13 @@ def test_deep_nesting_is_refused(depth: int) -> None:
     from dynamodel.spec_load import MAX_DEPTH as LIMIT
 
     assert LIMIT == MAX_DEPTH
-    _refused("app: " + "[" * depth + "]" * depth + "\n", f"deeper than {MAX_DEPTH}")
-    _refused("app: " + "{a: " * depth + "x" + "}" * depth + "\n", f"deeper than {MAX_DEPTH}")
+    _refused("app: " + "[" * depth + "]" * depth + "\n", f"deeper than {MAX_DEPTH}", "flatten it")
+    _refused("app: " + "{a: " * depth + "x" + "}" * depth + "\n", f"deeper than {MAX_DEPTH}", "flatten it")
 
 
 def test_deep_nesting_through_aliases_is_refused() -> None:
     chain = "\n".join(f"a{i}: &a{i} [{f'*a{i - 1}' if i else 'x'}]" for i in range(MAX_DEPTH + 2))
-    _refused(f"{chain}\napp: *a{MAX_DEPTH + 1}\n", f"deeper than {MAX_DEPTH}")
+    _refused(f"{chain}\napp: *a{MAX_DEPTH + 1}\n", f"deeper than {MAX_DEPTH}", "flatten it")
 
 
 def test_deep_json_is_refused(tmp_path: Path) -> None:
@@ -124,11 +125,11 @@ def test_deep_json_is_refused(tmp_path: Path) -> None:
     ],
 )
 def test_mapping_keys_must_be_names(text: str, needle: str) -> None:
-    _refused(text, needle)
+    _refused(text, needle, "write 'name: value'")
 
 
 def test_merge_keys_are_refused_clearly() -> None:
-    _refused("base: &b {identity: [id]}\nentities: {A: {<<: *b}}\n", "merge key")
+    _refused("base: &b {identity: [id]}\nentities: {A: {<<: *b}}\n", "merge key", "write the keys out")
 
 
 def test_invalid_utf8_names_the_byte_offset(tmp_path: Path) -> None:
@@ -151,17 +152,17 @@ def test_a_utf8_bom_is_accepted(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("old", "new"),
+    ("old", "new", "fix"),
     [
-        ("app: shop", 'app: "shop\\n"'),
-        ("  Customer:\n", '  "Customer\\n":\n'),
-        ("      email: str", '      "email\\n": str'),
-        ("{name: get_customer,", '{name: "get_customer\\n",'),
+        ("app: shop", 'app: "shop\\n"', "e.g. 'shop'"),
+        ("  Customer:\n", '  "Customer\\n":\n', "use letters, digits and '_'"),
+        ("      email: str", '      "email\\n": str', "use letters, digits and '_'"),
+        ("{name: get_customer,", '{name: "get_customer\\n",', "use letters, digits and '_'"),
     ],
 )
-def test_names_with_a_trailing_newline_are_refused(old: str, new: str) -> None:
+def test_names_with_a_trailing_newline_are_refused(old: str, new: str, fix: str) -> None:
     assert old in SHOP_TEXT
-    _refused(SHOP_TEXT.replace(old, new, 1), "valid")
+    _refused(SHOP_TEXT.replace(old, new, 1), "valid", fix)
 
 
 def test_python_app_name_with_a_trailing_newline_is_refused() -> None:
@@ -230,14 +231,13 @@ def test_yaml_1_1_number_forms_stay_text() -> None:
 
 @pytest.mark.parametrize("value", ["010", "0x1F", "0o17", "+5", "1e3", "007"])
 def test_ambiguous_numbers_in_enums_are_refused(value: str) -> None:
-    error = _refused(ONE % value, f"{value} reads as the number")
-    assert f"'{value}'" in (error.hint or "")
+    _refused(ONE % value, f"{value} reads as the number", f"quote it: '{value}'")
 
 
 def test_ambiguous_numbers_in_where_are_refused() -> None:
     text = SHOP_TEXT.replace("status: {enum: [OPEN, SHIPPED, CANCELLED]}", "status: {enum: ['010', X]}")
     text = text.replace("where: {status: OPEN}", "where: {status: 010}")
-    _refused(text, "010 reads as the number")
+    _refused(text, "010 reads as the number", "quote it: '010'")
     assert parse_spec_text(text.replace("status: 010", "status: '010'")).pattern(
         "open_orders_by_date"
     ).where == (("status", "010"),)
@@ -267,7 +267,9 @@ def test_messages_print_a_bounded_value() -> None:
     from dynamodel.spec_load import short
 
     huge = "[" + ", ".join(f"v{i}" * 50 for i in range(5000)) + "]"
-    error = _refused(SHOP_TEXT.replace("parent: Customer", f"parent: {huge}", 1), "parent")
+    error = _refused(
+        SHOP_TEXT.replace("parent: Customer", f"parent: {huge}", 1), "parent", "write the entity"
+    )
     assert len(str(error)) < 600
     assert len(short("x" * 10_000)) < 100
     assert len(short([[["x" * 100] * 100] * 100] * 100)) < 300
