@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from dynamodel import compile as c
 from dynamodel.codec import Item
+from dynamodel.compile.expressions import Placeholders
 from dynamodel.design.model import TABLE, CopyPath, Design
 from dynamodel.errors import RequestError
 from dynamodel.propagate.handler import (
@@ -90,7 +91,8 @@ def _paths(design: Design, source: str | None) -> tuple[CopyPath, ...]:
     return paths
 
 
-def _projection(design: Design, source: str, paths: Iterable[CopyPath]) -> tuple[str, dict[str, str]]:
+def _projection(design: Design, source: str, paths: Iterable[CopyPath], ph: Placeholders) -> str:
+    """The ProjectionExpression of the attributes a repair compares, its names allocated in ``ph``."""
     spec = design.app.entity(source)
     wanted = [
         design.table.partition_key,
@@ -101,12 +103,15 @@ def _projection(design: Design, source: str, paths: Iterable[CopyPath]) -> tuple
         *spec.identity,
         *(s for p in paths for _, s in p.attributes),
     ]
-    names = {f"#p{i}": a for i, a in enumerate(dict.fromkeys(wanted))}
-    return ", ".join(names), names
+    return ", ".join(ph.name(ph.fresh("p"), a) for a in dict.fromkeys(wanted))
 
 
-def _source_query(design: Design, source: str) -> dict[str, Any] | None:
-    """A Query reading every item of ``source`` when one index keeps them in one partition."""
+def _source_query(design: Design, source: str, ph: Placeholders) -> dict[str, Any] | None:
+    """A Query reading every item of ``source`` when one index keeps them in one partition.
+
+    Its ``ExpressionAttributeNames``/``Values`` are ``ph``'s maps, so placeholders allocated
+    after it (the projection's) are sent with it.
+    """
     for keys in design.entity_indexes(source):
         if keys.pk.attrs() or keys.sparse or keys.optional_attrs or keys.shards > 1:
             continue
@@ -116,10 +121,12 @@ def _source_query(design: Design, source: str) -> dict[str, Any] | None:
         prefix, count = keys.sk.render_prefix({})
         if count == 0:
             continue
+        pk = f"{ph.name('qpk', ix.partition_key)} = {ph.value('qpk', {'S': keys.pk.render({})})}"
+        sk = f"begins_with({ph.name('qsk', ix.sort_key)}, {ph.value('qsk', {'S': prefix})})"
         kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "#qpk = :qpk AND begins_with(#qsk, :qsk)",
-            "ExpressionAttributeNames": {"#qpk": ix.partition_key, "#qsk": ix.sort_key},
-            "ExpressionAttributeValues": {":qpk": {"S": keys.pk.render({})}, ":qsk": {"S": prefix}},
+            "KeyConditionExpression": f"{pk} AND {sk}",
+            "ExpressionAttributeNames": ph.names,
+            "ExpressionAttributeValues": ph.values,
         }
         if keys.index == TABLE:
             kwargs["ConsistentRead"] = True
@@ -144,24 +151,25 @@ class _Repair:
 
     def sources(self, source: str, paths: tuple[CopyPath, ...], page_size: int | None) -> Iterator[Item]:
         """Every item of ``source`` (a Query when the design allows one, else a Scan on ``_type``)."""
-        projection, names = _projection(self.design, source, paths)
-        query = _source_query(self.design, source)
+        ph = Placeholders()
+        query = _source_query(self.design, source, ph)
+        projection = _projection(self.design, source, paths, ph)
         if query is not None:
             kwargs: dict[str, Any] = {"TableName": self.table_name, **query}
             operation = "Query"
             send: Any = self.client.query
         else:
+            type_is = f"{ph.name('st', c.TYPE_ATTR)} = {ph.value('st', {'S': source})}"
             kwargs = {
                 "TableName": self.table_name,
-                "FilterExpression": "#st = :st",
-                "ExpressionAttributeValues": {":st": {"S": source}},
+                "FilterExpression": type_is,
+                "ExpressionAttributeValues": ph.values,
                 "ConsistentRead": True,
             }
-            names = {**names, "#st": c.TYPE_ATTR}
             operation = "Scan"
             send = self.client.scan
         kwargs["ProjectionExpression"] = projection
-        kwargs["ExpressionAttributeNames"] = {**kwargs.get("ExpressionAttributeNames", {}), **names}
+        kwargs["ExpressionAttributeNames"] = ph.names
         if page_size is not None:
             kwargs["Limit"] = page_size
         start: Any = None
