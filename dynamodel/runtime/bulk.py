@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from dynamodel import compile as c
 from dynamodel.codec import Item
+from dynamodel.compile import base_key, build_item, check_item_size, key_attrs
 from dynamodel.errors import ExecutionError, RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime import batch
@@ -49,8 +49,8 @@ def batch_put(s: Session, entities: Iterable[Entity]) -> int:
         name = s.entity_name(type(e))
         _batchable(s, name)
         vals = values_of(e)
-        item, _ = c.build_item(s.design, name, vals, version=1, born=born_of())
-        c.check_item_size(item, describe(s.design.app.entity(name), vals))
+        item, _ = build_item(s.design, name, vals, version=1, born=born_of())
+        check_item_size(item, describe(s.design.app.entity(name), vals))
         items.append(item)
     batch.batch_write(s.client, s.table_name, items, backoff=s.backoff)
     return len(items)
@@ -59,7 +59,7 @@ def batch_put(s: Session, entities: Iterable[Entity]) -> int:
 def batch_get(s: Session, cls: type[E], keys: Sequence[Mapping[str, object]]) -> list[E | None]:
     """Read many items of one entity by key (100 per request); None where there is none."""
     name = s.entity_name(cls)
-    needed = c.key_attrs(s.design, name)
+    needed = key_attrs(s.design, name)
     wanted: list[Item] = []
     for k in keys:
         unknown = sorted(set(k) - set(needed))
@@ -67,7 +67,7 @@ def batch_get(s: Session, cls: type[E], keys: Sequence[Mapping[str, object]]) ->
             msg = f"batch_get({name}) keys take {list(needed)}, not {unknown}."
             raise RequestError(msg, hint=f"pass dicts with {', '.join(needed)}")
         vals = {a: s.coerce(name, a, v) for a, v in k.items()}
-        wanted.append(c.base_key(s.design, name, vals))
+        wanted.append(base_key(s.design, name, vals))
     items = batch.batch_get(s.client, s.table_name, wanted, backoff=s.backoff)
     found = {(i["PK"]["S"], i["SK"]["S"]): i for i in items}
     out: list[E | None] = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dynamodel import compile as c
 from dynamodel.codec import Item, item_to_values
+from dynamodel.compile import base_key, key_attrs
 from dynamodel.copyrefs import references
 from dynamodel.errors import RequestError
 from dynamodel.runtime.session import Session
@@ -53,7 +53,7 @@ def fill_copies(
     """
     spec = s.design.app.entity(entity)
     for ref in references(s.design.app, entity):
-        needed = c.key_attrs(s.design, ref.source)
+        needed = key_attrs(s.design, ref.source)
         key_values = ref.source_values(values, needed)
         missing = [ref.local(a) for a in needed if key_values[a] is None]
         if missing and ref.optional:
@@ -66,7 +66,7 @@ def fill_copies(
                 msg,
                 hint=f"set {missing} on the {entity}, or declare the copies Copy(..., optional=True) so that no {ref.source} means no copy",
             )
-        key = c.base_key(s.design, ref.source, key_values)
+        key = base_key(s.design, ref.source, key_values)
         src_ref = (ref.source, key["PK"]["S"], key["SK"]["S"])
         src_values = pending.get(src_ref) if pending else None
         if src_values is None:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dynamodel import compile as c
 from dynamodel.codec import Item
-from dynamodel.compile import Condition
+from dynamodel.compile import Condition, build_delete, build_put, guard_item, guard_key
 from dynamodel.design.model import UniqueGuard
 from dynamodel.runtime.session import Session
 
@@ -30,16 +29,16 @@ def guard_actions(
     labels: list[str] = []
     owner_pk, owner_sk = owner["PK"]["S"], owner["SK"]["S"]
     for g in guards_of(s, name):
-        new = c.guard_item(g, values, owner)
+        new = guard_item(g, values, owner)
         shown = ", ".join(f"{a}={values.get(a)!r}" for a in g.attrs)
         if new is not None:
             cond = Condition.guard_free_or_owned(owner_pk, owner_sk)
-            actions.append({"Put": c.build_put(s.table_name, new, cond)})
+            actions.append({"Put": build_put(s.table_name, new, cond)})
             labels.append(f"unique {name}.{'+'.join(g.attrs)}: {shown} is already taken by another {name}")
-        old = c.guard_key(g, old_values) if old_values is not None else None
+        old = guard_key(g, old_values) if old_values is not None else None
         if old is not None and (new is None or {k: new[k] for k in ("PK", "SK")} != old):
             cond = Condition.guard_free_or_owned(owner_pk, owner_sk)
-            actions.append({"Delete": c.build_delete(s.table_name, old, cond)})
+            actions.append({"Delete": build_delete(s.table_name, old, cond)})
             labels.append(f"release of the old {name}.{'+'.join(g.attrs)} guard (held by another item)")
     return actions, labels
 
@@ -52,9 +51,9 @@ def guard_releases(
     actions: list[dict[str, Any]] = []
     labels: list[str] = []
     for g in guards_of(s, name):
-        old = c.guard_key(g, stored_values)
+        old = guard_key(g, stored_values)
         if old is not None:
             cond = Condition.guard_free_or_owned(owner["PK"]["S"], owner["SK"]["S"])
-            actions.append({"Delete": c.build_delete(s.table_name, old, cond)})
+            actions.append({"Delete": build_delete(s.table_name, old, cond)})
             labels.append(f"release of {name}.{'+'.join(g.attrs)} guard (held by another item)")
     return actions, labels

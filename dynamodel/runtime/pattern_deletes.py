@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dynamodel import compile as c
 from dynamodel.codec import item_to_values
-from dynamodel.compile import Condition
+from dynamodel.compile import Condition, base_key, build_delete, key_attrs
 from dynamodel.errors import ConditionFailedError, RequestError
+from dynamodel.layout import VERSION_ATTR
 from dynamodel.model import Entity
 from dynamodel.runtime.copies import describe, read_item
 from dynamodel.runtime.guards import guard_releases, guards_of
@@ -77,7 +77,7 @@ def deletion_of(s: Session, pattern: str, value: object, where: str, keyword: st
         shown = ", ".join(f"{k}={{...}}" for k in sorted(by_keyword))
         msg = f"Write pattern '{pattern}': {where} is a dict, but which entity's key is it?"
         raise RequestError(msg, hint=f"pass instances, or keys by keyword: {shown}")
-    needed = c.key_attrs(s.design, entity)
+    needed = key_attrs(s.design, entity)
     unknown = sorted(str(k) for k in value if k not in needed)
     missing = [a for a in needed if value.get(a) is None]
     if unknown or missing:
@@ -102,7 +102,7 @@ def delete_actions(
             the instance was read at; nothing was written.
     """
     spec = s.design.app.entity(d.entity)
-    base = c.base_key(s.design, d.entity, d.values)
+    base = base_key(s.design, d.entity, d.values)
     shown = describe(spec, d.values)
     guards = guards_of(s, d.entity)
     if not guards and not read:
@@ -112,9 +112,9 @@ def delete_actions(
         else:
             cond = locking_condition(d.stored.version, d.stored.born)
             label = f"{shown} does not exist or changed since it was read (version {d.stored.version})"
-        return [{"Delete": c.build_delete(s.table_name, base, cond)}], [label], d.values
+        return [{"Delete": build_delete(s.table_name, base, cond)}], [label], d.values
     current = read_item(s, base, f"read {shown} before write pattern '{pattern}' deletes it")
-    found, found_born = item_number(current, c.VERSION_ATTR), item_born(current)
+    found, found_born = item_number(current, VERSION_ATTR), item_born(current)
     if current is None or (
         d.stored is not None
         and (d.stored.version != found or d.stored.born not in (UNKNOWN_BORN, found_born))
@@ -125,6 +125,6 @@ def delete_actions(
     stored_values = item_to_values(spec, current)
     pinned = Condition.exists() if found is None else Condition.version_is(found, found_born)
     releases, release_labels = guard_releases(s, d.entity, base, stored_values)
-    actions: list[dict[str, Any]] = [{"Delete": c.build_delete(s.table_name, base, pinned)}, *releases]
+    actions: list[dict[str, Any]] = [{"Delete": build_delete(s.table_name, base, pinned)}, *releases]
     labels = [f"{shown} was changed or deleted concurrently", *release_labels]
     return actions, labels, stored_values

@@ -7,8 +7,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from dynamodel import compile as c
 from dynamodel.codec import Item
+from dynamodel.compile import build_get_request, build_query_request, build_query_requests, build_scan_request
 from dynamodel.design.model import TABLE, PatternPlan
 from dynamodel.design.requirements import sorts
 from dynamodel.errors import ExecutionError, RequestError
@@ -87,7 +87,7 @@ def get(s: Session, name: str, args: Mapping[str, object]) -> Entity | None:
     plan = s.design.plan(name)
     args = coerce_args(s, plan, args)
     if plan.operation == "GetItem":
-        request = c.build_get_request(s.design, name, args, s.table_name)
+        request = build_get_request(s.design, name, args, s.table_name)
         response = s.call("GetItem", lambda: s.client.get_item(**request), f"pattern '{name}'")
         item: Any = response.get("Item")
         return s.decode(item) if item else None
@@ -128,7 +128,7 @@ def query_page(
         raise RequestError(msg, hint=f"call table.{name}(...) for the item")
     if plan.shards > 1:
         return _sharded_page(s, plan, args, limit, cursor)
-    request = c.build_query_request(s.design, name, args, s.table_name, limit=limit)
+    request = build_query_request(s.design, name, args, s.table_name, limit=limit)
     # Cursors are bound to the query without its start position; the digest is only worth
     # computing when a cursor comes in or goes out (most calls read one page).
     unpositioned = dict(request)
@@ -163,7 +163,7 @@ def _sharded_page(
     shard could come next), and at most ``limit`` of them. Each shard's position becomes
     the key of its last item on the page, or its LastEvaluatedKey when all were used.
     """
-    requests = c.build_query_requests(s.design, plan.name, args, s.table_name, limit=limit)
+    requests = build_query_requests(s.design, plan.name, args, s.table_name, limit=limit)
     digest = query_digest(requests)
     positions: list[Any] = [None] * plan.shards
     if cursor is not None:
@@ -228,7 +228,7 @@ def _sharded_page(
 def _scan_page(
     s: Session, plan: PatternPlan, args: Mapping[str, object], limit: int | None, cursor: str | None
 ) -> Page[Entity]:
-    request = c.build_scan_request(s.design, plan.name, args, s.table_name, limit=limit)
+    request = build_scan_request(s.design, plan.name, args, s.table_name, limit=limit)
     unpositioned = dict(request)
     if cursor is not None:
         request["ExclusiveStartKey"] = check_start_key(

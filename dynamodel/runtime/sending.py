@@ -16,9 +16,10 @@ import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dynamodel import compile as c
 from dynamodel.codec import Item
+from dynamodel.compile import build_transaction
 from dynamodel.errors import ConditionFailedError, TransactionCancelledError
+from dynamodel.layout import WRITE_ID_ATTR
 from dynamodel.runtime.session import Session
 
 
@@ -47,7 +48,7 @@ def new_write_id() -> str:
 
 
 def stamp_write(item: Item, write_id: str) -> Item:
-    item[c.WRITE_ID_ATTR] = {"S": write_id}
+    item[WRITE_ID_ATTR] = {"S": write_id}
     return item
 
 
@@ -58,7 +59,7 @@ def _ours(err: ConditionFailedError, write_id: str) -> Item | None:
     the state the first attempt created, which carries this call's ``_wid``.
     """
     item = err.item
-    if item is not None and item.get(c.WRITE_ID_ATTR, {}).get("S") == write_id:
+    if item is not None and item.get(WRITE_ID_ATTR, {}).get("S") == write_id:
         return item
     return None
 
@@ -101,7 +102,7 @@ def transact(
         TransactionCancelledError: cancelled for another reason (conflict; throttling
             that outlasted the retries is a ThrottledError).
     """
-    request = c.build_transaction(actions, what, token or new_write_id())
+    request = build_transaction(actions, what, token or new_write_id())
     try:
         s.call("TransactWriteItems", lambda: s.client.transact_write_items(**request), what)
     except TransactionCancelledError as err:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from dynamodel.codec import Item, item_to_values
-from dynamodel.compile import TYPE_ATTR, VERSION_ATTR
 from dynamodel.design.model import Design
 from dynamodel.errors import ExecutionError, RequestError, UnknownEntityError
+from dynamodel.layout import TYPE_ATTR, VERSION_ATTR
 from dynamodel.model import Entity
 from dynamodel.runtime.cursor import CursorCodec
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff, retry_throttled

@@ -21,7 +21,7 @@ import types
 import typing
 from typing import Any, get_args, get_origin
 
-from dynamodel import compile as c
+from dynamodel.compile import call_convention
 from dynamodel.model import Entity
 from dynamodel.runtime.pattern_deletes import delete_keyword
 from dynamodel.runtime.write_patterns import finds_target, target_keyword
@@ -142,7 +142,7 @@ def render_protocol(app: App, class_name: str | None = None) -> str:
                 "",
             ]
             continue
-        conv = c.call_convention(design, pat.name)
+        conv = call_convention(design, pat.name)
         params = ["self", "*"]
         for a in conv.required:
             owner = next(e for e in pat.entities if design.app.entity(e).has(a))

@@ -33,7 +33,13 @@ import inspect
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from dynamodel import compile as c
+from dynamodel.compile import (
+    PatternCall,
+    build_get_request,
+    build_query_requests,
+    build_scan_request,
+    call_convention,
+)
 from dynamodel.design.model import Design
 from dynamodel.errors import RequestError
 from dynamodel.model import Entity
@@ -51,7 +57,7 @@ if TYPE_CHECKING:
 E = TypeVar("E", bound=Entity)
 
 
-def _read_signature(conv: c.PatternCall) -> inspect.Signature:
+def _read_signature(conv: PatternCall) -> inspect.Signature:
     kw = inspect.Parameter.KEYWORD_ONLY
     params = [inspect.Parameter(a, kw) for a in conv.required]
     params += [inspect.Parameter(r, kw, default=None) for r in conv.range_params]
@@ -93,7 +99,7 @@ def _doc(design: Design, name: str) -> str:
             )
         lines.append("Returns the written entities as stored.")
         return "\n".join(lines)
-    conv = c.call_convention(design, name)
+    conv = call_convention(design, name)
     args = [f"{a}=..." for a in conv.required] + [f"{r}=None" for r in conv.range_params]
     if conv.paged:
         args.append("limit=None, cursor=None")
@@ -139,7 +145,7 @@ class PatternMethod:
         pat = table.design.app.pattern(name)
         self.kind = pat.kind
         if pat.kind != "write":
-            self.__signature__ = _read_signature(c.call_convention(table.design, name))
+            self.__signature__ = _read_signature(call_convention(table.design, name))
 
     def __repr__(self) -> str:
         return f"<pattern {self.__name__} of table {self._table.name!r}>"
@@ -355,10 +361,10 @@ class Table:
             msg = f"Pattern '{name}' is a write; its requests depend on the entities."
             raise RequestError(msg, hint="see dynamodel.compile.build_transaction")
         if plan.operation == "GetItem":
-            return [c.build_get_request(self.design, name, checked, self.name)]
+            return [build_get_request(self.design, name, checked, self.name)]
         if plan.operation == "Scan":
-            return [c.build_scan_request(self.design, name, checked, self.name, limit=limit)]
-        return c.build_query_requests(self.design, name, checked, self.name, limit=limit)
+            return [build_scan_request(self.design, name, checked, self.name, limit=limit)]
+        return build_query_requests(self.design, name, checked, self.name, limit=limit)
 
     def params(self, name: str, /, *, limit: int | None = None, **args: Any) -> dict[str, Any]:
         """The kwargs of the request a read pattern sends (ElectroDB's ``.params()``).

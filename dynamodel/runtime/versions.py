@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynamodel import instance_state
-from dynamodel.compile import BORN_ATTR, VERSION_ATTR, Condition
+from dynamodel.compile import Condition
+from dynamodel.layout import BORN_ATTR, VERSION_ATTR
 
 UNKNOWN_BORN = -1
 """``born`` of a state whose birth the runtime does not know (a version given by the caller)."""

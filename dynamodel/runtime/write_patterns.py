@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dynamodel import compile as c
 from dynamodel.codec import Item
-from dynamodel.compile import Condition
+from dynamodel.compile import (
+    Condition,
+    base_key,
+    build_increment,
+    build_item,
+    build_put,
+    check_item_size,
+    key_attrs,
+)
 from dynamodel.design.model import Design
 from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.model import Entity
@@ -78,7 +85,7 @@ def finds_target(design: Design, name: str, target: str) -> bool:
     When none declares every key attribute of ``target``, the caller must name the target
     (``<target>_key=``); the generated stubs make that keyword required exactly then.
     """
-    needed = c.key_attrs(design, target)
+    needed = key_attrs(design, target)
     pat = design.app.pattern(name)
     return any(all(design.app.entity(e).has(a) for a in needed) for e in (*pat.entities, *pat.deletes))
 
@@ -86,7 +93,7 @@ def finds_target(design: Design, name: str, target: str) -> bool:
 def target_keys(
     s: Session, name: str, target: str, written: Sequence[tuple[str, Mapping[str, object]]], explicit: object
 ) -> list[Item]:
-    needed = c.key_attrs(s.design, target)
+    needed = key_attrs(s.design, target)
     keys: dict[tuple[str, str], Item] = {}
     if explicit is not None:
         given: list[object] = list(explicit) if isinstance(explicit, list | tuple) else [explicit]
@@ -100,12 +107,12 @@ def target_keys(
                 raise RequestError(
                     msg, hint=f"{target_keyword(target)}={{{', '.join(f'{a!r}: ...' for a in needed)}}}"
                 )
-            key = c.base_key(s.design, target, vals)
+            key = base_key(s.design, target, vals)
             keys[(key["PK"]["S"], key["SK"]["S"])] = key
         return list(keys.values())
     for _, vals in written:
         if all(vals.get(a) is not None for a in needed):
-            key = c.base_key(s.design, target, vals)
+            key = base_key(s.design, target, vals)
             keys[(key["PK"]["S"], key["SK"]["S"])] = key
     if not keys:
         msg = f"Write pattern '{name}' increments a {target}, but no written item carries {list(needed)} to identify it."
@@ -148,7 +155,7 @@ def run_write_pattern(
         ename = type(e).__name__
         vals = values_of(e)
         staged.append((ename, vals))
-        key = c.base_key(s.design, ename, vals)
+        key = base_key(s.design, ename, vals)
         pending[(ename, key["PK"]["S"], key["SK"]["S"])] = vals
     for ename, vals in staged:
         fill_copies(s, ename, vals, pending)
@@ -159,14 +166,14 @@ def run_write_pattern(
     born = born_of()
     for ename, vals in staged:
         spec = s.design.app.entity(ename)
-        item, _ = c.build_item(s.design, ename, vals, version=1, born=born)
+        item, _ = build_item(s.design, ename, vals, version=1, born=born)
         stamp_write(item, write_id)
         ident = (item["PK"]["S"], item["SK"]["S"])
         if ident in seen:
             msg = f"Write pattern '{name}' got {describe(spec, vals)} twice."
             raise RequestError(msg, hint="pass each item once")
         seen.add(ident)
-        actions.append({"Put": c.build_put(s.table_name, item, Condition.not_exists())})
+        actions.append({"Put": build_put(s.table_name, item, Condition.not_exists())})
         labels.append(f"{describe(spec, vals)} already exists")
         owner = {"PK": item["PK"], "SK": item["SK"]}
         g_actions, g_labels = guard_actions(s, ename, vals, owner, None)
@@ -177,7 +184,7 @@ def run_write_pattern(
         # Without the item's other attributes, an increment target the key does not name is
         # found by reading the item (the delete is then pinned to the version read).
         blind = not d.whole and any(
-            kwargs.get(target_keyword(t)) is None and not all(a in d.values for a in c.key_attrs(s.design, t))
+            kwargs.get(target_keyword(t)) is None and not all(a in d.values for a in key_attrs(s.design, t))
             for t, _, _ in pat.increments
         )
         d_actions, d_labels, d_values = delete_actions(s, name, d, read=blind)
@@ -197,12 +204,12 @@ def run_write_pattern(
                     msg, hint="a transaction touches each item once: set the counter on the written item"
                 )
             seen.add((key["PK"]["S"], key["SK"]["S"]))
-            actions.append({"Update": c.build_increment(s.table_name, key, attr, n)})
+            actions.append({"Update": build_increment(s.table_name, key, attr, n)})
             labels.append(f"the {target} to increment ({key_text(key)}) does not exist")
     what = f"write pattern '{name}'"
     if plan.operation == "PutItem" and len(actions) == 1:
         body = actions[0]["Put"]
-        c.check_item_size(body["Item"], what)
+        check_item_size(body["Item"], what)
         try:
             send_conditional(s, "PutItem", body, write_id, what)
         except ConditionFailedError as err:

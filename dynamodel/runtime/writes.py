@@ -18,10 +18,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from dynamodel import compile as c
 from dynamodel.codec import Item, item_to_values
-from dynamodel.compile import Condition
+from dynamodel.compile import (
+    Condition,
+    base_key,
+    build_delete,
+    build_item,
+    build_put,
+    build_upsert,
+    check_item_size,
+    key_attrs,
+)
 from dynamodel.errors import ConditionFailedError, ExecutionError, RequestError
+from dynamodel.layout import VERSION_ATTR
 from dynamodel.model import Entity
 from dynamodel.runtime.copies import describe, fill_copies, read_item
 from dynamodel.runtime.errors import restated
@@ -67,18 +76,18 @@ def create(s: Session, entity: E) -> E:
     name, values = _prepare(s, entity)
     write_id = new_write_id()
     born = born_of()
-    item, _ = c.build_item(s.design, name, values, version=1, born=born)
+    item, _ = build_item(s.design, name, values, version=1, born=born)
     stamp_write(item, write_id)
     spec = s.design.app.entity(name)
     if guards_of(s, name):
         _guarded_write(s, name, values, item, current=None, creating=True, write_id=write_id)
     else:
-        c.check_item_size(item, describe(spec, values))
-        request = c.build_put(s.table_name, item, Condition.not_exists())
+        check_item_size(item, describe(spec, values))
+        request = build_put(s.table_name, item, Condition.not_exists())
         try:
             send_conditional(s, "PutItem", request, write_id, f"create {name}")
         except ConditionFailedError as err:
-            msg = f"{describe(spec, values)} already exists (key {key_text(c.base_key(s.design, name, values))}); nothing was written."
+            msg = f"{describe(spec, values)} already exists (key {key_text(base_key(s.design, name, values))}); nothing was written."
             raise restated(
                 ConditionFailedError, msg, hint="use put() to replace it or update() to change it", cause=err
             ) from err
@@ -123,14 +132,14 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
             raise refuse_immutable_change(spec, values, changed, current)
         version = item_version(current)
         born = item_born(current) if current is not None else born_of()
-        item, _ = c.build_item(s.design, name, values, version=version + 1, born=born)
+        item, _ = build_item(s.design, name, values, version=version + 1, born=born)
         _guarded_write(
             s, name, values, stamp_write(item, write_id), current=current, creating=False, write_id=write_id
         )
         remember(entity, version + 1, born)
         return instance_of(s, type(entity), values, version + 1, born)
-    item, remove = c.build_item(s.design, name, values, version=1, born=born_of())
-    c.check_item_size(stamp_write(item, write_id), describe(spec, values))
+    item, remove = build_item(s.design, name, values, version=1, born=born_of())
+    check_item_size(stamp_write(item, write_id), describe(spec, values))
     immutable = stored_immutables_equal(spec, values)
     fresh_or_same = (
         None
@@ -141,7 +150,7 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
             immutable.values,
         )
     )
-    request = c.build_upsert(
+    request = build_upsert(
         s.table_name, item, remove, condition=both(Condition.not_written_by(write_id), fresh_or_same)
     )
     try:
@@ -152,7 +161,7 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
             raise refuse_immutable_change(spec, values, changed, err.item) from err
         raise
     written = mine if mine is not None else response["Attributes"]
-    version = int(written[c.VERSION_ATTR]["N"])
+    version = int(written[VERSION_ATTR]["N"])
     born_now = item_born(written)
     remember(entity, version, born_now)
     return instance_of(s, type(entity), values, version, born_now)
@@ -172,7 +181,7 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
         changed = changed_immutable(spec, values, current)
         if changed is not None and current is not None:
             raise refuse_immutable_change(spec, values, changed, current)
-        item, _ = c.build_item(s.design, name, values, version=expected + 1, born=found_born)
+        item, _ = build_item(s.design, name, values, version=expected + 1, born=found_born)
         _guarded_write(
             s, name, values, stamp_write(item, write_id), current=current, creating=False, write_id=write_id
         )
@@ -184,14 +193,14 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
     )
     if born == UNKNOWN_BORN:
         # The birth is not known: SET every attribute, the stored _born kept (if_not_exists).
-        item, remove = c.build_item(s.design, name, values, version=expected + 1, born=born_of())
-        c.check_item_size(stamp_write(item, write_id), describe(spec, values))
-        request = c.build_upsert(s.table_name, item, remove, condition=condition, version=expected + 1)
+        item, remove = build_item(s.design, name, values, version=expected + 1, born=born_of())
+        check_item_size(stamp_write(item, write_id), describe(spec, values))
+        request = build_upsert(s.table_name, item, remove, condition=condition, version=expected + 1)
         operation = "UpdateItem"
     else:
-        item, _ = c.build_item(s.design, name, values, version=expected + 1, born=born)
-        c.check_item_size(stamp_write(item, write_id), describe(spec, values))
-        request = c.build_put(s.table_name, item, condition)
+        item, _ = build_item(s.design, name, values, version=expected + 1, born=born)
+        check_item_size(stamp_write(item, write_id), describe(spec, values))
+        request = build_put(s.table_name, item, condition)
         operation = "PutItem"
     try:
         response, mine = send_conditional(s, operation, request, write_id, f"update {name}")
@@ -230,7 +239,7 @@ def _stale(
 
 
 def _read_current(s: Session, name: str, values: Mapping[str, object]) -> Item | None:
-    return read_item(s, c.base_key(s.design, name, values), f"read {name} before a guarded write")
+    return read_item(s, base_key(s.design, name, values), f"read {name} before a guarded write")
 
 
 def _same_life(born: int | None, found_born: int | None) -> bool:
@@ -262,7 +271,7 @@ def _guarded_write(
         label = f"{describe(spec, values)} was changed concurrently (version moved on)"
     old_values = item_to_values(spec, current) if current is not None else None
     g_actions, guard_labels = guard_actions(s, name, values, owner, old_values)
-    actions = [{"Put": c.build_put(s.table_name, item, cond)}, *g_actions]
+    actions = [{"Put": build_put(s.table_name, item, cond)}, *g_actions]
     transact(s, actions, [label, *guard_labels], f"write of {describe(spec, values)}", token=write_id)
 
 
@@ -297,14 +306,14 @@ def delete(
         values = dict(key)
     name = s.entity_name(cls)
     spec = s.design.app.entity(name)
-    needed = c.key_attrs(s.design, name)
+    needed = key_attrs(s.design, name)
     unknown = sorted(set(key) - set(needed))
     if unknown:
         msg = f"delete({name}) takes the key attributes {list(needed)}, not {unknown}."
         raise RequestError(msg, hint=f"pass {', '.join(f'{a}=...' for a in needed)}")
     for a in needed:  # key arguments validated (and converted) by the declared field types
         values[a] = s.coerce(name, a, values.get(a))
-    base = c.base_key(s.design, name, values)
+    base = base_key(s.design, name, values)
     write_id = new_write_id()
     what = f"delete of {describe(spec, values)}"
     if guards_of(s, name):
@@ -319,7 +328,7 @@ def delete(
             raise _stale(spec, values, expected_version, found if _same_life(born, found_born) else None)
         releases, release_labels = guard_releases(s, name, base, item_to_values(spec, current))
         actions: list[dict[str, Any]] = [
-            {"Delete": c.build_delete(s.table_name, base, Condition.version_is(found, found_born))},
+            {"Delete": build_delete(s.table_name, base, Condition.version_is(found, found_born))},
             *releases,
         ]
         labels = [f"{describe(spec, values)} was changed concurrently (version moved on)", *release_labels]
@@ -329,7 +338,7 @@ def delete(
     try:
         transact(
             s,
-            [{"Delete": c.build_delete(s.table_name, base, condition)}],
+            [{"Delete": build_delete(s.table_name, base, condition)}],
             [f"{describe(spec, values)} does not exist (or is at another version)"],
             what,
             token=write_id,
