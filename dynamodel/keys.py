@@ -17,52 +17,25 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from enum import Enum
 from typing import Literal, get_args
 
+from dynamodel.attribute_types import KEYABLE_NAMES, AttributeType, find
+from dynamodel.attribute_types.keycoding import check_utf8 as _check_utf8
+from dynamodel.attribute_types.keycoding import short as _short
 from dynamodel.errors import KeyEncodingError
 
 ValueKind = Literal["str", "int", "decimal", "float", "bool", "datetime", "date", "bytes", "enum"]
+"""The built-in key kinds; a registered attribute type with ``keyable`` set is a kind too."""
 VALUE_KINDS: tuple[ValueKind, ...] = get_args(ValueKind)
-# Same literal as dynamodel.spec.RangeOp; repeated so this module depends on nothing but errors.
+# Same literal as dynamodel.spec.RangeOp; repeated because spec sits above this module.
 RangeOp = Literal["eq", "begins_with", "between", "lt", "lte", "gt", "gte"]
 
 TERMINATOR = "#"
 ESCAPE = "$"
 _ESCAPE_TABLE = {c: ESCAPE + chr(0x40 + c) for c in range(0x25)}
-_NINES = str.maketrans("0123456789", "9876543210")
 
-# DynamoDB number limits, in the 0.d1d2...dk x 10^E form used below:
-# 1E-130 is 0.1 x 10^-129 and 9.99...E+125 (38 nines) is 0.99... x 10^126.
-_MAX_DIGITS = 38
-_MIN_EXP = -129
-_MAX_EXP = 126
-_EXP_BIAS = 500
-_NUMBER_RANGE = "between 1E-130 and 9.9999999999999999999999999999999999999E+125 in magnitude"
-
-_NUMBER_RE = re.compile(r"o|p([0-9]{3})([0-9]+)|n([0-9]{3})([0-9]+)~")
-_DATETIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{6})Z")
-_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _ESCAPED_RE = re.compile(r"(?:[^\x00-\x24]|\$[@-d])*")
 _ESCAPE_PAIR_RE = re.compile(r"\$([@-d])")
-_HEX_RE = re.compile(r"(?:[0-9a-f]{2})*")
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _check_utf8(s: str) -> None:
-    # Lone surrogates cannot be sent to DynamoDB at all, and they would break the
-    # "code-point order equals UTF-8 byte order" argument everything here rests on.
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        msg = f"string {_short(s)} contains a lone surrogate and cannot be stored as UTF-8"
-        raise KeyEncodingError(msg, hint="decode the text correctly or drop the surrogate") from None
 
 
 def escape(s: str) -> str:
@@ -111,145 +84,23 @@ def unescape(text: str) -> str:
     return _ESCAPE_PAIR_RE.sub(lambda m: chr(ord(m[1]) - 0x40), text)
 
 
-def _wrong_type(value: object, kind: str, expected: str) -> KeyEncodingError:
-    msg = f"a {kind} key value must be {expected}, got {type(value).__name__} {_short(value)}"
-    return KeyEncodingError(msg, hint=f"pass {expected}, or declare the attribute with the matching type")
-
-
-# ---- numbers -------------------------------------------------------------------------------
-
-
-def _encode_number(d: Decimal) -> str:
-    if not d.is_finite():
-        msg = f"{d} cannot be stored in a DynamoDB key: NaN and Infinity are not numbers there"
-        raise KeyEncodingError(msg, hint="use a finite value, or leave the attribute out of the key")
-    sign, digit_tuple, exponent = d.as_tuple()
-    assert isinstance(exponent, int)  # finite, so never the 'n'/'N'/'F' markers
-    digits = "".join(map(str, digit_tuple)).lstrip("0")
-    if not digits:
-        return "o"
-    stripped = digits.rstrip("0")
-    exponent += len(digits) - len(stripped)
-    digits = stripped
-    adjusted = exponent + len(digits)  # value == 0.digits x 10**adjusted
-    if len(digits) > _MAX_DIGITS:
-        msg = f"{d} has {len(digits)} significant digits; DynamoDB numbers hold at most {_MAX_DIGITS}"
-        raise KeyEncodingError(msg, hint="round the value (e.g. Decimal.quantize) before using it in a key")
-    if not _MIN_EXP <= adjusted <= _MAX_EXP:
-        msg = f"{d} is out of DynamoDB's number range ({_NUMBER_RANGE})"
-        raise KeyEncodingError(msg, hint="scale the value or store it as a string attribute")
-    if sign == 0:
-        return f"p{adjusted + _EXP_BIAS:03d}{digits}"
-    # Negative: reverse both the exponent and the digits; '~' outranks every digit so a
-    # shorter mantissa (-0.12) sorts after a longer one it prefixes (-0.123).
-    return f"n{_EXP_BIAS - adjusted:03d}{digits.translate(_NINES)}~"
-
-
-def _decode_number(text: str) -> Decimal:
-    m = _NUMBER_RE.fullmatch(text)
-    if m is None:
-        msg = f"{_short(text)} is not an encoded number"
-        raise KeyEncodingError(msg, hint="the key was not written by this template; check the key layout")
-    if text == "o":
-        return Decimal(0)
-    negative = m.group(3) is not None
-    biased, digits = (m.group(3), m.group(4).translate(_NINES)) if negative else (m.group(1), m.group(2))
-    adjusted = _EXP_BIAS - int(biased) if negative else int(biased) - _EXP_BIAS
-    canonical = digits[0] != "0" and digits[-1] != "0" and len(digits) <= _MAX_DIGITS
-    if not canonical or not _MIN_EXP <= adjusted <= _MAX_EXP:
-        msg = f"{_short(text)} is not a canonical encoded number"
-        raise KeyEncodingError(msg, hint="the key was not written by this template; check the key layout")
-    exponent = adjusted - len(digits)
-    if exponent >= 0:  # integral: give back Decimal("100"), not Decimal("1E+2")
-        digits += "0" * exponent
-        exponent = 0
-    return Decimal((int(negative), tuple(int(c) for c in digits), exponent))
-
-
-def _as_decimal(kind: ValueKind, value: object) -> Decimal:
-    if isinstance(value, bool):
-        msg = f"a {kind} key value must not be a bool, got {value!r}"
-        raise KeyEncodingError(msg, hint="declare the attribute as bool, or pass int(value)")
-    if kind == "int":
-        if not isinstance(value, int):
-            raise _wrong_type(value, kind, "an int")
-        return Decimal(value)
-    if kind == "decimal":
-        if not isinstance(value, Decimal | int):
-            raise _wrong_type(value, kind, "a Decimal (or int)")
-        return Decimal(value)
-    if isinstance(value, int):
-        # Accepted where a float is expected only if no precision is lost.
-        try:
-            as_float = float(value)
-        except OverflowError:
-            as_float = float("inf")
-        if as_float != value:
-            msg = f"int {_short(value)} has no exact float value"
-            raise KeyEncodingError(msg, hint="declare the attribute as int or decimal")
-        value = as_float
-    if not isinstance(value, float):
-        raise _wrong_type(value, kind, "a float")
-    # repr is the shortest text that reads back as the same float, so order and
-    # round trip both survive; -0.0 becomes plain zero.
-    return Decimal(repr(value))
-
-
-# ---- datetimes -----------------------------------------------------------------------------
-
-
-def _encode_datetime(value: object) -> str:
-    if not isinstance(value, datetime):
-        raise _wrong_type(value, "datetime", "a datetime")
-    if value.utcoffset() is None:
-        msg = f"naive datetime {value.isoformat()} has no timezone, so its instant is unknown"
-        raise KeyEncodingError(msg, hint="attach a tzinfo, e.g. datetime.now(timezone.utc)")
-    try:
-        u = value.astimezone(UTC)
-    except (OverflowError, ValueError):
-        msg = f"datetime {value.isoformat()} falls outside years 1..9999 once converted to UTC"
-        raise KeyEncodingError(msg, hint="use a datetime within years 1..9999 UTC") from None
-    return (
-        f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}"
-        f".{u.microsecond:06d}Z"
-    )
-
-
-def _decode_fields(pattern: re.Pattern[str], kind: str, text: str) -> list[int]:
-    m = pattern.fullmatch(text)
-    if m is None:
-        msg = f"{_short(text)} is not an encoded {kind}"
-        raise KeyEncodingError(msg, hint="the key was not written by this template; check the key layout")
-    return [int(g) for g in m.groups()]
-
-
-def _decode_datetime(text: str) -> datetime:
-    fields = _decode_fields(_DATETIME_RE, "datetime", text)
-    try:
-        year, month, day, hour, minute, second, micro = fields
-        return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
-    except ValueError as err:
-        msg = f"{_short(text)} is not a valid datetime: {err}"
-        raise KeyEncodingError(msg, hint="the key was not written by this template") from None
-
-
-def _decode_date(text: str) -> date:
-    fields = _decode_fields(_DATE_RE, "date", text)
-    try:
-        return date(*fields)
-    except ValueError as err:
-        msg = f"{_short(text)} is not a valid date: {err}"
-        raise KeyEncodingError(msg, hint="the key was not written by this template") from None
-
-
 # ---- dispatch ------------------------------------------------------------------------------
 
 
-def encode_value(kind: ValueKind, value: object) -> str:
+def _key_type(kind: str) -> AttributeType:
+    found = find(kind)
+    if found is None or not found.keyable:
+        msg = f"unknown key kind {kind!r}"
+        raise KeyEncodingError(msg, hint=f"use one of {', '.join(KEYABLE_NAMES)}")
+    return found
+
+
+def encode_value(kind: str, value: object) -> str:
     """Encode one attribute value as an (unescaped) key component.
 
     For two values ``a < b`` of the same kind, ``escape(encode_value(kind, a)) + "#"``
-    sorts before the same for ``b``, and equal values give equal text.
+    sorts before the same for ``b``, and equal values give equal text. The attribute type
+    registered as ``kind`` does the encoding (``AttributeType.encode_key``).
 
     Numbers (``int``, ``decimal``, ``float``) share one encoding: ``n...`` for
     negatives, ``o`` for zero, ``p...`` for positives, then a biased exponent and
@@ -267,42 +118,13 @@ def encode_value(kind: ValueKind, value: object) -> str:
         The component text, before :func:`escape`.
 
     Raises:
-        KeyEncodingError: wrong Python type for ``kind``, a naive datetime, or a
-            number DynamoDB cannot store (NaN, infinity, > 38 digits, out of range).
+        KeyEncodingError: an unknown kind, wrong Python type for ``kind``, a naive datetime,
+            or a number DynamoDB cannot store (NaN, infinity, > 38 digits, out of range).
     """
-    if kind in ("int", "decimal", "float"):
-        return _encode_number(_as_decimal(kind, value))
-    if kind == "str":
-        if not isinstance(value, str):
-            raise _wrong_type(value, kind, "a str")
-        _check_utf8(value)
-        return str.__str__(value)  # the text itself, even for a (str, Enum) member
-    if kind == "enum":
-        raw = value.value if isinstance(value, Enum) else value
-        if not isinstance(raw, str):
-            raise _wrong_type(value, kind, "a str or an Enum with str values")
-        _check_utf8(raw)
-        return str.__str__(raw)
-    if kind == "datetime":
-        return _encode_datetime(value)
-    if kind == "date":
-        # datetime is a subclass of date; silently dropping its time would merge keys.
-        if not isinstance(value, date) or isinstance(value, datetime):
-            raise _wrong_type(value, kind, "a date (not a datetime)")
-        return value.isoformat()
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise _wrong_type(value, kind, "a bool")
-        return "1" if value else "0"
-    if kind == "bytes":
-        if not isinstance(value, bytes | bytearray):
-            raise _wrong_type(value, kind, "bytes")
-        return value.hex()
-    msg = f"unknown key kind {kind!r}"
-    raise KeyEncodingError(msg, hint=f"use one of {', '.join(VALUE_KINDS)}")
+    return _key_type(kind).encode_key(value)
 
 
-def decode_value(kind: ValueKind, text: str) -> object:
+def decode_value(kind: str, text: str) -> object:
     """Decode a component produced by :func:`encode_value` (already unescaped).
 
     Args:
@@ -311,44 +133,17 @@ def decode_value(kind: ValueKind, text: str) -> object:
 
     Returns:
         An ``int``, ``Decimal``, ``float``, ``bool``, aware UTC ``datetime``,
-        ``date``, ``bytes`` or ``str`` (also for ``enum``).
+        ``date``, ``bytes`` or ``str`` (also for ``enum``), or what a registered
+        type's ``decode_key`` returns.
 
     Raises:
         KeyEncodingError: ``text`` is not a canonical encoding of ``kind``, or an
             ``int`` component has a fractional part.
     """
-    if kind in ("str", "enum"):
-        _check_utf8(text)
-        return text
-    if kind in ("int", "decimal", "float"):
-        number = _decode_number(text)
-        if kind == "decimal":
-            return number
-        if kind == "float":
-            return float(number)
-        if number.as_tuple().exponent != 0:  # canonical: integral values decode with exponent 0
-            msg = f"{_short(text)} encodes {number}, which is not an int"
-            raise KeyEncodingError(msg, hint="declare the attribute as decimal or float")
-        return int(number)
-    if kind == "datetime":
-        return _decode_datetime(text)
-    if kind == "date":
-        return _decode_date(text)
-    if kind == "bool":
-        if text not in ("0", "1"):
-            msg = f"{_short(text)} is not an encoded bool ('0' or '1')"
-            raise KeyEncodingError(msg, hint="the key was not written by this template")
-        return text == "1"
-    if kind == "bytes":
-        if _HEX_RE.fullmatch(text) is None:
-            msg = f"{_short(text)} is not lowercase hex bytes"
-            raise KeyEncodingError(msg, hint="the key was not written by this template")
-        return bytes.fromhex(text)
-    msg = f"unknown key kind {kind!r}"
-    raise KeyEncodingError(msg, hint=f"use one of {', '.join(VALUE_KINDS)}")
+    return _key_type(kind).decode_key(text)
 
 
-def component(kind: ValueKind, value: object) -> str:
+def component(kind: str, value: object) -> str:
     """Return the complete key component for a value: escaped and terminated.
 
     Args:
@@ -392,9 +187,9 @@ class KeyTemplate:
         seen: set[str] = set()
         for part in self.parts:
             if isinstance(part, Ref):
-                if part.kind not in VALUE_KINDS:
+                if part.kind not in KEYABLE_NAMES:
                     msg = f"attribute {part.attr!r} has kind {part.kind!r}, which cannot be part of a key"
-                    raise KeyEncodingError(msg, hint=f"use one of {', '.join(VALUE_KINDS)}")
+                    raise KeyEncodingError(msg, hint=f"use one of {', '.join(KEYABLE_NAMES)}")
                 if part.attr in seen:
                     msg = f"attribute {part.attr!r} appears twice in key template {self.pattern()}"
                     raise KeyEncodingError(msg, hint="reference each attribute at most once per key")
@@ -546,7 +341,7 @@ _ARITY: dict[RangeOp, int] = {
 }
 
 
-def range_bounds(p: str, op: RangeOp, kind: ValueKind, values: Sequence[object]) -> tuple[str, str] | str:
+def range_bounds(p: str, op: RangeOp, kind: str, values: Sequence[object]) -> tuple[str, str] | str:
     """Translate a condition on the component after prefix ``p`` into a key condition.
 
     Args:
@@ -573,7 +368,8 @@ def range_bounds(p: str, op: RangeOp, kind: ValueKind, values: Sequence[object])
         msg = f"{op} takes {_ARITY[op]} value(s) in a sequence, got {_short(values)}"
         raise KeyEncodingError(msg, hint="pass a list such as [value] or [low, high] for between")
     if op == "begins_with":
-        if kind not in ("str", "enum"):
+        found = find(kind)
+        if found is None or not found.prefix_searchable:
             msg = f"begins_with needs a str or enum attribute, not {kind}"
             raise KeyEncodingError(msg, hint="use between, or declare the attribute as str")
         # A string prefix, deliberately unterminated; escape keeps prefixes as prefixes.
@@ -604,7 +400,7 @@ def range_bounds(p: str, op: RangeOp, kind: ValueKind, values: Sequence[object])
 LeadingOp = Literal["begins_with", "between", "<", "<=", ">="]
 
 
-def leading_range(op: RangeOp, kind: ValueKind, values: Sequence[object]) -> tuple[LeadingOp, str, str]:
+def leading_range(op: RangeOp, kind: str, values: Sequence[object]) -> tuple[LeadingOp, str, str]:
     """Translate a condition on a sort key's *first* component (no prefix before it).
 
     Interleaved collections put the shared sort attribute first, so a range cannot be

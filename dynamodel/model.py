@@ -11,39 +11,23 @@ checked when the class is created; the resulting EntitySpec is ``Order.__entity_
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import types
 from collections.abc import Mapping
 from dataclasses import replace
-from decimal import Decimal
-from typing import Any, ClassVar, Literal, Self, Union, get_args, get_origin
+from typing import Any, ClassVar, Literal, Self, Union, cast, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic._internal._model_construction import ModelMetaclass
 from pydantic.fields import FieldInfo
 
 from dynamodel import instance_state
+from dynamodel.attribute_types import for_annotation
 from dynamodel.errors import DefinitionError, UnknownFieldError
 from dynamodel.spec import AttributeSpec, AttrType, EntitySpec
 
 _COPY_KEY = "dynamodel_copy"
 _VIA_KEY = "dynamodel_via"
-_SCALARS: dict[object, AttrType] = {
-    str: "str",
-    int: "int",
-    Decimal: "decimal",
-    float: "float",
-    bool: "bool",
-    dt.datetime: "datetime",
-    dt.date: "date",
-    bytes: "bytes",
-    list: "list",
-    tuple: "list",
-    set: "list",
-    frozenset: "list",
-    dict: "map",
-}
 
 
 class FieldRef:
@@ -266,11 +250,12 @@ def _attribute(entity: str, name: str, info: FieldInfo) -> AttributeSpec:
         values = tuple(str(m.value) for m in annotation)
         return AttributeSpec(name=name, type="enum", optional=optional, enum=values)
     base = origin if origin is not None else annotation
-    kind = _SCALARS.get(base)
-    if kind is None:
+    attr_type = for_annotation(base)
+    if attr_type is None:
         msg = f"Entity {entity}: field '{name}' has type {annotation!r}, which dynamodel cannot store."
         raise DefinitionError(
             msg,
             hint="use str, int, Decimal, float, bool, datetime, date, bytes, list, dict, Literal[...] or an Enum",
         )
-    return AttributeSpec(name=name, type=kind, optional=optional)
+    # A registered type's name is an AttrType at run time (see dynamodel.spec.AttrType).
+    return AttributeSpec(name=name, type=cast("AttrType", attr_type.name), optional=optional)

@@ -6,31 +6,23 @@ Both the Python declarations (``model.py``/``patterns.py``) and spec files
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dynamodel.attribute_types import KEYABLE_NAMES, NAMES
 from dynamodel.errors import UnknownEntityError, UnknownFieldError
 
 AttrType = Literal[
     "str", "int", "decimal", "float", "bool", "datetime", "date", "bytes", "list", "map", "enum"
 ]
-ATTR_TYPES: tuple[AttrType, ...] = (
-    "str",
-    "int",
-    "decimal",
-    "float",
-    "bool",
-    "datetime",
-    "date",
-    "bytes",
-    "list",
-    "map",
-    "enum",
-)
-# Types that can appear in a key string (order-preserving encodings exist in keys.py).
-KEYABLE: frozenset[AttrType] = frozenset(
-    {"str", "int", "decimal", "float", "bool", "datetime", "date", "bytes", "enum"}
-)
+"""The built-in type names, for static typing. At run time an attribute's type is any name in
+:data:`ATTR_TYPES`: a type registered with ``dynamodel.attribute_types.register`` is one too
+(cast its name to AttrType)."""
+ATTR_TYPES: Sequence[str] = NAMES
+"""The registered type names (built-in ones first, in this order), always current."""
+KEYABLE: Sequence[str] = KEYABLE_NAMES
+"""Types that can appear in a key string (their order-preserving encodings: ``encode_key``)."""
 RangeOp = Literal["eq", "begins_with", "between", "lt", "lte", "gt", "gte"]
 RANGE_OPS: tuple[RangeOp, ...] = ("eq", "begins_with", "between", "lt", "lte", "gt", "gte")
 PatternKind = Literal["get", "query", "write"]
