@@ -8,11 +8,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import cast
 
+from dynamodel.attribute_types import find, is_keyable
+from dynamodel.attribute_types.base import WHERE_HINT
 from dynamodel.errors import DefinitionError, UnknownEntityError, UnknownFieldError
 from dynamodel.layout import is_key_name
 from dynamodel.spec import (
     CONSISTENCIES,
-    KEYABLE,
     ORDERS,
     RANGE_OPS,
     AppSpec,
@@ -109,7 +110,7 @@ def check_entity(app: AppSpec, ent: EntitySpec) -> None:
         if not _NAME.fullmatch(a.name) or a.name.startswith("_"):
             msg = f"Entity '{ent.name}': attribute name {a.name!r} is not valid."
             raise DefinitionError(msg, hint="use letters, digits and '_', starting with a letter")
-        if a.type == "enum" and (not a.enum or len(set(a.enum)) != len(a.enum)):
+        if _lists_values(a) and (not a.enum or len(set(a.enum)) != len(a.enum)):
             msg = f"Entity '{ent.name}': enum attribute '{a.name}' needs a non-empty list of distinct values."
             raise DefinitionError(msg, hint="write {enum: [A, B]}")
     for ident in ent.identity:
@@ -117,7 +118,7 @@ def check_entity(app: AppSpec, ent: EntitySpec) -> None:
         if attr is None:
             msg = f"Entity '{ent.name}': identity attribute '{ident}' is not declared."
             raise UnknownFieldError(msg, hint=f"add '{ident}' to the attributes of {ent.name}")
-        if attr.type not in KEYABLE or attr.optional or attr.copy_of is not None:
+        if not is_keyable(attr.type) or attr.optional or attr.copy_of is not None:
             msg = f"Entity '{ent.name}': identity attribute '{ident}' ({attr.type}{', optional' if attr.optional else ''}) cannot be part of a key."
             raise DefinitionError(
                 msg,
@@ -145,7 +146,7 @@ def check_entity(app: AppSpec, ent: EntitySpec) -> None:
     _check_acyclic(app, ent)
     for u in ent.unique:
         attr = ent.attribute(u)
-        if attr is None or attr.type not in KEYABLE:
+        if attr is None or not is_keyable(attr.type):
             msg = f"Entity '{ent.name}': unique attribute '{u}' is not a declared scalar attribute."
             raise UnknownFieldError(msg, hint=f"declare '{u}' as str/int/... on {ent.name}")
     if ent.ttl is not None:
@@ -249,7 +250,7 @@ def check_pattern(app: AppSpec, pat: PatternSpec) -> None:
             if attr is None:
                 msg = f"{where}: 'by' uses '{a}', which {e.name} does not define."
                 raise UnknownFieldError(msg, hint=f"add a '{a}' attribute to {e.name} or change by=")
-            if attr.type not in KEYABLE:
+            if not is_keyable(attr.type):
                 msg = f"{where}: 'by' uses '{a}' of type {attr.type}, which cannot be part of a key."
                 raise DefinitionError(
                     msg, hint="use a scalar attribute (str, int, decimal, datetime, date, bool, enum)"
@@ -323,24 +324,20 @@ def normalise_where(label: str, where: Mapping[str, object]) -> tuple[tuple[str,
     return tuple(sorted(out, key=lambda kv: kv[0]))
 
 
+def _lists_values(attr: AttributeSpec) -> bool:
+    found = find(attr.type)
+    return found is not None and found.lists_values
+
+
+def _prefix_searchable(attr: AttributeSpec) -> bool:
+    found = find(attr.type)
+    return found is not None and found.prefix_searchable
+
+
 def _check_where_value(where: str, e: EntitySpec, attr: AttributeSpec, value: object) -> None:
-    ok: bool
-    if attr.type == "enum":
-        ok = isinstance(value, str) and value in attr.enum
-        hint = f"use one of {list(attr.enum)}"
-    elif attr.type == "bool":
-        ok = isinstance(value, bool)
-        hint = "use true or false"
-    elif attr.type == "int":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        hint = "use an integer"
-    elif attr.type == "str":
-        ok = isinstance(value, str)
-        hint = "use a string"
-    else:
-        ok = False
-        hint = "use a str, int, bool or enum attribute in 'where'"
-    if not ok:
+    found = find(attr.type)
+    hint = WHERE_HINT if found is None else found.where_hint(value, attr.enum)
+    if hint is not None:
         msg = (
             f"{where}: where {attr.name}={value!r} is not a valid {attr.type} value of {e.name}.{attr.name}."
         )
@@ -366,10 +363,10 @@ def _check_sort(pat: PatternSpec, ents: list[EntitySpec], where: str) -> None:
     for e in holders:
         attr = e.attribute(pat.sort)
         assert attr is not None
-        if attr.type not in KEYABLE:
+        if not is_keyable(attr.type):
             msg = f"{where}: sort attribute '{pat.sort}' has type {attr.type}, which has no key order."
             raise DefinitionError(msg, hint="sort by a scalar attribute")
-        if pat.range == "begins_with" and attr.type not in ("str", "enum"):
+        if pat.range == "begins_with" and not _prefix_searchable(attr):
             msg = (
                 f"{where}: begins_with needs a string sort attribute, but {e.name}.{pat.sort} is {attr.type}."
             )
@@ -400,7 +397,8 @@ def _check_write(app: AppSpec, pat: PatternSpec, ents: list[EntitySpec]) -> None
         if attr is None:
             msg = f"{where}: increments {ent_name}.{attr_name}, which {ent_name} does not define."
             raise UnknownFieldError(msg, hint=f"add '{attr_name}: int' to {ent_name}")
-        if attr.type not in ("int", "decimal", "float"):
+        found = find(attr.type)
+        if found is None or not found.incrementable:
             msg = f"{where}: increments {ent_name}.{attr_name}, which is {attr.type}, not a number."
             raise DefinitionError(msg, hint="increment an int or decimal attribute")
         # A target whose identity the written items do not carry is keyed by the caller at run time

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from decimal import Decimal
 from typing import Any
 
+from dynamodel.attribute_types import lookup
 from dynamodel.copyrefs import write_time_copies
 from dynamodel.design.model import TABLE, CopyPath, Design
 from dynamodel.design.requirements import predicate_text
@@ -175,19 +174,7 @@ def explain(design: Design) -> str:
 
 
 def _sample(attr: AttributeSpec, n: int) -> object:
-    samples: dict[str, object] = {
-        "str": f"{attr.name}-{n}",
-        "int": n,
-        "decimal": Decimal(n) / 4,
-        "float": n / 4,
-        "bool": n % 2 == 1,
-        "datetime": dt.datetime(2024, 5, n + 1, 9, 30, tzinfo=dt.UTC),
-        "date": dt.date(2024, 5, n + 1),
-        "bytes": bytes([n]),
-    }
-    if attr.type == "enum":
-        return attr.enum[n % len(attr.enum)]
-    return samples.get(attr.type, f"{attr.name}-{n}")
+    return lookup(attr.type).sample(attr.name, attr.enum, n)
 
 
 def report(design: Design) -> str:

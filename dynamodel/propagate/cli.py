@@ -12,12 +12,11 @@ import argparse
 import json
 import sys
 import time
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from dynamodel.attribute_types import PARSE_ERRORS, lookup
 from dynamodel.design.model import Design
 from dynamodel.errors import RequestError
 from dynamodel.propagate.driver import StreamCheckpoint, drain, stream_arn
@@ -103,22 +102,8 @@ def parse_identity(design: Design, source: str, pairs: list[str]) -> dict[str, o
         attr = spec.attribute(name)
         kind = attr.type if attr is not None else "str"
         try:
-            value: object
-            if kind == "int":
-                value = int(text)
-            elif kind == "decimal":
-                value = Decimal(text)
-            elif kind == "float":
-                value = float(text)
-            elif kind == "bool":
-                value = {"true": True, "false": False}[text.lower()]
-            elif kind == "datetime":
-                value = datetime.fromisoformat(text)
-            elif kind == "date":
-                value = date.fromisoformat(text)
-            else:
-                value = text
-        except (ValueError, KeyError, InvalidOperation):
+            value = lookup(kind).parse(text)
+        except PARSE_ERRORS:
             msg = f"--id {name}={text!r} is not a valid {kind}."
             raise RequestError(msg, hint=f"write {name} as a {kind} literal") from None
         out[name] = value

@@ -1,12 +1,12 @@
 """Hypothesis strategies derived from declared entities, adversarial by default.
 
 Strings mix the key delimiter ``#``, the escape character ``$``, other entities' key tags,
-control characters and non-ASCII text, because those are what break hand-written keys.
+control characters and non-ASCII text, because those are what break hand-written keys. Each
+attribute type supplies its own strategy and collision pool (``dynamodel.attribute_types``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import types
 from collections.abc import Mapping
 from decimal import Decimal
@@ -14,85 +14,31 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from hypothesis import strategies as st
 
+from dynamodel import attribute_types
 from dynamodel.model import Entity
 from dynamodel.spec import AppSpec, AttributeSpec, EntitySpec
 
-_TRICKY = [
-    "#",
-    "$",
-    "##",
-    "$@",
-    "a#b",
-    "ORDER#x",
-    "CUSTOMER#",
-    "_UNIQUE#",
-    "\x00",
-    "\u00e9",
-    "\u4e2d",
-    "\U0001f600",
-]
+
+def _tags(app: AppSpec | None) -> list[str]:
+    if app is None:
+        return []
+    from dynamodel.design.derive import entity_tag  # noqa: PLC0415 - only to learn the tag names
+
+    return [entity_tag(e.name) for e in app.entities]
 
 
 def adversarial_text(app: AppSpec | None = None, *, max_size: int = 12) -> st.SearchStrategy[str]:
     """Text that contains delimiters, escapes and other entities' tags as often as letters."""
-    tags = []
-    if app is not None:
-        from dynamodel.design.derive import entity_tag  # noqa: PLC0415 - only to learn the tag names
-
-        tags = [entity_tag(e.name) + "#" for e in app.entities]
-    pieces = st.sampled_from(_TRICKY + tags) | st.text(
-        st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=4
-    )
-    return (
-        st.lists(pieces, max_size=max(1, max_size // 3)).map("".join).filter(lambda s: len(s) <= max_size * 4)
-    )
-
-
-def _decimal() -> st.SearchStrategy[Decimal]:
-    return st.decimals(
-        min_value=Decimal("-1e20"), max_value=Decimal("1e20"), allow_nan=False, allow_infinity=False, places=6
-    ).map(lambda d: d.normalize())
-
-
-def _datetime() -> st.SearchStrategy[dt.datetime]:
-    offsets = st.integers(-14 * 60, 14 * 60).map(lambda m: dt.timezone(dt.timedelta(minutes=m)))
-    return st.datetimes(
-        min_value=dt.datetime(1970, 1, 2), max_value=dt.datetime(2200, 1, 1), timezones=offsets
-    )
+    return attribute_types.adversarial_text(_tags(app), max_size=max_size)
 
 
 def for_attribute(
     attr: AttributeSpec, app: AppSpec | None = None, *, pool: int = 0
 ) -> st.SearchStrategy[Any]:
     """Values of one attribute; ``pool`` > 0 draws from that many values so partitions collide."""
-    base: st.SearchStrategy[Any]
-    if attr.type == "str":
-        base = adversarial_text(app)
-    elif attr.type == "enum":
-        base = st.sampled_from(attr.enum)
-    elif attr.type == "int":
-        base = st.integers(-(2**53), 2**53)
-    elif attr.type == "decimal":
-        base = _decimal()
-    elif attr.type == "float":
-        base = st.floats(-1e15, 1e15, allow_nan=False, allow_infinity=False).map(
-            lambda f: 0.0 if f == 0 else f
-        )
-    elif attr.type == "bool":
-        base = st.booleans()
-    elif attr.type == "datetime":
-        base = _datetime()
-    elif attr.type == "date":
-        base = st.dates(dt.date(1970, 1, 1), dt.date(2200, 1, 1))
-    elif attr.type == "bytes":
-        base = st.binary(min_size=1, max_size=16)
-    elif attr.type == "list":
-        base = st.lists(st.text(max_size=5) | st.integers(-1000, 1000), max_size=4)
-    else:
-        base = st.dictionaries(
-            st.text(min_size=1, max_size=5), st.text(max_size=5) | st.integers(-99, 99), max_size=3
-        )
-    if pool and attr.type in ("str", "int", "decimal", "bytes", "date", "datetime"):
+    attr_type = attribute_types.lookup(attr.type)
+    base = attr_type.strategy(attr.enum, _tags(app))
+    if pool and attr_type.pooled:
         base = st.lists(base, min_size=pool, max_size=pool, unique_by=repr).flatmap(st.sampled_from)
     if attr.optional:
         return st.none() | base
@@ -140,36 +86,10 @@ def for_app(app: AppSpec) -> dict[str, st.SearchStrategy[dict[str, Any]]]:
 PoolKey = tuple[str, str]
 """(attribute name, attribute type): attributes of one name and type share a pool app-wide."""
 
-_UTC = dt.UTC
-
 
 def _pool_of(attr: AttributeSpec, tags: list[str]) -> tuple[object, ...]:
     """Four values per type: prefixes of each other, delimiters, another entity's tag, order traps."""
-    t = attr.type
-    if t == "str":
-        return ("a", "a#b", "$", f"{tags[-1]}#a" if tags else "X#a")
-    if t == "enum":
-        return attr.enum
-    if t == "bool":
-        return (False, True)
-    if t == "int":
-        return (-1, 0, 7, 10)  # 7 and 10 differ in digit count: unpadded text sorts them wrong
-    if t == "decimal":
-        return (Decimal("-1.5"), Decimal(0), Decimal("2.50"), Decimal(10))
-    if t == "float":
-        return (-1.5, 0.0, 2.5, 10.0)
-    if t == "datetime":
-        return (
-            dt.datetime(1985, 6, 1, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))),
-            dt.datetime(1999, 12, 31, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
-            dt.datetime(2005, 3, 4, 5, 6, 7, 890123, tzinfo=_UTC),
-            dt.datetime(2024, 2, 29, tzinfo=_UTC),
-        )
-    if t == "date":
-        return (dt.date(1985, 6, 1), dt.date(1999, 12, 31), dt.date(2005, 3, 4), dt.date(2024, 2, 29))
-    if t == "bytes":
-        return (b"\x00", b"a", b"a\x00", b"\xff")
-    return ()
+    return attribute_types.lookup(attr.type).pool(attr.enum, tags)
 
 
 def pooled_attributes(app: AppSpec) -> frozenset[str]:
@@ -293,7 +213,7 @@ def for_model(
     for attr in spec.attributes:
         if attr.copy_of is not None or (only is not None and attr.name not in only):
             continue
-        if attr.type in ("list", "map"):
+        if attribute_types.lookup(attr.type).nested:
             out[attr.name] = for_annotation(model.model_fields[attr.name].annotation)
             continue
         pool = (pools or {}).get((attr.name, attr.type))
