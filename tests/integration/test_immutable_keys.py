@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dynamodel import App, Entity, Query
-from dynamodel import compile as c
+from dynamodel.compile import key_attrs
 from dynamodel.design.model import TABLE
 from dynamodel.errors import RequestError
 from dynamodel.testing import run_app_machine
@@ -56,7 +56,7 @@ def test_comments_are_read_from_the_tickets_partition_and_deleted_by_their_full_
     design = thread.design
     assert design.indexes == ()
     assert design.plan("comments_of_ticket").index == TABLE
-    assert c.key_attrs(design, "Comment") == ("ticket_id", "posted_at", "comment_id")
+    assert key_attrs(design, "Comment") == ("ticket_id", "posted_at", "comment_id")
     table = create_test_table(thread, default_client_factory("dynamodb"))
     table.create(Ticket(ticket_id="t", title="printer"))
     for i in (2, 0, 1):

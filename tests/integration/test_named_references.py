@@ -13,7 +13,7 @@ import pytest
 from stored_items import stored
 
 from dynamodel import App, Copy, DefinitionError, Entity, Get, Query, Write
-from dynamodel import compile as c
+from dynamodel.compile import base_key
 from dynamodel.design import derive, design_to_json
 from dynamodel.engine import EmbeddedEngine
 from dynamodel.errors import UnknownFieldError
@@ -118,7 +118,7 @@ def test_repair_fixes_one_reference_without_touching_the_other(make_table: MakeT
     table.create(User(user_id="u1", name="Ann"))
     table.create(User(user_id="u2", name="Bob"))
     table.create(Ticket(ticket_id="t1", reporter_id="u1", assignee_id="u2"))
-    key = c.base_key(desk.design, "Ticket", {"ticket_id": "t1"})
+    key = base_key(desk.design, "Ticket", {"ticket_id": "t1"})
     table.client.update_item(
         TableName=table.name,
         Key=key,

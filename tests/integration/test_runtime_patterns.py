@@ -27,8 +27,8 @@ from typing import Any, get_args, get_origin
 import pytest
 from example_apps import discover_apps
 
-from dynamodel import compile as c
 from dynamodel.app import App
+from dynamodel.compile import base_key, key_attrs
 from dynamodel.copyrefs import references
 from dynamodel.design.derive import entity_tag
 from dynamodel.model import Entity
@@ -231,7 +231,7 @@ class Oracle:
     items: dict[tuple[str, str, str], Stored] = field(default_factory=dict)
 
     def key(self, entity: str, values: Mapping[str, object]) -> tuple[str, str, str]:
-        k = c.base_key(self.app.design, entity, values)
+        k = base_key(self.app.design, entity, values)
         return (entity, k["PK"]["S"], k["SK"]["S"])
 
     def of(self, entity: str) -> list[Stored]:
@@ -240,7 +240,7 @@ class Oracle:
     def fill_copies(self, entity: str, values: dict[str, object]) -> bool:
         """Copies from their sources, through each reference's local names; False if refused."""
         for ref in references(self.app.spec, entity):
-            key = ref.source_values(values, c.key_attrs(self.app.design, ref.source))
+            key = ref.source_values(values, key_attrs(self.app.design, ref.source))
             src = None if any(v is None for v in key.values()) else self.items.get(self.key(ref.source, key))
             if src is None and not ref.optional:
                 return False
@@ -343,10 +343,10 @@ def generate(
         # (source, local name of each source key attribute, optional): parents by their own
         # names, copy sources through each reference (named references map the names).
         sources: list[tuple[str, dict[str, str], bool]] = [
-            (x, {a: a for a in c.key_attrs(app.design, x)}, False) for x in (ent.parent, ent.aggregate) if x
+            (x, {a: a for a in key_attrs(app.design, x)}, False) for x in (ent.parent, ent.aggregate) if x
         ]
         sources += [
-            (r.source, {a: r.local(a) for a in c.key_attrs(app.design, r.source)}, r.optional)
+            (r.source, {a: r.local(a) for a in key_attrs(app.design, r.source)}, r.optional)
             for r in references(spec, ent.name)
         ]
         for _ in range(counts(spec)[ent.name]):
@@ -424,7 +424,7 @@ def load(app: App, table: Table, rng: random.Random) -> Oracle:
 
     def targets_known(p: PatternSpec, rows: Sequence[Mapping[str, object]]) -> bool:
         for t, _, _ in p.increments:
-            need = c.key_attrs(app.design, t)
+            need = key_attrs(app.design, t)
             keys = {oracle.key(t, r) for r in rows if all(r.get(a) is not None for a in need)}
             if not keys or any(k not in oracle.items for k in keys):
                 return False
@@ -458,7 +458,7 @@ def load(app: App, table: Table, rng: random.Random) -> Oracle:
                     written.add(id(v))
                     record(e, v)
                 for t, attr, n in p.increments:
-                    need = c.key_attrs(app.design, t)
+                    need = key_attrs(app.design, t)
                     keys = {oracle.key(t, r): r for r in rows if all(r.get(a) is not None for a in need)}
                     for r in keys.values():
                         bump(t, r, attr, n)
@@ -482,11 +482,11 @@ def mutate(app: App, table: Table, oracle: Oracle, gen: Generator) -> None:
     stored = sorted(oracle.items.items(), key=lambda kv: kv[0])
     for key, s in rng.sample(stored, k=min(40, len(stored))):
         spec = app.spec.entity(s.entity)
-        fixed = set(c.key_attrs(app.design, s.entity)) | {a.name for a in spec.attributes if a.copy_of}
+        fixed = set(key_attrs(app.design, s.entity)) | {a.name for a in spec.attributes if a.copy_of}
         changeable = [a for a in spec.attributes if a.name not in fixed]
         roll = rng.random()
         if roll < 0.12:
-            key_values: dict[str, Any] = {a: s.values[a] for a in c.key_attrs(app.design, s.entity)}
+            key_values: dict[str, Any] = {a: s.values[a] for a in key_attrs(app.design, s.entity)}
             assert table.delete(app.models[s.entity], **key_values)
             del oracle.items[key]
             continue

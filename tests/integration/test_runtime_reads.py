@@ -237,7 +237,7 @@ class ShortPageClient:
 def test_sharded_pages_merge_in_order_when_shards_return_short_pages(
     sort_values: list[int], limit: int | None, seed: int
 ) -> None:
-    from dynamodel import compile as c
+    from dynamodel.compile import build_item
 
     design = shop.design
     partitions: dict[str, list[dict[str, Any]]] = {}
@@ -251,7 +251,7 @@ def test_sharded_pages_merge_in_order_when_shards_return_short_pages(
             "total": Decimal(1),
             "customer_name": "x",
         }
-        item, _ = c.build_item(design, "Order", values, version=1)
+        item, _ = build_item(design, "Order", values, version=1)
         partitions.setdefault(item["GSI2PK"]["S"], []).append(item)
         expected.append((item["GSI2SK"]["S"], f"o{n}"))
     fake = ShortPageClient(partitions, "GSI2SK", seed)

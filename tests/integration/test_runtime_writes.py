@@ -22,7 +22,7 @@ from access_patterns.github import Issue, Reaction, Repo, github
 from access_patterns.online_shop import Product, online_shop
 from access_patterns.shop import Customer, Order, OrderLine, shop
 from dynamodel import App, Collection, Entity, Get, Query, Write, field_ref
-from dynamodel import compile as c
+from dynamodel.compile import GUARD_TYPE, OWNER_PK, base_key, shard_of
 from dynamodel.errors import ConditionFailedError, RequestError, WriteTooLargeError
 from dynamodel.keys import component
 from dynamodel.runtime.sending import TransactionConditionError
@@ -83,7 +83,7 @@ def order(oid: str, cid: str, status: str = "OPEN", day: int = 0) -> Order:
 
 
 def raw(table: Table, entity: str, **values: Any) -> dict[str, Any] | None:
-    key = c.base_key(table.design, entity, values)
+    key = base_key(table.design, entity, values)
     response: Any = table.client.get_item(TableName=table.name, Key=key, ConsistentRead=True)
     item: dict[str, Any] | None = response.get("Item")
     return item
@@ -222,8 +222,8 @@ def test_unique_value_cannot_be_taken_twice_and_moves_with_changes(make_table: M
     # Deleting releases the value.
     assert table.delete(Customer, customer_id="c1")
     table.create(customer("c3", "ann@new", "Cy"))
-    guards = [i for i in all_items(table) if i["_type"]["S"] == c.GUARD_TYPE]
-    owners = sorted((g["PK"]["S"], g[c.OWNER_PK]["S"]) for g in guards)
+    guards = [i for i in all_items(table) if i["_type"]["S"] == GUARD_TYPE]
+    owners = sorted((g["PK"]["S"], g[OWNER_PK]["S"]) for g in guards)
     assert owners == [
         ("_UNIQUE#CUSTOMER#ann@new#", "CUSTOMER#c3#"),
         ("_UNIQUE#CUSTOMER#ann@x#", "CUSTOMER#c2#"),
@@ -257,10 +257,10 @@ def test_unique_value_cannot_be_taken_twice_by_concurrent_writers(make_table: Ma
     assert len(winners) == 1
     items = all_items(table)
     customers = [i for i in items if i["_type"]["S"] == "Customer"]
-    guards = [i for i in items if i["_type"]["S"] == c.GUARD_TYPE]
+    guards = [i for i in items if i["_type"]["S"] == GUARD_TYPE]
     assert len(customers) == 1
     assert len(guards) == 1
-    assert guards[0][c.OWNER_PK] == customers[0]["PK"]
+    assert guards[0][OWNER_PK] == customers[0]["PK"]
     assert winners[0] == f"won:{customers[0]['customer_id']['S']}"
 
     # Two existing customers race to switch to the same new value.
@@ -423,7 +423,7 @@ def test_sparse_and_sorted_index_keys_follow_the_values(make_table: MakeTable) -
     o = table.create(order("o1", "c1", "OPEN", day=1))
     item = raw(table, "Order", order_id="o1")
     assert item is not None
-    shard = c.shard_of("ORDER#o1#", "ORDER#", 3)
+    shard = shard_of("ORDER#o1#", "ORDER#", 3)
     assert item["GSI2PK"] == {"S": f"ORDER#OPEN#{component('int', shard)}"}
     assert item["GSI1SK"]["S"].startswith("A_ORDER#2026-01-02T")
     assert [x.order_id for x in table.open_orders_by_date.iterate()] == ["o1"]

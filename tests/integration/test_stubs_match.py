@@ -176,7 +176,7 @@ def test_write_stub_target_keywords_say_when_they_are_needed(app: App, engine: I
 
 @pytest.mark.parametrize("app", APPS, ids=[a.name for a in APPS])
 def test_write_stubs_say_how_items_to_delete_are_given(app: App, engine: InProcessEngine) -> None:
-    from dynamodel import compile as c
+    from dynamodel.compile import key_attrs
     from dynamodel.runtime.pattern_deletes import delete_keyword
 
     table = create_test_table(app, engine.client())
@@ -191,7 +191,7 @@ def test_write_stubs_say_how_items_to_delete_are_given(app: App, engine: InProce
         declared = _stub_params(fn)
         for entity in pat.deletes:
             model = app.models[entity]
-            key = {a: _sample(model.model_fields[a].annotation) for a in c.key_attrs(app.design, entity)}
+            key = {a: _sample(model.model_fields[a].annotation) for a in key_attrs(app.design, entity)}
             keyword = delete_keyword(entity)
             write = functools.partial(table.write, name)
             assert _accepts(functools.partial(write, key), {}) == positional_keys, (name, entity)

@@ -18,7 +18,26 @@ from access_patterns.github import github
 from access_patterns.library import library
 from access_patterns.shop import shop
 from dynamodel import App, Entity, Query
-from dynamodel import compile as c
+from dynamodel.compile import (
+    BORN_ATTR,
+    MAX_ITEM_BYTES,
+    Condition,
+    build_get_request,
+    build_increment,
+    build_item,
+    build_plan_query,
+    build_put,
+    build_query_request,
+    build_query_requests,
+    build_transaction,
+    build_upsert,
+    call_convention,
+    check_transaction,
+    derived_keys,
+    guard_item,
+    item_size,
+    shard_of,
+)
 from dynamodel.errors import RequestError, WriteTooLargeError
 from dynamodel.keys import component, escape, range_bounds
 
@@ -32,7 +51,7 @@ def test_compile_is_pure() -> None:
 
 
 def test_get_item_request() -> None:
-    got = c.build_get_request(shop.design, "get_customer", {"customer_id": "c#1"}, "t")
+    got = build_get_request(shop.design, "get_customer", {"customer_id": "c#1"}, "t")
     assert got == {
         "TableName": "t",
         "Key": {"PK": {"S": "CUSTOMER#c$c1#"}, "SK": {"S": "CUSTOMER#"}},
@@ -42,7 +61,7 @@ def test_get_item_request() -> None:
 
 def test_query_request_for_each_range_form() -> None:
     d = shop.design
-    base = c.build_query_request(d, "orders_of_customer", {"customer_id": "c1"}, "t", limit=5)
+    base = build_query_request(d, "orders_of_customer", {"customer_id": "c1"}, "t", limit=5)
     assert base == {
         "TableName": "t",
         "IndexName": "GSI1",
@@ -53,19 +72,19 @@ def test_query_request_for_each_range_form() -> None:
         "Limit": 5,
     }
     lo, hi = T0, T0 + timedelta(days=1)
-    between = c.build_query_request(d, "orders_of_customer", {"customer_id": "c1", "lo": lo, "hi": hi}, "t")
+    between = build_query_request(d, "orders_of_customer", {"customer_id": "c1", "lo": lo, "hi": hi}, "t")
     assert between["KeyConditionExpression"] == "#pk = :pk AND #sk BETWEEN :lo AND :hi"
     want = range_bounds("A_ORDER#", "between", "datetime", [lo, hi])
     assert (
         between["ExpressionAttributeValues"][":lo"]["S"],
         between["ExpressionAttributeValues"][":hi"]["S"],
     ) == want
-    only_lo = c.build_query_request(d, "orders_of_customer", {"customer_id": "c1", "lo": lo}, "t")
+    only_lo = build_query_request(d, "orders_of_customer", {"customer_id": "c1", "lo": lo}, "t")
     assert (
         only_lo["ExpressionAttributeValues"][":lo"]["S"]
         == range_bounds("A_ORDER#", "gte", "datetime", [lo])[0]
     )
-    only_hi = c.build_query_request(d, "orders_of_customer", {"customer_id": "c1", "hi": hi}, "t")
+    only_hi = build_query_request(d, "orders_of_customer", {"customer_id": "c1", "hi": hi}, "t")
     assert (
         only_hi["ExpressionAttributeValues"][":hi"]["S"]
         == range_bounds("A_ORDER#", "lte", "datetime", [hi])[1]
@@ -73,9 +92,7 @@ def test_query_request_for_each_range_form() -> None:
 
 
 def test_collections_read_their_blocks_or_the_whole_partition() -> None:
-    issues = c.build_query_request(
-        github.design, "ap5_repo_with_issues", {"owner": "o", "repo_name": "r"}, "t"
-    )
+    issues = build_query_request(github.design, "ap5_repo_with_issues", {"owner": "o", "repo_name": "r"}, "t")
     assert issues["KeyConditionExpression"] == "#pk = :pk AND #sk BETWEEN :lo AND :hi"
     assert issues["ExpressionAttributeValues"] == {
         ":pk": {"S": "REPO#o#r#"},
@@ -83,38 +100,38 @@ def test_collections_read_their_blocks_or_the_whole_partition() -> None:
         ":hi": {"S": "B_REPO$"},
     }
     assert issues["ScanIndexForward"] is False
-    whole = c.build_query_request(shop.design, "order_with_lines", {"order_id": "o1"}, "t")
+    whole = build_query_request(shop.design, "order_with_lines", {"order_id": "o1"}, "t")
     assert whole["KeyConditionExpression"] == "#pk = :pk"
     assert whole["ExpressionAttributeNames"] == {"#pk": "PK"}
     assert "IndexName" not in whole
 
 
 def test_where_values_come_from_the_declaration_and_shards_fan_out() -> None:
-    requests = c.build_query_requests(shop.design, "open_orders_by_date", {}, "t", limit=2)
+    requests = build_query_requests(shop.design, "open_orders_by_date", {}, "t", limit=2)
     pks = [r["ExpressionAttributeValues"][":pk"]["S"] for r in requests]
     assert pks == [f"ORDER#OPEN#{component('int', i)}" for i in range(3)]
     with pytest.raises(RequestError, match="fixed by the declaration"):
-        c.build_query_requests(shop.design, "open_orders_by_date", {"status": "SHIPPED"}, "t")
+        build_query_requests(shop.design, "open_orders_by_date", {"status": "SHIPPED"}, "t")
     with pytest.raises(RequestError, match="shard"):
-        c.build_query_request(shop.design, "open_orders_by_date", {}, "t")
-    sparse = c.build_query_request(battle_royale.design, "ap5_open_games", {}, "t")
+        build_query_request(shop.design, "open_orders_by_date", {}, "t")
+    sparse = build_query_request(battle_royale.design, "ap5_open_games", {}, "t")
     assert sparse["ExpressionAttributeValues"][":pk"] == {"S": "GAME#OPEN#"}
 
 
 def test_wrong_arguments_are_refused() -> None:
     d = shop.design
     with pytest.raises(RequestError, match="needs 'customer_id'"):
-        c.build_query_request(d, "orders_of_customer", {}, "t")
+        build_query_request(d, "orders_of_customer", {}, "t")
     with pytest.raises(RequestError, match="takes no argument 'value'"):
-        c.build_query_request(d, "orders_of_customer", {"customer_id": "c", "value": 1}, "t")
+        build_query_request(d, "orders_of_customer", {"customer_id": "c", "value": 1}, "t")
     with pytest.raises(RequestError, match="no pattern 'nope'"):
-        c.build_query_request(d, "nope", {}, "t")
+        build_query_request(d, "nope", {}, "t")
     with pytest.raises(RequestError, match="runs as GetItem"):
-        c.build_query_request(d, "get_customer", {"customer_id": "c"}, "t")
+        build_query_request(d, "get_customer", {"customer_id": "c"}, "t")
     with pytest.raises(RequestError, match="placed_at"):
-        c.build_query_request(d, "orders_of_customer", {"customer_id": "c", "lo": "not a datetime"}, "t")
+        build_query_request(d, "orders_of_customer", {"customer_id": "c", "lo": "not a datetime"}, "t")
     with pytest.raises(RequestError, match="limit"):
-        c.build_query_request(d, "orders_of_customer", {"customer_id": "c"}, "t", limit=0)
+        build_query_request(d, "orders_of_customer", {"customer_id": "c"}, "t", limit=0)
 
 
 class Reading(Entity, identity=("sensor", "n")):
@@ -176,16 +193,16 @@ def test_key_conditions_select_exactly_what_the_operator_says(
     for op in OPS:
         name = f"n_{op}"
         call = {"sensor": "s#1", "lo": a, "hi": b} if op == "between" else {"sensor": "s#1", "value": a}
-        request = c.build_query_request(d, name, call, "t")
+        request = build_query_request(d, name, call, "t")
         ix = d.index(d.plan(name).index)
         for v in stored:
-            keys, _ = c.derived_keys(d, "Reading", {"sensor": "s#1", "n": v, "label": "x"})
+            keys, _ = derived_keys(d, "Reading", {"sensor": "s#1", "n": v, "label": "x"})
             assert keys[ix.partition_key] == request["ExpressionAttributeValues"][":pk"]["S"]
             assert _holds(request, keys[ix.sort_key]) == semantics[op](v), (op, v, a, b)
-    request = c.build_query_request(d, "label_prefix", {"sensor": "s", "value": prefix}, "t")
+    request = build_query_request(d, "label_prefix", {"sensor": "s", "value": prefix}, "t")
     ix = d.index(d.plan("label_prefix").index)
     for n, label in enumerate(labels):
-        keys, _ = c.derived_keys(d, "Reading", {"sensor": "s", "n": n, "label": label})
+        keys, _ = derived_keys(d, "Reading", {"sensor": "s", "n": n, "label": label})
         assert _holds(request, keys[ix.sort_key]) == label.startswith(prefix)
 
 
@@ -202,9 +219,9 @@ def test_item_layout_keys_sparse_shards_and_meta() -> None:
         "total": Decimal("1.50"),
         "customer_name": "Ann",
     }
-    item, remove = c.build_item(d, "Order", values, version=3)
+    item, remove = build_item(d, "Order", values, version=3)
     shard = zlib.crc32(b"ORDER#o$c1#ORDER#") % 3
-    assert c.shard_of("ORDER#o$c1#", "ORDER#", 3) == shard
+    assert shard_of("ORDER#o$c1#", "ORDER#", 3) == shard
     assert item["PK"] == {"S": "ORDER#o$c1#"}
     assert item["SK"] == {"S": "ORDER#"}
     assert item["GSI1PK"] == {"S": "CUSTOMER#c1#"}
@@ -215,7 +232,7 @@ def test_item_layout_keys_sparse_shards_and_meta() -> None:
     assert item["order_id"] == {"S": "o#1"}
     assert item["total"] == {"N": "1.5"}
     assert remove == ("_copyver_Customer",)  # a write resets the copy stamp (issue 11, item 4)
-    shipped, remove = c.build_item(d, "Order", {**values, "status": "SHIPPED"}, version=1)
+    shipped, remove = build_item(d, "Order", {**values, "status": "SHIPPED"}, version=1)
     assert "GSI2PK" not in shipped
     assert remove == ("_copyver_Customer", "GSI2PK", "GSI2SK")
     # An optional key attribute that is absent keeps the item out of that index.
@@ -230,17 +247,17 @@ def test_item_layout_keys_sparse_shards_and_meta() -> None:
         "author_last_name": "l",
         "loan_end_date": "AVAILABLE",
     }
-    item, remove = c.build_item(library.design, "Book", book, version=1)
+    item, remove = build_item(library.design, "Book", book, version=1)
     assert "GSI3PK" not in item
     assert set(remove) >= {"GSI3PK", "GSI3SK", "member_id", "loan_start_date"}
-    item, _ = c.build_item(library.design, "Book", {**book, "member_id": "m#"}, version=1)
+    item, _ = build_item(library.design, "Book", {**book, "member_id": "m#"}, version=1)
     assert item["GSI3PK"] == {"S": "BOOK#m$c#"}
 
 
 def test_guard_items_and_conditions() -> None:
     (guard,) = shop.design.guards
     owner = {"PK": {"S": "CUSTOMER#c1#"}, "SK": {"S": "CUSTOMER#"}}
-    item = c.guard_item(guard, {"email": "a#b"}, owner)
+    item = guard_item(guard, {"email": "a#b"}, owner)
     assert item == {
         "PK": {"S": "_UNIQUE#CUSTOMER#a$cb#"},
         "SK": {"S": "_UNIQUE#email#"},
@@ -249,22 +266,22 @@ def test_guard_items_and_conditions() -> None:
         "_type": {"S": "_UNIQUE"},
         "entity": {"S": "Customer"},
     }
-    assert c.guard_item(guard, {"email": None}, owner) is None
-    cond = c.Condition.guard_free_or_owned("CUSTOMER#c1#", "CUSTOMER#")
-    put = c.build_put("t", item, cond)
+    assert guard_item(guard, {"email": None}, owner) is None
+    cond = Condition.guard_free_or_owned("CUSTOMER#c1#", "CUSTOMER#")
+    put = build_put("t", item, cond)
     assert put["ConditionExpression"] == "attribute_not_exists(#pk) OR (#opk = :opk AND #osk = :osk)"
     assert put["ExpressionAttributeValues"] == {":opk": {"S": "CUSTOMER#c1#"}, ":osk": {"S": "CUSTOMER#"}}
 
 
 def test_upsert_sets_everything_and_removes_what_is_gone() -> None:
     item = {"PK": {"S": "p"}, "SK": {"S": "s"}, "a": {"S": "x"}, "_version": {"N": "1"}}
-    got = c.build_upsert("t", item, ["b", "GSI1PK", "a"])
+    got = build_upsert("t", item, ["b", "GSI1PK", "a"])
     assert got["Key"] == {"PK": {"S": "p"}, "SK": {"S": "s"}}
     assert (
         got["UpdateExpression"] == "SET #ver = if_not_exists(#ver, :zero) + :one, #a0 = :a0 REMOVE #r0, #r1"
     )
     assert got["ExpressionAttributeNames"] == {"#ver": "_version", "#a0": "a", "#r0": "b", "#r1": "GSI1PK"}
-    inc = c.build_increment("t", {"PK": {"S": "p"}, "SK": {"S": "s"}}, "n", 2)
+    inc = build_increment("t", {"PK": {"S": "p"}, "SK": {"S": "s"}}, "n", 2)
     assert inc["UpdateExpression"] == "ADD #a :n, #ver :one"
     assert inc["ConditionExpression"] == "attribute_exists(#pk)"
 
@@ -273,14 +290,14 @@ def test_upsert_sets_everything_and_removes_what_is_gone() -> None:
 
 
 def test_item_size_counts_names_and_values_like_dynamodb() -> None:
-    assert c.item_size({"a": {"S": "xyz"}}) == 4
-    assert c.item_size({"é": {"S": "日本"}}) == 2 + 6
-    assert c.item_size({"n": {"N": "12345"}}) == 1 + 4  # 3 bytes for 5 digits + 1
-    assert c.item_size({"n": {"N": "-0.0100"}}) == 1 + 2
-    assert c.item_size({"b": {"B": b"\x00\x01"}, "t": {"BOOL": True}, "z": {"NULL": True}}) == 3 + 2 + 2
-    assert c.item_size({"l": {"L": [{"S": "ab"}, {"N": "1"}]}}) == 1 + 3 + (1 + 2) + (1 + 2)
-    assert c.item_size({"m": {"M": {"k": {"S": "v"}}}}) == 1 + 3 + (1 + 1 + 1)
-    assert c.item_size({"s": {"SS": ["a", "bc"]}}) == 1 + 3
+    assert item_size({"a": {"S": "xyz"}}) == 4
+    assert item_size({"é": {"S": "日本"}}) == 2 + 6
+    assert item_size({"n": {"N": "12345"}}) == 1 + 4  # 3 bytes for 5 digits + 1
+    assert item_size({"n": {"N": "-0.0100"}}) == 1 + 2
+    assert item_size({"b": {"B": b"\x00\x01"}, "t": {"BOOL": True}, "z": {"NULL": True}}) == 3 + 2 + 2
+    assert item_size({"l": {"L": [{"S": "ab"}, {"N": "1"}]}}) == 1 + 3 + (1 + 2) + (1 + 2)
+    assert item_size({"m": {"M": {"k": {"S": "v"}}}}) == 1 + 3 + (1 + 1 + 1)
+    assert item_size({"s": {"SS": ["a", "bc"]}}) == 1 + 3
 
 
 def test_transaction_limits_are_checked_before_sending() -> None:
@@ -292,43 +309,43 @@ def test_transaction_limits_are_checked_before_sending() -> None:
             }
         }
 
-    c.check_transaction([put(10, i) for i in range(100)], "w")
+    check_transaction([put(10, i) for i in range(100)], "w")
     with pytest.raises(WriteTooLargeError, match="101 actions"):
-        c.check_transaction([put(10, i) for i in range(101)], "w")
+        check_transaction([put(10, i) for i in range(101)], "w")
     with pytest.raises(WriteTooLargeError, match="400 KB"):
-        c.check_transaction([put(c.MAX_ITEM_BYTES)], "w")
+        check_transaction([put(MAX_ITEM_BYTES)], "w")
     with pytest.raises(WriteTooLargeError, match="4 MB"):
-        c.check_transaction([put(300_000, i) for i in range(15)], "w")
+        check_transaction([put(300_000, i) for i in range(15)], "w")
     with pytest.raises(RequestError, match="nothing"):
-        c.check_transaction([], "w")
+        check_transaction([], "w")
 
 
 def test_a_transaction_carries_the_token_it_is_given() -> None:
     a = [{"Put": {"TableName": "t", "Item": {"PK": {"S": "1"}}}}]
-    assert c.build_transaction(a, "w", "tok-1")["ClientRequestToken"] == "tok-1"
+    assert build_transaction(a, "w", "tok-1")["ClientRequestToken"] == "tok-1"
 
 
 def test_a_version_condition_requires_the_birth_when_it_is_known() -> None:
-    assert c.Condition.version_is(2).expression == "#ver = :expected"
-    born = c.Condition.version_is(2, 77)
+    assert Condition.version_is(2).expression == "#ver = :expected"
+    born = Condition.version_is(2, 77)
     assert born.expression == "#ver = :expected AND #born = :born"
     assert born.values == {":expected": {"N": "2"}, ":born": {"N": "77"}}
-    assert c.Condition.version_is(2, None).expression == "#ver = :expected AND attribute_not_exists(#born)"
+    assert Condition.version_is(2, None).expression == "#ver = :expected AND attribute_not_exists(#born)"
 
 
 def test_call_convention() -> None:
-    conv = c.call_convention(shop.design, "orders_of_customer")
+    conv = call_convention(shop.design, "orders_of_customer")
     assert (conv.required, conv.range_params, conv.paged) == (("customer_id",), ("lo", "hi"), True)
-    conv = c.call_convention(library.design, "ap7_overdue_books_of_member")
+    conv = call_convention(library.design, "ap7_overdue_books_of_member")
     assert conv.range_params == ("value",)
-    assert c.call_convention(shop.design, "get_customer").paged is False
+    assert call_convention(shop.design, "get_customer").paged is False
     assert escape("#") == "$c"
 
 
 def test_copy_path_plans_build_queries_from_the_source_identity() -> None:
     (path,) = shop.design.copy_paths
     assert (path.source, path.target) == ("Customer", "Order")
-    got = c.build_plan_query(shop.design, path.plan, {"customer_id": "c#1"}, "t", limit=10)
+    got = build_plan_query(shop.design, path.plan, {"customer_id": "c#1"}, "t", limit=10)
     assert got["IndexName"] == "GSI1"
     assert got["ExpressionAttributeValues"] == {":pk": {"S": "CUSTOMER#c$c1#"}, ":sk": {"S": "A_ORDER#"}}
     assert got["Limit"] == 10
@@ -336,16 +353,16 @@ def test_copy_path_plans_build_queries_from_the_source_identity() -> None:
 
 def test_an_upsert_keeps_the_stored_born_and_can_set_a_version_under_a_condition() -> None:
     values = {"customer_id": "c1", "email": "a@x", "name": "Ann", "order_count": 0}
-    item, remove = c.build_item(shop.design, "Customer", values, version=3, born=123)
-    assert item[c.BORN_ATTR] == {"N": "123"}
-    request = c.build_upsert("t", item, remove, condition=c.Condition.version_is(2), version=3)
+    item, remove = build_item(shop.design, "Customer", values, version=3, born=123)
+    assert item[BORN_ATTR] == {"N": "123"}
+    request = build_upsert("t", item, remove, condition=Condition.version_is(2), version=3)
     names = request["ExpressionAttributeNames"]
-    born_ref = next(ref for ref, name in names.items() if name == c.BORN_ATTR)
+    born_ref = next(ref for ref, name in names.items() if name == BORN_ATTR)
     assert f"{born_ref} = if_not_exists({born_ref}, :{born_ref[1:]})" in request["UpdateExpression"]
     assert request["UpdateExpression"].startswith("SET #ver = :ver, ")
     assert request["ExpressionAttributeValues"][":ver"] == {"N": "3"}
     assert request["ConditionExpression"] == "#ver = :expected"
     assert request["ExpressionAttributeValues"][":expected"] == {"N": "2"}
-    unversioned = c.build_upsert("t", item, remove)
+    unversioned = build_upsert("t", item, remove)
     assert unversioned["UpdateExpression"].startswith("SET #ver = if_not_exists(#ver, :zero) + :one, ")
     assert "ConditionExpression" not in unversioned

@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 
 from dynamodel import App, Copy, Entity, Get
-from dynamodel import compile as c
+from dynamodel.compile import is_copy_source
 from dynamodel.testing.inprocess import InProcessEngine, create_test_table
 
 JOINED = datetime(2025, 1, 2, tzinfo=UTC)
@@ -60,7 +60,7 @@ def test_an_immutable_copy_adds_no_copy_path_no_index_and_no_stream() -> None:
     assert blog.design.copy_paths == ()
     assert blog.design.indexes == ()
     assert "StreamSpecification" not in blog.to_create_table("t")
-    assert not c.is_copy_source(blog.design, "Author")  # no _born: nothing orders its states
+    assert not is_copy_source(blog.design, "Author")  # no _born: nothing orders its states
 
 
 def test_the_design_says_the_copy_is_filled_at_write_time() -> None:

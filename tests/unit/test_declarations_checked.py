@@ -263,12 +263,12 @@ def test_a_hand_built_pattern_with_a_bad_order_is_refused_by_the_app() -> None:
 
 @pytest.mark.parametrize("order", ["asc", "desc"])
 def test_planner_and_runtime_read_the_same_direction(order: Literal["asc", "desc"]) -> None:
-    from dynamodel import compile as c
+    from dynamodel.compile import build_query_request
 
     pat = Query(Card, by="board_id", sort="priority", order=order, range="gte", name="cards")
     design = App("cards", [Board, Card], patterns=[pat]).design
     plan = design.plan("cards")
-    params = c.build_query_request(design, "cards", {"board_id": "b", "value": 1}, "t")
+    params = build_query_request(design, "cards", {"board_id": "b", "value": 1}, "t")
     assert params["ScanIndexForward"] is (not pat.descending)
     assert ("read backwards" in plan.reason) is pat.descending
 

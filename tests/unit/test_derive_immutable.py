@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from dynamodel import compile as c
+from dynamodel.compile import base_key, key_attrs
 from dynamodel.design import derive, design_to_dict, design_to_json, explain
 from dynamodel.design.model import TABLE, Design
 from dynamodel.errors import RequestError
@@ -173,9 +173,9 @@ def test_movie_credits_reach_the_experts_single_gsi() -> None:
 
 def test_an_immutable_attribute_in_the_base_key_is_part_of_the_items_key() -> None:
     design = derive(spec(TICKETS, comment="posted_at"))
-    assert c.key_attrs(design, "Comment") == ("ticket_id", "posted_at", "comment_id")
+    assert key_attrs(design, "Comment") == ("ticket_id", "posted_at", "comment_id")
     with pytest.raises(RequestError, match="posted_at") as info:
-        c.base_key(design, "Comment", {"ticket_id": "t", "comment_id": "c"})
+        base_key(design, "Comment", {"ticket_id": "t", "comment_id": "c"})
     assert "provide a value for 'posted_at'" in (info.value.hint or ""), info.value.hint
 
 

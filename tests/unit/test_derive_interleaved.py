@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dynamodel import compile as c
+from dynamodel.compile import build_query_request, derived_keys
 from dynamodel.design import derive
 from dynamodel.errors import CollectionConflictError, UnsatisfiablePatternError
 from dynamodel.spec import AppSpec
@@ -259,7 +259,7 @@ def test_one_query_returns_the_interleaved_items_in_order(
             "body": "",
         }
         o.put(entity, values)
-        stored.append((entity, values, c.derived_keys(design, entity, values)[0]))
+        stored.append((entity, values, derived_keys(design, entity, values)[0]))
     pool = DAYS if kind == "datetime" else WORDS
     lo, hi = sorted(pool[b % len(pool)] for b in bounds)
     args: dict[str, Any] = {"recipient_id": "u"}
@@ -267,7 +267,7 @@ def test_one_query_returns_the_interleaved_items_in_order(
         args |= {"lo": lo, "hi": hi}
     elif op is not None:
         args["value"] = pool[bounds[0] % len(pool)]
-    request = c.build_query_request(design, "r", args, "t")
+    request = build_query_request(design, "r", args, "t")
     ix = design.index(plan.index)
     hits = [(e, v, k) for e, v, k in stored if _key_condition_holds(request, k)]
     hits.sort(key=lambda h: h[2][ix.sort_key], reverse=not request["ScanIndexForward"])

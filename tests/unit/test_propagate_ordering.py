@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from access_patterns.shop import Customer, Order, shop
-from dynamodel import compile as c
+from dynamodel.compile import base_key
 from dynamodel.emit.boto3_kwargs import render_create_table
 from dynamodel.propagate import StreamCheckpoint, poll_records, process_records
 from dynamodel.propagate.plan import source_stamp
@@ -115,8 +115,8 @@ class Customer1:
             )
             self.table.place_order(order, lines=[])
         poll_records(client, streams, self.name, checkpoint)  # the set-up is not under test
-        self.orders = [c.base_key(DESIGN, "Order", {"order_id": f"o{i}"}) for i in range(orders)]
-        self.customer_key = c.base_key(DESIGN, "Customer", {"customer_id": "c1"})
+        self.orders = [base_key(DESIGN, "Order", {"order_id": f"o{i}"}) for i in range(orders)]
+        self.customer_key = base_key(DESIGN, "Customer", {"customer_id": "c1"})
         for n in range(1, renames + 1):
             if n == recreate_after:
                 self.table.delete(Customer, customer_id="c1")

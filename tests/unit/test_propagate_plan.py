@@ -322,7 +322,7 @@ def test_the_lookup_is_the_copy_paths_query() -> None:
 
 def member_image(region: str, status: str, *, version: int = 2) -> dict[str, Any]:
     """A stored Member with the keys the runtime derives (built with compile.build_item)."""
-    from dynamodel import compile as c
+    from dynamodel.compile import build_item
 
     values = {
         "member_id": "m1",
@@ -331,7 +331,7 @@ def member_image(region: str, status: str, *, version: int = 2) -> dict[str, Any
         "team_region": region,
         "team_status": status,
     }
-    item, _ = c.build_item(teams.design, "Member", values, version=version)
+    item, _ = build_item(teams.design, "Member", values, version=version)
     return item
 
 

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from access_patterns.shop import Customer, Order, shop
-from dynamodel import compile as c
+from dynamodel.compile import base_key, guard_key
 from dynamodel.emit.boto3_kwargs import render_create_table
 from dynamodel.propagate import StreamCheckpoint, drain, poll_records, process_records
 from dynamodel.propagate.plan import STAMP_SHIFT
@@ -157,20 +157,20 @@ class World:
             self.table.put(
                 Customer(customer_id=cid, email=current.email, name=name, order_count=current.order_count)
             )
-        guard = c.guard_key(DESIGN.guards[0], {"email": current.email})
+        guard = guard_key(DESIGN.guards[0], {"email": current.email})
         assert guard is not None
-        self.wrote(c.base_key(DESIGN, "Customer", {"customer_id": cid}), guard)
+        self.wrote(base_key(DESIGN, "Customer", {"customer_id": cid}), guard)
 
     def touch(self, ci: int) -> None:
         current = self.customer(CUSTOMERS[ci])
         current.order_count += 1
         self.table.update(current)
-        self.wrote(c.base_key(DESIGN, "Customer", {"customer_id": current.customer_id}))
+        self.wrote(base_key(DESIGN, "Customer", {"customer_id": current.customer_id}))
 
     def rewrite(self, oi: int) -> None:
         oi %= len(self.owners)
         self.table.put(self.order(oi, CUSTOMERS[self.owners[oi]]))  # the runtime re-fills the copy
-        self.wrote(c.base_key(DESIGN, "Order", {"order_id": f"o{oi}"}))
+        self.wrote(base_key(DESIGN, "Order", {"order_id": f"o{oi}"}))
 
     def race(self, oi: int, full_put: bool, rng: random.Random) -> None:
         """An order write whose copy was read before the latest rename, landing after it.
@@ -180,7 +180,7 @@ class World:
         attribute), a full-item put drops it. Both bump the order's ``_version``.
         """
         oi %= len(self.owners)
-        key = c.base_key(DESIGN, "Order", {"order_id": f"o{oi}"})
+        key = base_key(DESIGN, "Order", {"order_id": f"o{oi}"})
         item = self.client.get_item(TableName=self.name, Key=key, ConsistentRead=True)["Item"]
         history = self.names[item["customer_id"]["S"]]
         item = dict(item)
@@ -256,9 +256,7 @@ class World:
         for key, item in items.items():
             if item["_type"]["S"] != "Order":
                 continue
-            customer = items[
-                key_of(c.base_key(DESIGN, "Customer", {"customer_id": item["customer_id"]["S"]}))
-            ]
+            customer = items[key_of(base_key(DESIGN, "Customer", {"customer_id": item["customer_id"]["S"]}))]
             assert item["customer_name"] == customer["name"], f"{key}: copy differs from its source"
             assert "_copyver_Customer" in item, f"{key}: the copy carries no source version"
             stamp = int(customer.get("_born", {"N": "0"})["N"]) * STAMP_SHIFT + int(customer["_version"]["N"])
@@ -352,7 +350,7 @@ def test_the_world_detects_a_changed_attribute(clients: tuple[DynamoDBClient, Dy
     """... and so is a write to an attribute that is not a copy."""
     world = World(*clients, [0])
     try:
-        key = c.base_key(DESIGN, "Order", {"order_id": "o0"})
+        key = base_key(DESIGN, "Order", {"order_id": "o0"})
         world.client.update_item(
             TableName=world.name,
             Key=key,

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import pytest
 
 from dynamodel import App, Entity, Query
-from dynamodel import compile as c
+from dynamodel.compile import build_scan_request, derived_keys, parse_read_args
 from dynamodel.design import derive
 from dynamodel.errors import RequestError
 from dynamodel.spec import AppSpec
@@ -91,7 +91,7 @@ patterns:
 def test_keys_stay_while_the_status_moves_among_the_values_and_go_when_it_leaves() -> None:
     design = app.design
     index = design.index(design.plan("active_of_tenant").index)
-    keys = {s: c.derived_keys(design, "Ticket", ticket(1, s)) for s in ("OPEN", "PENDING", "CLOSED")}
+    keys = {s: derived_keys(design, "Ticket", ticket(1, s)) for s in ("OPEN", "PENDING", "CLOSED")}
     assert keys["OPEN"][0][index.partition_key] == keys["PENDING"][0][index.partition_key]
     assert keys["OPEN"][0][index.sort_key] == keys["PENDING"][0][index.sort_key]
     assert index.partition_key not in keys["CLOSED"][0]
@@ -99,10 +99,10 @@ def test_keys_stay_while_the_status_moves_among_the_values_and_go_when_it_leaves
 
 
 def test_the_status_is_not_an_argument() -> None:
-    read = c.parse_read_args(app.design, "active_of_tenant", {"tenant_id": "t1"})
+    read = parse_read_args(app.design, "active_of_tenant", {"tenant_id": "t1"})
     assert "status" not in read.values
     with pytest.raises(RequestError, match="status") as info:
-        c.parse_read_args(app.design, "active_of_tenant", {"tenant_id": "t1", "status": "OPEN"})
+        parse_read_args(app.design, "active_of_tenant", {"tenant_id": "t1", "status": "OPEN"})
     assert "leave 'status' out of the call" in (info.value.hint or ""), info.value.hint
 
 
@@ -112,7 +112,7 @@ def test_a_scan_filters_on_the_allowed_values() -> None:
         [Ticket],
         patterns=[Query(Ticket, where={"status": ACTIVE}, consistency="strong", allow_scan=True, name="s")],
     )
-    request = c.build_scan_request(scan.design, "s", {}, "t")
+    request = build_scan_request(scan.design, "s", {}, "t")
     assert " IN (" in request["FilterExpression"]
     assert {"S": "OPEN"} in request["ExpressionAttributeValues"].values()
     assert {"S": "PENDING"} in request["ExpressionAttributeValues"].values()
