@@ -18,7 +18,7 @@ Semantics follow the event source mapping with ``ReportBatchItemFailures`` and
   records; a record reported in ``batchItemFailures`` is redelivered (with the records after
   it, as Lambda does: the handler is idempotent) after a backoff pause;
 * a record that failed ``max_attempts`` times goes to ``dlq``; without a dead-letter queue
-  the drain stops with :class:`~dynamodel.propagate.handler.PropagationError` instead of
+  the drain stops with :class:`~dynamodel.propagate.propagator.PropagationError` instead of
   looping forever;
 * a shard is drained when ``get_records`` returns no records. Amazon DynamoDB can return
   empty pages before the end of an open shard; this driver is meant for local engines, where
@@ -32,24 +32,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
 from botocore.exceptions import ClientError
 
 from dynamodel.design.model import Design
 from dynamodel.errors import DynamodelError, ExecutionError
-from dynamodel.propagate.handler import (
-    DEFAULT_MAX_ATTEMPTS,
-    BatchResult,
-    DeadLetter,
-    DeadLetterQueue,
-    PropagationError,
-    PropagationStats,
-    process_records,
-)
+from dynamodel.propagate.batch_loop import BatchArgs, BatchResult, process_records
+from dynamodel.propagate.dead_letters import DeadLetter, DeadLetterQueue
+from dynamodel.propagate.options import DEFAULT_MAX_ATTEMPTS, PropagationOptions
+from dynamodel.propagate.propagator import PropagationError, PropagationStats
 from dynamodel.propagate.records import lambda_record, record_id
 from dynamodel.runtime.errors import aws_error_code
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff, retry_throttled
@@ -73,21 +68,9 @@ MAX_PASSES = 1000
 
 
 class Handler(Protocol):
-    """The signature of :func:`~dynamodel.propagate.handler.process_records` (injectable for tests)."""
+    """The signature of :func:`~dynamodel.propagate.batch_loop.process_records` (injectable for tests)."""
 
-    def __call__(
-        self,
-        records: Sequence[Mapping[str, Any]],
-        *,
-        design: Design,
-        table_name: str,
-        client: DynamoDBClient,
-        dlq: DeadLetterQueue | None,
-        max_attempts: int,
-        attempts: MutableMapping[str, int] | None,
-        verify_targets: bool,
-        backoff: Backoff,
-    ) -> BatchResult:
+    def __call__(self, records: Sequence[Mapping[str, Any]], **batch: Unpack[BatchArgs]) -> BatchResult:
         """Apply one batch."""
         ...
 
@@ -298,31 +281,17 @@ def poll_records(
 # ---- the drain -----------------------------------------------------------------------------
 
 
+@dataclass
 class _Drain:
-    def __init__(
-        self,
-        *,
-        design: Design,
-        table_name: str,
-        client: DynamoDBClient,
-        dlq: DeadLetterQueue | None,
-        max_attempts: int,
-        checkpoint: StreamCheckpoint,
-        handler: Handler,
-        verify_targets: bool,
-        backoff: Backoff,
-        report: DrainReport,
-    ) -> None:
-        self.design = design
-        self.table_name = table_name
-        self.client = client
-        self.dlq = dlq
-        self.max_attempts = max_attempts
-        self.cp = checkpoint
-        self.handler = handler
-        self.verify_targets = verify_targets
-        self.backoff = backoff
-        self.report = report
+    """One drain's state: what it delivers to, how, and what it did."""
+
+    design: Design
+    table_name: str
+    client: DynamoDBClient
+    options: PropagationOptions
+    cp: StreamCheckpoint
+    handler: Handler
+    report: DrainReport
 
     def deliver(self, records: Sequence[Mapping[str, Any]]) -> int | None:
         """Hand a batch to the handler; the index of the first record to redeliver, or None."""
@@ -334,11 +303,8 @@ class _Drain:
                 design=self.design,
                 table_name=self.table_name,
                 client=self.client,
-                dlq=self.dlq,
-                max_attempts=self.max_attempts,
+                options=self.options,
                 attempts=self.cp.attempts,
-                verify_targets=self.verify_targets,
-                backoff=self.backoff,
             )
         except Exception as err:  # a function error: Lambda retries the batch, bisected
             self.report.crashes += 1
@@ -357,9 +323,9 @@ class _Drain:
         failed = set(result.failures)
         index = next(i for i, r in enumerate(records) if record_id(r)[1] in failed)
         eid, seq = record_id(records[index])
-        if self.dlq is None and self.cp.attempts.get(eid, 0) >= self.max_attempts:
+        if self.options.dlq is None and self.cp.attempts.get(eid, 0) >= self.options.max_attempts:
             error = result.errors.get(seq)
-            msg = f"stream record {seq} of table '{self.table_name}' failed {self.max_attempts} times; last error: {error}"
+            msg = f"stream record {seq} of table '{self.table_name}' failed {self.options.max_attempts} times; last error: {error}"
             raise PropagationError(
                 msg, hint="fix the cause and drain again, or pass dlq=... so failing records are set aside"
             )
@@ -369,9 +335,9 @@ class _Drain:
         eid, seq = record_id(record)
         n = self.cp.attempts.get(eid, 0) + 1
         self.cp.attempts[eid] = n
-        if n < self.max_attempts:
+        if n < self.options.max_attempts:
             return 0
-        if self.dlq is None:
+        if self.options.dlq is None:
             msg = f"the handler crashed {n} times on stream record {seq} of table '{self.table_name}': {err}"
             raise PropagationError(
                 msg, hint="fix the cause and drain again, or pass dlq=... so failing records are set aside"
@@ -385,7 +351,7 @@ class _Drain:
             table_name=self.table_name,
             failed_at=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
         )
-        self.dlq.send(letter)
+        self.options.dlq.send(letter)
         self.cp.attempts.pop(eid, None)
         self.report.dead_letters.append(letter)
         self.report.stats.dead_lettered += 1
@@ -412,7 +378,7 @@ class _Drain:
                 self.cp.positions[shard_id] = records[redo - 1]["dynamodb"]["SequenceNumber"]
             eid, seq = record_id(records[redo])
             self.report.redeliveries += 1
-            self.backoff.pause(max(0, self.cp.attempts.get(eid, 1) - 1))
+            self.options.backoff.pause(max(0, self.cp.attempts.get(eid, 1) - 1))
             iterator = _iterator(streams, arn, shard_id, at=seq)
 
 
@@ -444,7 +410,7 @@ def drain(
         checkpoint: where to resume and keep failure counts; by default this process's
             checkpoint of the table's stream (so consecutive drains continue).
         handler: the batch handler (tests inject crashing ones).
-        verify_targets: see :func:`~dynamodel.propagate.handler.handle_records`.
+        verify_targets: see :class:`~dynamodel.propagate.options.PropagationOptions`.
         backoff: pauses before redeliveries, and retries of throttled requests.
 
     Returns:
@@ -456,18 +422,11 @@ def drain(
     started = time.monotonic()
     arn = stream_arn(client, table_name)
     report = DrainReport(stream_arn=arn)
-    run = _Drain(
-        design=design,
-        table_name=table_name,
-        client=client,
-        dlq=dlq,
-        max_attempts=max_attempts,
-        checkpoint=checkpoint if checkpoint is not None else checkpoint_for(arn),
-        handler=handler,
-        verify_targets=verify_targets,
-        backoff=backoff,
-        report=report,
+    options = PropagationOptions(
+        dlq=dlq, max_attempts=max_attempts, verify_targets=verify_targets, backoff=backoff
     )
+    cp = checkpoint if checkpoint is not None else checkpoint_for(arn)
+    run = _Drain(design, table_name, client, options, cp, handler, report)
     size = max(1, min(batch_size, 1000))
     for _ in range(MAX_PASSES):
         closed = len(run.cp.closed)

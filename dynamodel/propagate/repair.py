@@ -33,6 +33,7 @@ from dynamodel.propagate.handler import (
     Propagator,
     process_records,
 )
+from dynamodel.propagate.options import PropagationOptions
 from dynamodel.propagate.plan import copy_status, dependent_indexes, source_update
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
 
@@ -304,5 +305,9 @@ def replay_dead_letters(
     """
     records = [letter.record if isinstance(letter, DeadLetter) else letter for letter in letters]
     return process_records(
-        records, design=design, table_name=table_name, client=client, dlq=None, backoff=backoff
+        records,
+        design=design,
+        table_name=table_name,
+        client=client,
+        options=PropagationOptions(backoff=backoff),
     )

@@ -7,22 +7,20 @@ AFTER_SEQUENCE_NUMBER and AT_SEQUENCE_NUMBER, get_records with NEW_AND_OLD_IMAGE
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
 import pytest
 
 from access_patterns.shop import Order, shop
 from dynamodel import compile as c
 from dynamodel.codec import item_to_values
-from dynamodel.design.model import Design
 from dynamodel.emit.boto3_kwargs import render_create_table
 from dynamodel.engine import EmbeddedEngine
 from dynamodel.propagate import PropagationError, StreamCheckpoint, drain, process_records
-from dynamodel.propagate.handler import BatchResult, DeadLetterQueue
+from dynamodel.propagate.batch_loop import BatchArgs, BatchResult
 from dynamodel.propagate.plan import source_stamp
-from dynamodel.runtime.retry import Backoff
 from dynamodel.runtime.table import Table
 from dynamodel.testing.pytest_plugin import MakeTable
 
@@ -73,42 +71,13 @@ class CrashAfter:
         self.k = k
         self.crashed = False
 
-    def __call__(
-        self,
-        records: Sequence[Mapping[str, Any]],
-        *,
-        design: Design,
-        table_name: str,
-        client: DynamoDBClient,
-        dlq: DeadLetterQueue | None,
-        max_attempts: int,
-        attempts: MutableMapping[str, int] | None,
-        verify_targets: bool,
-        backoff: Backoff,
-    ) -> BatchResult:
+    def __call__(self, records: Sequence[Mapping[str, Any]], **batch: Unpack[BatchArgs]) -> BatchResult:
         if not self.crashed and len(records) > self.k:
             self.crashed = True
-            process_records(
-                records[: self.k],
-                design=design,
-                table_name=table_name,
-                client=client,
-                attempts=attempts,
-                verify_targets=verify_targets,
-            )
+            process_records(records[: self.k], **batch)
             msg = "injected: the function ran out of time"
             raise TimeoutError(msg)
-        return process_records(
-            records,
-            design=design,
-            table_name=table_name,
-            client=client,
-            dlq=dlq,
-            max_attempts=max_attempts,
-            attempts=attempts,
-            verify_targets=verify_targets,
-            backoff=backoff,
-        )
+        return process_records(records, **batch)
 
 
 def test_a_crash_mid_batch_is_bisected_and_retried(make_table: MakeTable, engine: EmbeddedEngine) -> None:

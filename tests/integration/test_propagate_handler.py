@@ -21,6 +21,7 @@ from dynamodel.errors import DefinitionError
 from dynamodel.propagate import (
     JsonlDeadLetterQueue,
     ListDeadLetterQueue,
+    PropagationOptions,
     StreamCheckpoint,
     drain,
     handle_records,
@@ -192,8 +193,7 @@ def test_an_undecodable_record_reaches_the_dlq_after_the_configured_attempts(mak
             design=shop.design,
             table_name=table.name,
             client=table.client,
-            dlq=dlq,
-            max_attempts=3,
+            options=PropagationOptions(dlq=dlq, max_attempts=3),
             attempts=attempts,
         )
 

@@ -16,7 +16,12 @@ from hypothesis import strategies as st
 
 from access_patterns.shop import shop
 from dynamodel.errors import RequestError
-from dynamodel.propagate import JsonlDeadLetterQueue, ListDeadLetterQueue, process_records
+from dynamodel.propagate import (
+    JsonlDeadLetterQueue,
+    ListDeadLetterQueue,
+    PropagationOptions,
+    process_records,
+)
 
 
 class NoTargets:
@@ -79,9 +84,18 @@ WITHOUT_ID: list[Any] = [None, no_body("2"), {"dynamodb": "x"}, 42, [rename_reco
 NAMES = ["None", "no-dynamodb", "dynamodb-not-a-mapping", "an-int", "a-list"]
 
 
-def _run(records: list[Any], **kwargs: Any) -> tuple[Any, NoTargets]:
+def _run(
+    records: list[Any], *, attempts: dict[str, int] | None = None, **options: Any
+) -> tuple[Any, NoTargets]:
     client = NoTargets()
-    result = process_records(records, design=shop.design, table_name="t", client=client, **kwargs)  # type: ignore[arg-type]
+    result = process_records(
+        records,
+        design=shop.design,
+        table_name="t",
+        client=client,  # type: ignore[arg-type]
+        options=PropagationOptions(**options),
+        attempts=attempts,
+    )
     return result, client
 
 
