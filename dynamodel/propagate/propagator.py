@@ -16,16 +16,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from dynamodel.codec import Item
 from dynamodel.design.model import Design
 from dynamodel.errors import ConditionFailedError, DynamodelError, ExecutionError
-from dynamodel.propagate.plan import (
-    CopyUpdate,
-    TargetCheck,
+from dynamodel.propagate.copy_requests import (
     build_copy_update,
     build_forced_copy_update,
     dependent_indexes,
     lookup_requests,
     refers_to,
-    source_update,
 )
+from dynamodel.propagate.plan import CopyUpdate, TargetCheck, source_update
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff, retry_throttled
 
 if TYPE_CHECKING:

@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from dynamodel import compile as c
 from dynamodel.codec import Item
+from dynamodel.compile import base_key
 from dynamodel.compile.expressions import Placeholders
 from dynamodel.design.model import TABLE, CopyPath, Design
 from dynamodel.errors import RequestError
+from dynamodel.layout import BORN_ATTR, TYPE_ATTR, VERSION_ATTR
+from dynamodel.propagate.copy_requests import copy_status, dependent_indexes
 from dynamodel.propagate.handler import (
     BatchResult,
     DeadLetter,
@@ -34,7 +36,7 @@ from dynamodel.propagate.handler import (
     process_records,
 )
 from dynamodel.propagate.options import PropagationOptions
-from dynamodel.propagate.plan import copy_status, dependent_indexes, source_update
+from dynamodel.propagate.plan import source_update
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
 
 if TYPE_CHECKING:
@@ -98,9 +100,9 @@ def _projection(design: Design, source: str, paths: Iterable[CopyPath], ph: Plac
     wanted = [
         design.table.partition_key,
         design.table.sort_key,
-        c.TYPE_ATTR,
-        c.VERSION_ATTR,
-        c.BORN_ATTR,
+        TYPE_ATTR,
+        VERSION_ATTR,
+        BORN_ATTR,
         *spec.identity,
         *(s for p in paths for _, s in p.attributes),
     ]
@@ -160,7 +162,7 @@ class _Repair:
             operation = "Query"
             send: Any = self.client.query
         else:
-            type_is = f"{ph.name('st', c.TYPE_ATTR)} = {ph.value('st', {'S': source})}"
+            type_is = f"{ph.name('st', TYPE_ATTR)} = {ph.value('st', {'S': source})}"
             kwargs = {
                 "TableName": self.table_name,
                 "FilterExpression": type_is,
@@ -181,7 +183,7 @@ class _Repair:
                 operation, partial(send, **kwargs), f"{source} items to repair copies from"
             )
             for item in response.get("Items", []):
-                if item.get(c.TYPE_ATTR, {}).get("S") == source:
+                if item.get(TYPE_ATTR, {}).get("S") == source:
                     yield item
             start = response.get("LastEvaluatedKey")
             if not start:
@@ -272,7 +274,7 @@ def repair_copies(
             raise RequestError(
                 msg, hint=f"pass identity={{{', '.join(f'{a!r}: ...' for a in spec.identity)}}}"
             )
-        key = c.base_key(design, source, identity)
+        key = base_key(design, source, identity)
         item = run.propagator.get(key, f"{source} to repair copies from")
         if item is None:
             run.report.missing_sources += 1

@@ -22,18 +22,14 @@ from dynamodel import App, Copy, Entity, Get
 from dynamodel.emit import render_sam
 from dynamodel.errors import DefinitionError, RequestError
 from dynamodel.keys import escape
-from dynamodel.propagate.plan import (
-    CopyUpdate,
+from dynamodel.propagate.copy_requests import (
     build_copy_update,
     build_forced_copy_update,
     copy_status,
-    copyver_attr,
     lookup_requests,
-    plan_record,
     refers_to,
-    source_stamp,
-    source_update,
 )
+from dynamodel.propagate.plan import CopyUpdate, copyver_attr, plan_record, source_stamp, source_update
 from dynamodel.propagate.records import lambda_record, normalise_image
 
 DESIGN = shop.design
@@ -383,7 +379,7 @@ def test_back_into_a_sparse_index() -> None:
 
 
 def test_a_copy_in_the_primary_key_is_refused() -> None:
-    from dynamodel.propagate.plan import dependent_indexes
+    from dynamodel.propagate.copy_requests import dependent_indexes
 
     class Owner(Entity, identity=("owner_id",)):
         owner_id: str
