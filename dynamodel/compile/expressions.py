@@ -134,6 +134,48 @@ class Condition:
     names: Mapping[str, str]
     values: Mapping[str, AttributeValue]
 
+    def and_(self, other: Condition | None) -> Condition:
+        """Both conditions hold (``other=None``: this one alone)."""
+        if other is None:
+            return self
+        return Condition(
+            f"({self.expression}) AND ({other.expression})",
+            {**self.names, **other.names},
+            {**self.values, **other.values},
+        )
+
+    def or_(self, other: Condition | None) -> Condition:
+        """Either condition holds (``other=None``: this one alone).
+
+        The left side needs no parentheses: OR binds loosest in DynamoDB's expressions.
+        """
+        if other is None:
+            return self
+        return Condition(
+            f"{self.expression} OR ({other.expression})",
+            {**self.names, **other.names},
+            {**self.values, **other.values},
+        )
+
+    @staticmethod
+    def all_equal(prefix: str, expected: Mapping[str, AttributeValue | None]) -> Condition | None:
+        """Each attribute is stored with the given value, or absent where it is None.
+
+        Returns:
+            None when ``expected`` is empty (there is nothing to check).
+        """
+        if not expected:
+            return None
+        ph = Placeholders()
+        parts: list[str] = []
+        for attr, av in expected.items():
+            if av is None:
+                parts.append(f"attribute_not_exists({ph.name(ph.fresh(prefix), attr)})")
+            else:
+                ref, val = ph.pair(prefix, attr, av)
+                parts.append(f"{ref} = {val}")
+        return Condition(" AND ".join(parts), ph.names, ph.values)
+
     @staticmethod
     def not_exists() -> Condition:
         """The item does not exist yet."""

@@ -9,7 +9,6 @@ it, the item it returns says which attribute differed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from dynamodel.codec import Item, entity_to_item, item_to_values
 from dynamodel.compile import Condition
@@ -35,29 +34,7 @@ def check_pinned(entity: Entity) -> None:
 def stored_immutables_equal(spec: EntitySpec, values: Mapping[str, object]) -> Condition | None:
     """The stored immutable attributes equal the written ones (for writes whose stored state is unknown)."""
     attrs = [a.name for a in spec.attributes if a.immutable]
-    if not attrs:
-        return None
-    parts: list[str] = []
-    names: dict[str, str] = {}
-    vals: dict[str, Any] = {}
-    for i, (attr, av) in enumerate((a, entity_to_item(spec, {a: values.get(a)}).get(a)) for a in attrs):
-        names[f"#im{i}"] = attr
-        if av is None:
-            parts.append(f"attribute_not_exists(#im{i})")
-        else:
-            vals[f":im{i}"] = av
-            parts.append(f"#im{i} = :im{i}")
-    return Condition(" AND ".join(parts), names, vals)
-
-
-def both(first: Condition, second: Condition | None) -> Condition:
-    if second is None:
-        return first
-    return Condition(
-        f"({first.expression}) AND ({second.expression})",
-        {**first.names, **second.names},
-        {**first.values, **second.values},
-    )
+    return Condition.all_equal("im", {a: entity_to_item(spec, {a: values.get(a)}).get(a) for a in attrs})
 
 
 def changed_immutable(spec: EntitySpec, values: Mapping[str, object], stored: Item | None) -> str | None:

@@ -36,7 +36,6 @@ from dynamodel.runtime.copies import describe, fill_copies, read_item
 from dynamodel.runtime.errors import restated
 from dynamodel.runtime.guards import guard_actions, guard_releases, guards_of
 from dynamodel.runtime.immutables import (
-    both,
     changed_immutable,
     check_pinned,
     refuse_immutable_change,
@@ -141,17 +140,9 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
     item, remove = build_item(s.design, name, values, version=1, born=born_of())
     check_item_size(stamp_write(item, write_id), describe(spec, values))
     immutable = stored_immutables_equal(spec, values)
-    fresh_or_same = (
-        None
-        if immutable is None
-        else Condition(
-            f"attribute_not_exists(#pk) OR ({immutable.expression})",
-            {"#pk": "PK", **immutable.names},
-            immutable.values,
-        )
-    )
+    fresh_or_same = None if immutable is None else Condition.not_exists().or_(immutable)
     request = build_upsert(
-        s.table_name, item, remove, condition=both(Condition.not_written_by(write_id), fresh_or_same)
+        s.table_name, item, remove, condition=Condition.not_written_by(write_id).and_(fresh_or_same)
     )
     try:
         response, mine = send_conditional(s, "UpdateItem", request, write_id, f"put {name}")
@@ -187,10 +178,7 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
         )
         remember(entity, expected + 1, found_born)
         return instance_of(s, type(entity), values, expected + 1, found_born)
-    condition = both(
-        locking_condition(expected, born),
-        stored_immutables_equal(spec, values),
-    )
+    condition = locking_condition(expected, born).and_(stored_immutables_equal(spec, values))
     if born == UNKNOWN_BORN:
         # The birth is not known: SET every attribute, the stored _born kept (if_not_exists).
         item, remove = build_item(s.design, name, values, version=expected + 1, born=born_of())
