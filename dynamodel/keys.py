@@ -10,6 +10,10 @@ Why the escape works: characters ``\\x00``..``$`` (0x00..0x24) become ``$`` plus
 ``chr(0x40 + c)``. After escaping, ``#`` (0x23) is smaller than every character
 an escaped component can contain (``$`` or >= 0x25), so a terminated component
 sorts before any longer one that extends it, and components never run together.
+
+Each attribute type encodes its own values (``AttributeType.encode_key``/``decode_key`` in
+``dynamodel.attribute_types``); this module dispatches to them by kind, then escapes,
+terminates and lays out the components.
 """
 
 from __future__ import annotations

@@ -54,12 +54,6 @@ def wrong_type(value: object, kind: str, expected: str) -> KeyEncodingError:
     return KeyEncodingError(msg, hint=f"pass {expected}, or declare the attribute with the matching type")
 
 
-def malformed(text: str, what: str) -> KeyEncodingError:
-    """The error for key text that is not an encoded ``what``."""
-    msg = f"{short(text)} is not {what}"
-    return KeyEncodingError(msg, hint=NOT_WRITTEN_HERE)
-
-
 # ---- numbers -------------------------------------------------------------------------------
 
 
