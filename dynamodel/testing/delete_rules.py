@@ -11,7 +11,7 @@ the item leaves the bundle and each target's counter has moved by its increment.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, consumes, multiple, rule
@@ -21,20 +21,21 @@ from dynamodel.runtime.pattern_deletes import delete_keyword
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.write_patterns import target_keyword
 from dynamodel.spec import PatternSpec
+from dynamodel.testing.machine_api import MachineApi
 from dynamodel.testing.mirror import ItemRef, PlannedDelete
 from dynamodel.testing.strategies import for_model
 from dynamodel.testing.table_checks import entity_values
 
-if TYPE_CHECKING:
-    from dynamodel.testing.machine import AppMachine
-
 __all__ = ["delete_pattern_rule"]
 
-_FORMS = ("key", "instance", "instance", "twice")
+DeleteForm = Literal["key", "instance", "twice"]
+"""What the pattern is given: the item's key, the instance last read or written, or the key twice."""
+
+_FORMS: tuple[DeleteForm, ...] = ("key", "instance", "instance", "twice")
 
 
 def delete_pattern_rule(
-    cls: type[AppMachine], pat: PatternSpec, bundles: Mapping[str, Bundle[Any]], check: Any, lose: Any
+    cls: type[MachineApi], pat: PatternSpec, bundles: Mapping[str, Bundle[Any]], check: Any, lose: Any
 ) -> Callable[..., Any]:
     """The rule ``write_<pattern>`` deleting one item of ``pat.deletes[0]`` per step."""
     app = cls._config.app
@@ -57,9 +58,9 @@ def delete_pattern_rule(
     )
 
     def write(
-        self: AppMachine,
+        self: MachineApi,
         ref: ItemRef,
-        form: str,
+        form: DeleteForm,
         target_keys: dict[str, dict[str, object]],
         check: tuple[str, int],
         lose: bool = False,

@@ -19,9 +19,13 @@ keys exist exactly while their predicate holds, write shards match, each ``uniqu
 has exactly one guard item owned by its holder, and, when propagation can be drained,
 every copy equals its source.
 
-The machine's parts live in their own modules: ``inprocess`` (the default engine),
-``mirror`` (the model), ``table_checks`` (checks of returned and stored items) and
-``rules`` (the rules generated per app); this module re-exports their public names.
+The machine's parts live in their own modules: ``machine_config`` (what a machine class
+runs against), ``inprocess`` (the default engine), ``mirror`` (the model), ``draws`` (read
+arguments and copy sources drawn from values that exist), ``pattern_reads`` (pages
+followed, answers compared), ``stored_checks`` (the whole table against the model),
+``table_checks`` (checks of one returned or stored item), ``rules`` and ``delete_rules``
+(the rules generated per app, typed against ``machine_api``); this module re-exports
+their public names.
 
 Example:
     >>> from access_patterns.shop import shop
@@ -30,39 +34,32 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 import inspect
 import random
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_machine_as_test
 
-from dynamodel import compile as c
 from dynamodel.app import App
-from dynamodel.codec import Item, item_to_values
+from dynamodel.codec import Item
 from dynamodel.errors import ConditionFailedError, DynamodelError, RequestError, TransactionCancelledError
 from dynamodel.model import Entity
-from dynamodel.runtime.table import Table
-from dynamodel.spec import PatternSpec, RangeOp
-from dynamodel.testing.faults import DynamoRules
+from dynamodel.spec import RangeOp
+from dynamodel.testing.draws import draw_read_args, wire_references
 from dynamodel.testing.inprocess import InProcessEngine, create_test_table, default_client_factory, new_stage
+from dynamodel.testing.machine_api import Outcome
+from dynamodel.testing.machine_config import ClientFactory, Drain, MachineConfig, propagation_driver
 from dynamodel.testing.mirror import ItemRef, Model
-from dynamodel.testing.oracle import Oracle, Values, check_result, interleaves, normalise
+from dynamodel.testing.oracle import Values
+from dynamodel.testing.pattern_reads import check_answer, read_all
 from dynamodel.testing.rules import install_rules
-from dynamodel.testing.strategies import PoolKey, value_pools
-from dynamodel.testing.table_checks import (
-    check_blocks,
-    check_item_keys,
-    entity_values,
-    parse_key,
-    same_values,
-)
+from dynamodel.testing.stored_checks import check_stored, scan_table
+from dynamodel.testing.strategies import value_pools
+from dynamodel.testing.table_checks import check_blocks, check_item_keys, entity_values, same_values
 
 __all__ = [
     "FAST_EXAMPLES",
@@ -88,76 +85,11 @@ __all__ = [
     "same_values",
 ]
 
-ClientFactory = Callable[[str], Any]
-"""Called with ``"dynamodb"`` (and ``"dynamodbstreams"`` to drain propagation); returns a boto3 client."""
-Drain = Callable[[Table], object]
-"""``drain(table)`` applies every pending copy update of the table's stream, then returns."""
-Outcome = Literal["ok", "condition", "request"]
-
 FAST_EXAMPLES = 15
 FAST_STEPS = 30
 SWEEP_AFTER = 10
 # hypothesis loads "ci" by itself wherever $CI is set: a CI run stays fast unless asked.
 _FAST_PROFILES = ("default", "fast", "ci")
-
-
-# ---- configuration --------------------------------------------------------------------------
-
-
-def propagation_driver() -> Callable[..., Any] | None:
-    """``dynamodel.propagate.driver.drain`` when propagation is installed, else None (feature test)."""
-    try:
-        driver = importlib.import_module("dynamodel.propagate.driver")
-    except ImportError:
-        return None
-    found = getattr(driver, "drain", None)
-    return found if callable(found) else None
-
-
-@dataclass
-class MachineConfig:
-    """What an AppMachine class runs against; built by :func:`app_machine` or a subclass."""
-
-    app: App
-    client_factory: ClientFactory = default_client_factory
-    max_items: int = 40
-    drain: Drain | Literal["auto"] | None = "auto"
-    scan_every: int = 1
-    swarm: bool = False
-    check_all: bool = True
-    pools: dict[PoolKey, tuple[object, ...]] = field(default_factory=dict)
-    rules: DynamoRules = field(default_factory=DynamoRules)
-    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    def client(self, service: str) -> Any:
-        """One client per service for every test case of the class (boto3 clients are thread-safe).
-
-        DynamoDB clients apply :attr:`rules` (DynamoDB's ClientRequestToken rule, lost
-        responses): the default engine's clients, and clients of a server on this machine.
-        """
-        if service not in self._clients:
-            if self.client_factory is default_client_factory:
-                client = InProcessEngine(rules=self.rules).client(service)
-            else:
-                client = self.client_factory(service)
-                endpoint = str(getattr(getattr(client, "meta", None), "endpoint_url", ""))
-                if service == "dynamodb" and endpoint.startswith(("http://127.0.0.1", "http://localhost")):
-                    self.rules.install_http(client)
-            self._clients[service] = client
-        return self._clients[service]
-
-    def drain_for(self, table: Table) -> Callable[[], object] | None:
-        """How to drain ``table``'s propagation after a write, or None (copies filled at write time)."""
-        option = self.drain
-        if option is None:
-            return None
-        if option != "auto":
-            return lambda: option(table)
-        driver = propagation_driver()
-        if driver is None or not self.app.design.needs_stream:
-            return None
-        streams = self.client("dynamodbstreams")
-        return lambda: driver(table.design, table.name, table.client, streams)
 
 
 # ---- the machine ----------------------------------------------------------------------------
@@ -278,31 +210,8 @@ class AppMachine(RuleBasedStateMachine):
     def wire(
         self, entity: str, values: dict[str, object], pick: int, skip: str | None = None
     ) -> dict[str, object]:
-        """Point ``values``' copy references at sources chosen from the model (``pick`` seeds it).
-
-        Each reference (other than ``skip``, the source the rule's parent bundle gave) names
-        an existing source item most of the time; an optional one is sometimes left empty
-        (None), and sometimes a reference keeps the drawn value, which may name nothing.
-        """
-        rng = random.Random(pick)
-        for ref in self.model.references[entity]:
-            if ref.source == skip and not ref.named:
-                continue
-            roll = rng.random()
-            if ref.optional and roll < 0.25:
-                for local in ref.local_attrs:
-                    if local not in self.model.key_attrs[entity]:
-                        values[local] = None
-                continue
-            sources = self.model.oracle.all(ref.source)
-            if roll < 0.35 or not sources:
-                continue
-            chosen = rng.choice(sorted(sources, key=repr))
-            moved = ref.to_local({a: chosen.get(a) for a, _ in ref.keys})
-            if any(a in self.model.key_attrs[entity] and values.get(a) != v for a, v in moved.items()):
-                continue  # the reference is part of the item's identity: it cannot move
-            values.update(moved)
-        return values
+        """Point ``values``' copy references at sources chosen from the model (``pick`` seeds it)."""
+        return wire_references(self.model, entity, values, pick, skip)
 
     def instance(self, entity: str, values: Mapping[str, object]) -> Entity:
         """The Entity instance of ``values`` (copies left for the runtime to fill)."""
@@ -374,107 +283,11 @@ class AppMachine(RuleBasedStateMachine):
         self, pattern: str, rng: random.Random, focus: Mapping[str, object] | None
     ) -> tuple[dict[str, object], RangeOp | None, dict[str, object]]:
         """Arguments for a pattern from values that exist: (call args, effective range, range values)."""
-        pat = self.spec.pattern(pattern)
-        args: dict[str, object] = {}
-        if pat.by:
-            source: Mapping[str, object] | None = None
-            if focus is not None and all(focus.get(a) is not None for a in pat.by):
-                source = focus
-            else:
-                cands = [
-                    v
-                    for e in pat.entities
-                    for v in self.model.oracle.all(e)
-                    if all(v.get(a) is not None for a in pat.by)
-                ]
-                if cands and rng.random() < 0.85:
-                    source = rng.choice(cands)
-            if source is None:
-                source = {a: self._pool_pick(pat, a, rng) for a in pat.by}
-            args = {a: source[a] for a in pat.by}
-        op, rng_values = self._range_args(pat, args, rng)
-        return args, op, rng_values
-
-    def _pool_pick(self, pat: PatternSpec, attr: str, rng: random.Random) -> object:
-        for e in pat.entities:
-            spec = self.spec.entity(e).attribute(attr)
-            if spec is not None:
-                pool = self.cfg.pools.get((attr, spec.type))
-                if pool:
-                    return rng.choice(pool)
-        msg = f"no value pool for {pat.name}.{attr}"
-        raise AssertionError(msg)
-
-    def _range_args(
-        self, pat: PatternSpec, args: Mapping[str, object], rng: random.Random
-    ) -> tuple[RangeOp | None, dict[str, object]]:
-        holders = [e for e in pat.entities if pat.sort and self.spec.entity(e).has(pat.sort)]
-        if pat.range is None or pat.sort is None or not holders or rng.random() < 0.15:
-            return None, {}
-        sort = pat.sort
-        same = [
-            v[sort]
-            for e in holders
-            for v in self.model.oracle.all(e)
-            if v.get(sort) is not None and all(normalise(v.get(a)) == normalise(x) for a, x in args.items())
-        ]
-        attr = self.spec.entity(holders[0]).attribute(sort)
-        assert attr is not None
-        pool = self.cfg.pools.get((sort, attr.type), ())
-
-        def pick() -> object:
-            if same and (rng.random() < 0.7 or not pool):
-                return rng.choice(same)
-            return rng.choice(pool) if pool else None
-
-        if pat.range == "between":
-            lo, hi = pick(), pick()
-            if lo is None or hi is None:
-                return None, {}
-            lo, hi = sorted((lo, hi), key=normalise)  # type: ignore[arg-type]
-            form = rng.random()
-            if form < 0.6:
-                return "between", {"lo": lo, "hi": hi}
-            return ("gte", {"lo": lo}) if form < 0.8 else ("lte", {"hi": hi})
-        value = pick()
-        if value is None:
-            return None, {}
-        if pat.range == "begins_with":
-            text = str(value)
-            value = text[: rng.randrange(len(text) + 1)]
-        return pat.range, {"value": value}
-
-    def _oracle_for(self, pattern: str, op: RangeOp | None) -> Oracle:
-        """The oracle, or a view of it where the pattern's range is the one actually asked."""
-        pat = self.spec.pattern(pattern)
-        if op == pat.range:
-            return self.model.oracle
-        patterns = tuple(
-            dataclasses.replace(p, range=op) if p.name == pattern else p for p in self.spec.patterns
-        )
-        view = Oracle(dataclasses.replace(self.spec, patterns=patterns))
-        view.items = self.model.oracle.items
-        return view
+        return draw_read_args(self.spec, self.model.oracle, self.cfg.pools, pattern, rng, focus)
 
     def read_all(self, pattern: str, args: Mapping[str, object], limit: int) -> list[tuple[str, Values]]:
         """Every item a pattern returns, following cursors page by page."""
-        pat = self.spec.pattern(pattern)
-        if pat.kind == "get":
-            found = self.table.run(pattern, **args)
-            return [] if found is None else [(type(found).__name__, entity_values(found))]
-        total = sum(len(self.model.oracle.all(e)) for e in pat.entities)
-        bound = (total + 2) * (self.app.design.plan(pattern).shards + 1)
-        out: list[tuple[str, Values]] = []
-        cursor: str | None = None
-        for _ in range(bound):
-            page = self.table.run(pattern, **args, limit=limit, cursor=cursor)
-            assert len(page.items) <= limit, f"{pattern}: a page of {len(page.items)} items for limit={limit}"
-            out += [(type(x).__name__, entity_values(x)) for x in page.items]
-            if page.cursor is None:
-                return out
-            cursor = page.cursor
-        msg = f"{pattern}{dict(args)}: still returning cursors after {bound} pages of {limit}"
-        raise AssertionError(msg)
+        return read_all(self.app, self.table, self.model.oracle, pattern, args, limit)
 
     def check_read(
         self, pattern: str, rng: random.Random, limit: int, focus: Mapping[str, object] | None = None
@@ -482,92 +295,22 @@ class AppMachine(RuleBasedStateMachine):
         """Run one pattern with arguments from existing values; compare with the oracle."""
         self.checked.add(pattern)
         args, op, range_values = self.read_args(pattern, rng, focus)
-        oracle_args = dict(args)
-        if op in ("gte", "lte") and "value" not in range_values:
-            # a between pattern called with one bound (lo= or hi=)
-            oracle_args["value"] = range_values.get("lo", range_values.get("hi"))
-        else:
-            oracle_args.update(range_values)
         try:
             got = self.read_all(pattern, {**args, **range_values}, limit)
         except DynamodelError as err:
             msg = f"{pattern}({_show({**args, **range_values})}, limit={limit}) raised {type(err).__name__}: {err}"
             raise AssertionError(msg) from err
-        check_result(self._oracle_for(pattern, op), pattern, oracle_args, got)
-        pat = self.spec.pattern(pattern)
-        if len(pat.entities) > 1 and not interleaves(self.spec, pat):
-            check_blocks(pattern, got)
+        check_answer(self.spec, self.model.oracle, pattern, args, op, range_values, got)
 
     # ---- the table -------------------------------------------------------------------------
 
     def scan(self) -> list[Item]:
         """Every item of the table (strongly consistent)."""
-        items: list[Item] = []
-        kwargs: dict[str, Any] = {"TableName": self.table_name, "ConsistentRead": True}
-        while True:
-            page = self.client.scan(**kwargs)
-            items += page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return scan_table(self.client, self.table_name)
 
     def check_stored(self) -> None:
         """The table holds exactly the model's entities and their guards, with keys that parse back."""
-        design = self.app.design
-        seen: dict[tuple[str, str], tuple[str, dict[str, object]]] = {}
-        guards: list[Item] = []
-        count = 0
-        for item in self.scan():
-            kind = item.get(c.TYPE_ATTR, {}).get("S")
-            if kind == c.GUARD_TYPE:
-                guards.append(item)
-                continue
-            assert isinstance(kind, str), f"a stored item has no _type: {item}"
-            assert kind in self.app.models, f"a stored item has _type {kind!r}: {item}"
-            spec = self.spec.entity(kind)
-            values = entity_values(self.app.models[kind].model_validate(item_to_values(spec, item)))
-            want = self.model.oracle.get(kind, values)
-            assert want is not None, f"{kind} {values} is stored, but was never written or was deleted"
-            assert same_values(values, want), f"{kind} stored as {values}, expected {want}"
-            version = int(item[c.VERSION_ATTR]["N"])
-            expected = self.model.version(kind, values)
-            assert version == expected, f"{kind} {values}: _version {version}, expected {expected}"
-            check_item_keys(self.app, kind, item, values)
-            seen[(item["PK"]["S"], item["SK"]["S"])] = (kind, values)
-            count += 1
-        assert count == self.model.size(), f"the table holds {count} entities, the model {self.model.size()}"
-        claimed: set[tuple[str, tuple[str, ...], tuple[str, str]]] = set()
-        for g in guards:
-            entity = g.get("entity", {}).get("S", "")
-            owner = (g[c.OWNER_PK]["S"], g[c.OWNER_SK]["S"])
-            assert owner in seen, f"guard {g['PK']['S']!r} is owned by a missing item {owner}"
-            holder_entity, holder = seen[owner]
-            assert holder_entity == entity, f"guard {g['PK']['S']!r} of {entity} held by a {holder_entity}"
-            guard = next(x for x in design.guards if x.entity == entity and x.sk.render({}) == g["SK"]["S"])
-            parsed = parse_key(guard.pk, g["PK"]["S"], "guard")
-            for a, v in parsed.items():
-                assert normalise(v) == normalise(holder.get(a)), f"guard {g['PK']['S']!r} claims {a}={v!r}"
-            claimed.add((entity, guard.attrs, owner))
-        for owner, (entity, values) in seen.items():
-            for guard in design.guards:
-                if guard.entity == entity and all(values.get(a) is not None for a in guard.attrs):
-                    assert (entity, guard.attrs, owner) in claimed, (
-                        f"{entity} {values} has no guard for {guard.attrs}"
-                    )
-        if self.drainer is not None:
-            self._check_copies(seen)
-
-    def _check_copies(self, seen: Mapping[tuple[str, str], tuple[str, dict[str, object]]]) -> None:
-        for entity, values in seen.values():
-            for attr, source, source_attr, source_key in self.model.propagated_copies(entity, values):
-                if source_key is None:
-                    continue  # an optional reference naming no source
-                key = c.base_key(self.app.design, source, source_key)
-                src = seen.get((key["PK"]["S"], key["SK"]["S"]))
-                if src is not None:
-                    assert normalise(values.get(attr)) == normalise(src[1].get(source_attr)), (
-                        f"{entity} {values}: copy {attr}={values.get(attr)!r} != {source}.{source_attr}={src[1].get(source_attr)!r} after draining"
-                    )
+        check_stored(self.app, self.model, self.scan(), copies=self.drainer is not None)
 
     @invariant()
     def check_table(self) -> None:

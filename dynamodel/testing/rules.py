@@ -3,15 +3,16 @@
 :func:`install_rules` adds to a machine class one bundle per entity and the rules that
 create, update and delete each entity, run each ``write`` pattern, and check any pattern
 (``check_pattern``). Each rule writes to the table and to the model, predicts the outcome,
-and checks what the write returned.
+and checks what the write returned. The rules of ``write`` patterns live in
+:mod:`~dynamodel.testing.write_rules` (patterns that create) and
+:mod:`~dynamodel.testing.delete_rules` (patterns that only delete).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Literal
 
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, consumes, multiple, precondition, rule
@@ -19,29 +20,22 @@ from hypothesis.stateful import Bundle, consumes, multiple, precondition, rule
 from dynamodel import compile as c
 from dynamodel.app import App
 from dynamodel.naming import snake_case
-from dynamodel.spec import PatternSpec
 from dynamodel.testing.delete_rules import delete_pattern_rule
-from dynamodel.testing.mirror import ItemRef, Model
-from dynamodel.testing.oracle import normalise
-from dynamodel.testing.strategies import for_model
+from dynamodel.testing.machine_api import MachineApi, Outcome
+from dynamodel.testing.mirror import ItemRef
+from dynamodel.testing.rule_args import LOSE, PICK, adopt, named, values_strategy
 from dynamodel.testing.table_checks import entity_values, same_values
-
-if TYPE_CHECKING:
-    from dynamodel.testing.machine import AppMachine, Outcome
+from dynamodel.testing.write_rules import write_pattern_rule
 
 __all__ = ["install_rules"]
 
-_MODES_UPDATE = ("put", "update", "put", "update", "stale")
-_MODES_DELETE = ("plain", "versioned", "stale", "twice")
-# One write in four loses its first answer (the request is applied, then sent again).
-_LOSE = st.sampled_from((False, False, False, True))
-# Seeds how a write's copy references are pointed at existing sources (AppMachine.wire).
-_PICK = st.integers(0, 2**16 - 1)
+UpdateMode = Literal["put", "update", "stale"]
+"""How an update is sent: a full replace, an update at the current version, or at a stale one."""
+DeleteMode = Literal["plain", "versioned", "stale", "twice"]
+"""How a delete is sent: by key, at the current version, at a stale version, or twice."""
 
-
-def _values_strategy(cls: type[AppMachine], entity: str, only: frozenset[str] | None = None) -> Any:
-    cfg = cls._config
-    return for_model(cfg.app.models[entity], cfg.app.spec, pools=cfg.pools, only=only, fresh_weight=0)
+_MODES_UPDATE: tuple[UpdateMode, ...] = ("put", "update", "put", "update", "stale")
+_MODES_DELETE: tuple[DeleteMode, ...] = ("plain", "versioned", "stale", "twice")
 
 
 def _reference(app: App, entity: str) -> str | None:
@@ -61,7 +55,8 @@ def _reference(app: App, entity: str) -> str | None:
     return next((r for r in preferred if r in refs), refs[0] if refs else None)
 
 
-def install_rules(cls: type[AppMachine]) -> None:
+def install_rules(cls: type[MachineApi]) -> None:
+    """Add to ``cls`` the bundles and rules of its app (``cls._config.app``), and ``cls._reads``."""
     app = cls._config.app
     spec = app.spec
     cls._reads = tuple(p.name for p in spec.patterns if p.kind != "write")
@@ -83,20 +78,20 @@ def install_rules(cls: type[AppMachine]) -> None:
         changeable = frozenset(
             a.name for a in e.attributes if a.name not in keys | moving and a.copy_of is None
         )
-        values = st.fixed_dictionaries(_values_strategy(cls, name))
+        values = st.fixed_dictionaries(values_strategy(cls, name))
         check = check_of(name)
         if ref is None:
             # An entity that references another is created under an existing one: items
             # with missing sources (copies) are reached by deleting the source instead.
             rules.append(
-                rule(target=bundle, values=values, check=check, lose=_LOSE, pick=_PICK)(
+                rule(target=bundle, values=values, check=check, lose=LOSE, pick=PICK)(
                     room(_create_rule(name, None))
                 )
             )
         if ref is not None:
             fn = _create_rule(name, ref)
             rules.append(
-                rule(target=bundle, values=values, check=check, parent=bundles[ref], lose=_LOSE, pick=_PICK)(
+                rule(target=bundle, values=values, check=check, parent=bundles[ref], lose=LOSE, pick=PICK)(
                     room(fn)
                 )
             )
@@ -111,10 +106,10 @@ def install_rules(cls: type[AppMachine]) -> None:
         }
         toggles = frozenset(copied | sparse) & changeable
         changes = st.fixed_dictionaries(
-            _values_strategy(cls, name, toggles), optional=_values_strategy(cls, name, changeable - toggles)
+            values_strategy(cls, name, toggles), optional=values_strategy(cls, name, changeable - toggles)
         )
         modes = st.sampled_from(_MODES_UPDATE)
-        update = rule(ref=bundle, changes=changes, mode=modes, check=check, lose=_LOSE, pick=_PICK)(
+        update = rule(ref=bundle, changes=changes, mode=modes, check=check, lose=LOSE, pick=PICK)(
             _update_rule(name, None)
         )
         if ref is not None and moving:
@@ -125,30 +120,30 @@ def install_rules(cls: type[AppMachine]) -> None:
                     mode=modes,
                     check=check,
                     parent=bundles[ref],
-                    lose=_LOSE,
-                    pick=_PICK,
+                    lose=LOSE,
+                    pick=PICK,
                 )(_update_rule(name, ref))
             )
         delete = rule(
-            target=bundle, ref=consumes(bundle), mode=st.sampled_from(_MODES_DELETE), check=check, lose=_LOSE
+            target=bundle, ref=consumes(bundle), mode=st.sampled_from(_MODES_DELETE), check=check, lose=LOSE
         )(_delete_rule(name))
         recreate = rule(
-            target=bundle, ref=consumes(bundle), changes=changes, check=check, lose=_LOSE, pick=_PICK
+            target=bundle, ref=consumes(bundle), changes=changes, check=check, lose=LOSE, pick=PICK
         )(_recreate_rule(name))
         rules += [update, delete, recreate]
     for p in spec.patterns:
         if p.kind == "write" and not p.entities:  # a pattern that only deletes
             check = check_of(*p.deletes, *(t for t, _, _ in p.increments))
-            rules.append(delete_pattern_rule(cls, p, bundles, check, _LOSE))
+            rules.append(delete_pattern_rule(cls, p, bundles, check, LOSE))
         elif p.kind == "write":
             under = p.increments[0][0] if p.increments else _reference(app, p.entities[0])
             check = check_of(*p.entities, *(t for t, _, _ in p.increments))
             root_copies = {a.copy_of[0] for a in spec.entity(p.entities[0]).attributes if a.copy_of}
             if under is None or under not in root_copies:
-                rules.append(room(_write_rule(cls, p, bundles[p.entities[0]], None, check)))
+                rules.append(room(write_pattern_rule(cls, p, bundles[p.entities[0]], None, check)))
             if under is not None:
                 rules.append(
-                    room(_write_rule(cls, p, bundles[p.entities[0]], (under, bundles[under]), check))
+                    room(write_pattern_rule(cls, p, bundles[p.entities[0]], (under, bundles[under]), check))
                 )
     rules.append(
         rule(pattern=st.sampled_from(cls._reads), seed=st.integers(0, 2**16 - 1), limit=st.integers(1, 5))(
@@ -159,22 +154,9 @@ def install_rules(cls: type[AppMachine]) -> None:
         setattr(cls, fn.__name__, fn)
 
 
-def _named(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
-    fn.__name__ = fn.__qualname__ = name
-    return fn
-
-
-def _adopt(values: dict[str, object], entity: str, app: App, parent: ItemRef | None) -> dict[str, object]:
-    """``values`` with the attributes it shares with ``parent``'s key taken from the parent."""
-    if parent is not None:
-        spec = app.spec.entity(entity)
-        values.update({a: v for a, v in parent.key if spec.has(a)})
-    return values
-
-
 def _create_rule(entity: str, ref: str | None) -> Callable[..., Any]:
     def create(
-        self: AppMachine,
+        self: MachineApi,
         values: dict[str, object],
         check: tuple[str, int],
         parent: ItemRef | None = None,
@@ -182,7 +164,7 @@ def _create_rule(entity: str, ref: str | None) -> Callable[..., Any]:
         pick: int = 0,
     ) -> Any:
         m = self.model
-        values = m.align(entity, self.wire(entity, _adopt(dict(values), entity, self.app, parent), pick, ref))
+        values = m.align(entity, self.wire(entity, adopt(dict(values), entity, self.app, parent), pick, ref))
         filled = _create_checked(self, entity, values, "create", lose)
         if filled is None:
             self.after_write(check)
@@ -190,11 +172,11 @@ def _create_rule(entity: str, ref: str | None) -> Callable[..., Any]:
         self.after_write(check, [(entity, filled)])
         return ItemRef(entity, tuple((a, filled[a]) for a in m.key_attrs[entity]))
 
-    return _named(create, f"create_{entity}" + (f"_in_{ref}" if ref else ""))
+    return named(create, f"create_{entity}" + (f"_in_{ref}" if ref else ""))
 
 
 def _create_checked(
-    self: AppMachine, entity: str, values: dict[str, object], what: str, lose: bool
+    self: MachineApi, entity: str, values: dict[str, object], what: str, lose: bool
 ) -> dict[str, object] | None:
     """Create ``values`` as the model predicts; the stored values when written, else None."""
     m = self.model
@@ -218,10 +200,10 @@ def _create_checked(
 
 def _update_rule(entity: str, moved_to: str | None) -> Callable[..., Any]:
     def update(
-        self: AppMachine,
+        self: MachineApi,
         ref: ItemRef,
         changes: dict[str, object],
-        mode: str,
+        mode: UpdateMode,
         check: tuple[str, int],
         parent: ItemRef | None = None,
         lose: bool = False,
@@ -231,7 +213,7 @@ def _update_rule(entity: str, moved_to: str | None) -> Callable[..., Any]:
         current = m.find(entity, ref.values())
         assert current is not None, f"{ref} is in the bundle but not in the model"
         keys = m.key_attrs[entity]
-        moved = {a: v for a, v in _adopt({}, entity, self.app, parent).items() if a not in keys}
+        moved = {a: v for a, v in adopt({}, entity, self.app, parent).items() if a not in keys}
         new = {**current, **changes, **moved}
         if pick % 2:
             new = self.wire(entity, new, pick, moved_to)
@@ -257,11 +239,13 @@ def _update_rule(entity: str, moved_to: str | None) -> Callable[..., Any]:
         self.kept[(entity, m.ident(entity, filled))] = done
         self.after_write(check, [(entity, current), (entity, filled)])
 
-    return _named(update, f"update_{entity}" + (f"_in_{moved_to}" if moved_to else ""))
+    return named(update, f"update_{entity}" + (f"_in_{moved_to}" if moved_to else ""))
 
 
 def _delete_rule(entity: str) -> Callable[..., Any]:
-    def delete(self: AppMachine, ref: ItemRef, mode: str, check: tuple[str, int], lose: bool = False) -> Any:
+    def delete(
+        self: MachineApi, ref: ItemRef, mode: DeleteMode, check: tuple[str, int], lose: bool = False
+    ) -> Any:
         m = self.model
         current = m.find(entity, ref.values())
         assert current is not None, f"{ref} is in the bundle but not in the model"
@@ -288,7 +272,7 @@ def _delete_rule(entity: str) -> Callable[..., Any]:
         self.after_write(check, [(entity, current)])
         return multiple()
 
-    return _named(delete, f"delete_{entity}")
+    return named(delete, f"delete_{entity}")
 
 
 def _recreate_rule(entity: str) -> Callable[..., Any]:
@@ -296,7 +280,7 @@ def _recreate_rule(entity: str) -> Callable[..., Any]:
     item must then be refused (its version may equal the new item's: only the birth differs)."""
 
     def recreate(
-        self: AppMachine,
+        self: MachineApi,
         ref: ItemRef,
         changes: dict[str, object],
         check: tuple[str, int],
@@ -332,139 +316,11 @@ def _recreate_rule(entity: str) -> Callable[..., Any]:
         self.after_write(check, [(entity, filled)])
         return ref
 
-    return _named(recreate, f"recreate_{entity}")
-
-
-def _write_rule(
-    cls: type[AppMachine],
-    pat: PatternSpec,
-    bundle: Bundle[Any],
-    under: tuple[str, Bundle[Any]] | None,
-    check: Any,
-) -> Callable[..., Any]:
-    app = cls._config.app
-    root = pat.entities[0]
-    root_spec = app.spec.entity(root)
-    explicit = [
-        t for t, _, _ in pat.increments if not all(root_spec.has(a) for a in c.key_attrs(app.design, t))
-    ]
-    members_st = st.fixed_dictionaries(
-        {e: st.lists(st.fixed_dictionaries(_values_strategy(cls, e)), max_size=2) for e in pat.entities[1:]}
-    )
-    targets_st = st.fixed_dictionaries(
-        {
-            t: st.fixed_dictionaries(_values_strategy(cls, t, frozenset(c.key_attrs(app.design, t))))
-            for t in explicit
-        }
-    )
-
-    def write(
-        self: AppMachine,
-        values: dict[str, object],
-        members: dict[str, list[dict[str, object]]],
-        target_keys: dict[str, dict[str, object]],
-        check: tuple[str, int],
-        parent: ItemRef | None = None,
-        lose: bool = False,
-    ) -> Any:
-        m = self.model
-        root_values = m.align(root, _adopt(dict(values), root, self.app, parent))
-        if parent is not None and parent.entity in target_keys:
-            target_keys = {**target_keys, parent.entity: parent.values()}
-        staged: list[tuple[str, dict[str, object]]] = [(root, root_values)]
-        for entity, rows in members.items():
-            for row in rows:
-                v = dict(row)
-                v.update({a: root_values[a] for a in m.key_attrs[root] if self.spec.entity(entity).has(a)})
-                m.align(entity, v)
-                staged.append((entity, v))
-        staged = _dedupe(m, staged)
-        filled = [m.fill_copies(e, v, staged) for e, v in staged]
-        expected: Outcome = "ok"
-        targets: list[tuple[str, str, int, dict[str, object]]] = []
-        for t, attr, n in pat.increments:
-            keys = [target_keys[t]] if t in target_keys else [v for _, v in staged]
-            found = {
-                m.ident(t, k): {a: k[a] for a in m.key_attrs[t]}
-                for k in keys
-                if all(k.get(a) is not None for a in m.key_attrs[t])
-            }
-            if not found:
-                expected = "request"
-            targets += [(t, attr, n, k) for k in found.values()]
-        written = {(e, m.ident(e, v)) for e, v in staged}
-        if any(f is None for f in filled) or any((t, m.ident(t, k)) in written for t, _, _, k in targets):
-            expected = "request"
-        elif expected == "ok" and (
-            any(m.oracle.get(e, v) is not None for e, v in staged)
-            or any(m.unique_taken(e, f) for (e, _), f in zip(staged, filled, strict=True) if f is not None)
-            or any(m.find(t, k) is None for t, _, _, k in targets)
-        ):
-            expected = "condition"
-        objs = [self.instance(e, v) for e, v in staged]
-        from dynamodel.runtime.write_patterns import target_keyword  # noqa: PLC0415 - the runtime's keyword
-
-        kwargs = {target_keyword(t): k for t, k in target_keys.items()}
-        done = self.attempt(
-            expected,
-            f"write pattern {pat.name}",
-            lambda: self.table.write(pat.name, *objs, **kwargs),
-            lose=lose,
-        )
-        if expected != "ok":
-            self.after_write(check)
-            return multiple()
-        for (e, _), f, got in zip(staged, filled, done, strict=True):
-            assert f is not None
-            assert same_values(entity_values(got), f), f"{pat.name} returned {got}, expected {f}"
-            m.store(e, f, 1)
-            self.kept[(e, m.ident(e, f))] = got
-        bumped: list[tuple[str, Mapping[str, object]]] = []
-        for t, attr, n, k in targets:
-            target = m.find(t, k)
-            assert target is not None
-            count = target.get(attr)
-            new = {**target, attr: (count if isinstance(count, int | Decimal) else 0) + n}
-            m.store(t, new, m.version(t, target) + 1)
-            bumped.append((t, new))
-        self.after_write(
-            check, [*[(e, f) for (e, _), f in zip(staged, filled, strict=True) if f is not None], *bumped]
-        )
-        return ItemRef(root, tuple((a, root_values[a]) for a in m.key_attrs[root]))
-
-    extra: dict[str, Any] = {"parent": under[1]} if under else {}
-    rule_fn: Callable[[Callable[..., Any]], Callable[..., Any]] = rule(
-        target=bundle,
-        values=st.fixed_dictionaries(_values_strategy(cls, root)),
-        members=members_st,
-        target_keys=targets_st,
-        check=check,
-        lose=_LOSE,
-        **extra,
-    )
-    return rule_fn(_named(write, f"write_{pat.name}" + (f"_in_{under[0]}" if under else "")))
-
-
-def _dedupe(m: Model, staged: list[tuple[str, dict[str, object]]]) -> list[tuple[str, dict[str, object]]]:
-    """One item per identity and per unique value in a write (DynamoDB refuses two actions on one item)."""
-    out: list[tuple[str, dict[str, object]]] = []
-    seen: set[tuple[object, ...]] = set()
-    for e, v in staged:
-        marks: list[tuple[object, ...]] = [(e, "id", m.ident(e, v))]
-        marks += [
-            (e, attrs, tuple(normalise(v.get(a)) for a in attrs))
-            for attrs in m.unique.get(e, [])
-            if all(v.get(a) is not None for a in attrs)
-        ]
-        if any(mark in seen for mark in marks):
-            continue
-        seen.update(marks)
-        out.append((e, v))
-    return out
+    return named(recreate, f"recreate_{entity}")
 
 
 def _check_rule() -> Callable[..., Any]:
-    def check_pattern(self: AppMachine, pattern: str, seed: int, limit: int) -> None:
+    def check_pattern(self: MachineApi, pattern: str, seed: int, limit: int) -> None:
         self.steps += 1
         self.check_read(pattern, random.Random(seed), limit)
 

@@ -1,0 +1,74 @@
+"""How the machine reads a pattern: every page followed, the answer compared with the oracle.
+
+:func:`read_all` runs a pattern with one page size, following cursors to the end;
+:func:`check_answer` compares what came back with the oracle's answer to the question
+actually asked (a between pattern may be called with one bound).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+from dynamodel.app import App
+from dynamodel.runtime.table import Table
+from dynamodel.spec import AppSpec, RangeOp
+from dynamodel.testing.oracle import Oracle, Values, check_result, interleaves
+from dynamodel.testing.table_checks import check_blocks, entity_values
+
+
+def read_all(
+    app: App, table: Table, oracle: Oracle, pattern: str, args: Mapping[str, object], limit: int
+) -> list[tuple[str, Values]]:
+    """Every item a pattern returns, following cursors page by page."""
+    pat = app.spec.pattern(pattern)
+    if pat.kind == "get":
+        found = table.run(pattern, **args)
+        return [] if found is None else [(type(found).__name__, entity_values(found))]
+    total = sum(len(oracle.all(e)) for e in pat.entities)
+    # More pages than items (per shard) means the cursor never ends.
+    bound = (total + 2) * (app.design.plan(pattern).shards + 1)
+    out: list[tuple[str, Values]] = []
+    cursor: str | None = None
+    for _ in range(bound):
+        page = table.run(pattern, **args, limit=limit, cursor=cursor)
+        assert len(page.items) <= limit, f"{pattern}: a page of {len(page.items)} items for limit={limit}"
+        out += [(type(x).__name__, entity_values(x)) for x in page.items]
+        if page.cursor is None:
+            return out
+        cursor = page.cursor
+    msg = f"{pattern}{dict(args)}: still returning cursors after {bound} pages of {limit}"
+    raise AssertionError(msg)
+
+
+def check_answer(
+    spec: AppSpec,
+    oracle: Oracle,
+    pattern: str,
+    args: Mapping[str, object],
+    op: RangeOp | None,
+    range_values: Mapping[str, object],
+    got: Sequence[tuple[str, Values]],
+) -> None:
+    """``got`` (a read with ``args`` and ``range_values``) equals the oracle's answer, in order."""
+    oracle_args = dict(args)
+    if op in ("gte", "lte") and "value" not in range_values:
+        # a between pattern called with one bound (lo= or hi=)
+        oracle_args["value"] = range_values.get("lo", range_values.get("hi"))
+    else:
+        oracle_args.update(range_values)
+    check_result(_oracle_for(spec, oracle, pattern, op), pattern, oracle_args, got)
+    pat = spec.pattern(pattern)
+    if len(pat.entities) > 1 and not interleaves(spec, pat):
+        check_blocks(pattern, got)
+
+
+def _oracle_for(spec: AppSpec, oracle: Oracle, pattern: str, op: RangeOp | None) -> Oracle:
+    """The oracle, or a view of it where the pattern's range is the one actually asked."""
+    pat = spec.pattern(pattern)
+    if op == pat.range:
+        return oracle
+    patterns = tuple(dataclasses.replace(p, range=op) if p.name == pattern else p for p in spec.patterns)
+    view = Oracle(dataclasses.replace(spec, patterns=patterns))
+    view.items = oracle.items
+    return view
