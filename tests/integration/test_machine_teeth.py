@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import pytest
 
 from access_patterns.shop import shop
-from dynamodel import App, Entity, Query, keys
+from dynamodel import App, Entity, Query
+from dynamodel.attribute_types.times import DateTimeType
 from dynamodel.compile import Condition, build_transaction, items
 from dynamodel.design.model import Design
 from dynamodel.errors import KeyEncodingError
@@ -53,8 +54,8 @@ def _epoch_parse(text: str) -> dt.datetime:
 
 def unordered_sort_key(mp: pytest.MonkeyPatch) -> None:
     """Datetimes encoded as unpadded epoch seconds: they parse back, but sort wrongly."""
-    mp.setattr(keys, "_encode_datetime", _epoch_text)
-    mp.setattr(keys, "_decode_datetime", _epoch_parse)
+    mp.setattr(DateTimeType, "encode_key", lambda self, value: _epoch_text(value))
+    mp.setattr(DateTimeType, "decode_key", lambda self, text: _epoch_parse(text))
 
 
 def sparse_key_kept(mp: pytest.MonkeyPatch) -> None:
