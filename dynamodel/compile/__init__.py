@@ -14,6 +14,8 @@ The package, one concept a module:
 * ``expressions``: the placeholder allocator and the Condition/Update nodes.
 
 This module re-exports their public names, the interface the rest of dynamodel uses.
+Reserved attribute names (``PK``, ``_version``, ...) are not here: they live in
+:mod:`dynamodel.layout`.
 """
 
 from __future__ import annotations
@@ -60,29 +62,11 @@ from dynamodel.compile.writes import (
     build_transaction,
     build_upsert,
 )
-from dynamodel.layout import (
-    BORN_ATTR,
-    EXPIRES_ATTR,
-    GUARD_TYPE,
-    OWNER_PK,
-    OWNER_SK,
-    TYPE_ATTR,
-    VERSION_ATTR,
-    WRITE_ID_ATTR,
-)
 
 __all__ = [
-    "BORN_ATTR",
-    "EXPIRES_ATTR",
-    "GUARD_TYPE",
     "MAX_ITEM_BYTES",
     "MAX_TRANSACTION_ACTIONS",
     "MAX_TRANSACTION_BYTES",
-    "OWNER_PK",
-    "OWNER_SK",
-    "TYPE_ATTR",
-    "VERSION_ATTR",
-    "WRITE_ID_ATTR",
     "Condition",
     "PatternCall",
     "Placeholders",

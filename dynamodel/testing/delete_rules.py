@@ -16,7 +16,7 @@ from typing import Any, Literal
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, consumes, multiple, rule
 
-from dynamodel import compile as c
+from dynamodel.compile import key_attrs
 from dynamodel.runtime.pattern_deletes import delete_keyword
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.write_patterns import target_keyword
@@ -41,7 +41,7 @@ def delete_pattern_rule(
     app = cls._config.app
     entity = pat.deletes[0]
     carried = {a.name for a in app.spec.entity(entity).attributes}
-    explicit = [t for t, _, _ in pat.increments if not set(c.key_attrs(app.design, t)) <= carried]
+    explicit = [t for t, _, _ in pat.increments if not set(key_attrs(app.design, t)) <= carried]
     targets_st = st.fixed_dictionaries(
         {
             t: st.fixed_dictionaries(
@@ -49,7 +49,7 @@ def delete_pattern_rule(
                     app.models[t],
                     app.spec,
                     pools=cls._config.pools,
-                    only=frozenset(c.key_attrs(app.design, t)),
+                    only=frozenset(key_attrs(app.design, t)),
                     fresh_weight=0,
                 )
             )

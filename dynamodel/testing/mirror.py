@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from dynamodel import compile as c
 from dynamodel.app import App
+from dynamodel.compile import key_attrs
 from dynamodel.copyrefs import Reference, references
 from dynamodel.spec import AppSpec, PatternSpec
 from dynamodel.testing.oracle import Oracle, Values, identity_of, normalise
@@ -81,7 +81,7 @@ class Model:
         self.oracle = Oracle(app.spec)
         self.versions: dict[tuple[str, tuple[object, ...]], int] = {}
         self.unique = _unique_sets(app.spec)
-        self.key_attrs = {e.name: c.key_attrs(app.design, e.name) for e in app.spec.entities}
+        self.key_attrs = {e.name: key_attrs(app.design, e.name) for e in app.spec.entities}
         self.copies: dict[str, list[tuple[str, str, str]]] = {
             e.name: [(a.name, *a.copy_of) for a in e.attributes if a.copy_of is not None]
             for e in app.spec.entities

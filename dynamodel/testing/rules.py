@@ -17,8 +17,8 @@ from typing import Any, Literal
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, consumes, multiple, precondition, rule
 
-from dynamodel import compile as c
 from dynamodel.app import App
+from dynamodel.compile import key_attrs
 from dynamodel.naming import snake_case
 from dynamodel.testing.delete_rules import delete_pattern_rule
 from dynamodel.testing.machine_api import MachineApi, Outcome
@@ -41,13 +41,13 @@ _MODES_DELETE: tuple[DeleteMode, ...] = ("plain", "versioned", "stale", "twice")
 def _reference(app: App, entity: str) -> str | None:
     """The entity whose key ``entity``'s items most need to exist: copy source, parent, or another key."""
     spec = app.spec.entity(entity)
-    own = set(c.key_attrs(app.design, entity))
+    own = set(key_attrs(app.design, entity))
     refs = [
         e.name
         for e in app.spec.entities
         if e.name != entity
-        and all(spec.has(a) for a in c.key_attrs(app.design, e.name))
-        and set(c.key_attrs(app.design, e.name)) != own
+        and all(spec.has(a) for a in key_attrs(app.design, e.name))
+        and set(key_attrs(app.design, e.name)) != own
     ]
     preferred = [a.copy_of[0] for a in spec.attributes if a.copy_of] + [
         x for x in (spec.parent, spec.aggregate) if x
@@ -70,11 +70,11 @@ def install_rules(cls: type[MachineApi]) -> None:
 
     for e in spec.entities:
         name, bundle = e.name, bundles[e.name]
-        keys = set(c.key_attrs(app.design, name))
+        keys = set(key_attrs(app.design, name))
         ref = _reference(app, name)
         # Attributes pointing at the reference change only through update_<E>_in_<ref>, to
         # a reference that exists; otherwise most updates would point nowhere and be refused.
-        moving = {a for a in c.key_attrs(app.design, ref) if e.has(a)} - keys if ref else set()
+        moving = {a for a in key_attrs(app.design, ref) if e.has(a)} - keys if ref else set()
         changeable = frozenset(
             a.name for a in e.attributes if a.name not in keys | moving and a.copy_of is None
         )

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dynamodel import compile as c
 from dynamodel.app import App
 from dynamodel.codec import Item, item_to_values
+from dynamodel.compile import base_key
+from dynamodel.layout import GUARD_TYPE, OWNER_PK, OWNER_SK, TYPE_ATTR, VERSION_ATTR
 from dynamodel.testing.mirror import Model
 from dynamodel.testing.oracle import normalise
 from dynamodel.testing.table_checks import check_item_keys, entity_values, parse_key, same_values
@@ -44,8 +45,8 @@ def check_stored(app: App, model: Model, items: list[Item], *, copies: bool) -> 
     guards: list[Item] = []
     count = 0
     for item in items:
-        kind = item.get(c.TYPE_ATTR, {}).get("S")
-        if kind == c.GUARD_TYPE:
+        kind = item.get(TYPE_ATTR, {}).get("S")
+        if kind == GUARD_TYPE:
             guards.append(item)
             continue
         assert isinstance(kind, str), f"a stored item has no _type: {item}"
@@ -54,7 +55,7 @@ def check_stored(app: App, model: Model, items: list[Item], *, copies: bool) -> 
         want = model.oracle.get(kind, values)
         assert want is not None, f"{kind} {values} is stored, but was never written or was deleted"
         assert same_values(values, want), f"{kind} stored as {values}, expected {want}"
-        version = int(item[c.VERSION_ATTR]["N"])
+        version = int(item[VERSION_ATTR]["N"])
         expected = model.version(kind, values)
         assert version == expected, f"{kind} {values}: _version {version}, expected {expected}"
         check_item_keys(app, kind, item, values)
@@ -72,7 +73,7 @@ def _check_guards(app: App, guards: list[Item], seen: Seen) -> None:
     claimed: set[tuple[str, tuple[str, ...], tuple[str, str]]] = set()
     for g in guards:
         entity = g.get("entity", {}).get("S", "")
-        owner = (g[c.OWNER_PK]["S"], g[c.OWNER_SK]["S"])
+        owner = (g[OWNER_PK]["S"], g[OWNER_SK]["S"])
         assert owner in seen, f"guard {g['PK']['S']!r} is owned by a missing item {owner}"
         holder_entity, holder = seen[owner]
         assert holder_entity == entity, f"guard {g['PK']['S']!r} of {entity} held by a {holder_entity}"
@@ -94,7 +95,7 @@ def _check_copies(app: App, model: Model, seen: Seen) -> None:
         for attr, source, source_attr, source_key in model.propagated_copies(entity, values):
             if source_key is None:
                 continue  # an optional reference naming no source
-            key = c.base_key(app.design, source, source_key)
+            key = base_key(app.design, source, source_key)
             src = seen.get((key["PK"]["S"], key["SK"]["S"]))
             if src is not None:
                 assert normalise(values.get(attr)) == normalise(src[1].get(source_attr)), (

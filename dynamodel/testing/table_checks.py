@@ -12,9 +12,9 @@ import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dynamodel import compile as c
 from dynamodel.app import App
 from dynamodel.codec import Item
+from dynamodel.compile import base_key
 from dynamodel.design.model import TABLE, EntityKeys
 from dynamodel.errors import KeyEncodingError
 from dynamodel.layout import SHARD_ATTR
@@ -73,7 +73,7 @@ def check_item_keys(app: App, entity: str, item: Item, values: Mapping[str, obje
     """Every key attribute of a stored item parses back to its fields; sparse keys follow the predicate."""
     design = app.design
     pk, sk = design.table.partition_key, design.table.sort_key
-    where = f"{entity} {c.base_key(design, entity, values)[pk]['S']!r}"
+    where = f"{entity} {base_key(design, entity, values)[pk]['S']!r}"
     written: set[str] = set()
     for keys in design.entity_indexes(entity):
         ix = design.index(keys.index)

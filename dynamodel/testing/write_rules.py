@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, multiple, rule
 
-from dynamodel import compile as c
+from dynamodel.compile import key_attrs
 from dynamodel.spec import PatternSpec
 from dynamodel.testing.machine_api import MachineApi, Outcome
 from dynamodel.testing.mirror import ItemRef, Model
@@ -37,14 +37,14 @@ def write_pattern_rule(
     root = pat.entities[0]
     root_spec = app.spec.entity(root)
     explicit = [
-        t for t, _, _ in pat.increments if not all(root_spec.has(a) for a in c.key_attrs(app.design, t))
+        t for t, _, _ in pat.increments if not all(root_spec.has(a) for a in key_attrs(app.design, t))
     ]
     members_st = st.fixed_dictionaries(
         {e: st.lists(st.fixed_dictionaries(values_strategy(cls, e)), max_size=2) for e in pat.entities[1:]}
     )
     targets_st = st.fixed_dictionaries(
         {
-            t: st.fixed_dictionaries(values_strategy(cls, t, frozenset(c.key_attrs(app.design, t))))
+            t: st.fixed_dictionaries(values_strategy(cls, t, frozenset(key_attrs(app.design, t))))
             for t in explicit
         }
     )

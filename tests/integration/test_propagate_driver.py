@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Unpack, cast
 import pytest
 
 from access_patterns.shop import Order, shop
-from dynamodel import compile as c
 from dynamodel.codec import item_to_values
+from dynamodel.compile import build_item
 from dynamodel.emit.boto3_kwargs import render_create_table
 from dynamodel.engine import EmbeddedEngine
 from dynamodel.propagate import PropagationError, StreamCheckpoint, drain, process_records
@@ -160,7 +160,7 @@ def assert_keys_match_values(table: Table, member_id: str) -> None:
     """The member's stored keys are exactly what the runtime derives from its stored values."""
     stored = raw(table, "Member", member_id=member_id)
     values = item_to_values(teams.design.app.entity("Member"), stored)
-    expected, _ = c.build_item(teams.design, "Member", values, version=int(stored["_version"]["N"]))
+    expected, _ = build_item(teams.design, "Member", values, version=int(stored["_version"]["N"]))
     keys = set(teams.design.key_attribute_names())
     assert {k: v for k, v in stored.items() if k in keys} == {k: v for k, v in expected.items() if k in keys}
 

@@ -22,9 +22,10 @@ from access_patterns.github import Issue, Reaction, Repo, github
 from access_patterns.online_shop import Product, online_shop
 from access_patterns.shop import Customer, Order, OrderLine, shop
 from dynamodel import App, Collection, Entity, Get, Query, Write, field_ref
-from dynamodel.compile import GUARD_TYPE, OWNER_PK, base_key, shard_of
+from dynamodel.compile import base_key, shard_of
 from dynamodel.errors import ConditionFailedError, RequestError, WriteTooLargeError
 from dynamodel.keys import component
+from dynamodel.layout import GUARD_TYPE, OWNER_PK
 from dynamodel.runtime.sending import TransactionConditionError
 from dynamodel.runtime.table import Table
 from dynamodel.testing.pytest_plugin import MakeTable

@@ -19,7 +19,6 @@ from access_patterns.library import library
 from access_patterns.shop import shop
 from dynamodel import App, Entity, Query
 from dynamodel.compile import (
-    BORN_ATTR,
     MAX_ITEM_BYTES,
     Condition,
     build_get_request,
@@ -40,6 +39,7 @@ from dynamodel.compile import (
 )
 from dynamodel.errors import RequestError, WriteTooLargeError
 from dynamodel.keys import component, escape, range_bounds
+from dynamodel.layout import BORN_ATTR
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
