@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from dynamodel.codec import AttributeValue
-from dynamodel.layout import BORN_ATTR, OWNER_PK, OWNER_SK, VERSION_ATTR, WRITE_ID_ATTR
+from dynamodel.layout import BORN_ATTR, OWNER_PK, OWNER_SK, PK, VERSION_ATTR, WRITE_ID_ATTR
 
 __all__ = ["Condition", "Placeholders", "Update"]
 
@@ -179,12 +179,12 @@ class Condition:
     @staticmethod
     def not_exists() -> Condition:
         """The item does not exist yet."""
-        return Condition("attribute_not_exists(#pk)", {"#pk": "PK"}, {})
+        return Condition("attribute_not_exists(#pk)", {"#pk": PK}, {})
 
     @staticmethod
     def exists() -> Condition:
         """The item exists."""
-        return Condition("attribute_exists(#pk)", {"#pk": "PK"}, {})
+        return Condition("attribute_exists(#pk)", {"#pk": PK}, {})
 
     @staticmethod
     def version_is(version: int, born: int | Literal["unknown"] | None = "unknown") -> Condition:
@@ -216,6 +216,6 @@ class Condition:
         """The unique value is not taken, or is held by this same item."""
         return Condition(
             "attribute_not_exists(#pk) OR (#opk = :opk AND #osk = :osk)",
-            {"#pk": "PK", "#opk": OWNER_PK, "#osk": OWNER_SK},
+            {"#pk": PK, "#opk": OWNER_PK, "#osk": OWNER_SK},
             {":opk": {"S": owner_pk}, ":osk": {"S": owner_sk}},
         )

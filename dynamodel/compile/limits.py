@@ -11,6 +11,7 @@ from typing import Any
 
 from dynamodel.codec import AttributeValue
 from dynamodel.errors import RequestError, WriteTooLargeError
+from dynamodel.layout import PK, SK
 
 __all__ = [
     "MAX_ITEM_BYTES",
@@ -117,6 +118,6 @@ def check_transaction(actions: Sequence[Mapping[str, Any]], what: str) -> None:
 
 
 def _key_text(item: Mapping[str, AttributeValue]) -> str:
-    pk = item.get("PK", {}).get("S", "?")
-    sk = item.get("SK", {}).get("S", "?")
+    pk = item.get(PK, {}).get("S", "?")
+    sk = item.get(SK, {}).get("S", "?")
     return f"{pk} / {sk}"

@@ -13,7 +13,7 @@ from typing import Any
 from dynamodel.codec import Item
 from dynamodel.compile.expressions import Condition, Placeholders, Update
 from dynamodel.compile.limits import check_transaction
-from dynamodel.layout import BORN_ATTR, VERSION_ATTR
+from dynamodel.layout import BORN_ATTR, PK, SK, VERSION_ATTR
 
 __all__ = [
     "build_delete",
@@ -59,7 +59,7 @@ def build_upsert(
     ``ReturnValues`` is ``ALL_NEW`` so the caller learns it and the item's ``_born`` (which
     UPDATED_NEW may leave out when ``if_not_exists`` kept it: moto does).
     """
-    key = {k: item[k] for k in ("PK", "SK")}
+    key = {k: item[k] for k in (PK, SK)}
     ph = Placeholders()
     update = Update()
     ver = ph.name("ver", VERSION_ATTR)
@@ -98,7 +98,7 @@ def build_increment(table_name: str, key: Item, attr: str, by: int) -> dict[str,
         "Key": key,
         "UpdateExpression": "ADD #a :n, #ver :one",
         "ConditionExpression": "attribute_exists(#pk)",
-        "ExpressionAttributeNames": {"#a": attr, "#ver": VERSION_ATTR, "#pk": "PK"},
+        "ExpressionAttributeNames": {"#a": attr, "#ver": VERSION_ATTR, "#pk": PK},
         "ExpressionAttributeValues": {":n": {"N": str(by)}, ":one": {"N": "1"}},
     }
 

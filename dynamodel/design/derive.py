@@ -28,7 +28,7 @@ from dynamodel.design.search import (
 from dynamodel.design.techniques import derive_techniques
 from dynamodel.errors import CollectionConflictError, DefinitionError, UnsatisfiablePatternError
 from dynamodel.keys import KeyTemplate, Lit, Part, Ref, ValueKind
-from dynamodel.layout import GUARD_TYPE, SHARD_ATTR
+from dynamodel.layout import GUARD_TYPE, PK, SHARD_ATTR, SK
 from dynamodel.spec import AppSpec, EntitySpec
 
 
@@ -93,7 +93,7 @@ def derive(app: AppSpec) -> Design:
     plans.sort(key=lambda p: p.name)
     design = Design(
         app=app,
-        table=IndexSpec(TABLE, "PK", "SK"),
+        table=IndexSpec(TABLE, PK, SK),
         indexes=indexes,
         keys=keys,
         plans=tuple(plans),

@@ -7,6 +7,7 @@ from typing import Literal
 from dynamodel.copyrefs import references
 from dynamodel.design.model import TABLE, EntityKeys, PatternPlan, UniqueGuard
 from dynamodel.design.requirements import Requirement, predicate_text
+from dynamodel.layout import PK, SK
 from dynamodel.spec import AppSpec, PatternSpec
 
 # The key condition of a range on a sort key that starts with the sort attribute (no prefix).
@@ -24,7 +25,7 @@ def _index_label(index: str) -> str:
 
 
 def _key_names(index: str) -> tuple[str, str]:
-    return ("PK", "SK") if index == TABLE else (f"{index}PK", f"{index}SK")
+    return (PK, SK) if index == TABLE else (f"{index}PK", f"{index}SK")
 
 
 def _reads_copies(app: AppSpec, members: tuple[str, ...]) -> bool:

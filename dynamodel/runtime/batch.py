@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from dynamodel.codec import AttributeValue, Item
 from dynamodel.errors import RequestError, UnprocessedItemsError
+from dynamodel.layout import PK, SK
 from dynamodel.runtime.errors import THROTTLING_CODES, aws_error_code, map_client_error
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
 
@@ -31,7 +32,7 @@ WriteRequest = dict[str, Any]
 
 MAX_BATCH_WRITE = 25
 MAX_BATCH_GET = 100
-TABLE_KEY_ATTRIBUTES = ("PK", "SK")
+TABLE_KEY_ATTRIBUTES = (PK, SK)
 
 _Identity = tuple[tuple[str, str, object], ...]
 _Request = TypeVar("_Request", bound=Mapping[str, Any])

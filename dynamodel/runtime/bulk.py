@@ -8,6 +8,7 @@ from typing import TypeVar
 from dynamodel.codec import Item
 from dynamodel.compile import base_key, build_item, check_item_size, key_attrs
 from dynamodel.errors import ExecutionError, RequestError
+from dynamodel.layout import PK, SK
 from dynamodel.model import Entity
 from dynamodel.runtime import batch
 from dynamodel.runtime.copies import describe
@@ -69,10 +70,10 @@ def batch_get(s: Session, cls: type[E], keys: Sequence[Mapping[str, object]]) ->
         vals = {a: s.coerce(name, a, v) for a, v in k.items()}
         wanted.append(base_key(s.design, name, vals))
     items = batch.batch_get(s.client, s.table_name, wanted, backoff=s.backoff)
-    found = {(i["PK"]["S"], i["SK"]["S"]): i for i in items}
+    found = {(i[PK]["S"], i[SK]["S"]): i for i in items}
     out: list[E | None] = []
     for key in wanted:
-        item = found.get((key["PK"]["S"], key["SK"]["S"]))
+        item = found.get((key[PK]["S"], key[SK]["S"]))
         if item is None:
             out.append(None)
             continue

@@ -9,6 +9,7 @@ from dynamodel.codec import Item, item_to_values
 from dynamodel.compile import base_key, key_attrs
 from dynamodel.copyrefs import references
 from dynamodel.errors import RequestError
+from dynamodel.layout import PK, SK
 from dynamodel.runtime.session import Session
 from dynamodel.spec import EntitySpec
 
@@ -67,7 +68,7 @@ def fill_copies(
                 hint=f"set {missing} on the {entity}, or declare the copies Copy(..., optional=True) so that no {ref.source} means no copy",
             )
         key = base_key(s.design, ref.source, key_values)
-        src_ref = (ref.source, key["PK"]["S"], key["SK"]["S"])
+        src_ref = (ref.source, key[PK]["S"], key[SK]["S"])
         src_values = pending.get(src_ref) if pending else None
         if src_values is None:
             item = read_item(s, key, f"copy source {ref.source}")

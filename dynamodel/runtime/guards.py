@@ -14,6 +14,7 @@ from typing import Any
 from dynamodel.codec import Item
 from dynamodel.compile import Condition, build_delete, build_put, guard_item, guard_key
 from dynamodel.design.model import UniqueGuard
+from dynamodel.layout import PK, SK
 from dynamodel.runtime.session import Session
 
 
@@ -27,7 +28,7 @@ def guard_actions(
     """Claim each unique value for ``owner`` and release the values it no longer holds."""
     actions: list[dict[str, Any]] = []
     labels: list[str] = []
-    owner_pk, owner_sk = owner["PK"]["S"], owner["SK"]["S"]
+    owner_pk, owner_sk = owner[PK]["S"], owner[SK]["S"]
     for g in guards_of(s, name):
         new = guard_item(g, values, owner)
         shown = ", ".join(f"{a}={values.get(a)!r}" for a in g.attrs)
@@ -36,7 +37,7 @@ def guard_actions(
             actions.append({"Put": build_put(s.table_name, new, cond)})
             labels.append(f"unique {name}.{'+'.join(g.attrs)}: {shown} is already taken by another {name}")
         old = guard_key(g, old_values) if old_values is not None else None
-        if old is not None and (new is None or {k: new[k] for k in ("PK", "SK")} != old):
+        if old is not None and (new is None or {k: new[k] for k in (PK, SK)} != old):
             cond = Condition.guard_free_or_owned(owner_pk, owner_sk)
             actions.append({"Delete": build_delete(s.table_name, old, cond)})
             labels.append(f"release of the old {name}.{'+'.join(g.attrs)} guard (held by another item)")
@@ -53,7 +54,7 @@ def guard_releases(
     for g in guards_of(s, name):
         old = guard_key(g, stored_values)
         if old is not None:
-            cond = Condition.guard_free_or_owned(owner["PK"]["S"], owner["SK"]["S"])
+            cond = Condition.guard_free_or_owned(owner[PK]["S"], owner[SK]["S"])
             actions.append({"Delete": build_delete(s.table_name, old, cond)})
             labels.append(f"release of {name}.{'+'.join(g.attrs)} guard (held by another item)")
     return actions, labels

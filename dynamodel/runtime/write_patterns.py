@@ -17,6 +17,7 @@ from dynamodel.compile import (
 )
 from dynamodel.design.model import Design
 from dynamodel.errors import ConditionFailedError, RequestError
+from dynamodel.layout import PK, SK
 from dynamodel.model import Entity
 from dynamodel.naming import snake_case
 from dynamodel.runtime.copies import describe, fill_copies
@@ -108,12 +109,12 @@ def target_keys(
                     msg, hint=f"{target_keyword(target)}={{{', '.join(f'{a!r}: ...' for a in needed)}}}"
                 )
             key = base_key(s.design, target, vals)
-            keys[(key["PK"]["S"], key["SK"]["S"])] = key
+            keys[(key[PK]["S"], key[SK]["S"])] = key
         return list(keys.values())
     for _, vals in written:
         if all(vals.get(a) is not None for a in needed):
             key = base_key(s.design, target, vals)
-            keys[(key["PK"]["S"], key["SK"]["S"])] = key
+            keys[(key[PK]["S"], key[SK]["S"])] = key
     if not keys:
         msg = f"Write pattern '{name}' increments a {target}, but no written item carries {list(needed)} to identify it."
         raise RequestError(
@@ -156,7 +157,7 @@ def run_write_pattern(
         vals = values_of(e)
         staged.append((ename, vals))
         key = base_key(s.design, ename, vals)
-        pending[(ename, key["PK"]["S"], key["SK"]["S"])] = vals
+        pending[(ename, key[PK]["S"], key[SK]["S"])] = vals
     for ename, vals in staged:
         fill_copies(s, ename, vals, pending)
     actions: list[dict[str, Any]] = []
@@ -168,14 +169,14 @@ def run_write_pattern(
         spec = s.design.app.entity(ename)
         item, _ = build_item(s.design, ename, vals, version=1, born=born)
         stamp_write(item, write_id)
-        ident = (item["PK"]["S"], item["SK"]["S"])
+        ident = (item[PK]["S"], item[SK]["S"])
         if ident in seen:
             msg = f"Write pattern '{name}' got {describe(spec, vals)} twice."
             raise RequestError(msg, hint="pass each item once")
         seen.add(ident)
         actions.append({"Put": build_put(s.table_name, item, Condition.not_exists())})
         labels.append(f"{describe(spec, vals)} already exists")
-        owner = {"PK": item["PK"], "SK": item["SK"]}
+        owner = {PK: item[PK], SK: item[SK]}
         g_actions, g_labels = guard_actions(s, ename, vals, owner, None)
         actions += g_actions
         labels += g_labels
@@ -188,7 +189,7 @@ def run_write_pattern(
             for t, _, _ in pat.increments
         )
         d_actions, d_labels, d_values = delete_actions(s, name, d, read=blind)
-        ident = (d_actions[0]["Delete"]["Key"]["PK"]["S"], d_actions[0]["Delete"]["Key"]["SK"]["S"])
+        ident = (d_actions[0]["Delete"]["Key"][PK]["S"], d_actions[0]["Delete"]["Key"][SK]["S"])
         if ident in seen:
             msg = f"Write pattern '{name}' got {describe(s.design.app.entity(d.entity), d.values)} twice."
             raise RequestError(msg, hint="pass each item once")
@@ -198,12 +199,12 @@ def run_write_pattern(
         removed.append((d.entity, d_values))
     for target, attr, n in pat.increments:
         for key in target_keys(s, name, target, [*staged, *removed], kwargs.get(target_keyword(target))):
-            if (key["PK"]["S"], key["SK"]["S"]) in seen:
+            if (key[PK]["S"], key[SK]["S"]) in seen:
                 msg = f"Write pattern '{name}' both writes (or deletes) and increments the same {target}."
                 raise RequestError(
                     msg, hint="a transaction touches each item once: set the counter on the written item"
                 )
-            seen.add((key["PK"]["S"], key["SK"]["S"]))
+            seen.add((key[PK]["S"], key[SK]["S"]))
             actions.append({"Update": build_increment(s.table_name, key, attr, n)})
             labels.append(f"the {target} to increment ({key_text(key)}) does not exist")
     what = f"write pattern '{name}'"

@@ -30,7 +30,7 @@ from dynamodel.compile import (
     key_attrs,
 )
 from dynamodel.errors import ConditionFailedError, ExecutionError, RequestError
-from dynamodel.layout import VERSION_ATTR
+from dynamodel.layout import PK, SK, VERSION_ATTR
 from dynamodel.model import Entity
 from dynamodel.runtime.copies import describe, fill_copies, read_item
 from dynamodel.runtime.errors import restated
@@ -246,7 +246,7 @@ def _guarded_write(
     write_id: str,
 ) -> None:
     spec = s.design.app.entity(name)
-    owner = {"PK": item["PK"], "SK": item["SK"]}
+    owner = {PK: item[PK], SK: item[SK]}
     if creating or current is None:
         cond = Condition.not_exists()
         label = (

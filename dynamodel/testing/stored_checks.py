@@ -14,7 +14,7 @@ from typing import Any
 from dynamodel.app import App
 from dynamodel.codec import Item, item_to_values
 from dynamodel.compile import base_key
-from dynamodel.layout import GUARD_TYPE, OWNER_PK, OWNER_SK, TYPE_ATTR, VERSION_ATTR
+from dynamodel.layout import GUARD_TYPE, OWNER_PK, OWNER_SK, PK, SK, TYPE_ATTR, VERSION_ATTR
 from dynamodel.testing.mirror import Model
 from dynamodel.testing.oracle import normalise
 from dynamodel.testing.table_checks import check_item_keys, entity_values, parse_key, same_values
@@ -59,7 +59,7 @@ def check_stored(app: App, model: Model, items: list[Item], *, copies: bool) -> 
         expected = model.version(kind, values)
         assert version == expected, f"{kind} {values}: _version {version}, expected {expected}"
         check_item_keys(app, kind, item, values)
-        seen[(item["PK"]["S"], item["SK"]["S"])] = (kind, values)
+        seen[(item[PK]["S"], item[SK]["S"])] = (kind, values)
         count += 1
     assert count == model.size(), f"the table holds {count} entities, the model {model.size()}"
     _check_guards(app, guards, seen)
@@ -74,13 +74,13 @@ def _check_guards(app: App, guards: list[Item], seen: Seen) -> None:
     for g in guards:
         entity = g.get("entity", {}).get("S", "")
         owner = (g[OWNER_PK]["S"], g[OWNER_SK]["S"])
-        assert owner in seen, f"guard {g['PK']['S']!r} is owned by a missing item {owner}"
+        assert owner in seen, f"guard {g[PK]['S']!r} is owned by a missing item {owner}"
         holder_entity, holder = seen[owner]
-        assert holder_entity == entity, f"guard {g['PK']['S']!r} of {entity} held by a {holder_entity}"
-        guard = next(x for x in design.guards if x.entity == entity and x.sk.render({}) == g["SK"]["S"])
-        parsed = parse_key(guard.pk, g["PK"]["S"], "guard")
+        assert holder_entity == entity, f"guard {g[PK]['S']!r} of {entity} held by a {holder_entity}"
+        guard = next(x for x in design.guards if x.entity == entity and x.sk.render({}) == g[SK]["S"])
+        parsed = parse_key(guard.pk, g[PK]["S"], "guard")
         for a, v in parsed.items():
-            assert normalise(v) == normalise(holder.get(a)), f"guard {g['PK']['S']!r} claims {a}={v!r}"
+            assert normalise(v) == normalise(holder.get(a)), f"guard {g[PK]['S']!r} claims {a}={v!r}"
         claimed.add((entity, guard.attrs, owner))
     for owner, (entity, values) in seen.items():
         for guard in design.guards:
@@ -96,7 +96,7 @@ def _check_copies(app: App, model: Model, seen: Seen) -> None:
             if source_key is None:
                 continue  # an optional reference naming no source
             key = base_key(app.design, source, source_key)
-            src = seen.get((key["PK"]["S"], key["SK"]["S"]))
+            src = seen.get((key[PK]["S"], key[SK]["S"]))
             if src is not None:
                 assert normalise(values.get(attr)) == normalise(src[1].get(source_attr)), (
                     f"{entity} {values}: copy {attr}={values.get(attr)!r} != {source}.{source_attr}={src[1].get(source_attr)!r} after draining"
