@@ -10,8 +10,8 @@ from pathlib import Path
 
 from dynamodel.app import App
 from dynamodel.design import design_to_json, explain
-from dynamodel.errors import DefinitionError, DynamodelError, RequestError
-from dynamodel.targets import import_target, load_design
+from dynamodel.errors import DefinitionError, DynamodelError, MigrationError, RequestError
+from dynamodel.targets import import_target, load_design, lock_path
 
 
 def _cmd_design(args: argparse.Namespace) -> int:
@@ -39,6 +39,46 @@ def _cmd_emit(args: argparse.Namespace) -> int:
         where = exc.filename or out
         msg = f"Cannot write to --out {out}: {where}: {exc.strerror or exc}."
         raise RequestError(msg, hint="give a directory you can write to (it is created if missing)") from None
+    return 0
+
+
+def _cmd_lock(args: argparse.Namespace) -> int:
+    from dynamodel.migrate.lock import LOCK_NAME, lock_changes, parse_lock, render_lock  # noqa: PLC0415
+
+    design = load_design(args.target)
+    path = lock_path(args.target, args.out, name=LOCK_NAME)
+    text = render_lock(design)
+    try:
+        old_text = path.read_text(encoding="utf-8") if path.exists() else None
+    except OSError as exc:
+        msg = f"Cannot read {path}: {exc.strerror or exc}."
+        raise MigrationError(msg, hint="give --out a lock file you can read and write") from None
+    old = parse_lock(old_text, source=str(path)) if old_text is not None else None
+    if old is not None and old.name != design.app.name:
+        msg = f"{path} is the lock of app {old.name!r}, not of {design.app.name!r}."
+        raise MigrationError(msg, hint="give each app its own lock: --out <dir or file>")
+    changes = lock_changes(old, design) if old is not None else []
+    if args.check:
+        if old is None:
+            msg = f"No lock at {path}."
+            raise MigrationError(msg, hint=f"write one with: dynamodel lock {args.target}")
+        if changes:
+            listed = "; ".join(changes)
+            msg = f"{path} is not the design of {args.target}: {listed}."
+            raise MigrationError(msg, hint="migrate the table to the new design, then write the lock again")
+        sys.stdout.write(f"{path} matches {args.target}\n")
+        return 0
+    for line in changes:
+        sys.stdout.write(f"  {line}\n")
+    if text == old_text:
+        sys.stdout.write(f"{path} is up to date\n")
+        return 0
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        msg = f"Cannot write {path}: {exc.strerror or exc}."
+        raise MigrationError(msg, hint="give --out a directory or file you can write to") from None
+    sys.stdout.write(f"wrote {path}\n")
     return 0
 
 
@@ -84,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--json", dest="json", action="store_true", help="JSON output")
     p.add_argument("--out", help="directory to write files into (default: stdout)")
     p.set_defaults(func=_cmd_emit, json=False)
+    p = sub.add_parser("lock", help="record the deployed design in dynamodel.lock.json")
+    p.add_argument("target", help="spec file (.yaml/.json) or module:APP")
+    p.add_argument("--out", help="the lock file, or a directory for it (default: beside a spec file, else .)")
+    p.add_argument("--check", action="store_true", help="fail unless the lock already records this design")
+    p.set_defaults(func=_cmd_lock)
     p = sub.add_parser("stubs", help="print a typed Table subclass with one typed method per pattern")
     p.add_argument("target", help="module:APP")
     p.set_defaults(func=_cmd_stubs)

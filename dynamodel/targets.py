@@ -18,7 +18,7 @@ from dynamodel.spec_file import load_spec_file
 
 def load_app_spec(target: str) -> AppSpec:
     """A spec file path (.yaml/.yml/.json) or ``package.module:APP`` (an App or AppSpec)."""
-    if Path(target).suffix.lower() in (".yaml", ".yml", ".json") or Path(target).is_file():
+    if is_spec_path(target):
         return load_spec_file(target)
     obj = import_target(target)
     if isinstance(obj, App):
@@ -74,3 +74,19 @@ def import_target(target: str) -> object:
 def load_design(target: str) -> Design:
     """Load and derive."""
     return derive(load_app_spec(target))
+
+
+def is_spec_path(target: str) -> bool:
+    """Whether ``target`` names a spec file rather than ``module:APP``."""
+    return Path(target).suffix.lower() in (".yaml", ".yml", ".json") or Path(target).is_file()
+
+
+def lock_path(target: str, out: str | None = None, *, name: str = "dynamodel.lock.json") -> Path:
+    """Where the lock of ``target`` lives: ``out`` if given (a file, or a directory to put it in),
+    else beside a spec file, else the current directory (for ``module:APP``)."""
+    if out is not None:
+        given = Path(out)
+        return given / name if given.is_dir() or out.endswith(("/", "\\")) else given
+    if is_spec_path(target):
+        return Path(target).resolve().parent / name
+    return Path.cwd() / name

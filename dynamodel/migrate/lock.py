@@ -1,0 +1,168 @@
+"""The lock: the deployed design, recorded beside the app (``dynamodel.lock.json``).
+
+A lock holds what a later migration needs to know of the design the live table has: the
+declarations it was derived from (the spec-file mapping, so the old design can be derived
+again) and the design JSON as it was derived then (key templates per entity and index, the
+indexes and their projections, shards, unique guards, copy paths). The design JSON is kept
+as written, not re-derived, because a later dynamodel may derive the same declarations
+differently: the table has what was derived *then*.
+
+A SHA-256 over the canonical JSON of both parts tells a lock edited by hand (or merged
+badly) from one dynamodel wrote. Everything here is pure: text in, text out; the CLI reads
+and writes the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from dynamodel.design import Design, design_to_dict
+from dynamodel.errors import DefinitionError, MigrationError
+from dynamodel.spec import AppSpec
+from dynamodel.spec_file import dump_spec, parse_spec
+
+LOCK_NAME = "dynamodel.lock.json"
+"""The lock's file name, beside the app."""
+
+LOCK_FORMAT = 1
+"""The version of the lock's own layout (not of the design JSON inside it)."""
+
+_REGENERATE = "delete it and run `dynamodel lock TARGET` on the declarations the table was deployed with"
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A parsed lock.
+
+    Attributes:
+        app: the declarations the locked design was derived from.
+        design: the design JSON (docs/spec-format.md §2) as it was locked.
+        digest: the SHA-256 of the spec and design parts (hex).
+    """
+
+    app: AppSpec
+    design: dict[str, Any]
+    digest: str
+
+    @property
+    def name(self) -> str:
+        """The app's name."""
+        return self.app.name
+
+
+def _canonical(value: object) -> object:
+    """``value`` with whole floats as ints: ``rate: 50`` in a spec file and ``50.0`` from Python
+    declare the same table, so they must lock the same bytes."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def _digest(spec: object, design: object) -> str:
+    canonical = json.dumps({"design": design, "spec": spec}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def render_lock(design: Design) -> str:
+    """The lock text of ``design``: the same declarations always give the same bytes."""
+    spec, locked = _canonical(dump_spec(design.app)), _canonical(design_to_dict(design))
+    doc = {
+        "lock_format": LOCK_FORMAT,
+        "app": design.app.name,
+        "sha256": _digest(spec, locked),
+        "spec": spec,
+        "design": locked,
+    }
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def parse_lock(text: str, *, source: str = LOCK_NAME) -> Lock:
+    """Read a lock's text.
+
+    Raises:
+        MigrationError: the text is not a lock dynamodel wrote: not JSON, an unknown
+            ``lock_format``, a missing part, declarations that no longer parse, or content
+            that does not match its SHA-256 (edited by hand, or a bad merge).
+    """
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        msg = f"{source} is not JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}."
+        raise MigrationError(msg, hint=f"restore it from version control, or {_REGENERATE}") from None
+    if not isinstance(doc, dict) or "lock_format" not in doc:
+        msg = f"{source} is not a dynamodel lock (no 'lock_format')."
+        raise MigrationError(msg, hint=f"point at the dynamodel.lock.json beside the app, or {_REGENERATE}")
+    if doc["lock_format"] != LOCK_FORMAT:
+        msg = f"{source} has lock_format {doc['lock_format']!r}; this dynamodel reads format {LOCK_FORMAT}."
+        raise MigrationError(msg, hint="use the dynamodel version that wrote it, or upgrade dynamodel")
+    missing = [k for k in ("app", "sha256", "spec", "design") if k not in doc]
+    if missing:
+        msg = f"{source} lacks {', '.join(missing)}."
+        raise MigrationError(msg, hint=f"restore it from version control, or {_REGENERATE}")
+    spec, locked = doc["spec"], doc["design"]
+    if not isinstance(spec, dict) or not isinstance(locked, dict):
+        msg = f"{source}: 'spec' and 'design' must be objects."
+        raise MigrationError(msg, hint=f"restore it from version control, or {_REGENERATE}")
+    if _digest(spec, locked) != doc["sha256"]:
+        msg = f"{source} was changed after dynamodel wrote it: its content does not match its sha256."
+        raise MigrationError(
+            msg,
+            hint="a lock records what the live table has: restore it from version control (never edit it), "
+            f"or {_REGENERATE}",
+        )
+    try:
+        app = parse_spec(spec, source=f"{source} (spec)")
+    except DefinitionError as exc:
+        msg = f"{source}: its declarations no longer parse: {exc.message}"
+        raise MigrationError(msg, hint=exc.hint) from None
+    if app.name != doc["app"]:
+        msg = f"{source} names app {doc['app']!r} but its declarations are app {app.name!r}."
+        raise MigrationError(msg, hint=f"restore it from version control, or {_REGENERATE}")
+    return Lock(app=app, design=locked, digest=doc["sha256"])
+
+
+def lock_changes(lock: Lock, design: Design) -> list[str]:
+    """What ``design`` changes in the locked table, one line each (empty: nothing).
+
+    The lines name what a migration has to do something about: indexes created, deleted or
+    changed, an entity's keys on an index added, removed or re-templated, unique guards and
+    copy paths added or removed. Patterns that only change which existing index serves them
+    need no migration and are not listed.
+    """
+    old, new = lock.design, _canonical(design_to_dict(design))
+    assert isinstance(new, dict)
+    out: list[str] = []
+    if old.get("table") != new.get("table"):
+        out.append(f"table keys: {old.get('table')} -> {new.get('table')} (a new table)")
+    before = {ix["name"]: ix for ix in old.get("indexes", [])}
+    after = {ix["name"]: ix for ix in new.get("indexes", [])}
+    out += [f"index {n}: created" for n in sorted(after.keys() - before.keys())]
+    out += [f"index {n}: deleted" for n in sorted(before.keys() - after.keys())]
+    out += [
+        f"index {n}: changed {before[n]} -> {after[n]}"
+        for n in sorted(before.keys() & after.keys())
+        if before[n] != after[n]
+    ]
+    old_entities, new_entities = old.get("entities", {}), new.get("entities", {})
+    for entity in sorted(old_entities.keys() | new_entities.keys()):
+        was, now = old_entities.get(entity, {}), new_entities.get(entity, {})
+        for index in sorted(was.keys() | now.keys()):
+            if index not in now:
+                out.append(f"{entity} on {index}: keys removed")
+            elif index not in was:
+                out.append(f"{entity} on {index}: keys added {now[index]}")
+            elif was[index] != now[index]:
+                out.append(f"{entity} on {index}: keys changed {was[index]} -> {now[index]}")
+    for part in ("unique_guards", "copy_paths"):
+        gone = [g for g in old.get(part, []) if g not in new.get(part, [])]
+        added = [g for g in new.get(part, []) if g not in old.get(part, [])]
+        what = part.replace("_", " ")[:-1]
+        out += [f"{what} removed: {g}" for g in gone] + [f"{what} added: {g}" for g in added]
+    return out
