@@ -21,6 +21,7 @@ from typing import Any
 
 from dynamodel.design import Design, design_to_dict
 from dynamodel.errors import DefinitionError, MigrationError
+from dynamodel.migrate.diff import diff_designs
 from dynamodel.spec import AppSpec
 from dynamodel.spec_file import dump_spec, parse_spec
 
@@ -129,40 +130,14 @@ def parse_lock(text: str, *, source: str = LOCK_NAME) -> Lock:
 
 
 def lock_changes(lock: Lock, design: Design) -> list[str]:
-    """What ``design`` changes in the locked table, one line each (empty: nothing).
+    """What ``design`` changes in the locked table, one line per migration operation.
 
-    The lines name what a migration has to do something about: indexes created, deleted or
-    changed, an entity's keys on an index added, removed or re-templated, unique guards and
-    copy paths added or removed. Patterns that only change which existing index serves them
-    need no migration and are not listed.
+    Empty when nothing needs migrating: patterns that only change which existing index
+    serves them, or techniques and explanations, change nothing in the table.
+
+    Raises:
+        MigrationError: the table's own key attributes change (a new table).
     """
-    old, new = lock.design, _canonical(design_to_dict(design))
+    new = _canonical(design_to_dict(design))
     assert isinstance(new, dict)
-    out: list[str] = []
-    if old.get("table") != new.get("table"):
-        out.append(f"table keys: {old.get('table')} -> {new.get('table')} (a new table)")
-    before = {ix["name"]: ix for ix in old.get("indexes", [])}
-    after = {ix["name"]: ix for ix in new.get("indexes", [])}
-    out += [f"index {n}: created" for n in sorted(after.keys() - before.keys())]
-    out += [f"index {n}: deleted" for n in sorted(before.keys() - after.keys())]
-    out += [
-        f"index {n}: changed {before[n]} -> {after[n]}"
-        for n in sorted(before.keys() & after.keys())
-        if before[n] != after[n]
-    ]
-    old_entities, new_entities = old.get("entities", {}), new.get("entities", {})
-    for entity in sorted(old_entities.keys() | new_entities.keys()):
-        was, now = old_entities.get(entity, {}), new_entities.get(entity, {})
-        for index in sorted(was.keys() | now.keys()):
-            if index not in now:
-                out.append(f"{entity} on {index}: keys removed")
-            elif index not in was:
-                out.append(f"{entity} on {index}: keys added {now[index]}")
-            elif was[index] != now[index]:
-                out.append(f"{entity} on {index}: keys changed {was[index]} -> {now[index]}")
-    for part in ("unique_guards", "copy_paths"):
-        gone = [g for g in old.get(part, []) if g not in new.get(part, [])]
-        added = [g for g in new.get(part, []) if g not in old.get(part, [])]
-        what = part.replace("_", " ")[:-1]
-        out += [f"{what} removed: {g}" for g in gone] + [f"{what} added: {g}" for g in added]
-    return out
+    return [op.describe() for op in diff_designs(lock.design, new)]

@@ -1,0 +1,93 @@
+"""Compare two designs (as design JSON) → the operations that take a live table from one to the other.
+
+Pure: the locked design JSON and the new one in, a list of :mod:`~dynamodel.migrate.ops` out,
+in the order a runner must apply them. Expanding operations come first (create indexes,
+turn the stream on, fill keys, guards and copies, re-key), so that code of the new design
+finds what it reads as soon as it is deployed; contracting ones come last (remove keys and
+guards, delete indexes, turn the stream off), once no code of the old design is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dynamodel.errors import MigrationError
+from dynamodel.migrate.ops import (
+    CreateIndex,
+    DeleteIndex,
+    DisableStream,
+    EnableStream,
+    FillCopies,
+    FillGuards,
+    FillIndexKeys,
+    Operation,
+    RekeyEntity,
+    RemoveGuards,
+    RemoveIndexKeys,
+    RewriteIndexKeys,
+)
+
+__all__ = ["diff_designs"]
+
+_TABLE = "table"
+
+
+def diff_designs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Operation]:
+    """The operations that migrate a table laid out by ``old`` to ``new`` (both design JSON).
+
+    Entities that ``old`` does not have need no operation (they have no items yet); an
+    entity that ``new`` drops keeps its items, which no pattern reads any more.
+
+    Raises:
+        MigrationError: the table's own key attributes differ (DynamoDB cannot change a
+            table's key schema: that is a new table and a copy of every item).
+    """
+    if old.get("table") != new.get("table"):
+        msg = f"the table's key attributes change ({old.get('table')} -> {new.get('table')})."
+        raise MigrationError(msg, hint="create a new table and copy the items (a re-key migration)")
+    ops: list[Operation] = []
+    before = {ix["name"]: ix for ix in old.get("indexes", [])}
+    after = {ix["name"]: ix for ix in new.get("indexes", [])}
+    for name in sorted(before.keys() & after.keys()):
+        if before[name] != after[name]:  # a GSI's key schema or projection cannot be updated
+            ops += [DeleteIndex(before[name]), CreateIndex(after[name])]
+    ops += [CreateIndex(after[n]) for n in sorted(after.keys() - before.keys())]
+    ops += [DeleteIndex(before[n]) for n in sorted(before.keys() - after.keys())]
+    had, wants = bool(old.get("copy_paths")), bool(new.get("copy_paths"))
+    if wants and not had:
+        ops.append(EnableStream())
+    elif had and not wants:
+        ops.append(DisableStream())
+    ops += _entity_keys(old.get("entities", {}), new.get("entities", {}))
+    ops += [FillGuards(g) for g in new.get("unique_guards", []) if g not in old.get("unique_guards", [])]
+    ops += [RemoveGuards(g) for g in old.get("unique_guards", []) if g not in new.get("unique_guards", [])]
+    old_paths = [_path_key(p) for p in old.get("copy_paths", [])]
+    ops += [FillCopies(p) for p in new.get("copy_paths", []) if _path_key(p) not in old_paths]
+    return sorted(ops, key=lambda op: not op.expands)  # stable: expanding steps first, in order
+
+
+def _path_key(path: Mapping[str, Any]) -> tuple[object, ...]:
+    # How a copy path is looked up may change (index, key condition) without new copies.
+    return (path.get("source"), path.get("target"), repr(path.get("attributes")), repr(path.get("via")))
+
+
+def _entity_keys(
+    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]
+) -> list[Operation]:
+    # A re-created index is filled by DynamoDB from the attributes items already have, so
+    # only key attributes that appear, vanish or change need writing.
+    ops: list[Operation] = []
+    for entity in sorted(old.keys() & new.keys()):
+        was, now = old[entity], new[entity]
+        for index in sorted(was.keys() | now.keys()):
+            if index == _TABLE:
+                if was.get(_TABLE) != now.get(_TABLE):
+                    ops.append(RekeyEntity(entity, dict(was[_TABLE]), dict(now[_TABLE])))
+            elif index not in now:
+                ops.append(RemoveIndexKeys(entity, index, dict(was[index])))
+            elif index not in was:
+                ops.append(FillIndexKeys(entity, index, dict(now[index])))
+            elif was[index] != now[index]:
+                ops.append(RewriteIndexKeys(entity, index, dict(was[index]), dict(now[index])))
+    return ops

@@ -1,0 +1,225 @@
+"""Migration operations: what one step of a migration does to a live table (pure data).
+
+Alembic's model: a diff of two designs gives a list of operations (``diff.py``), each a
+small frozen object a person can read in a migration file and edit, and each knows its
+``reverse()`` where one exists. Nothing here talks to DynamoDB; a runner carries the
+operations out later.
+
+Operations name parts of the design JSON (docs/spec-format.md §2) as they are written there:
+an index is its ``indexes`` entry, an entity's keys on an index are its ``entities`` entry,
+so the ``repr`` of every operation is valid Python that rebuilds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "CreateIndex",
+    "DeleteIndex",
+    "DisableStream",
+    "EnableStream",
+    "FillCopies",
+    "FillGuards",
+    "FillIndexKeys",
+    "Operation",
+    "RekeyEntity",
+    "RemoveGuards",
+    "RemoveIndexKeys",
+    "RewriteIndexKeys",
+]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One step of a migration."""
+
+    def describe(self) -> str:
+        """One line for people (``dynamodel lock --check``, ``migrate new``, dry runs)."""
+        raise NotImplementedError
+
+    def reverse(self) -> Operation | None:
+        """The operation that undoes this one, or None when nothing needs undoing."""
+        raise NotImplementedError
+
+    @property
+    def expands(self) -> bool:
+        """Whether the operation adds to the table (run before the ones that take away)."""
+        return True
+
+
+@dataclass(frozen=True)
+class CreateIndex(Operation):
+    """Create a GSI (``index``: its entry in the design JSON's ``indexes``)."""
+
+    index: dict[str, Any] = field(hash=False)
+
+    def describe(self) -> str:
+        return f"index {self.index['name']}: created"
+
+    def reverse(self) -> Operation:
+        return DeleteIndex(self.index)
+
+
+@dataclass(frozen=True)
+class DeleteIndex(Operation):
+    """Delete a GSI; its key attributes stay on the items until removed."""
+
+    index: dict[str, Any] = field(hash=False)
+
+    def describe(self) -> str:
+        return f"index {self.index['name']}: deleted"
+
+    def reverse(self) -> Operation:
+        return CreateIndex(self.index)
+
+    @property
+    def expands(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class FillIndexKeys(Operation):
+    """Write an entity's key attributes for an index on every item of that entity.
+
+    ``keys`` is the entity's entry for the index in the design JSON (``pk``, ``sk``, and
+    ``sparse_when``/``shards`` where the design has them).
+    """
+
+    entity: str
+    index: str
+    keys: dict[str, Any] = field(hash=False)
+
+    def describe(self) -> str:
+        return f"{self.entity} on {self.index}: keys added {self.keys}"
+
+    def reverse(self) -> Operation:
+        return RemoveIndexKeys(self.entity, self.index, self.keys)
+
+
+@dataclass(frozen=True)
+class RemoveIndexKeys(Operation):
+    """Remove an entity's key attributes for an index from every item of that entity."""
+
+    entity: str
+    index: str
+    keys: dict[str, Any] = field(hash=False)
+
+    def describe(self) -> str:
+        return f"{self.entity} on {self.index}: keys removed"
+
+    def reverse(self) -> Operation:
+        return FillIndexKeys(self.entity, self.index, self.keys)
+
+    @property
+    def expands(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class RewriteIndexKeys(Operation):
+    """Re-render an entity's key attributes for an index under a new template, in place.
+
+    Code still running the old design reads that index wrongly until it is replaced; the
+    stable re-derivation avoids this (a new index, filled, then the old one dropped).
+    """
+
+    entity: str
+    index: str
+    old: dict[str, Any] = field(hash=False)
+    new: dict[str, Any] = field(hash=False)
+
+    def describe(self) -> str:
+        return f"{self.entity} on {self.index}: keys changed {self.old} -> {self.new}"
+
+    def reverse(self) -> Operation:
+        return RewriteIndexKeys(self.entity, self.index, self.new, self.old)
+
+
+@dataclass(frozen=True)
+class RekeyEntity(Operation):
+    """Move every item of an entity to a new primary key (copy and delete, one transaction each)."""
+
+    entity: str
+    old: dict[str, Any] = field(hash=False)
+    new: dict[str, Any] = field(hash=False)
+
+    def describe(self) -> str:
+        return f"{self.entity} on table: keys changed {self.old} -> {self.new} (every item moves)"
+
+    def reverse(self) -> Operation:
+        return RekeyEntity(self.entity, self.new, self.old)
+
+
+@dataclass(frozen=True)
+class FillGuards(Operation):
+    """Write the unique-value guard item of every item of an entity (``guard``: its design JSON entry).
+
+    Duplicates already in the table stop the migration before anything is enforced.
+    """
+
+    guard: dict[str, Any] = field(hash=False)
+
+    def describe(self) -> str:
+        return f"unique guard added: {self.guard}"
+
+    def reverse(self) -> Operation:
+        return RemoveGuards(self.guard)
+
+
+@dataclass(frozen=True)
+class RemoveGuards(Operation):
+    """Delete every guard item of one unique constraint."""
+
+    guard: dict[str, Any] = field(hash=False)
+
+    def describe(self) -> str:
+        return f"unique guard removed: {self.guard}"
+
+    def reverse(self) -> Operation:
+        return FillGuards(self.guard)
+
+    @property
+    def expands(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class FillCopies(Operation):
+    """Fill a new copy path's attributes on every target item from its source (``path``: design JSON entry)."""
+
+    path: dict[str, Any] = field(hash=False)
+
+    def describe(self) -> str:
+        return f"copy path added: {self.path}"
+
+    def reverse(self) -> None:
+        # The copied attributes may stay: the old design does not read them.
+        return None
+
+
+@dataclass(frozen=True)
+class EnableStream(Operation):
+    """Turn on the table's stream (NEW_AND_OLD_IMAGES), which copy propagation reads."""
+
+    def describe(self) -> str:
+        return "stream: enabled"
+
+    def reverse(self) -> Operation:
+        return DisableStream()
+
+
+@dataclass(frozen=True)
+class DisableStream(Operation):
+    """Turn off the table's stream: no copy is propagated any more."""
+
+    def describe(self) -> str:
+        return "stream: disabled"
+
+    def reverse(self) -> Operation:
+        return EnableStream()
+
+    @property
+    def expands(self) -> bool:
+        return False
