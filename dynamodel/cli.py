@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -82,6 +83,44 @@ def _cmd_lock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_migrate_new(args: argparse.Namespace) -> int:
+    from dynamodel.migrate.diff import diff_designs  # noqa: PLC0415
+    from dynamodel.migrate.lock import LOCK_NAME, design_document, parse_lock, render_lock  # noqa: PLC0415
+    from dynamodel.migrate.revisions import (  # noqa: PLC0415
+        load_history,
+        render_revision,
+        revision_file_name,
+        revision_id,
+    )
+
+    design = load_design(args.target)
+    path = lock_path(args.target, args.lock, name=LOCK_NAME)
+    if not path.exists():
+        msg = f"No lock at {path}: a migration starts from the design the table has."
+        raise MigrationError(msg, hint=f"lock the deployed declarations first: dynamodel lock {args.target}")
+    lock = parse_lock(path.read_text(encoding="utf-8"), source=str(path))
+    if lock.name != design.app.name:
+        msg = f"{path} is the lock of app {lock.name!r}, not of {design.app.name!r}."
+        raise MigrationError(msg, hint="give --lock the lock of this app")
+    operations = diff_designs(lock.design, design_document(design))
+    if not operations:
+        sys.stdout.write("nothing to migrate: the table already has this design\n")
+        return 0
+    folder = Path(args.dir)
+    history = load_history(folder)
+    new_lock = render_lock(design)
+    parent = history[-1].revision if history else None
+    revision = revision_id(parent, json.loads(new_lock)["sha256"])
+    target = folder / revision_file_name(len(history) + 1, args.message)
+    folder.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_revision(revision, parent, args.message, operations), encoding="utf-8")
+    path.write_text(new_lock, encoding="utf-8")
+    for op in operations:
+        sys.stdout.write(f"  {op.describe()}\n")
+    sys.stdout.write(f"wrote {target} (revision {revision}, parent {parent}) and updated {path}\n")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from dynamodel.demo import run_demo  # noqa: PLC0415 - needs moto, only for the demo
 
@@ -129,6 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="the lock file, or a directory for it (default: beside a spec file, else .)")
     p.add_argument("--check", action="store_true", help="fail unless the lock already records this design")
     p.set_defaults(func=_cmd_lock)
+    p = sub.add_parser("migrate", help="migrations between locked designs")
+    steps = p.add_subparsers(dest="step", required=True)
+    p = steps.add_parser("new", help="write the next migration file from the lock to TARGET's design")
+    p.add_argument("target", help="spec file (.yaml/.json) or module:APP")
+    p.add_argument("-m", "--message", required=True, help="what the migration is for")
+    p.add_argument("--dir", default="migrations", help="the migrations folder (default: migrations)")
+    p.add_argument("--lock", help="the lock file, or its directory (default: as `dynamodel lock`)")
+    p.set_defaults(func=_cmd_migrate_new)
     p = sub.add_parser("stubs", help="print a typed Table subclass with one typed method per pattern")
     p.add_argument("target", help="module:APP")
     p.set_defaults(func=_cmd_stubs)

@@ -129,6 +129,13 @@ def parse_lock(text: str, *, source: str = LOCK_NAME) -> Lock:
     return Lock(app=app, design=locked, digest=doc["sha256"])
 
 
+def design_document(design: Design) -> dict[str, Any]:
+    """The design JSON of ``design`` as a lock records it (what :func:`diff_designs` compares)."""
+    doc = _canonical(design_to_dict(design))
+    assert isinstance(doc, dict)
+    return doc
+
+
 def lock_changes(lock: Lock, design: Design) -> list[str]:
     """What ``design`` changes in the locked table, one line per migration operation.
 
@@ -138,6 +145,4 @@ def lock_changes(lock: Lock, design: Design) -> list[str]:
     Raises:
         MigrationError: the table's own key attributes change (a new table).
     """
-    new = _canonical(design_to_dict(design))
-    assert isinstance(new, dict)
-    return [op.describe() for op in diff_designs(lock.design, new)]
+    return [op.describe() for op in diff_designs(lock.design, design_document(design))]
