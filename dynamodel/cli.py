@@ -10,14 +10,31 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dynamodel.app import App
-from dynamodel.design import design_to_json, explain
+from dynamodel.design import derive, design_to_json, explain
 from dynamodel.errors import DefinitionError, DynamodelError, MigrationError, RequestError
-from dynamodel.targets import import_target, load_design, lock_path
+from dynamodel.targets import import_target, load_app_spec, load_design, lock_path
 
 
 def _cmd_design(args: argparse.Namespace) -> int:
-    design = load_design(args.target)
-    sys.stdout.write(design_to_json(design) if args.json else explain(design))
+    if args.baseline is None:
+        design = load_design(args.target)
+        sys.stdout.write(design_to_json(design) if args.json else explain(design))
+        return 0
+    from dynamodel.migrate.lock import lock_changes, read_lock  # noqa: PLC0415
+
+    lock = read_lock(Path(args.baseline))
+    design = load_design(args.target, baseline=lock.design)
+    if args.json:
+        sys.stdout.write(design_to_json(design))
+        return 0
+    sys.stdout.write(explain(design))
+    changes = lock_changes(lock, design)
+    sys.stdout.write(
+        f"\nAgainst {args.baseline} (indexes keep their deployed names; no key is rewritten in place"
+    )
+    sys.stdout.write(" where a new index can take it):\n" if changes else "): no change\n")
+    for line in changes:
+        sys.stdout.write(f"  {line}\n")
     return 0
 
 
@@ -46,18 +63,19 @@ def _cmd_emit(args: argparse.Namespace) -> int:
 def _cmd_lock(args: argparse.Namespace) -> int:
     from dynamodel.migrate.lock import LOCK_NAME, lock_changes, parse_lock, render_lock  # noqa: PLC0415
 
-    design = load_design(args.target)
+    spec = load_app_spec(args.target)
     path = lock_path(args.target, args.out, name=LOCK_NAME)
-    text = render_lock(design)
     try:
         old_text = path.read_text(encoding="utf-8") if path.exists() else None
     except OSError as exc:
         msg = f"Cannot read {path}: {exc.strerror or exc}."
         raise MigrationError(msg, hint="give --out a lock file you can read and write") from None
     old = parse_lock(old_text, source=str(path)) if old_text is not None else None
-    if old is not None and old.name != design.app.name:
-        msg = f"{path} is the lock of app {old.name!r}, not of {design.app.name!r}."
+    if old is not None and old.name != spec.name:
+        msg = f"{path} is the lock of app {old.name!r}, not of {spec.name!r}."
         raise MigrationError(msg, hint="give each app its own lock: --out <dir or file>")
+    design = derive(spec, baseline=old.design if old is not None else None)
+    text = render_lock(design)
     changes = lock_changes(old, design) if old is not None else []
     if args.check:
         if old is None:
@@ -93,12 +111,12 @@ def _cmd_migrate_new(args: argparse.Namespace) -> int:
         revision_id,
     )
 
-    design = load_design(args.target)
     path = lock_path(args.target, args.lock, name=LOCK_NAME)
     if not path.exists():
         msg = f"No lock at {path}: a migration starts from the design the table has."
         raise MigrationError(msg, hint=f"lock the deployed declarations first: dynamodel lock {args.target}")
     lock = parse_lock(path.read_text(encoding="utf-8"), source=str(path))
+    design = load_design(args.target, baseline=lock.design)
     if lock.name != design.app.name:
         msg = f"{path} is the lock of app {lock.name!r}, not of {design.app.name!r}."
         raise MigrationError(msg, hint="give --lock the lock of this app")
@@ -152,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("design", help="derive and explain a design")
     p.add_argument("target", help="spec file (.yaml/.json) or module:APP")
     p.add_argument("--json", action="store_true", help="print the design JSON (docs/spec-format.md §2) only")
+    p.add_argument(
+        "--baseline", help="a dynamodel.lock.json: derive against the deployed design, say what changes"
+    )
     p.set_defaults(func=_cmd_design)
     p = sub.add_parser("emit", help="emit table definitions")
     p.add_argument("target", help="spec file (.yaml/.json) or module:APP")

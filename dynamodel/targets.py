@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from dynamodel.app import App
 from dynamodel.design import Design, derive
@@ -71,9 +73,9 @@ def import_target(target: str) -> object:
     return getattr(module, attr)
 
 
-def load_design(target: str) -> Design:
-    """Load and derive."""
-    return derive(load_app_spec(target))
+def load_design(target: str, baseline: Mapping[str, Any] | None = None) -> Design:
+    """Load and derive (against ``baseline``, the deployed design JSON, when given)."""
+    return derive(load_app_spec(target), baseline=baseline)
 
 
 def is_spec_path(target: str) -> bool:

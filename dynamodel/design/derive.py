@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 from dynamodel.design.blocks import order_blocks
 from dynamodel.design.layout import Layout, compute_layout, default_base_layout
@@ -25,6 +27,7 @@ from dynamodel.design.search import (
     partition_groups,
     placeable_alone,
 )
+from dynamodel.design.stable import stable_slots
 from dynamodel.design.techniques import derive_techniques
 from dynamodel.errors import CollectionConflictError, DefinitionError, UnsatisfiablePatternError
 from dynamodel.keys import KeyTemplate, Lit, Part, Ref, ValueKind
@@ -44,8 +47,15 @@ def index_name(slot: int) -> str:
     return TABLE if slot == 0 else f"GSI{slot}"
 
 
-def derive(app: AppSpec) -> Design:
+def derive(app: AppSpec, *, baseline: Mapping[str, Any] | None = None) -> Design:
     """Derive the minimal single-table design serving every declared pattern.
+
+    Args:
+        app: the declarations.
+        baseline: the design JSON of the deployed design (a lock's ``design``). The indexes
+            are then named after the deployed ones whose entity keys they keep, so that an
+            edit renumbers nothing (see :mod:`dynamodel.design.stable`); None names them
+            GSI1, GSI2, ... in the order the search found them.
 
     Raises:
         UnsatisfiablePatternError: a pattern cannot be one request; the hint says what to change.
@@ -73,16 +83,27 @@ def derive(app: AppSpec) -> Design:
             msg,
             hint="merge patterns that read the same entity by the same attributes, or mark rare ones allow_scan: true",
         )
-    layouts = _layouts(app, placed, result.slots)
-    keys = _entity_keys(app, placed, result.slots, layouts)
-    slots_used = sorted({s for s in result.slots.values() if s > 0})
+    design = _build(app, placed, scans, result.slots, optimal=result.optimal)
+    if baseline is None:
+        return design
+    renumbered = stable_slots(result.slots, design, baseline)
+    if renumbered == result.slots:
+        return design
+    return _build(app, placed, scans, renumbered, optimal=result.optimal)
+
+
+def _build(
+    app: AppSpec, placed: list[Requirement], scans: list[Requirement], slots: dict[str, int], *, optimal: bool
+) -> Design:
+    """The design once every placed requirement has its index slot (0: the base table)."""
+    layouts = _layouts(app, placed, slots)
+    keys = _entity_keys(app, placed, slots, layouts)
+    slots_used = sorted({s for s in slots.values() if s > 0})
     indexes = tuple(IndexSpec(index_name(s), f"GSI{s}PK", f"GSI{s}SK") for s in slots_used)
     by_key = {(k.entity, k.index): k for k in keys}
-    groups = _groups_by_slot(placed, result.slots)
+    groups = _groups_by_slot(placed, slots)
     plans: list[PatternPlan] = [
-        read_plan(
-            app, r, index_name(result.slots[r.name]), by_key, _group_of(r, groups[result.slots[r.name]])
-        )
+        read_plan(app, r, index_name(slots[r.name]), by_key, _group_of(r, groups[slots[r.name]]))
         for r in placed
     ]
     plans.extend(scan_plan(app, r) for r in scans)
@@ -99,7 +120,7 @@ def derive(app: AppSpec) -> Design:
         plans=tuple(plans),
         guards=guards,
         techniques=(),
-        optimal=result.optimal,
+        optimal=optimal,
         copy_paths=copy_paths,
     )
     return Design(**{**design.__dict__, "techniques": derive_techniques(design)})

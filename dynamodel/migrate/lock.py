@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from dynamodel.design import Design, design_to_dict
@@ -127,6 +128,20 @@ def parse_lock(text: str, *, source: str = LOCK_NAME) -> Lock:
         msg = f"{source} names app {doc['app']!r} but its declarations are app {app.name!r}."
         raise MigrationError(msg, hint=f"restore it from version control, or {_REGENERATE}")
     return Lock(app=app, design=locked, digest=doc["sha256"])
+
+
+def read_lock(path: Path) -> Lock:
+    """The lock in the file ``path``.
+
+    Raises:
+        MigrationError: the file is missing or unreadable, or is not a lock (see :func:`parse_lock`).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        msg = f"Cannot read the lock {path}: {exc.strerror or exc}."
+        raise MigrationError(msg, hint="give the dynamodel.lock.json that `dynamodel lock` wrote") from None
+    return parse_lock(text, source=str(path))
 
 
 def design_document(design: Design) -> dict[str, Any]:

@@ -106,3 +106,23 @@ def test_a_broken_migration_file_is_refused(tmp_path: Path, body: str, needle: s
     (tmp_path / "0001_bad.py").write_text(body, encoding="utf-8")
     with pytest.raises(MigrationError, match=needle):
         load_history(tmp_path)
+
+
+def test_design_against_the_lock_says_what_changes(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(project, "  - {name: customer_with_recent_orders", "  - {name: x_unused_removed")
+    spec = project / "shop.yaml"
+    spec.write_text(
+        "".join(
+            line
+            for line in spec.read_text(encoding="utf-8").splitlines(keepends=True)
+            if "x_unused_removed" not in line
+        ),
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert main(["design", "shop.yaml", "--baseline", LOCK_NAME]) == 0
+    out = capsys.readouterr().out
+    assert "index GSI3: created" in out
+    assert "keys changed" not in out  # nothing is rewritten in place
+    assert main(["design", "shop.yaml", "--baseline", "missing.lock.json"]) == 2
+    assert "Cannot read the lock missing.lock.json" in capsys.readouterr().err

@@ -1,0 +1,93 @@
+"""Stable re-derivation (issue 13 item 2, first part): indexes keep their deployed names."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from example_apps import discover_apps
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dynamodel.design import Design, PatternPlan, derive, design_to_dict
+from dynamodel.migrate import ops
+from dynamodel.migrate.diff import diff_designs
+from dynamodel.spec import AppSpec
+
+APPS = {app.name: app for app in discover_apps()}
+
+
+def _without(spec: AppSpec, dropped: frozenset[int]) -> AppSpec:
+    reads = [p for p in spec.patterns if p.kind != "write"]
+    gone = {reads[i].name for i in dropped if i < len(reads)}
+    return dataclasses.replace(spec, patterns=tuple(p for p in spec.patterns if p.name not in gone))
+
+
+def _shape(plan: PatternPlan) -> tuple[object, ...]:
+    return (plan.name, plan.operation, plan.requests, plan.uses_filter, plan.uses_scan)
+
+
+def _entries(design: Design) -> list[str]:
+    return sorted(repr((k.entity, k.pk.pattern(), k.sk.pattern(), k.sparse, k.shards)) for k in design.keys)
+
+
+def _rewrites(steps: list[ops.Operation]) -> int:
+    return sum(isinstance(s, ops.RewriteIndexKeys) for s in steps)
+
+
+@pytest.mark.parametrize("name", sorted(APPS))
+def test_without_an_edit_the_baseline_changes_nothing(name: str) -> None:
+    design = APPS[name].design
+    assert derive(APPS[name].spec, baseline=design_to_dict(design)) == design
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    app=st.sampled_from(sorted(APPS)),
+    deployed=st.frozensets(st.integers(0, 12), max_size=3),
+    edited=st.frozensets(st.integers(0, 12), max_size=4),
+)
+def test_a_stable_design_serves_as_well_and_rewrites_no_more(
+    app: str, deployed: frozenset[int], edited: frozenset[int]
+) -> None:
+    spec = APPS[app].spec
+    base: dict[str, Any] = design_to_dict(derive(_without(spec, deployed)))
+    new_spec = _without(spec, edited)
+    fresh, stable = derive(new_spec), derive(new_spec, baseline=base)
+    # As good as a fresh derivation: the same GSI count, and every pattern the same request.
+    assert len(stable.indexes) == len(fresh.indexes)
+    assert [_shape(p) for p in stable.plans] == [_shape(p) for p in fresh.plans]
+    # The same entity keys, only the index names may differ.
+    assert _entries(stable) == _entries(fresh)
+    # Never more in-place key rewrites than the fresh numbering would cause.
+    stable_steps = diff_designs(base, design_to_dict(stable))
+    assert _rewrites(stable_steps) <= _rewrites(diff_designs(base, design_to_dict(fresh)))
+    # A deployed index name is reused only for an index that keeps some of its entity keys.
+    old = base["entities"]
+    for keys in stable.keys:
+        if keys.index != "table" and keys.index in {ix["name"] for ix in base["indexes"]}:
+            assert any(
+                design_to_dict(stable)["entities"][e].get(keys.index) == per.get(keys.index)
+                for e, per in old.items()
+            ), keys.index
+
+
+def test_an_edit_never_rewrites_index_keys_in_place() -> None:
+    # Without customer_with_recent_orders, a fresh derivation re-sorts GSI1 under the same name:
+    # every Customer and Order is rewritten in place, and the old code still reading GSI1 during
+    # the deploy gets wrong answers. Against the deployed design, the new keys go to a new
+    # index (filled, then GSI1 dropped), and the open orders keep GSI2.
+    shop = APPS["shop"]
+    spec = dataclasses.replace(
+        shop.spec, patterns=tuple(p for p in shop.spec.patterns if p.name != "customer_with_recent_orders")
+    )
+    base = design_to_dict(shop.design)
+    fresh_steps = diff_designs(base, design_to_dict(derive(spec)))
+    stable = derive(spec, baseline=base)
+    steps = diff_designs(base, design_to_dict(stable))
+    assert _rewrites(fresh_steps) == 2
+    assert _rewrites(steps) == 0
+    assert [ix.name for ix in stable.indexes] == ["GSI2", "GSI3"]
+    assert design_to_dict(stable)["entities"]["Order"]["GSI2"] == base["entities"]["Order"]["GSI2"]
+    assert [type(s) for s in steps][:3] == [ops.CreateIndex, ops.FillIndexKeys, ops.FillIndexKeys]
