@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -12,6 +11,7 @@ from pathlib import Path
 from dynamodel.app import App
 from dynamodel.design import derive, design_to_json, explain
 from dynamodel.errors import DefinitionError, DynamodelError, MigrationError, RequestError
+from dynamodel.migrate.lock import build_lock, design_document, existing_lock, lock_changes, read_lock
 from dynamodel.targets import import_target, load_app_spec, load_design, lock_path
 
 
@@ -20,8 +20,6 @@ def _cmd_design(args: argparse.Namespace) -> int:
         design = load_design(args.target)
         sys.stdout.write(design_to_json(design) if args.json else explain(design))
         return 0
-    from dynamodel.migrate.lock import lock_changes, read_lock  # noqa: PLC0415
-
     lock = read_lock(Path(args.baseline))
     design = load_design(args.target, baseline=lock.design)
     if args.json:
@@ -61,21 +59,10 @@ def _cmd_emit(args: argparse.Namespace) -> int:
 
 
 def _cmd_lock(args: argparse.Namespace) -> int:
-    from dynamodel.migrate.lock import LOCK_NAME, lock_changes, parse_lock, render_lock  # noqa: PLC0415
-
     spec = load_app_spec(args.target)
-    path = lock_path(args.target, args.out, name=LOCK_NAME)
-    try:
-        old_text = path.read_text(encoding="utf-8") if path.exists() else None
-    except OSError as exc:
-        msg = f"Cannot read {path}: {exc.strerror or exc}."
-        raise MigrationError(msg, hint="give --out a lock file you can read and write") from None
-    old = parse_lock(old_text, source=str(path)) if old_text is not None else None
-    if old is not None and old.name != spec.name:
-        msg = f"{path} is the lock of app {old.name!r}, not of {spec.name!r}."
-        raise MigrationError(msg, hint="give each app its own lock: --out <dir or file>")
+    path = lock_path(args.target, args.out)
+    old = existing_lock(path, spec.name, option="--out")
     design = derive(spec, baseline=old.design if old is not None else None)
-    text = render_lock(design)
     changes = lock_changes(old, design) if old is not None else []
     if args.check:
         if old is None:
@@ -89,21 +76,17 @@ def _cmd_lock(args: argparse.Namespace) -> int:
         return 0
     for line in changes:
         sys.stdout.write(f"  {line}\n")
-    if text == old_text:
+    new, text = build_lock(design)
+    if old is not None and old.digest == new.digest:
         sys.stdout.write(f"{path} is up to date\n")
         return 0
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        msg = f"Cannot write {path}: {exc.strerror or exc}."
-        raise MigrationError(msg, hint="give --out a directory or file you can write to") from None
+    _write(path, text, hint="give --out a directory or file you can write to")
     sys.stdout.write(f"wrote {path}\n")
     return 0
 
 
 def _cmd_migrate_new(args: argparse.Namespace) -> int:
     from dynamodel.migrate.diff import diff_designs  # noqa: PLC0415
-    from dynamodel.migrate.lock import LOCK_NAME, design_document, parse_lock, render_lock  # noqa: PLC0415
     from dynamodel.migrate.revisions import (  # noqa: PLC0415
         load_history,
         render_revision,
@@ -111,32 +94,39 @@ def _cmd_migrate_new(args: argparse.Namespace) -> int:
         revision_id,
     )
 
-    path = lock_path(args.target, args.lock, name=LOCK_NAME)
-    if not path.exists():
+    spec = load_app_spec(args.target)
+    path = lock_path(args.target, args.lock)
+    lock = existing_lock(path, spec.name, option="--lock")
+    if lock is None:
         msg = f"No lock at {path}: a migration starts from the design the table has."
         raise MigrationError(msg, hint=f"lock the deployed declarations first: dynamodel lock {args.target}")
-    lock = parse_lock(path.read_text(encoding="utf-8"), source=str(path))
-    design = load_design(args.target, baseline=lock.design)
-    if lock.name != design.app.name:
-        msg = f"{path} is the lock of app {lock.name!r}, not of {design.app.name!r}."
-        raise MigrationError(msg, hint="give --lock the lock of this app")
+    design = derive(spec, baseline=lock.design)
     operations = diff_designs(lock.design, design_document(design))
     if not operations:
         sys.stdout.write("nothing to migrate: the table already has this design\n")
         return 0
     folder = Path(args.dir)
     history = load_history(folder)
-    new_lock = render_lock(design)
+    new, text = build_lock(design)
     parent = history[-1].revision if history else None
-    revision = revision_id(parent, json.loads(new_lock)["sha256"])
+    revision = revision_id(parent, new.digest)
     target = folder / revision_file_name(len(history) + 1, args.message)
-    folder.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_revision(revision, parent, args.message, operations), encoding="utf-8")
-    path.write_text(new_lock, encoding="utf-8")
+    hint = "give --dir and --lock places you can write to"
+    _write(target, render_revision(revision, parent, args.message, operations), hint=hint)
+    _write(path, text, hint=hint)
     for op in operations:
         sys.stdout.write(f"  {op.describe()}\n")
     sys.stdout.write(f"wrote {target} (revision {revision}, parent {parent}) and updated {path}\n")
     return 0
+
+
+def _write(path: Path, text: str, *, hint: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        msg = f"Cannot write {path}: {exc.strerror or exc}."
+        raise MigrationError(msg, hint=hint) from None
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 from dynamodel.app import App
 from dynamodel.design import Design, derive
 from dynamodel.errors import DefinitionError
+from dynamodel.migrate.lock import LOCK_NAME
 from dynamodel.spec import AppSpec
 from dynamodel.spec_file import load_spec_file
 
@@ -83,12 +84,12 @@ def is_spec_path(target: str) -> bool:
     return Path(target).suffix.lower() in (".yaml", ".yml", ".json") or Path(target).is_file()
 
 
-def lock_path(target: str, out: str | None = None, *, name: str = "dynamodel.lock.json") -> Path:
+def lock_path(target: str, out: str | None = None) -> Path:
     """Where the lock of ``target`` lives: ``out`` if given (a file, or a directory to put it in),
     else beside a spec file, else the current directory (for ``module:APP``)."""
     if out is not None:
         given = Path(out)
-        return given / name if given.is_dir() or out.endswith(("/", "\\")) else given
+        return given / LOCK_NAME if given.is_dir() or out.endswith(("/", "\\")) else given
     if is_spec_path(target):
-        return Path(target).resolve().parent / name
-    return Path.cwd() / name
+        return Path(target).resolve().parent / LOCK_NAME
+    return Path.cwd() / LOCK_NAME

@@ -72,17 +72,24 @@ def _digest(spec: object, design: object) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def render_lock(design: Design) -> str:
-    """The lock text of ``design``: the same declarations always give the same bytes."""
-    spec, locked = _canonical(dump_spec(design.app)), _canonical(design_to_dict(design))
+def build_lock(design: Design) -> tuple[Lock, str]:
+    """The lock of ``design`` and its text: the same declarations always give the same bytes."""
+    spec, locked = _canonical(dump_spec(design.app)), design_document(design)
+    digest = _digest(spec, locked)
     doc = {
         "lock_format": LOCK_FORMAT,
         "app": design.app.name,
-        "sha256": _digest(spec, locked),
+        "sha256": digest,
         "spec": spec,
         "design": locked,
     }
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return Lock(app=design.app, design=locked, digest=digest), text
+
+
+def render_lock(design: Design) -> str:
+    """The lock text of ``design`` (see :func:`build_lock`)."""
+    return build_lock(design)[1]
 
 
 def parse_lock(text: str, *, source: str = LOCK_NAME) -> Lock:
@@ -142,6 +149,22 @@ def read_lock(path: Path) -> Lock:
         msg = f"Cannot read the lock {path}: {exc.strerror or exc}."
         raise MigrationError(msg, hint="give the dynamodel.lock.json that `dynamodel lock` wrote") from None
     return parse_lock(text, source=str(path))
+
+
+def existing_lock(path: Path, app: str, *, option: str) -> Lock | None:
+    """The lock at ``path``, or None when there is none.
+
+    Raises:
+        MigrationError: the file is unreadable or not a lock, or it is the lock of another
+            app (``option`` names the command-line option that points at a lock, for the hint).
+    """
+    if not path.exists():
+        return None
+    lock = read_lock(path)
+    if lock.name != app:
+        msg = f"{path} is the lock of app {lock.name!r}, not of {app!r}."
+        raise MigrationError(msg, hint=f"give each app its own lock: {option} <dir or file>")
+    return lock
 
 
 def design_document(design: Design) -> dict[str, Any]:
