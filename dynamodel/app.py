@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from dynamodel.design import Design, derive, design_to_json, explain
+from dynamodel.design import Design, derive, design_to_dict, design_to_json, explain
 from dynamodel.design.explain import report
 from dynamodel.errors import DefinitionError
 from dynamodel.model import Entity
@@ -16,18 +17,36 @@ from dynamodel.validate import build_app_spec
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+    from dynamodel.runtime.migration_gate import WhileFilling
     from dynamodel.runtime.table import Table
 
 
 class App:
     """An application: entity classes plus access patterns.
 
+    Args:
+        name: the application's name.
+        entities: its Entity classes.
+        patterns: its access patterns.
+        baseline: the deployed design the table has, when it exists: a ``dynamodel.lock.json``
+            path, its design JSON, or the App it was deployed with. The design is then derived
+            against it (:func:`dynamodel.design.derive`), so the running code uses the same
+            index names and key templates as the table and its migrations.
+
     Example:
         >>> shop = App("shop", [Customer, Order], patterns=[Get(Customer, by="customer_id")])  # doctest: +SKIP
         >>> print(shop.explain())  # doctest: +SKIP
     """
 
-    def __init__(self, name: str, entities: Sequence[type[Entity]], patterns: Sequence[PatternSpec]) -> None:
+    def __init__(
+        self,
+        name: str,
+        entities: Sequence[type[Entity]],
+        patterns: Sequence[PatternSpec],
+        *,
+        baseline: str | Path | Mapping[str, Any] | App | None = None,
+    ) -> None:
+        self._baseline = baseline
         self.models: dict[str, type[Entity]] = {}
         for cls in entities:
             if not (isinstance(cls, type) and issubclass(cls, Entity)):
@@ -43,11 +62,34 @@ class App:
 
     @cached_property
     def design(self) -> Design:
-        """The derived design (computed once)."""
-        return derive(self.spec)
+        """The derived design (computed once; against the baseline when one was given)."""
+        return derive(self.spec, baseline=self.baseline_design)
+
+    @property
+    def baseline_design(self) -> dict[str, Any] | None:
+        """The deployed design JSON the design is derived against (None: a fresh derivation)."""
+        given = self._baseline
+        if given is None:
+            return None
+        if isinstance(given, App):
+            return design_to_dict(given.design)
+        if isinstance(given, str | Path):
+            from dynamodel.migrate.lock import read_lock  # noqa: PLC0415 - only apps with a lock read one
+
+            lock = read_lock(Path(given))
+            if lock.name != self.name:
+                msg = f"App {self.name!r}: {given} is the lock of app {lock.name!r}."
+                raise DefinitionError(msg, hint="pass the lock written for this app")
+            return lock.design
+        return dict(given)
 
     def connect(
-        self, table_name: str, client: DynamoDBClient, *, cursor_secret: bytes | None = None
+        self,
+        table_name: str,
+        client: DynamoDBClient,
+        *,
+        cursor_secret: bytes | None = None,
+        while_filling: WhileFilling | None = "refuse",
     ) -> Table:
         """The table ``table_name`` with one method per declared pattern.
 
@@ -58,6 +100,10 @@ class App:
                 None reads ``$DYNAMODEL_CURSOR_SECRET``. Without either, the default
                 (derived from the app and table names) detects mistakes but not forgery,
                 and a ``DynamodelWarning`` says so once per app and table.
+            while_filling: for an app with a ``baseline`` (deployed with migrations), a read
+                of an index that ``migrate up`` is still filling raises IndexFillingError
+                (``"refuse"``, the default) or reads what is there (``"partial"``). Apps
+                without a baseline do not look.
 
         Raises:
             RequestError: ``cursor_secret`` is a str, empty, or not bytes.
@@ -68,7 +114,14 @@ class App:
         """
         from dynamodel.runtime.connect import connect  # noqa: PLC0415 - keeps boto3 out of `import dynamodel`
 
-        return connect(self.design, self.models, table_name, client, cursor_secret=cursor_secret)
+        return connect(
+            self.design,
+            self.models,
+            table_name,
+            client,
+            cursor_secret=cursor_secret,
+            while_filling=while_filling if self._baseline is not None else None,
+        )
 
     # The design is plain data; what is made from it (text, templates, code) is asked of the App.
 

@@ -86,7 +86,7 @@ def _cmd_lock(args: argparse.Namespace) -> int:
 
 
 def _cmd_migrate_new(args: argparse.Namespace) -> int:
-    from dynamodel.migrate.diff import diff_designs  # noqa: PLC0415
+    from dynamodel.migrate.diff import bare_design, diff_designs  # noqa: PLC0415
     from dynamodel.migrate.revisions import (  # noqa: PLC0415
         load_history,
         render_revision,
@@ -97,16 +97,18 @@ def _cmd_migrate_new(args: argparse.Namespace) -> int:
     spec = load_app_spec(args.target)
     path = lock_path(args.target, args.lock)
     lock = existing_lock(path, spec.name, option="--lock")
-    if lock is None:
-        msg = f"No lock at {path}: a migration starts from the design the table has."
-        raise MigrationError(msg, hint=f"lock the deployed declarations first: dynamodel lock {args.target}")
-    design = derive(spec, baseline=lock.design)
-    operations = diff_designs(lock.design, design_document(design))
+    folder = Path(args.dir)
+    history = load_history(folder)
+    if lock is None and history:
+        msg = f"No lock at {path}, but {folder} has migrations: they lead to a design it should record."
+        raise MigrationError(msg, hint="restore dynamodel.lock.json from version control, or give --lock")
+    design = derive(spec, baseline=lock.design if lock is not None else None)
+    after = design_document(design)
+    # Without a lock and migrations, the first revision builds the design on a bare table.
+    operations = diff_designs(lock.design if lock is not None else bare_design(after), after)
     if not operations:
         sys.stdout.write("nothing to migrate: the table already has this design\n")
         return 0
-    folder = Path(args.dir)
-    history = load_history(folder)
     new, text = build_lock(design)
     parent = history[-1].revision if history else None
     revision = revision_id(parent, new.digest)
@@ -187,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", default="migrations", help="the migrations folder (default: migrations)")
     p.add_argument("--lock", help="the lock file, or its directory (default: as `dynamodel lock`)")
     p.set_defaults(func=_cmd_migrate_new)
+    from dynamodel.migrator.cli import add_commands as add_migrate_commands  # noqa: PLC0415
+
+    add_migrate_commands(steps)
     p = sub.add_parser("stubs", help="print a typed Table subclass with one typed method per pattern")
     p.add_argument("target", help="module:APP")
     p.set_defaults(func=_cmd_stubs)

@@ -28,6 +28,7 @@ ErrorCode = Literal[
     "unprocessed-items",
     "migration",
     "drift-detected",
+    "index-filling",
 ]
 
 DOCS_URL = "https://github.com/dynamodel/dynamodel#error-codes"
@@ -193,6 +194,12 @@ class MigrationError(DynamodelError):
     """A migration cannot be planned or applied."""
 
     code: ErrorCode = "migration"
+
+
+class IndexFillingError(ExecutionError):
+    """A read pattern's index is still being filled by a migration: its answer would be partial."""
+
+    code: ErrorCode = "index-filling"
 
 
 class DriftDetectedError(MigrationError):

@@ -15,6 +15,9 @@ __all__ = [
     "COPYVER_PREFIX",
     "EXPIRES_ATTR",
     "GUARD_TYPE",
+    "MIGRATION_PK",
+    "MIGRATION_STATE_SK",
+    "MIGRATION_TYPE",
     "OWNER_PK",
     "OWNER_SK",
     "PK",
@@ -44,6 +47,12 @@ COPYVER_PREFIX = "_copyver_"
 """Prefix of the stamp of the source state a target's copies were taken at."""
 GUARD_TYPE = "_UNIQUE"
 """The ``_type`` and key namespace of unique-guard items."""
+MIGRATION_TYPE = "_MIGRATION"
+"""The ``_type`` of the migration runner's bookkeeping items (lease, checkpoints, revisions)."""
+MIGRATION_PK = "_MIGRATION#"
+"""The partition of those items: no entity's key starts with ``_`` (tags are upper-case names)."""
+MIGRATION_STATE_SK = "STATE#"
+"""The item naming the revision being applied and the indexes it is still filling (``filling``)."""
 OWNER_PK = "owner_pk"
 OWNER_SK = "owner_sk"
 """The key of the item a guard item holds its unique value for."""

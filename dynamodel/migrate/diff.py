@@ -28,9 +28,19 @@ from dynamodel.migrate.ops import (
     RewriteIndexKeys,
 )
 
-__all__ = ["diff_designs"]
+__all__ = ["bare_design", "diff_designs"]
 
 _TABLE = "table"
+
+
+def bare_design(design: Mapping[str, Any]) -> dict[str, Any]:
+    """The design of a table that has only its key: what the first migration starts from.
+
+    Diffing it with a design gives the operations that build that design on a table created
+    with its key alone (create every index, turn the stream on, fill the unique guards);
+    on a table deployed with the full template they find everything done.
+    """
+    return {"app": design.get("app"), "table": design.get("table"), "indexes": [], "entities": {}}
 
 
 def diff_designs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Operation]:

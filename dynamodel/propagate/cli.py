@@ -56,7 +56,7 @@ def _endpoint(url: str | None) -> tuple[str | None, bool]:
     return url, parts.hostname in _LOCAL_HOSTS
 
 
-def _clients(args: argparse.Namespace) -> tuple[DynamoDBClient, DynamoDBStreamsClient]:
+def make_clients(args: argparse.Namespace) -> tuple[DynamoDBClient, DynamoDBStreamsClient]:
     import boto3  # noqa: PLC0415 - only these commands talk to DynamoDB
     from botocore.config import Config  # noqa: PLC0415
 
@@ -173,7 +173,7 @@ def _cmd_propagate(args: argparse.Namespace) -> int:
     dlq_path = _file_arg("--dlq", args.dlq)
     cp_path = _file_arg("--checkpoint", args.checkpoint)
     design = _design(args.target)
-    client, streams = _clients(args)
+    client, streams = make_clients(args)
     out = sys.stdout.write
     if replay is not None:
         letters = JsonlDeadLetterQueue(replay).read()
@@ -220,7 +220,7 @@ def _cmd_propagate(args: argparse.Namespace) -> int:
 
 def _cmd_repair(args: argparse.Namespace) -> int:
     design = _design(args.target)
-    client, _ = _clients(args)
+    client, _ = make_clients(args)
     identity: dict[str, Any] | None = None
     if args.id:
         if not args.source:
@@ -264,7 +264,7 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def common_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", help="spec file (.yaml/.json) or module:APP")
     p.add_argument("--table", required=True, help="the table's name")
     p.add_argument("--endpoint-url", help="DynamoDB endpoint (a local engine); default: AWS")
@@ -279,7 +279,7 @@ def add_commands(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "propagate", help="apply the table's stream to the copies (local driver), or replay dead letters"
     )
-    _common(p)
+    common_arguments(p)
     p.add_argument("--dlq", help="JSON Lines file receiving records that keep failing")
     p.add_argument(
         "--max-attempts",
@@ -298,7 +298,7 @@ def add_commands(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "repair-copies", help="recompute copies from their sources and fix those that drifted"
     )
-    _common(p)
+    common_arguments(p)
     p.add_argument("--source", help="repair only the copies of this entity")
     p.add_argument(
         "--id",

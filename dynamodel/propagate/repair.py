@@ -42,7 +42,7 @@ from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-__all__ = ["RepairReport", "repair_copies", "replay_dead_letters"]
+__all__ = ["RepairReport", "repair_copies", "repair_from_items", "replay_dead_letters"]
 
 
 @dataclass
@@ -285,6 +285,31 @@ def repair_copies(
             mine = tuple(p for p in paths if p.source == name)
             for item in run.sources(name, mine, page_size):
                 run.one_source(item, mine)
+    run.report.requests = run.stats.requests
+    run.report.seconds = time.monotonic() - started
+    return run.report
+
+
+def repair_from_items(
+    design: Design,
+    table_name: str,
+    client: DynamoDBClient,
+    items: Iterable[Item],
+    paths: Iterable[CopyPath],
+    *,
+    backoff: Backoff = DEFAULT_BACKOFF,
+) -> RepairReport:
+    """:func:`repair_copies` for source items already read (one page of a migration's scan).
+
+    ``paths`` all copy from the items' entity; items of other entities are skipped.
+    """
+    started = time.monotonic()
+    chosen = tuple(paths)
+    run = _Repair(design, table_name, client, force=False, backoff=backoff)
+    sources = {p.source for p in chosen}
+    for item in items:
+        if item.get(TYPE_ATTR, {}).get("S") in sources:
+            run.one_source(item, chosen)
     run.report.requests = run.stats.requests
     run.report.seconds = time.monotonic() - started
     return run.report

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from dynamodel.errors import DynamodelWarning, RequestError
 from dynamodel.runtime.cursor import check_secret
+from dynamodel.runtime.migration_gate import WhileFilling
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
 from dynamodel.runtime.table import Table
 
@@ -37,6 +38,7 @@ def connect(
     cursor_secret: bytes | None = None,
     backoff: Backoff = DEFAULT_BACKOFF,
     max_workers: int = 8,
+    while_filling: WhileFilling | None = None,
 ) -> Table:
     """Bind a design's patterns to ``table_name`` (``App.connect`` passes its own).
 
@@ -54,6 +56,10 @@ def connect(
             app and table.
         backoff: retries of throttled requests.
         max_workers: threads that read the shards of a fanned-out query in parallel.
+        while_filling: for a table evolved by migrations: ``"refuse"`` raises
+            IndexFillingError for a read of an index a running migration is still filling
+            (the table's migration state is read at most every 30 s); ``"partial"`` reads it
+            anyway; None (default) does not look.
 
     Returns:
         The table, with a method per declared pattern.
@@ -63,9 +69,19 @@ def connect(
             client; ``backoff`` is not a Backoff; ``max_workers`` is not a whole number >= 1.
     """
     _check_options(client, backoff, max_workers)
+    if while_filling not in (None, "refuse", "partial"):
+        msg = f"while_filling={while_filling!r} is not an option."
+        raise RequestError(msg, hint="pass 'refuse', 'partial' or None")
     secret = _secret(design.app.name, table_name, cursor_secret)
     return Table(
-        design, models, table_name, client, cursor_secret=secret, backoff=backoff, max_workers=max_workers
+        design,
+        models,
+        table_name,
+        client,
+        cursor_secret=secret,
+        backoff=backoff,
+        max_workers=max_workers,
+        while_filling=while_filling,
     )
 
 

@@ -86,6 +86,8 @@ def get(s: Session, name: str, args: Mapping[str, object]) -> Entity | None:
     """Run a ``get`` pattern: GetItem on the base table, or a Query expecting at most one item."""
     plan = s.design.plan(name)
     args = coerce_args(s, plan, args)
+    if s.gate is not None:
+        s.gate.check(s, plan)
     if plan.operation == "GetItem":
         request = build_get_request(s.design, name, args, s.table_name)
         response = s.call("GetItem", lambda: s.client.get_item(**request), f"pattern '{name}'")
@@ -118,6 +120,8 @@ def query_page(
     plan = s.design.plan(name)
     if not _checked:
         args = coerce_args(s, plan, args)
+        if s.gate is not None:
+            s.gate.check(s, plan)
     if plan.kind == "write":
         msg = f"Pattern '{name}' is a write; call it with the entities to write."
         raise RequestError(msg, hint=f"table.{name}(entity, ...)")

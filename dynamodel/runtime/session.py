@@ -17,6 +17,7 @@ from dynamodel.errors import ExecutionError, RequestError, UnknownEntityError
 from dynamodel.layout import TYPE_ATTR, VERSION_ATTR
 from dynamodel.model import Entity
 from dynamodel.runtime.cursor import CursorCodec
+from dynamodel.runtime.migration_gate import MigrationGate
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff, retry_throttled
 from dynamodel.runtime.versions import item_born, item_number, remember
 
@@ -39,6 +40,7 @@ class Session:
         cursors: signs and checks page cursors.
         backoff: retries of throttled requests.
         max_workers: threads for fanned-out (sharded) queries.
+        gate: refuses reads of indexes a migration is filling (None: no check).
     """
 
     app_name: str
@@ -49,6 +51,7 @@ class Session:
     cursors: CursorCodec
     backoff: Backoff = DEFAULT_BACKOFF
     max_workers: int = 8
+    gate: MigrationGate | None = None
     _adapters: dict[tuple[str, str], TypeAdapter[Any]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -45,6 +45,7 @@ from dynamodel.errors import RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime import bulk, reads, write_patterns, writes
 from dynamodel.runtime.cursor import CursorCodec
+from dynamodel.runtime.migration_gate import MigrationGate, WhileFilling
 from dynamodel.runtime.pattern_deletes import delete_keyword
 from dynamodel.runtime.reads import CollectionPage, Page
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
@@ -189,6 +190,7 @@ class Table:
         cursor_secret: bytes | None = None,
         backoff: Backoff = DEFAULT_BACKOFF,
         max_workers: int = 8,
+        while_filling: WhileFilling | None = None,
     ) -> None:
         if not table_name or not isinstance(table_name, str):
             msg = f"table name {table_name!r} is not valid."
@@ -205,6 +207,7 @@ class Table:
             cursors=CursorCodec.for_table(self.app_name, table_name, cursor_secret),
             backoff=backoff,
             max_workers=max_workers,
+            gate=MigrationGate(while_filling) if while_filling is not None else None,
         )
         self._methods: dict[str, PatternMethod] = {}
 

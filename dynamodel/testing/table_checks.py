@@ -15,7 +15,7 @@ from typing import Any
 from dynamodel.app import App
 from dynamodel.codec import Item
 from dynamodel.compile import base_key
-from dynamodel.design.model import TABLE, EntityKeys
+from dynamodel.design.model import TABLE, Design, EntityKeys
 from dynamodel.errors import KeyEncodingError
 from dynamodel.layout import SHARD_ATTR
 from dynamodel.model import Entity
@@ -69,9 +69,9 @@ def parse_key(template: Any, text: str, where: str) -> dict[str, object]:
     return parsed
 
 
-def check_item_keys(app: App, entity: str, item: Item, values: Mapping[str, object]) -> None:
+def check_item_keys(app: App | Design, entity: str, item: Item, values: Mapping[str, object]) -> None:
     """Every key attribute of a stored item parses back to its fields; sparse keys follow the predicate."""
-    design = app.design
+    design = app if isinstance(app, Design) else app.design
     pk, sk = design.table.partition_key, design.table.sort_key
     where = f"{entity} {base_key(design, entity, values)[pk]['S']!r}"
     written: set[str] = set()

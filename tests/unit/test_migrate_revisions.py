@@ -11,6 +11,7 @@ from paths import SHOP_YAML
 from dynamodel.cli import main
 from dynamodel.errors import MigrationError
 from dynamodel.migrate import LOCK_NAME, diff_designs, parse_lock
+from dynamodel.migrate.diff import bare_design
 from dynamodel.migrate.revisions import load_history
 
 EMAIL_LOOKUP = "  - {name: customer_by_email, get: Customer, by: [email], unique: true}\n"
@@ -56,14 +57,33 @@ def test_nothing_to_migrate_writes_nothing(project: Path, capsys: pytest.Capture
     assert not (project / "migrations").exists()
 
 
-def test_without_a_lock_nothing_is_written(
+def test_without_a_lock_the_first_revision_builds_the_design_on_a_bare_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(SHOP_YAML, tmp_path / "shop.yaml")
+    monkeypatch.chdir(tmp_path)
+    assert main(["migrate", "new", "shop.yaml", "-m", "first"]) == 0
+    (first,) = load_history(tmp_path / "migrations")
+    lock = parse_lock((tmp_path / LOCK_NAME).read_text(encoding="utf-8"))
+    assert first.parent is None
+    assert list(first.operations) == diff_designs(bare_design(lock.design), lock.design)
+    kinds = {type(op).__name__ for op in first.operations}
+    assert {"CreateIndex", "EnableStream", "FillGuards"} <= kinds
+    assert "FillIndexKeys" not in kinds  # no entity had items on the bare table
+
+
+def test_without_a_lock_after_migrations_nothing_is_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     shutil.copy(SHOP_YAML, tmp_path / "shop.yaml")
     monkeypatch.chdir(tmp_path)
-    assert main(["migrate", "new", "shop.yaml", "-m", "first"]) == 2
-    assert "dynamodel lock shop.yaml" in capsys.readouterr().err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["shop.yaml"]
+    assert main(["migrate", "new", "shop.yaml", "-m", "first"]) == 0
+    (tmp_path / LOCK_NAME).unlink()
+    capsys.readouterr()
+    assert main(["migrate", "new", "shop.yaml", "-m", "second"]) == 2
+    assert "restore dynamodel.lock.json" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "migrations").iterdir()] == ["0001_first.py"]
+    assert not (tmp_path / LOCK_NAME).exists()
 
 
 def _two_revisions(project: Path) -> list[Path]:

@@ -1,0 +1,285 @@
+"""The migration runner on the embedded engine: fill, resume, lease, conflicts, duplicates, dry run.
+
+Engine assumed: moto in process (``InProcessEngine``), a fresh table per test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dynamodel import App, Entity, Get, Query
+from dynamodel.design import design_to_dict
+from dynamodel.errors import IndexFillingError, MigrationError
+from dynamodel.layout import MIGRATION_TYPE
+from dynamodel.migrate.diff import diff_designs
+from dynamodel.migrate.ops import FillIndexKeys
+from dynamodel.migrate.revisions import Revision
+from dynamodel.migrator import MigrationRunner
+from dynamodel.migrator.checks import drift, verify
+from dynamodel.testing.inprocess import InProcessEngine, new_stage
+from dynamodel.testing.stored_checks import scan_table
+
+
+class Member(Entity, identity=("member_id",)):
+    """A club member."""
+
+    member_id: str
+    handle: str
+    city: str
+    level: int
+
+
+V1 = App("club", [Member], patterns=[Get(Member, by="member_id", name="get_member")])
+V2 = App(
+    "club",
+    [Member],
+    patterns=[
+        Get(Member, by="member_id", name="get_member"),
+        Query(Member, by="city", sort="level", name="members_in_city"),
+        Get(Member, by="handle", unique=True, name="member_by_handle"),
+    ],
+    baseline=V1,
+)
+
+
+def _revision(old: App, new: App, rev: str = "r1", parent: str | None = None) -> Revision:
+    ops = diff_designs(design_to_dict(old.design), design_to_dict(new.design))
+    return Revision(rev, parent, f"{old.name} {rev}", tuple(ops), Path(f"{rev}.py"))
+
+
+@pytest.fixture
+def client() -> Any:
+    return InProcessEngine().client()
+
+
+@pytest.fixture
+def table(client: Any) -> Iterator[str]:
+    name = f"club-{new_stage()}"
+    client.create_table(**V1.to_create_table(name))
+    yield name
+    client.delete_table(TableName=name)
+
+
+def _load(client: Any, table: str, n: int, *, handles: Callable[[int], str] = lambda i: f"h{i}") -> None:
+    old = V1.connect(table, client, cursor_secret=b"k" * 32)
+    for i in range(n):
+        old.put(Member(member_id=f"m{i:03d}", handle=handles(i), city=f"c{i % 3}", level=i % 7))
+
+
+def _runner(client: Any, table: str, **options: Any) -> MigrationRunner:
+    settings: dict[str, Any] = {"segments": 3, "workers": 2, "page_size": 7, **options}
+    return MigrationRunner(client, table, V2.design, [_revision(V1, V2)], **settings)
+
+
+def _entity_items(client: Any, table: str) -> list[dict[str, Any]]:
+    return [i for i in scan_table(client, table) if i["_type"]["S"] == "Member"]
+
+
+def test_up_fills_every_item_and_a_second_run_writes_nothing(client: Any, table: str) -> None:
+    _load(client, table, 40)
+    assert verify(client, table, V2.design).problems  # before: the new keys and guards are missing
+    (report,) = _runner(client, table).up()
+    assert verify(client, table, V2.design).problems == []
+    assert drift(client, table, design_to_dict(V2.design), V2.spec) == []
+    written = {type(o.operation).__name__: o.written for o in report.ops}
+    assert written["FillIndexKeys"] == 40
+    assert written["FillGuards"] == 40
+    # Served after the fill: every member of c1, in level order.
+    new = V2.connect(table, client, cursor_secret=b"k" * 32)
+    got = [m.member_id for m in new.members_in_city(city="c1")]
+    want = sorted((f"m{i:03d}" for i in range(40) if i % 3 == 1), key=lambda m: (int(m[1:]) % 7, m))
+    assert got == want
+    # Applied and recorded: nothing is left to do, and running the fill again writes nothing.
+    assert _runner(client, table).up() == []
+    replay = [_revision(V1, V2), _revision(V1, V2, "r2", parent="r1")]  # the same steps once more
+    before = _entity_items(client, table)
+    again = MigrationRunner(client, table, V2.design, replay, segments=2)
+    ops = {type(o.operation).__name__: o.written for o in again.up()[0].ops}
+    assert ops["FillIndexKeys"] == 0
+    assert _entity_items(client, table) == before  # guards are put again, identical
+
+
+def test_down_after_up_gives_back_the_old_layout(client: Any, table: str) -> None:
+    _load(client, table, 20)
+    before = {i["PK"]["S"]: i for i in _entity_items(client, table)}
+    runner = _runner(client, table)
+    runner.up()
+    runner.down()
+    assert verify(client, table, V1.design).problems == []
+    assert drift(client, table, design_to_dict(V1.design), V1.spec) == []
+    after = {i["PK"]["S"]: i for i in _entity_items(client, table)}
+    assert after == before  # the same items, attribute for attribute
+    assert runner.status().applied == ()
+
+
+class Crash(BaseException):
+    """The runner's process dies (not an error any code would catch)."""
+
+
+def _crash_after(client: Any, calls: int) -> Any:
+    """A client that dies at its ``calls``-th request (of any kind) and stays dead."""
+    state = {"left": calls}
+
+    class Dying:
+        def __getattr__(self, name: str) -> Any:
+            real = getattr(client, name)
+            if not callable(real) or name.startswith("_") or name == "meta":
+                return real
+
+            def call(*args: Any, **kwargs: Any) -> Any:
+                state["left"] -= 1
+                if state["left"] < 0:
+                    raise Crash
+                return real(*args, **kwargs)
+
+            return call
+
+    return Dying()
+
+
+@pytest.mark.parametrize("calls", [3, 11, 29, 47, 80])
+def test_a_runner_killed_anywhere_is_resumed_by_another_once_its_lease_expires(
+    client: Any, table: str, calls: int
+) -> None:
+    _load(client, table, 30)
+    now = [1000.0]
+    dead = _runner(_crash_after(client, calls), table, owner="dead", lease_seconds=60, clock=lambda: now[0])
+    with pytest.raises(Crash):
+        dead.up()
+    other = _runner(client, table, owner="other", lease_seconds=60, clock=lambda: now[0])
+    if other.books.state() is not None:
+        with pytest.raises(MigrationError, match="holds the lease"):
+            other.up()
+    now[0] += 61
+    other.up()
+    assert verify(client, table, V2.design).problems == []
+    assert [a.revision for a in other.status().applied] == ["r1"]
+    assert other.books.state() is None
+
+
+def test_a_runner_that_lost_its_lease_records_nothing(client: Any, table: str) -> None:
+    _load(client, table, 10)
+    now = [1000.0]
+    zombie = _runner(client, table, owner="zombie", lease_seconds=60, clock=lambda: now[0])
+    zombie.books.take_lease()
+    now[0] += 61
+    taker = _runner(client, table, owner="taker", lease_seconds=60, clock=lambda: now[0])
+    taker.books.take_lease()
+    from dynamodel.migrator.bookkeeping import Checkpoint
+
+    with pytest.raises(MigrationError, match="lost the lease"):
+        zombie.books.save_checkpoint("run", 0, 0, Checkpoint(None, True, 10, 10, 10))
+    assert taker.books.checkpoint("run", 0, 0) == Checkpoint()
+
+
+def test_an_application_write_between_scan_and_fill_is_never_overwritten(client: Any, table: str) -> None:
+    _load(client, table, 12)
+    new = V2.connect(table, client, cursor_secret=b"k" * 32, while_filling="partial")
+    moved: list[str] = []
+
+    class Racing:
+        """Before the runner's first write to each of two items, the application moves it."""
+
+        def __getattr__(self, name: str) -> Any:
+            real = getattr(client, name)
+            if name != "update_item":
+                return real
+
+            def update_item(**kwargs: Any) -> Any:
+                key = kwargs["Key"]["PK"]["S"]
+                if len(moved) < 2 and key not in moved:
+                    moved.append(key)
+                    member = new.get_member(member_id=key.split("#")[1])
+                    assert member is not None
+                    new.put(member.model_copy(update={"city": "moved"}))
+                return real(**kwargs)
+
+            return update_item
+
+    runner = MigrationRunner(client, table, V2.design, [_revision(V1, V2)], segments=1, page_size=5)
+    runner.client = Racing()  # type: ignore[assignment]
+    runner.books.client = client
+    (report,) = runner.up()
+    assert verify(client, table, V2.design).problems == []
+    fills = next(o for o in report.ops if isinstance(o.operation, FillIndexKeys))
+    assert fills.conflicts >= 2
+    in_moved = {m.member_id for m in new.members_in_city(city="moved")}
+    assert len(in_moved) == 2
+
+
+def test_duplicates_stop_the_guard_fill_and_are_listed(client: Any, table: str) -> None:
+    _load(client, table, 9, handles=lambda i: "same" if i in (2, 7) else f"h{i}")
+    runner = _runner(client, table)
+    with pytest.raises(MigrationError, match=r"cannot be made unique") as info:
+        runner.up()
+    assert "m002" in str(info.value)
+    assert "m007" in str(info.value)
+    assert runner.status().applied == ()
+    # Fixed by the application (the new code is deployed), the next run finishes.
+    new = V2.connect(table, client, cursor_secret=b"k" * 32, while_filling="partial")
+    new.put(Member(member_id="m007", handle="h7", city="c1", level=0))
+    runner.up()
+    assert verify(client, table, V2.design).problems == []
+
+
+def test_a_dry_run_writes_nothing_and_predicts_the_units(client: Any, table: str) -> None:
+    _load(client, table, 25)
+    before = scan_table(client, table)
+    runner = _runner(client, table)
+    (dry,) = runner.up(dry_run=True)
+    assert scan_table(client, table) == before
+    (real,) = runner.up()
+    assert [(o.written, o.units) for o in dry.ops] == [(o.written, o.units) for o in real.ops]
+    assert dry.units > 0
+    assert "on demand" in dry.ops[-1].line(100.0)
+
+
+def test_reads_of_a_filling_index_are_refused_until_the_fill_is_done(client: Any, table: str) -> None:
+    _load(client, table, 15)
+    refuse = V2.connect(table, client, cursor_secret=b"k" * 32)
+    partial = V2.connect(table, client, cursor_secret=b"k" * 32, while_filling="partial")
+    seen: list[str] = []
+
+    def on_page(items: int, units: int) -> None:
+        del items, units
+        if not seen:
+            assert refuse._session.gate is not None
+            refuse._session.gate.ttl = 0
+            with pytest.raises(IndexFillingError, match="members_in_city"):
+                list(refuse.members_in_city(city="c0"))
+            seen.append("refused")
+            list(partial.members_in_city(city="c0"))  # allowed, possibly incomplete
+
+    _runner(client, table, on_page=on_page, workers=1).up()
+    assert seen == ["refused"]
+    assert len(list(refuse.members_in_city(city="c0"))) == 5
+    assert refuse.get_member(member_id="m001") is not None  # base-table reads never wait
+
+
+def test_bad_input_is_refused_and_nothing_is_written(client: Any, table: str) -> None:
+    _load(client, table, 5)
+    before = scan_table(client, table)
+    with pytest.raises(MigrationError, match="cannot reach table"):
+        _runner(client, "no-such-table").up()
+    with pytest.raises(MigrationError, match="--to"):
+        _runner(client, table).up("nope")
+    with pytest.raises(MigrationError, match="at least 1"):
+        _runner(client, table, segments=0)
+    assert scan_table(client, table) == before
+    # A table whose history is not the files' (another app's table, or files lost).
+    _runner(client, table).up()
+    stranger = MigrationRunner(client, table, V2.design, [_revision(V1, V2, "other")])
+    with pytest.raises(MigrationError, match="not in migrations/"):
+        stranger.up()
+
+
+def test_bookkeeping_items_are_invisible_to_patterns_and_checks(client: Any, table: str) -> None:
+    _load(client, table, 6)
+    _runner(client, table).up()
+    kinds = {i["_type"]["S"] for i in scan_table(client, table)}
+    assert MIGRATION_TYPE in kinds  # the applied revision is recorded in the table
+    assert verify(client, table, V2.design).problems == []
