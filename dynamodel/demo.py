@@ -4,13 +4,17 @@ Part 1 explains the design. Part 2 starts moto's server on 127.0.0.1 (real HTTP,
 production boto3 client), creates the shop's table from the emitted ``create_table``
 kwargs, loads sample customers, orders and lines through the runtime, runs every
 declared pattern and prints its results with the number of requests it took (counted
-by a botocore event hook on the client), then stops the engine.
+by a botocore event hook on the client), shows copy propagation, then deploys the shop's
+v2 (``access_patterns/shop_versions/v2.py``) with its migration from ``migrations/``: the
+new index is created and filled online while v2's code refuses to read it half-filled.
+Then it stops the engine.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from dynamodel.design import design_to_json, explain
+from dynamodel.migrate.ops import FillCopies, FillGuards, FillIndexKeys, Operation
 
 
 def run_demo(out_dir: Path) -> int:
@@ -181,6 +186,7 @@ def run_shop_on_engine() -> None:
             out(f"optimistic locking: stale update refused ({err.message})\n")
         out(f"these took {requests.take()}\n")
         _show_propagation(table, engine, requests)
+        _show_migration(table, requests)
     out("\nengine stopped.\n")
 
 
@@ -208,3 +214,104 @@ def _next_args(name: str) -> dict[str, Any]:
         "customer_with_recent_orders": {"customer_id": "c1", "limit": 3},
     }
     return following.get(name, {})
+
+
+def _migrations_folder() -> Path | None:
+    """``migrations/`` of the repository that holds ``access_patterns`` (None: not there)."""
+    import access_patterns  # noqa: PLC0415 - the example apps are imported on demand
+
+    folder = Path(access_patterns.__file__).resolve().parent.parent / "migrations"
+    return folder if folder.is_dir() else None
+
+
+def _op_name(op: Operation) -> str:
+    """A short name for one migration operation (its ``describe()`` spells out whole templates)."""
+    if isinstance(op, FillIndexKeys):
+        return f"{op.entity} keys on {op.index}"
+    if isinstance(op, FillGuards):
+        return f"unique guards of {op.guard['entity']}.{'+'.join(op.guard['attributes'])}"
+    if isinstance(op, FillCopies):
+        return f"copies {op.path['target']}.{', '.join(op.path['attributes'])} from {op.path['source']}"
+    return op.describe()
+
+
+def _show_migration(table: Any, requests: _Requests) -> None:
+    """Part 7: v2 of the shop deployed with its migration; its new index refused until filled."""
+    from access_patterns.shop_versions.v2 import shop as shop_v2  # noqa: PLC0415
+    from dynamodel.errors import IndexFillingError  # noqa: PLC0415
+    from dynamodel.migrate.revisions import load_history  # noqa: PLC0415
+    from dynamodel.migrator.checks import verify  # noqa: PLC0415
+    from dynamodel.migrator.runner import WRITE_UNIT_PRICE, MigrationRunner  # noqa: PLC0415
+    from dynamodel.migrator.table_ops import is_table_op  # noqa: PLC0415
+
+    out = sys.stdout.write
+    out("\n== 7. shop v2 deployed with a migration: customers_by_name needs a new index\n\n")
+    folder = _migrations_folder()
+    if folder is None:
+        out("no migrations/ folder beside access_patterns (an installed copy): skipped\n")
+        return
+    history = load_history(folder)
+    v2_rev = history[1]
+    name, client = table.name, table.client
+    deployed = shop_v2.connect(name, client, cursor_secret=os.urandom(32), while_filling="refuse")
+    out(
+        f"v2's code is deployed first (connect(..., while_filling='refuse')); then `migrate up --to "
+        f"{v2_rev.revision}`\napplies 2 of the {len(history)} revisions in {folder.name}/ (the table, "
+        "created from v1's template, records none yet):\n"
+    )
+    requests.take()
+    running: list[Operation] = []
+    during: list[str] = []
+    guard = threading.Lock()
+
+    def read_while_filling(seen: int, units: int) -> None:
+        del seen, units
+        with guard:
+            if during or not running or not isinstance(running[-1], FillIndexKeys):
+                return
+            try:
+                found = deployed.customers_by_name(name="Bob")
+                during.append(f"served {', '.join(_show(c) for c in found.items)} (not expected)")
+            except IndexFillingError as err:
+                during.append(f"refused with IndexFillingError: {err.message}")
+
+    runner = MigrationRunner(
+        client,
+        name,
+        shop_v2.design,
+        history,
+        segments=2,
+        workers=2,
+        page_size=10,
+        on_op=running.append,
+        on_page=read_while_filling,
+    )
+    units = 0
+    for report in runner.up(to=v2_rev.revision):
+        out(f"  applied {report.revision} {report.message}\n")
+        for op in report.ops:
+            if is_table_op(op.operation):
+                out(f"    {op.note}\n")
+            else:
+                out(
+                    f"    {_op_name(op.operation)}: {op.seen} item(s) read, {op.written} write(s), "
+                    f"{op.units} WCU\n"
+                )
+        units += report.units
+    out(f"  {units} write units (${units * WRITE_UNIT_PRICE:.6f} on demand)\n")
+    out(f"  {requests.take()}, the runner's bookkeeping included\n")
+    tried = during[0] if during else "not tried"
+    out(f"while GSI3 was being filled: customers_by_name(name='Bob') {tried}\n")
+    # A fresh connection reads the migration state now; a running one re-reads it within 30 s.
+    after = shop_v2.connect(name, client, cursor_secret=os.urandom(32), while_filling="refuse")
+    found = after.customers_by_name(name="Bob")
+    plan = shop_v2.design.plan("customers_by_name")
+    out(
+        f"after up: customers_by_name(name='Bob') -> {', '.join(_show(c) for c in found.items)}; "
+        f"{plan.operation} on {plan.index}, {requests.take()}: the GetItem reads the migration state\n"
+    )
+    checked = verify(client, name, shop_v2.design)
+    verdict = "match v2's design" if not checked.problems else f"{len(checked.problems)} problem(s)"
+    out(f"migrate verify: {checked.items} item(s) and {checked.guards} guard(s) {verdict}\n")
+    for problem in checked.problems[:5]:
+        out(f"  {problem}\n")

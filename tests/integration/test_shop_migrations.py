@@ -156,15 +156,18 @@ def check_reads(app: App, table: Table, shop: Shop) -> None:
         found = table.run(pattern, **args)
         return [] if found is None else [fact(found)]
 
-    for cid, c in shop.customers.items():
-        same("get_customer", one("get_customer", customer_id=cid), [shop.customer(cid)])
+    # Every customer through the GSIs (its keys there are what migrations write), a few
+    # through the base table (which no revision changes).
+    for n, (cid, c) in enumerate(shop.customers.items()):
         same("customer_by_email", one("customer_by_email", email=c["email"]), [shop.customer(cid)])
-        same("orders_of_customer", every("orders_of_customer", customer_id=cid), shop.orders_of(cid))
         same(
             "customer_with_recent_orders",
             every("customer_with_recent_orders", customer_id=cid),
             [shop.customer(cid), *shop.orders_of(cid)],
         )
+        if n % 4 == 0:
+            same("get_customer", one("get_customer", customer_id=cid), [shop.customer(cid)])
+            same("orders_of_customer", every("orders_of_customer", customer_id=cid), shop.orders_of(cid))
         if declares(app, "customer_by_phone") and c["phone"] is not None:
             same("customer_by_phone", one("customer_by_phone", phone=c["phone"]), [shop.customer(cid)])
     assert one("customer_by_email", email="nobody@example.com") == []
@@ -187,7 +190,7 @@ def check_reads(app: App, table: Table, shop: Shop) -> None:
         every("open_orders_by_date", lo=lo, hi=hi),
         [shop.order(o["order_id"]) for o in open_between],
     )
-    for oid, lines in shop.lines.items():
+    for oid, lines in list(shop.lines.items())[::4]:
         same(
             "order_with_lines",
             every("order_with_lines", order_id=oid),
