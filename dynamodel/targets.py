@@ -85,11 +85,12 @@ def is_spec_path(target: str) -> bool:
 
 
 def lock_path(target: str, out: str | None = None) -> Path:
-    """Where the lock of ``target`` lives: ``out`` if given (a file, or a directory to put it in),
-    else beside a spec file, else the current directory (for ``module:APP``)."""
+    """Where the lock of ``target`` lives: ``out`` if given (a ``.json`` file, or else a directory
+    to put it in, created when missing), else beside a spec file, else the current directory
+    (for ``module:APP``)."""
     if out is not None:
         given = Path(out)
-        return given / LOCK_NAME if given.is_dir() or out.endswith(("/", "\\")) else given
+        return given if given.suffix.lower() == ".json" and not given.is_dir() else given / LOCK_NAME
     if is_spec_path(target):
         return Path(target).resolve().parent / LOCK_NAME
     return Path.cwd() / LOCK_NAME

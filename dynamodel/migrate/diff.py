@@ -79,7 +79,13 @@ def diff_designs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Operati
 
 def _path_key(path: Mapping[str, Any]) -> tuple[object, ...]:
     # How a copy path is looked up may change (index, key condition) without new copies.
-    return (path.get("source"), path.get("target"), repr(path.get("attributes")), repr(path.get("via")))
+    # Attributes and via are mappings: their order in the JSON is not part of the path.
+    return (
+        path.get("source"),
+        path.get("target"),
+        repr(sorted(dict(path.get("attributes") or {}).items())),
+        repr(sorted(dict(path.get("via") or {}).items())),
+    )
 
 
 def _entity_keys(

@@ -12,6 +12,7 @@ so the ``repr`` of every operation is valid Python that rebuilds it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ __all__ = [
     "RemoveGuards",
     "RemoveIndexKeys",
     "RewriteIndexKeys",
+    "indexes_touched",
 ]
 
 
@@ -223,3 +225,14 @@ class DisableStream(Operation):
     @property
     def expands(self) -> bool:
         return False
+
+
+def indexes_touched(operations: Iterable[Operation]) -> frozenset[str]:
+    """The GSIs whose keys or definition the operations change (reads of them wait for the run)."""
+    found: set[str] = set()
+    for op in operations:
+        if isinstance(op, CreateIndex | DeleteIndex):
+            found.add(str(op.index["name"]))
+        elif isinstance(op, FillIndexKeys | RemoveIndexKeys | RewriteIndexKeys):
+            found.add(op.index)
+    return frozenset(found)

@@ -37,6 +37,11 @@ LEASE_SK = "LEASE#"
 STATE_SK = MIGRATION_STATE_SK
 
 
+def _lease_refused(err: TransactionCancelledError) -> bool:
+    """Whether a transaction was cancelled by its first action, the lease renewal's condition."""
+    return bool(err.reasons) and err.reasons[0] == "ConditionalCheckFailed"
+
+
 def _key(sk: str) -> Item:
     return {PK: {"S": MIGRATION_PK}, SK: {"S": sk}}
 
@@ -172,9 +177,9 @@ class Books:
                 "TransactWriteItems", lambda: self.client.transact_write_items(TransactItems=cast(Any, items))
             )
         except TransactionCancelledError as err:
-            msg = (
-                f"this runner ({self.owner}) lost the lease of {self.table} while {operation}: {err.message}"
-            )
+            if not _lease_refused(err):
+                raise  # not about the lease (a conflict, an engine error): say what it was
+            msg = f"this runner ({self.owner}) lost the lease of {self.table} while {operation}."
             raise MigrationError(
                 msg, hint="another runner took over; run `migrate status` to see where it is"
             ) from err
@@ -282,6 +287,8 @@ class Books:
                 "TransactWriteItems", lambda: self.client.transact_write_items(TransactItems=cast(Any, items))
             )
         except TransactionCancelledError as err:
+            if not _lease_refused(err):
+                raise
             msg = (
                 f"this runner ({self.owner}) lost the lease of {self.table} while finishing {state.revision}."
             )

@@ -5,7 +5,8 @@ misses the items not reached yet. The runner records the indexes it is filling i
 bookkeeping item (``_MIGRATION#``/``STATE#``, attribute ``filling``); a connected table of an
 app deployed with migrations reads it (cached for ``ttl`` seconds, so one GetItem per
 table per ``ttl``) before a read on a GSI, and refuses the read while its index is listed,
-unless the caller accepted partial results.
+unless the caller accepted partial results. A refusal is always confirmed by a fresh read,
+so the first read after the fill finished is served, not refused for the rest of ``ttl``.
 """
 
 from __future__ import annotations
@@ -49,11 +50,11 @@ class MigrationGate:
     _read_at: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def filling(self, s: Session) -> tuple[str, ...]:
-        """The indexes a migration is filling now (read at most once per ``ttl``)."""
+    def filling(self, s: Session, *, fresh: bool = False) -> tuple[str, ...]:
+        """The indexes a migration is filling now (read at most once per ``ttl`` unless ``fresh``)."""
         with self._lock:
             now = self.clock()
-            if self._read_at is not None and now - self._read_at < self.ttl:
+            if not fresh and self._read_at is not None and now - self._read_at < self.ttl:
                 return self._filling
         key = {PK: {"S": MIGRATION_PK}, SK: {"S": MIGRATION_STATE_SK}}
         got: Any = s.call(
@@ -71,7 +72,7 @@ class MigrationGate:
         """Raise IndexFillingError when ``plan`` reads an index a migration is still filling."""
         if plan.index == TABLE or self.mode == "partial":
             return
-        if plan.index in self.filling(s):
+        if plan.index in self.filling(s) and plan.index in self.filling(s, fresh=True):
             msg = (
                 f"Pattern '{plan.name}' reads {plan.index}, which a migration of table "
                 f"'{s.table_name}' is still filling: items not reached yet would be missing."

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 from example_apps import discover_apps
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dynamodel.codec import entity_to_item
 from dynamodel.compile import build_item
 from dynamodel.design import design_to_dict
-from dynamodel.errors import MigrationError
+from dynamodel.errors import MigrationError, RequestError
 from dynamodel.migrate.layouts import entity_keys_from_json, guard_from_json, template_from_pattern
 from dynamodel.migrate.ops import FillIndexKeys, RemoveIndexKeys
 from dynamodel.migrate.steps import item_size, item_writes, write_units
@@ -49,7 +49,11 @@ def test_a_fill_writes_exactly_the_keys_build_item_writes_and_then_nothing(
     doc = design_to_dict(design)
     entity = data.draw(st.sampled_from(sorted(doc["entities"])))
     values = data.draw(for_app(design.app)[entity])
-    full, _ = build_item(design, entity, values, version=3)
+    try:
+        full, _ = build_item(design, entity, values, version=3)
+    except RequestError:
+        assume(False)  # a copied key attribute the runtime fills from its source: not drawn here
+        raise
     for index, entry in doc["entities"][entity].items():
         if index == "table":
             continue
