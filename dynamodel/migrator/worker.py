@@ -35,7 +35,7 @@ from dynamodel.runtime.retry import retry_throttled
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-__all__ = ["Duplicate", "SegmentJob", "SegmentReport", "Worker", "item_type_of"]
+__all__ = ["Duplicate", "SegmentJob", "SegmentReport", "Worker", "item_type_of", "run_segment"]
 
 _CONFLICT_RETRIES = 20
 
@@ -97,6 +97,8 @@ class Worker:
         dry_run: write nothing, save nothing; only count what would be written.
         on_page: called after every page with (items seen, units written) for progress.
         stop: once set, segments end after their current page (another segment failed).
+        out_of_time: asked after every page; True ends the call with the segment not done
+            (a Lambda function near its time limit; it is called again and resumes).
     """
 
     client: DynamoDBClient
@@ -108,6 +110,7 @@ class Worker:
     dry_run: bool = False
     on_page: Callable[[int, int], None] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    out_of_time: Callable[[], bool] | None = None
 
     def _call(self, operation: str, call: Callable[[], Any]) -> Any:
         return retry_throttled(call, operation=operation, context=f"migrating {self.table}")
@@ -147,7 +150,7 @@ class Worker:
                 self.books.save_checkpoint(job.run, job.op_index, job.segment, cp)
             if self.on_page is not None:
                 self.on_page(len(items), report.units - before)
-            if report.done:
+            if report.done or (self.out_of_time is not None and self.out_of_time()):
                 return report
         return report
 
@@ -289,3 +292,37 @@ class Worker:
         with contextlib.suppress(ConditionFailedError):
             self._send(ItemWrite("DeleteItem", kwargs, write.units))
         return Duplicate(write.guard[PK]["S"], (item[PK]["S"], item[SK]["S"]), owner)
+
+
+def run_segment(
+    client: DynamoDBClient,
+    table: str,
+    design: Design,
+    job: SegmentJob,
+    *,
+    owner: str,
+    lease_seconds: float = 60.0,
+    page_size: int = 100,
+    max_wcu: float | None = None,
+    out_of_time: Callable[[], bool] | None = None,
+) -> SegmentReport:
+    """One segment of one operation, as one function call: what a Lambda function runs.
+
+    The run (``job.run``, its state and the operation list) is started by the runner; every
+    worker of it, threads or functions, works as the run's lease ``owner``. The call takes (or
+    renews) that lease, works from the segment's checkpoint until the segment is done or
+    ``out_of_time()`` says to stop, and returns; call it again until ``report.done``.
+    Duplicates of a guard fill are in ``report.duplicates`` (the caller stops the run).
+    """
+    books = Books(client, table, owner, lease_seconds)
+    books.take_lease()
+    worker = Worker(
+        client,
+        table,
+        design,
+        books,
+        budget=WriteBudget(max_wcu) if max_wcu is not None else None,
+        page_size=page_size,
+        out_of_time=out_of_time,
+    )
+    return worker.run_segment(job)

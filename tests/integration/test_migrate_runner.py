@@ -20,6 +20,7 @@ from dynamodel.migrate.ops import FillIndexKeys
 from dynamodel.migrate.revisions import Revision
 from dynamodel.migrator import MigrationRunner
 from dynamodel.migrator.checks import drift, verify
+from dynamodel.migrator.worker import SegmentJob, item_type_of, run_segment
 from dynamodel.testing.inprocess import InProcessEngine, new_stage
 from dynamodel.testing.stored_checks import scan_table
 
@@ -284,3 +285,43 @@ def test_bookkeeping_items_are_invisible_to_patterns_and_checks(client: Any, tab
     kinds = {i["_type"]["S"] for i in scan_table(client, table)}
     assert MIGRATION_TYPE in kinds  # the applied revision is recorded in the table
     assert verify(client, table, V2.design).problems == []
+
+
+class Pause(BaseException):
+    """The runner stops after its first page (the operator, or a Step Functions execution)."""
+
+
+def test_a_segment_runs_as_a_plain_function_called_until_done(client: Any, table: str) -> None:
+    # What a Lambda function does under a Distributed Map: one call works a page (its time is
+    # up), returns, and is called again; the checkpoint in the table carries it on.
+    _load(client, table, 30)
+    revision = _revision(V1, V2)
+
+    def pause(items: int, units: int) -> None:
+        raise Pause
+
+    starter = _runner(client, table, owner="orchestrator", on_page=pause)
+    with pytest.raises(Pause):
+        starter.up()
+    state = starter.books.state()
+    assert state is not None
+    op = next(
+        n
+        for n, o in enumerate(revision.operations)
+        if item_type_of(o) and not starter.books.op_done(state.run, n)
+    )
+    calls = 0
+    for segment in range(state.segments):
+        job = SegmentJob(state.run, op, revision.operations[op], segment, state.segments)
+        while True:
+            calls += 1
+            report = run_segment(
+                client, table, V2.design, job, owner="orchestrator", page_size=4, out_of_time=lambda: True
+            )
+            if report.done:
+                break
+    assert calls > state.segments  # several invocations per segment, each resumed from its checkpoint
+    # The runner (the map's next state) finds the segments done and finishes the revision.
+    (report_after,) = _runner(client, table, owner="orchestrator").up()
+    assert verify(client, table, V2.design).problems == []
+    assert report_after.ops  # it ran what was left after the fanned-out operation
