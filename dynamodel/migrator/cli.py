@@ -107,18 +107,12 @@ def _print(reports: list[RevisionReport], budget: float | None, *, dry_run: bool
         sys.stdout.write(f"dry run: nothing was written ({units} write units predicted)\n")
 
 
-def _cmd_up(args: argparse.Namespace) -> int:
+def _cmd_move(args: argparse.Namespace) -> int:
+    """``migrate up`` and ``migrate down``: the same runner, in either direction."""
     with ExitStack() as stack:
         runner = _runner(args, progress=None if args.dry_run else _progress(stack))
-        reports = runner.up(args.to, dry_run=args.dry_run)
-    _print(reports, args.max_wcu, dry_run=args.dry_run)
-    return 0
-
-
-def _cmd_down(args: argparse.Namespace) -> int:
-    with ExitStack() as stack:
-        runner = _runner(args, progress=None if args.dry_run else _progress(stack))
-        reports = runner.down(args.to, dry_run=args.dry_run)
+        move = runner.up if args.direction == "up" else runner.down
+        reports = move(args.to, dry_run=args.dry_run)
     _print(reports, args.max_wcu, dry_run=args.dry_run)
     return 0
 
@@ -200,15 +194,15 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def add_commands(steps: Any) -> None:
     """Add up, down, status, verify and check to ``dynamodel migrate``'s subparsers."""
-    for name, func, help_text in (
-        ("up", _cmd_up, "apply the pending migrations to the table (online, resumable)"),
-        ("down", _cmd_down, "undo applied migrations (default: the last one)"),
+    for name, help_text in (
+        ("up", "apply the pending migrations to the table (online, resumable)"),
+        ("down", "undo applied migrations (default: the last one)"),
     ):
         p = steps.add_parser(name, help=help_text)
         _common(p)
         p.add_argument("--to", help="the revision to stop at (a prefix is enough; 'base' before the first)")
         p.add_argument("--dry-run", action="store_true", help="write nothing; print the work and its cost")
-        p.set_defaults(func=func)
+        p.set_defaults(func=_cmd_move, direction=name)
     for name, func, help_text in (
         ("status", _cmd_status, "the table's applied migrations next to the files"),
         ("verify", _cmd_verify, "check every item of the table against the design"),
