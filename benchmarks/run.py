@@ -2,7 +2,9 @@
 
 Parts (issue 7): design quality against the published experts, derivation scale (+ plot), the codec
 (``benchmarks/codec_bench.py``, when present, with ``--items``), and the runtime overhead against raw
-boto3 on one embedded moto server. Targets are reported as met or not, with the measured figure.
+boto3 on one embedded moto server; (issue 13) the migration runner's fill against a hand-written boto3
+loop, its write-unit model, and a billion items on paper (``benchmarks/migrate_fill.py``). Targets are
+reported as met or not, with the measured figure.
 
 Run: .venv/bin/python benchmarks/run.py   (``make bench``)
 """
@@ -28,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import derive_scale
 import design_quality
+import migrate_fill
 import plot
 import runtime_overhead
 from design_quality import md_table
@@ -38,6 +41,7 @@ CODEC_BENCH = HERE / "codec_bench.py"
 CODEC_ITEMS = 100_000
 CODEC_TARGET = 0.5  # dynamodel's codec time / boto3's
 RUNTIME_TARGET = 1.10  # dynamodel's CPU per call / raw boto3's
+FILL_TARGET = migrate_fill.FILL_TARGET  # the migration runner's fill time / a hand-written loop's
 
 
 @dataclass(frozen=True)
@@ -113,8 +117,9 @@ def targets(
     scale: Sequence[derive_scale.ScaleRow],
     codec: CodecResult | None,
     runtime: runtime_overhead.OverheadResult | None,
+    fill: migrate_fill.FillResult | None = None,
 ) -> list[Target]:
-    """The five targets of issue 7, measured."""
+    """The five targets of issue 7 and the fill target of issue 13, measured."""
     out: list[Target] = []
     gsi_fail = [r for r in quality if not r.gsis_ok]
     out.append(
@@ -177,6 +182,7 @@ def targets(
         out.append(
             Target("requests", "requests per pattern = the design's plan.requests", "not measured", None)
         )
+        out.append(fill_target(fill))
         return out
     met = runtime.cpu_ratio <= RUNTIME_TARGET
     extra = runtime.ours_cpu_us - runtime.raw_cpu_us
@@ -212,7 +218,30 @@ def targets(
             else "see the runtime table",
         )
     )
+    out.append(fill_target(fill))
     return out
+
+
+def fill_target(fill: migrate_fill.FillResult | None) -> Target:
+    """Issue 13: the runner's fill against the hand-written loop, same data, same scan."""
+    goal = f"MigrationRunner.up() <= {FILL_TARGET}x a hand-written boto3 scan + UpdateItem loop's time"
+    if fill is None or not fill.rounds:
+        return Target("migration fill", goal, "not measured", None)
+    met = fill.ratio <= FILL_TARGET
+    model = fill.model
+    agree = "=" if model.predicted_units == model.consumed_units else "!="
+    measured = (
+        f"{fill.ratio:.2f}x ({fill.runner_wall:.1f} vs {fill.loop_wall:.1f} s, "
+        f"median of {len(fill.rounds)}); "
+        f"write units predicted {model.predicted_units:,} {agree} consumed {model.consumed_units:,}"
+    )
+    note = (
+        ""
+        if met
+        else f"per item write the runner spends {fill.client_cpu_ratio:.2f}x the loop's CPU outside moto "
+        f"and {fill.engine_cpu_ratio:.2f}x its CPU inside moto; see section 5"
+    )
+    return Target("migration fill", f"{goal} ({fill.items:,} items)", measured, met, note)
 
 
 def targets_table(rows: Sequence[Target]) -> str:
@@ -237,6 +266,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--codec-items", type=int, default=CODEC_ITEMS)
     parser.add_argument("--rounds", type=int, default=runtime_overhead.ROUNDS, help="runtime rounds per side")
+    parser.add_argument(
+        "--fill-items", type=int, default=migrate_fill.ITEMS, help="items the migration fills"
+    )
+    parser.add_argument("--fill-rounds", type=int, default=migrate_fill.ROUNDS, help="fills per side")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md and the PNG")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -303,6 +336,9 @@ def main() -> None:
     runtime = runtime_overhead.run(rounds=args.rounds)
     show("4. Runtime overhead against raw boto3", runtime_overhead.report(runtime))
 
+    fill = migrate_fill.run(args.fill_items, args.fill_rounds)
+    show("5. Migration fill: the runner against a hand-written loop (issue 13)", migrate_fill.report(fill))
+
     show(
         "Notes",
         "\n".join(
@@ -320,7 +356,7 @@ def main() -> None:
         ),
     )
 
-    rows = targets(quality, scale, codec, runtime)
+    rows = targets(quality, scale, codec, runtime, fill)
     elapsed = time.perf_counter() - started
     print(f"\n## Targets\n\n{targets_table(rows)}\n\nTotal: {elapsed:.0f} s")
 

@@ -1,4 +1,4 @@
-"""Smoke test of the benchmarks (issue 7): the tables are computed, consistent with derive(), and fast.
+"""Smoke test of the benchmarks (issues 7, 13): the tables are computed, consistent with derive(), and fast.
 
 No timed assertions: the benchmarks print figures, the test only checks their structure and that each
 number agrees with what ``derive`` and the case files say.
@@ -23,6 +23,7 @@ sys.path.insert(0, str(BENCHMARKS))
 # run on this file alone need not find them.
 design_quality = importlib.import_module("design_quality")
 derive_scale = importlib.import_module("derive_scale")
+migrate_fill = importlib.import_module("migrate_fill")
 
 
 def test_design_quality_table_matches_derive() -> None:
@@ -129,3 +130,37 @@ def test_derive_scale_two_smallest_sizes() -> None:
     headers, body = derive_scale.table(rows)
     assert len(body) == 2
     assert all(len(r) == len(headers) for r in body)
+
+
+def test_migrate_fill_small() -> None:
+    result = migrate_fill.run(items=200, rounds=1)
+    assert result.items == 200
+    assert result.table_items > 200  # orders and customers besides the lines
+    ((runner, loop),) = result.rounds
+    assert (runner.side, loop.side) == ("runner", "loop")
+    assert runner.seen == runner.written == loop.seen == loop.written == 200
+    for timing in (runner, loop):
+        assert timing.wall > 0
+        assert 0 < timing.engine_cpu <= timing.cpu
+    assert result.same_tables
+    assert result.ratio > 0
+
+    model = result.model
+    assert model.predicted_writes == model.item_writes == 200
+    assert model.predicted_units == model.consumed_units >= 200
+    assert model.dry_requests.get("UpdateItem", 0) == 0
+    # At least one checkpoint per segment, each a transaction on the bookkeeping partition.
+    assert model.books["TransactWriteItems"].requests >= migrate_fill.SEGMENTS
+    assert model.book_units > 0
+    assert 0 < model.largest_book_item < 1024
+    assert model.line_bytes_before < model.line_bytes_after
+
+    cases = migrate_fill.paper_cases(model)
+    assert [c.units for c in cases] == [1, 1]
+    for case in cases:
+        assert case.item_units == migrate_fill.PAPER_ITEMS
+        assert case.checkpoint_units == migrate_fill.PAPER_ITEMS // migrate_fill.PAGE_SIZE * 4
+
+    text = migrate_fill.report(result)
+    for heading in ("runner/loop", "write units", "A billion items on paper", "Assumptions"):
+        assert heading in text
