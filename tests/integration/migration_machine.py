@@ -44,8 +44,10 @@ from dynamodel.testing.stored_checks import scan_table
 from dynamodel.testing.table_checks import same_values
 
 LEASE = 30.0
-MIN_ITEMS = 2
+MIN_ITEMS = 3
 """Items written by the old code before the new one may be deployed (else little to migrate)."""
+DEPLOY_AT = 6
+"""Items after which the new code is deployed at the latest."""
 
 
 class Crash(BaseException):
@@ -63,10 +65,11 @@ def revision_between(old: App, new: App) -> Revision:
 
 
 class _Dying:
-    """A client that dies at its ``left``-th request and stays dead."""
+    """A client that dies at its ``left``-th request (or item write, ``writes_only``) and stays dead."""
 
-    def __init__(self, client: Any, left: int) -> None:
-        self._client, self._left = client, left
+    def __init__(self, client: Any, left: int, *, writes_only: bool = False) -> None:
+        self._client, self._left, self._writes_only = client, left, writes_only
+        self._dead = False
 
     def __getattr__(self, name: str) -> Any:
         real = getattr(self._client, name)
@@ -74,12 +77,19 @@ class _Dying:
             return real
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            self._left -= 1
-            if self._left < 0:
+            key = kwargs.get("Key") or kwargs.get("Item") or {}
+            item_write = name in _ITEM_WRITES and not key.get(PK, {}).get("S", "_").startswith("_")
+            if not self._writes_only or item_write:
+                self._left -= 1
+            if self._dead or self._left < 0:
+                self._dead = True
                 raise Crash
             return real(*args, **kwargs)
 
         return call
+
+
+_ITEM_WRITES = ("update_item", "put_item", "delete_item", "transact_write_items")
 
 
 class _Racing:
@@ -133,7 +143,7 @@ class MigrationMachine(AppMachine):
             [self.revision],
             segments=2,
             workers=1,
-            page_size=3,
+            page_size=2,
             owner=f"runner{self.runs}",
             lease_seconds=LEASE,
             clock=lambda: self.now,
@@ -154,6 +164,10 @@ class MigrationMachine(AppMachine):
     @precondition(lambda self: self.era == "migrating")
     @rule(pages=st.integers(1, 4))
     def run_pages(self, pages: int) -> None:
+        self.advance(pages)
+
+    def advance(self, pages: int) -> None:
+        """The runner works ``pages`` pages and stops (releasing its lease), or finishes."""
         left = [pages]
 
         def on_page(items: int, units: int) -> None:
@@ -169,11 +183,27 @@ class MigrationMachine(AppMachine):
             return
         self.finished()
 
+    def after_write(self, check: tuple[str, int], focus: Any = ()) -> None:
+        """The new code is deployed at the latest once the old one wrote ``DEPLOY_AT`` items."""
+        super().after_write(check, focus)
+        if self.era == "old" and self.model.size() >= DEPLOY_AT:
+            self.deploy()
+
     @precondition(lambda self: self.era == "migrating")
     @rule(calls=st.integers(1, 40))
     def crash(self, calls: int) -> None:
+        """The runner dies at its n-th request (of any kind: bookkeeping, scans, writes)."""
+        self.crash_with(_Dying(self.client, calls))
+
+    @precondition(lambda self: self.era == "migrating")
+    @rule(writes=st.integers(1, 6))
+    def crash_before_write(self, writes: int) -> None:
+        """The runner dies just before its n-th item write (mid-page, before the page's checkpoint)."""
+        self.crash_with(_Dying(self.client, writes, writes_only=True))
+
+    def crash_with(self, client: _Dying) -> None:
         try:
-            self.runner(_Dying(self.client, calls)).up()
+            self.runner(client).up()
         except Crash:
             self.now += LEASE + 1  # the dead runner's lease runs out before anyone resumes
             self.check_entities()
@@ -183,9 +213,21 @@ class MigrationMachine(AppMachine):
     @precondition(lambda self: self.era == "migrating")
     @rule(nth=st.integers(1, 3))
     def race(self, nth: int) -> None:
-        runner = self.runner(self.client)
-        runner.client = _Racing(self.client, nth, self)  # type: ignore[assignment]
-        runner.up()
+        """The application changes the item of the runner's n-th write just before it is sent."""
+        racing = _Racing(self.client, nth, self)
+
+        def on_page(items: int, units: int) -> None:
+            del items, units
+            if racing._left <= 0:
+                raise Pause  # the page of the race is done: back to the application
+
+        runner = self.runner(self.client, on_page=on_page)
+        runner.client = racing  # type: ignore[assignment]
+        try:
+            runner.up()
+        except Pause:
+            self.check_entities()
+            return
         self.finished()
 
     def change_under_runner(self, key: dict[str, Any]) -> None:
@@ -218,6 +260,9 @@ class MigrationMachine(AppMachine):
             and a.name not in self.model.key_attrs[entity]
             and isinstance(current.get(a.name), str)
         ]
+        # References name other entities (a changed one may name nothing): keyed values only.
+        references = {a for e in self.spec.entities for a in e.identity}
+        changeable = [a for a in changeable if a not in references]
         if not changeable:
             return
         changed = {**current, changeable[0]: str(current[changeable[0]]) + "~"}

@@ -54,4 +54,4 @@ def test_a_migration_interleaved_with_the_application_loses_nothing(name: str) -
     assert any(isinstance(op, FillIndexKeys) for op in ops)
     assert any(isinstance(op, RemoveIndexKeys) for op in ops)
     assert not any(isinstance(op, RekeyEntity) for op in ops)
-    run_state_machine_as_test(machine, settings=machine_settings(max_examples=6, stateful_step_count=25))
+    run_state_machine_as_test(machine, settings=machine_settings(max_examples=5, stateful_step_count=25))

@@ -1,29 +1,25 @@
-"""The migration property test has teeth: each planted runner bug makes it fail.
+"""The migration tests have teeth: each planted runner bug makes a runner test fail.
 
-Every test plants one realistic bug (monkeypatched for the test only) and runs the migration
-machine of one edit with a fixed seed (``derandomize``), without shrinking (only the failure
-matters here; the migration property test shrinks its own). The lease bug shows in the runner
-test built for it: the machine runs one runner at a time.
+Every test plants one realistic bug (monkeypatched for the test only) and runs the runner test
+built to catch it on a fresh table: an unconditioned fill overwrites keys the application just
+changed; a checkpoint saved before its page's writes makes a resumed runner skip items; a lease
+renewed without its owner check lets a runner that lost it keep recording progress.
 
 Engine assumed: moto in process (``InProcessEngine``).
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
 import test_migrate_runner as runner_tests
-from hypothesis import Phase
-from hypothesis.errors import Flaky
-from hypothesis.stateful import run_state_machine_as_test
-from test_migration_machine import machine_for
 
 from dynamodel.compile import Condition
 from dynamodel.migrate import steps
 from dynamodel.migrator.bookkeeping import Books, Checkpoint
 from dynamodel.migrator.worker import SegmentJob, SegmentReport, Worker
-from dynamodel.testing import machine_settings
 from dynamodel.testing.inprocess import InProcessEngine, new_stage
 
 pytestmark = pytest.mark.integration
@@ -74,31 +70,37 @@ def unchecked_lease(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(Books, "_renewal", renewal)
 
 
-def _machine_fails(name: str) -> str:
-    settings = machine_settings(
-        max_examples=12, stateful_step_count=40, derandomize=True, phases=[Phase.generate], database=None
-    )
-    with pytest.raises((AssertionError, Flaky)) as info:
-        run_state_machine_as_test(machine_for(name), settings=settings)
+def _fails(test: Any, *args: Any) -> str:
+    """Run one of the runner's tests on a fresh table of its own; what it failed with."""
+    client = InProcessEngine().client()
+    table = f"club-{new_stage()}"
+    client.create_table(**runner_tests.V1.to_create_table(table))
+    with pytest.raises((AssertionError, pytest.fail.Exception)) as info:
+        test(client, table, *args)
     return str(info.value)
 
 
 def test_an_unconditioned_fill_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     unconditioned_fill(monkeypatch)
-    # A key rendered from a value that had changed: read back wrong, or parsed against the item.
-    failure = _machine_fails("tickets")
-    assert "items differ" in failure or "key says" in failure, failure
+    # The application moved two members just before the runner's writes: the runner, sending
+    # keys rendered from what it had read, put them back in their old city's partition.
+    failure = _fails(runner_tests.test_an_application_write_between_scan_and_fill_is_never_overwritten)
+    assert "conflicts" in failure or "in_moved" in failure, failure
 
 
 def test_a_checkpoint_saved_before_its_writes_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     checkpoint_before_writes(monkeypatch)
-    assert "lacks its" in _machine_fails("shop")  # items the resumed runner skipped
+    # Killed between a page's early checkpoint and its writes, the runner that resumes skips them.
+    resumed = runner_tests.test_a_runner_killed_anywhere_is_resumed_by_another_once_its_lease_expires
+    failures = []
+    for calls in range(20, 100, 9):
+        with contextlib.suppress(pytest.fail.Exception):
+            failures.append(_fails(resumed, calls))
+    assert failures, "no crash point found the skipped items"
+    assert any("lacks its" in f for f in failures), failures  # verify: the skipped items lack the keys
 
 
 def test_a_lease_that_is_not_checked_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     unchecked_lease(monkeypatch)
-    client = InProcessEngine().client()
-    table = f"club-{new_stage()}"
-    client.create_table(**runner_tests.V1.to_create_table(table))
-    with pytest.raises(pytest.fail.Exception, match="DID NOT RAISE"):
-        runner_tests.test_a_runner_that_lost_its_lease_records_nothing(client, table)
+    failure = _fails(runner_tests.test_a_runner_that_lost_its_lease_records_nothing)
+    assert "DID NOT RAISE" in failure, failure
