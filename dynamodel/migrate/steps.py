@@ -63,12 +63,16 @@ class ItemWrite:
             item before and after; twice that in a transaction).
         guard: for a unique guard put, the guard's key: a refusal means another item holds
             the value (a duplicate), not a concurrent write.
+        index_units: the write units DynamoDB spends on the GSI the write moves the item
+            into, out of, or within (a put, a delete, or both), counted as for an index that
+            projects the whole item; 0 when the write changes no index key.
     """
 
     operation: WriteKind
     kwargs: dict[str, Any]
     units: int
     guard: Item | None = None
+    index_units: int = 0
 
 
 def scanned_type(op: Operation) -> str | None:
@@ -127,7 +131,23 @@ def _key(item: Item) -> Item:
     return {PK: item[PK], SK: item[SK]}
 
 
-def _update(item: Item, sets: Mapping[str, AttributeValue], removes: tuple[str, ...]) -> ItemWrite | None:
+def _index_units(before: Item, after: Item, names: tuple[str, str]) -> int:
+    was, now = all(n in before for n in names), all(n in after for n in names)
+    if was and now and any(before[n] != after[n] for n in names):
+        return write_units(before, None) + write_units(None, after)  # moved within the index
+    if now and not was:
+        return write_units(None, after)
+    if was and not now:
+        return write_units(before, None)
+    return 0
+
+
+def _update(
+    item: Item,
+    sets: Mapping[str, AttributeValue],
+    removes: tuple[str, ...],
+    index: tuple[str, str] | None = None,
+) -> ItemWrite | None:
     sets = {k: v for k, v in sets.items() if item.get(k) != v}
     removes = tuple(r for r in removes if r in item)
     if not sets and not removes:
@@ -143,7 +163,8 @@ def _update(item: Item, sets: Mapping[str, AttributeValue], removes: tuple[str, 
     kwargs = ph.into(
         {"Key": _key(item), "UpdateExpression": update.expression(), "ConditionExpression": condition}
     )
-    return ItemWrite("UpdateItem", kwargs, write_units(item, after))
+    moved = _index_units(item, after, index) if index is not None else 0
+    return ItemWrite("UpdateItem", kwargs, write_units(item, after), index_units=moved)
 
 
 def _index_keys(spec: EntitySpec, index: str, entry: Mapping[str, Any], item: Item) -> ItemWrite | None:
@@ -151,11 +172,11 @@ def _index_keys(spec: EntitySpec, index: str, entry: Mapping[str, Any], item: It
     names = index_key_names(index)
     values = item_to_values(spec, item)
     if not belongs(keys, values):
-        return _update(item, {}, names)
+        return _update(item, {}, names, names)
     if keys.shards > 1:
         values[SHARD_ATTR] = shard_of(item[PK]["S"], item[SK]["S"], keys.shards)
     rendered = (keys.pk.render(values), keys.sk.render(values))
-    return _update(item, {names[0]: {"S": rendered[0]}, names[1]: {"S": rendered[1]}}, ())
+    return _update(item, {names[0]: {"S": rendered[0]}, names[1]: {"S": rendered[1]}}, (), names)
 
 
 def _rekey(spec: EntitySpec, new: Mapping[str, Any], item: Item) -> ItemWrite | None:
@@ -227,7 +248,7 @@ def _item_write(op: Operation, spec_of: SpecOf, item: Item) -> ItemWrite | None:
     if isinstance(op, RewriteIndexKeys):
         return _index_keys(spec_of(op.entity), op.index, op.new, item)
     if isinstance(op, RemoveIndexKeys):
-        return _update(item, {}, index_key_names(op.index))
+        return _update(item, {}, index_key_names(op.index), index_key_names(op.index))
     if isinstance(op, RekeyEntity):
         return _rekey(spec_of(op.entity), op.new, item)
     if isinstance(op, FillGuards):

@@ -103,8 +103,8 @@ def _print(reports: list[RevisionReport], budget: float | None, *, dry_run: bool
         for op in r.ops:
             sys.stdout.write(f"  {op.line(budget)}\n")
     if dry_run:
-        units = sum(r.units for r in reports)
-        sys.stdout.write(f"dry run: nothing was written ({units} write units predicted)\n")
+        units = sum(o.units + o.index_units for r in reports for o in r.ops)
+        sys.stdout.write(f"dry run: nothing was written ({units} write units predicted, indexes included)\n")
 
 
 def _cmd_move(args: argparse.Namespace) -> int:

@@ -43,6 +43,7 @@ class OpReport:
     seen: int = 0
     written: int = 0
     units: int = 0
+    index_units: int = 0
     conflicts: int = 0
     note: str = ""
 
@@ -50,10 +51,13 @@ class OpReport:
         """One line for people."""
         if is_table_op(self.operation):
             return f"{self.operation.describe()}: {self.note}"
+        total = self.units + self.index_units
         text = f"{self.operation.describe()}: {self.seen} item(s) read, {self.written} write(s), {self.units} WCU"
+        if self.index_units:
+            text += f" (+{self.index_units} on the index)"
         if budget:
-            text += f", {self.units / budget:.1f} s at {budget:g} WCU/s"
-        return text + f", ${self.units * WRITE_UNIT_PRICE:.4f} on demand"
+            text += f", {total / budget:.1f} s at {budget:g} WCU/s"
+        return text + f", ${total * WRITE_UNIT_PRICE:.4f} on demand"
 
 
 @dataclass
@@ -286,6 +290,7 @@ def _total(op: Operation, results: list[SegmentReport]) -> OpReport:
         seen=sum(r.seen for r in results),
         written=sum(r.written for r in results),
         units=sum(r.units for r in results),
+        index_units=sum(r.index_units for r in results),
         conflicts=sum(r.conflicts for r in results),
     )
 

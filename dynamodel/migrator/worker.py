@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 __all__ = ["Duplicate", "SegmentJob", "SegmentReport", "Worker", "item_type_of", "run_segment"]
 
 _CONFLICT_RETRIES = 20
+CHECKPOINT_UNITS = 4
+"""Write units of one checkpoint: a transaction (twice the units) of two small items."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class SegmentReport:
     seen: int = 0
     written: int = 0
     units: int = 0
+    index_units: int = 0
     conflicts: int = 0
     duplicates: list[Duplicate] = field(default_factory=list)
     done: bool = False
@@ -146,6 +149,8 @@ class Worker:
             start = page.get("LastEvaluatedKey")
             report.done = start is None
             if not self.dry_run:
+                if self.budget is not None:
+                    self.budget.take(CHECKPOINT_UNITS)
                 cp = Checkpoint(start, report.done, report.seen, report.written, report.units)
                 self.books.save_checkpoint(job.run, job.op_index, job.segment, cp)
             if self.on_page is not None:
@@ -218,12 +223,14 @@ class Worker:
             if self.dry_run:
                 report.written += len(writes)
                 report.units += sum(w.units for w in writes)
+                report.index_units += sum(w.index_units for w in writes)
                 return
             try:
                 for w in writes:
                     self._send(w)
                     report.written += 1
                     report.units += w.units
+                    report.index_units += w.index_units
                 return
             except (ConditionFailedError, TransactionCancelledError):
                 report.conflicts += 1
@@ -243,7 +250,7 @@ class Worker:
 
     def _send(self, w: ItemWrite) -> None:
         if self.budget is not None:
-            self.budget.take(w.units)
+            self.budget.take(w.units + w.index_units)
         c = self.client
         if w.operation == "UpdateItem":
             self._call(w.operation, lambda: c.update_item(TableName=self.table, **w.kwargs))

@@ -235,7 +235,11 @@ def test_a_dry_run_writes_nothing_and_predicts_the_units(client: Any, table: str
     (dry,) = runner.up(dry_run=True)
     assert scan_table(client, table) == before
     (real,) = runner.up()
-    assert [(o.written, o.units) for o in dry.ops] == [(o.written, o.units) for o in real.ops]
+    assert [(o.written, o.units, o.index_units) for o in dry.ops] == [
+        (o.written, o.units, o.index_units) for o in real.ops
+    ]
+    fill = next(o for o in dry.ops if isinstance(o.operation, FillIndexKeys))
+    assert fill.index_units == fill.written  # each small item enters the index once: one unit
     assert dry.units > 0
     assert "on demand" in dry.ops[-1].line(100.0)
 

@@ -71,9 +71,10 @@ def test_a_fill_writes_exactly_the_keys_build_item_writes_and_then_nothing(
         }
         assert sent == {n: full[n] for n in names}
         assert "#m0" in w.kwargs["ConditionExpression"]  # conditioned on the item read
+        assert w.index_units == write_units(None, full)  # the whole item enters the index
         assert item_writes(FillIndexKeys(entity, index, entry), design.app.entity, full) == []
-        removed = item_writes(RemoveIndexKeys(entity, index, entry), design.app.entity, full)
-        assert len(removed) == 1
+        (removed,) = item_writes(RemoveIndexKeys(entity, index, entry), design.app.entity, full)
+        assert removed.index_units == write_units(full, None)
 
 
 def test_write_units_follow_dynamodbs_one_kilobyte_steps() -> None:
