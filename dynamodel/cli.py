@@ -86,7 +86,12 @@ def _cmd_lock(args: argparse.Namespace) -> int:
 
 
 def _cmd_migrate_new(args: argparse.Namespace) -> int:
-    from dynamodel.migrate.diff import bare_design, diff_designs  # noqa: PLC0415
+    from dynamodel.migrate.diff import (  # noqa: PLC0415
+        bare_design,
+        diff_designs,
+        spec_operations,
+        unmappable_changes,
+    )
     from dynamodel.migrate.revisions import (  # noqa: PLC0415
         load_history,
         render_revision,
@@ -102,11 +107,20 @@ def _cmd_migrate_new(args: argparse.Namespace) -> int:
     if lock is None and history:
         msg = f"No lock at {path}, but {folder} has migrations: they lead to a design it should record."
         raise MigrationError(msg, hint="restore dynamodel.lock.json from version control, or give --lock")
+    unmapped = unmappable_changes(lock.app, spec) if lock is not None else []
+    if unmapped and not args.force:
+        msg = f"{'; '.join(unmapped)}: no generated operation carries the stored items through."
+        raise MigrationError(
+            msg,
+            hint="run again with --force, then add a Transform(entity, 'module:function') to the file (see README)",
+        )
     design = derive(spec, baseline=lock.design if lock is not None else None)
     after = design_document(design)
     # Without a lock and migrations, the first revision builds the design on a bare table.
     operations = diff_designs(lock.design if lock is not None else bare_design(after), after)
-    if not operations:
+    operations += spec_operations(lock.app if lock is not None else None, spec)
+    operations.sort(key=lambda op: not op.expands)  # stable: expanding steps first
+    if not operations and not unmapped:
         sys.stdout.write("nothing to migrate: the table already has this design\n")
         return 0
     new, text = build_lock(design)
@@ -114,7 +128,7 @@ def _cmd_migrate_new(args: argparse.Namespace) -> int:
     revision = revision_id(parent, new.digest)
     target = folder / revision_file_name(len(history) + 1, args.message)
     hint = "give --dir and --lock places you can write to"
-    _write(target, render_revision(revision, parent, args.message, operations), hint=hint)
+    _write(target, render_revision(revision, parent, args.message, operations, todo=unmapped), hint=hint)
     _write(path, text, hint=hint)
     for op in operations:
         sys.stdout.write(f"  {op.describe()}\n")
@@ -188,6 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-m", "--message", required=True, help="what the migration is for")
     p.add_argument("--dir", default="migrations", help="the migrations folder (default: migrations)")
     p.add_argument("--lock", help="the lock file, or its directory (default: as `dynamodel lock`)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write the file even when an identity or a type changes (then add a Transform to it)",
+    )
     p.set_defaults(func=_cmd_migrate_new)
     from dynamodel.migrator.cli import add_commands as add_migrate_commands  # noqa: PLC0415
 

@@ -17,8 +17,11 @@ from dynamodel.migrate.ops import (
     CreateIndex,
     DeleteIndex,
     DisableStream,
+    DisableTtl,
     EnableStream,
+    EnableTtl,
     FillCopies,
+    FillExpiry,
     FillGuards,
     FillIndexKeys,
     Operation,
@@ -27,8 +30,9 @@ from dynamodel.migrate.ops import (
     RemoveIndexKeys,
     RewriteIndexKeys,
 )
+from dynamodel.spec import AppSpec
 
-__all__ = ["bare_design", "diff_designs"]
+__all__ = ["bare_design", "diff_designs", "spec_operations", "unmappable_changes"]
 
 _TABLE = "table"
 
@@ -107,3 +111,45 @@ def _entity_keys(
             elif was[index] != now[index]:
                 ops.append(RewriteIndexKeys(entity, index, dict(was[index]), dict(now[index])))
     return ops
+
+
+def spec_operations(old: AppSpec | None, new: AppSpec) -> list[Operation]:
+    """What the declarations ask of the table beyond the design JSON: TTL on or off, expiries filled."""
+    had = old is not None and any(e.ttl is not None for e in old.entities)
+    wants = any(e.ttl is not None for e in new.entities)
+    ops: list[Operation] = []
+    if wants and not had:
+        ops.append(EnableTtl())
+    elif had and not wants:
+        ops.append(DisableTtl())
+    before = {e.name: e.ttl for e in old.entities} if old is not None else {}
+    # Items of an entity that already existed carry no _expires_at from the new declaration.
+    ops += [
+        FillExpiry(e.name, e.ttl)
+        for e in new.entities
+        if e.ttl is not None and e.name in before and before[e.name] != e.ttl
+    ]
+    return ops
+
+
+def unmappable_changes(old: AppSpec, new: AppSpec) -> list[str]:
+    """Changes of the declarations no generated operation carries items through.
+
+    An entity's identity (its items cannot be matched to the new one) or an attribute's type
+    (stored values no longer decode): each needs a ``Transform`` written by hand.
+    """
+    found: list[str] = []
+    before = {e.name: e for e in old.entities}
+    for entity in new.entities:
+        was = before.get(entity.name)
+        if was is None:
+            continue
+        if was.identity != entity.identity:
+            found.append(f"{entity.name}'s identity changes {was.identity} -> {entity.identity}")
+        types = {a.name: a.type for a in was.attributes}
+        found.extend(
+            f"{entity.name}.{a.name} changes type {types[a.name]} -> {a.type}"
+            for a in entity.attributes
+            if a.name in types and types[a.name] != a.type
+        )
+    return found

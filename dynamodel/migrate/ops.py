@@ -16,12 +16,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dynamodel.errors import MigrationError
+
 __all__ = [
     "CreateIndex",
     "DeleteIndex",
     "DisableStream",
+    "DisableTtl",
     "EnableStream",
+    "EnableTtl",
     "FillCopies",
+    "FillExpiry",
     "FillGuards",
     "FillIndexKeys",
     "Operation",
@@ -29,6 +34,7 @@ __all__ = [
     "RemoveGuards",
     "RemoveIndexKeys",
     "RewriteIndexKeys",
+    "Transform",
     "indexes_touched",
 ]
 
@@ -225,6 +231,74 @@ class DisableStream(Operation):
     @property
     def expands(self) -> bool:
         return False
+
+
+@dataclass(frozen=True)
+class EnableTtl(Operation):
+    """Turn on the table's TTL on ``_expires_at``, which items of entities declaring ``ttl`` carry."""
+
+    def describe(self) -> str:
+        return "TTL on _expires_at: enabled"
+
+    def reverse(self) -> Operation:
+        return DisableTtl()
+
+
+@dataclass(frozen=True)
+class DisableTtl(Operation):
+    """Turn off the table's TTL: no item expires any more."""
+
+    def describe(self) -> str:
+        return "TTL on _expires_at: disabled"
+
+    def reverse(self) -> Operation:
+        return EnableTtl()
+
+    @property
+    def expands(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class FillExpiry(Operation):
+    """Write ``_expires_at`` on every item of an entity that now declares ``ttl`` (from its ``attribute``)."""
+
+    entity: str
+    attribute: str
+
+    def describe(self) -> str:
+        return f"{self.entity}: _expires_at filled from {self.attribute}"
+
+    def reverse(self) -> None:
+        # Left in place: without TTL on the table (or the ttl declaration) nothing reads it.
+        return None
+
+
+@dataclass(frozen=True)
+class Transform(Operation):
+    """Rewrite every item of ``entity`` with a function of the project: a rename, a split, a default.
+
+    ``function`` names ``module:callable``, called with the item's declared values (a dict)
+    and returning the new values (a dict); the item is written again laid out by the running
+    design, conditioned on being the item read, at the same ``_version``. ``undo`` names the
+    function that reverses it, when there is one. Never generated: written by hand in a
+    migration file.
+    """
+
+    entity: str
+    function: str
+    undo: str | None = None
+
+    def describe(self) -> str:
+        return f"{self.entity}: every item rewritten by {self.function}"
+
+    def reverse(self) -> Operation:
+        if self.undo is None:
+            msg = f"{self.describe()} cannot be undone: it names no undo function."
+            raise MigrationError(
+                msg, hint="add undo='module:function' to the Transform, or do not migrate down past it"
+            )
+        return Transform(self.entity, self.undo, self.function)
 
 
 def indexes_touched(operations: Iterable[Operation]) -> frozenset[str]:

@@ -47,8 +47,15 @@ def revision_file_name(number: int, message: str) -> str:
     return f"{number:04d}_{slug}.py"
 
 
-def render_revision(revision: str, parent: str | None, message: str, operations: Sequence[Operation]) -> str:
-    """The Python source of a revision file."""
+def render_revision(
+    revision: str,
+    parent: str | None,
+    message: str,
+    operations: Sequence[Operation],
+    *,
+    todo: Sequence[str] = (),
+) -> str:
+    """The Python source of a revision file (``todo``: changes a person must add operations for)."""
     kinds = sorted({type(op).__name__ for op in operations})
     lines = [
         f'"""{_docstring_safe(message)}',
@@ -60,6 +67,13 @@ def render_revision(revision: str, parent: str | None, message: str, operations:
     ]
     if kinds:
         lines += [f"from dynamodel.migrate.ops import {', '.join(kinds)}", ""]
+    if todo:
+        lines += [
+            "# TO WRITE BY HAND: no generated operation carries the stored items through these changes;",
+            "# add a Transform(entity, 'module:function') per entity (dynamodel.migrate.ops.Transform).",
+            *(f"# - {change}" for change in todo),
+            "",
+        ]
     lines += [
         f"revision = {revision!r}",
         f"parent = {parent!r}",

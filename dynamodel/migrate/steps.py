@@ -20,7 +20,8 @@ from typing import Any, Literal
 
 from dynamodel.codec import AttributeValue, Item, item_to_values
 from dynamodel.compile.expressions import Condition, Placeholders, Update
-from dynamodel.compile.items import belongs, guard_item, shard_of
+from dynamodel.compile.items import belongs, build_item, guard_item, shard_of
+from dynamodel.design.model import Design
 from dynamodel.errors import KeyEncodingError, MigrationError, RequestError
 from dynamodel.layout import (
     BORN_ATTR,
@@ -36,6 +37,7 @@ from dynamodel.layout import (
 )
 from dynamodel.migrate.layouts import entity_keys_from_json, guard_from_json, index_key_names
 from dynamodel.migrate.ops import (
+    FillExpiry,
     FillGuards,
     FillIndexKeys,
     Operation,
@@ -43,10 +45,11 @@ from dynamodel.migrate.ops import (
     RemoveGuards,
     RemoveIndexKeys,
     RewriteIndexKeys,
+    Transform,
 )
 from dynamodel.spec import EntitySpec
 
-__all__ = ["ItemWrite", "item_size", "item_writes", "scanned_type", "write_units"]
+__all__ = ["ItemWrite", "item_size", "item_writes", "scanned_type", "transformed_write", "write_units"]
 
 WriteKind = Literal["UpdateItem", "PutItem", "DeleteItem", "TransactWriteItems"]
 SpecOf = Callable[[str], EntitySpec]
@@ -77,7 +80,9 @@ class ItemWrite:
 
 def scanned_type(op: Operation) -> str | None:
     """The ``_type`` of the items ``op`` changes, or None for a table-level operation."""
-    if isinstance(op, FillIndexKeys | RemoveIndexKeys | RewriteIndexKeys | RekeyEntity):
+    if isinstance(
+        op, FillIndexKeys | RemoveIndexKeys | RewriteIndexKeys | RekeyEntity | Transform | FillExpiry
+    ):
         return op.entity
     if isinstance(op, FillGuards):
         return str(op.guard["entity"])
@@ -257,3 +262,41 @@ def _item_write(op: Operation, spec_of: SpecOf, item: Item) -> ItemWrite | None:
         return _guard_delete(op.guard, item)
     msg = f"{type(op).__name__} changes no items one by one."  # pragma: no cover - callers check
     raise MigrationError(msg)
+
+
+def transformed_write(
+    design: Design, entity: str, item: Item, values: Mapping[str, object]
+) -> ItemWrite | None:
+    """The item rewritten with ``values`` (a Transform's result), laid out by ``design``.
+
+    The item keeps its ``_version``, ``_born``, ``_wid`` and copy stamps; its base key may not
+    move (that is a re-key) and its unique values may not change (their guards would not).
+
+    Raises:
+        MigrationError: the new values move the item or change a unique value.
+    """
+    built, _ = build_item(
+        design,
+        entity,
+        values,
+        version=int(item[VERSION_ATTR]["N"]) if VERSION_ATTR in item else 1,
+        born=int(item[BORN_ATTR]["N"]) if BORN_ATTR in item else None,
+    )
+    where = f"{entity} {item[PK].get('S')!r}"
+    if _key(built) != _key(item):
+        msg = f"{where}: the transform moves the item to {built[PK]['S']!r} (its key attributes changed)."
+        raise MigrationError(msg, hint="keep the key attributes, or migrate the entity's identity by hand")
+    old = item_to_values(design.app.entity(entity), item)
+    for guard in design.guards:
+        if guard.entity == entity and any(old.get(a) != values.get(a) for a in guard.attrs):
+            msg = f"{where}: the transform changes the unique value of {'+'.join(guard.attrs)}."
+            raise MigrationError(
+                msg, hint="a transform may not change unique values (their guards would not follow)"
+            )
+    kept = {k: v for k, v in item.items() if k.startswith("_") and k not in built}
+    after = {**kept, **built}
+    if after == item:
+        return None
+    ph = Placeholders()
+    kwargs = ph.into({"Item": after, "ConditionExpression": ph.condition(_unchanged(item))})
+    return ItemWrite("PutItem", kwargs, write_units(item, after))

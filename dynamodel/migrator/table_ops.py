@@ -13,7 +13,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dynamodel.errors import MigrationError
-from dynamodel.migrate.ops import CreateIndex, DeleteIndex, DisableStream, EnableStream, Operation
+from dynamodel.layout import EXPIRES_ATTR
+from dynamodel.migrate.ops import (
+    CreateIndex,
+    DeleteIndex,
+    DisableStream,
+    DisableTtl,
+    EnableStream,
+    EnableTtl,
+    Operation,
+)
 from dynamodel.runtime.retry import retry_throttled
 
 if TYPE_CHECKING:
@@ -26,7 +35,7 @@ STREAM_VIEW = "NEW_AND_OLD_IMAGES"
 
 def is_table_op(op: Operation) -> bool:
     """Whether ``op`` changes the table, not its items."""
-    return isinstance(op, CreateIndex | DeleteIndex | EnableStream | DisableStream)
+    return isinstance(op, CreateIndex | DeleteIndex | EnableStream | DisableStream | EnableTtl | DisableTtl)
 
 
 def describe(client: DynamoDBClient, table: str) -> dict[str, Any]:
@@ -51,6 +60,8 @@ def run_table_op(
     timeout: float = 3600.0,
 ) -> str:
     """Apply ``op`` unless the table has it already; a line saying what happened."""
+    if isinstance(op, EnableTtl | DisableTtl):
+        return _ttl(client, table, on=isinstance(op, EnableTtl))
     desc = describe(client, table)
     update: dict[str, Any]
     if isinstance(op, CreateIndex):
@@ -105,6 +116,22 @@ def run_table_op(
     )
     _wait_active(client, table, sleep=sleep, timeout=timeout, what=op.describe())
     return op.describe()
+
+
+def _ttl(client: DynamoDBClient, table: str, *, on: bool) -> str:
+    found: Any = retry_throttled(
+        lambda: client.describe_time_to_live(TableName=table), operation="DescribeTimeToLive", context=table
+    )
+    status = found.get("TimeToLiveDescription", {}).get("TimeToLiveStatus", "DISABLED")
+    if (status in ("ENABLED", "ENABLING")) == on:
+        return f"TTL {'on' if on else 'off'} already"
+    spec = {"Enabled": on, "AttributeName": EXPIRES_ATTR}
+    retry_throttled(
+        lambda: client.update_time_to_live(TableName=table, TimeToLiveSpecification=spec),  # type: ignore[arg-type]
+        operation="UpdateTimeToLive",
+        context=table,
+    )
+    return f"TTL on {EXPIRES_ATTR}: {'enabled' if on else 'disabled'}"
 
 
 def _wait_active(

@@ -20,17 +20,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from dynamodel.codec import Item
+from dynamodel.codec import Item, item_to_values
 from dynamodel.compile.expressions import Condition, Placeholders
 from dynamodel.design.model import Design
 from dynamodel.errors import ConditionFailedError, MigrationError, TransactionCancelledError
 from dynamodel.layout import OWNER_PK, OWNER_SK, PK, SK, TYPE_ATTR
-from dynamodel.migrate.ops import FillCopies, FillGuards, Operation
-from dynamodel.migrate.steps import ItemWrite, item_writes, scanned_type
+from dynamodel.migrate.ops import FillCopies, FillExpiry, FillGuards, Operation, Transform
+from dynamodel.migrate.steps import ItemWrite, item_writes, scanned_type, transformed_write
 from dynamodel.migrator.bookkeeping import Books, Checkpoint
 from dynamodel.migrator.pacing import WriteBudget
 from dynamodel.propagate.repair import repair_from_items
 from dynamodel.runtime.retry import retry_throttled
+from dynamodel.targets import import_target
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -73,6 +74,15 @@ class SegmentReport:
     conflicts: int = 0
     duplicates: list[Duplicate] = field(default_factory=list)
     done: bool = False
+
+
+def _function(target: str) -> Callable[[dict[str, object]], object]:
+    """The transform function ``module:name`` names."""
+    found = import_target(target)
+    if not callable(found):
+        msg = f"{target} is a {type(found).__name__}, not a function."
+        raise MigrationError(msg, hint="name a function taking and returning the item's values (a dict)")
+    return found
 
 
 def _key_of(item: Item) -> tuple[str, str]:
@@ -215,9 +225,22 @@ class Worker:
         report.written += done.fixed
         report.units += done.fixed
 
+    def _writes(self, op: Operation, item: Item) -> list[ItemWrite]:
+        if not isinstance(op, Transform | FillExpiry):
+            return item_writes(op, self.design.app.entity, item)
+        if item.get(TYPE_ATTR, {}).get("S") != op.entity:
+            return []
+        values = item_to_values(self.design.app.entity(op.entity), item)
+        new = _function(op.function)(dict(values)) if isinstance(op, Transform) else values
+        if not isinstance(new, dict):
+            msg = f"{getattr(op, 'function', op)} returned {type(new).__name__}, not the item's values as a dict."
+            raise MigrationError(msg, hint="return a dict of the entity's attribute values")
+        found = transformed_write(self.design, op.entity, item, new)
+        return [] if found is None else [found]
+
     def _item(self, op: Operation, item: Item, report: SegmentReport) -> None:
         for _ in range(_CONFLICT_RETRIES):
-            writes = item_writes(op, self.design.app.entity, item)
+            writes = self._writes(op, item)
             if not writes:
                 return
             if self.dry_run:

@@ -15,8 +15,8 @@ from dynamodel import App, Entity, Get, Query
 from dynamodel.design import design_to_dict
 from dynamodel.errors import IndexFillingError, MigrationError
 from dynamodel.layout import MIGRATION_TYPE
-from dynamodel.migrate.diff import diff_designs
-from dynamodel.migrate.ops import FillIndexKeys
+from dynamodel.migrate.diff import diff_designs, spec_operations
+from dynamodel.migrate.ops import FillIndexKeys, Transform
 from dynamodel.migrate.revisions import Revision
 from dynamodel.migrator import MigrationRunner
 from dynamodel.migrator.checks import drift, verify
@@ -329,3 +329,95 @@ def test_a_segment_runs_as_a_plain_function_called_until_done(client: Any, table
     (report_after,) = _runner(client, table, owner="orchestrator").up()
     assert verify(client, table, V2.design).problems == []
     assert report_after.ops  # it ran what was left after the fanned-out operation
+
+
+def shout_city(values: dict[str, object]) -> dict[str, object]:
+    """A Transform of the tests: cities in capitals."""
+    return {**values, "city": str(values["city"]).upper()}
+
+
+def quiet_city(values: dict[str, object]) -> dict[str, object]:
+    """Its undo."""
+    return {**values, "city": str(values["city"]).lower()}
+
+
+def move_member(values: dict[str, object]) -> dict[str, object]:
+    """A Transform that may not be: it changes the identity (the item would move)."""
+    return {**values, "member_id": f"{values['member_id']}x"}
+
+
+def test_a_hand_written_transform_rewrites_every_item_and_its_undo_reverses_it(
+    client: Any, table: str
+) -> None:
+    _load(client, table, 12)
+    first = _revision(V1, V2)
+    shout = Transform("Member", f"{__name__}:shout_city", undo=f"{__name__}:quiet_city")
+    second = Revision("r2", "r1", "capitals", (shout,), Path("r2.py"))
+    runner = MigrationRunner(client, table, V2.design, [first, second], segments=2, page_size=5)
+    runner.up()
+    assert verify(client, table, V2.design).problems == []  # the city's index keys follow the new values
+    new = V2.connect(table, client, cursor_secret=b"k" * 32)
+    assert len(list(new.members_in_city(city="C1"))) == 4
+    runner.down()
+    assert len(list(new.members_in_city(city="c1"))) == 4
+    assert verify(client, table, V2.design).problems == []
+    with pytest.raises(MigrationError, match="cannot be undone"):
+        Transform("Member", f"{__name__}:shout_city").reverse()
+
+
+def test_a_transform_that_moves_items_is_refused_before_writing(client: Any, table: str) -> None:
+    _load(client, table, 3)
+    before = _entity_items(client, table)
+    bad = Revision("r1", None, "move", (Transform("Member", f"{__name__}:move_member"),), Path("r1.py"))
+    with pytest.raises(MigrationError, match="moves the item"):
+        MigrationRunner(client, table, V1.design, [bad], segments=1).up()
+    assert _entity_items(client, table) == before
+
+
+class Pass(Entity, identity=("pass_id",), ttl="valid_until"):
+    """A day pass that expires."""
+
+    pass_id: str
+    valid_until: int
+
+
+def _pass_before_ttl() -> type[Entity]:
+    class Pass(Entity, identity=("pass_id",)):  # the same entity, before it declared its expiry
+        pass_id: str
+        valid_until: int
+
+    return Pass
+
+
+def test_a_new_ttl_turns_ttl_on_and_fills_the_expiry_of_existing_items(client: Any) -> None:
+    before = _pass_before_ttl()
+    old = App("passes", [before], patterns=[Get(before, by="pass_id", name="get_pass")])
+    new = App("passes", [Pass], patterns=[Get(Pass, by="pass_id", name="get_pass")], baseline=old)
+    ops = diff_designs(design_to_dict(old.design), design_to_dict(new.design)) + spec_operations(
+        old.spec, new.spec
+    )
+    assert [op.describe() for op in ops] == [
+        "TTL on _expires_at: enabled",
+        "Pass: _expires_at filled from valid_until",
+    ]
+    name = f"passes-{new_stage()}"
+    client.create_table(**old.to_create_table(name))
+    for i in range(4):
+        client.put_item(
+            TableName=name,
+            Item={
+                "PK": {"S": f"PASS#p{i}#"},
+                "SK": {"S": "PASS#"},
+                "_type": {"S": "Pass"},
+                "_version": {"N": "1"},
+                "pass_id": {"S": f"p{i}"},
+                "valid_until": {"N": str(1_900_000_000 + i)},
+            },
+        )
+    MigrationRunner(client, name, new.design, [Revision("r1", None, "ttl", tuple(ops), Path("r1.py"))]).up()
+    ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "_expires_at")
+    expiries = sorted(
+        int(i["_expires_at"]["N"]) for i in scan_table(client, name) if i["_type"]["S"] == "Pass"
+    )
+    assert expiries == [1_900_000_000 + i for i in range(4)]

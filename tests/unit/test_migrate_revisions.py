@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from paths import SHOP_YAML
 from dynamodel.cli import main
 from dynamodel.errors import MigrationError
 from dynamodel.migrate import LOCK_NAME, diff_designs, parse_lock
-from dynamodel.migrate.diff import bare_design
+from dynamodel.migrate.diff import bare_design, unmappable_changes
 from dynamodel.migrate.revisions import load_history
 
 EMAIL_LOOKUP = "  - {name: customer_by_email, get: Customer, by: [email], unique: true}\n"
@@ -146,3 +147,33 @@ def test_design_against_the_lock_says_what_changes(project: Path, capsys: pytest
     assert "keys changed" not in out  # nothing is rewritten in place
     assert main(["design", "shop.yaml", "--baseline", "missing.lock.json"]) == 2
     assert "Cannot read the lock missing.lock.json" in capsys.readouterr().err
+
+
+def test_a_type_change_needs_a_hand_written_transform(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _edit(project, "order_count: int", "order_count: decimal")
+    assert main(["migrate", "new", "shop.yaml", "-m", "counts as decimals"]) == 2
+    assert "Customer.order_count changes type int -> decimal" in capsys.readouterr().err
+    assert not (project / "migrations").exists()
+    assert main(["migrate", "new", "shop.yaml", "-m", "counts as decimals", "--force"]) == 0
+    (written,) = (project / "migrations").glob("*.py")
+    text = written.read_text(encoding="utf-8")
+    assert "# TO WRITE BY HAND" in text
+    assert "# - Customer.order_count changes type int -> decimal" in text
+    assert load_history(project / "migrations")[0].operations == ()  # the design did not change
+
+
+def test_unmappable_changes_name_identities_and_types() -> None:
+    from dynamodel.spec_file import load_spec_file
+
+    old = load_spec_file(SHOP_YAML)
+    entity = old.entity("OrderLine")
+    moved = dataclasses.replace(entity, identity=("order_id", "sku"))
+    new = dataclasses.replace(
+        old, entities=tuple(moved if e.name == "OrderLine" else e for e in old.entities)
+    )
+    assert unmappable_changes(old, new) == [
+        "OrderLine's identity changes ('order_id', 'line_no') -> ('order_id', 'sku')"
+    ]
+    assert unmappable_changes(old, old) == []
