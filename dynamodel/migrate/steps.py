@@ -14,14 +14,14 @@ Requests are boto3 keyword arguments without ``TableName``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from dynamodel.codec import AttributeValue, Item, item_to_values
 from dynamodel.compile.expressions import Condition, Placeholders, Update
-from dynamodel.compile.items import belongs, build_item, guard_item, shard_of
-from dynamodel.design.model import Design
+from dynamodel.compile.items import belongs, build_item, guard_item, guard_key, shard_of
+from dynamodel.design.model import Design, UniqueGuard
 from dynamodel.errors import KeyEncodingError, MigrationError, RequestError
 from dynamodel.layout import (
     BORN_ATTR,
@@ -184,7 +184,9 @@ def _index_keys(spec: EntitySpec, index: str, entry: Mapping[str, Any], item: It
     return _update(item, {names[0]: {"S": rendered[0]}, names[1]: {"S": rendered[1]}}, (), names)
 
 
-def _rekey(spec: EntitySpec, new: Mapping[str, Any], item: Item) -> ItemWrite | None:
+def _rekey(
+    spec: EntitySpec, new: Mapping[str, Any], item: Item, guards: Sequence[UniqueGuard]
+) -> ItemWrite | None:
     keys = entity_keys_from_json(spec, "table", new)
     values = item_to_values(spec, item)
     moved = {PK: {"S": keys.pk.render(values)}, SK: {"S": keys.sk.render(values)}}
@@ -196,8 +198,27 @@ def _rekey(spec: EntitySpec, new: Mapping[str, Any], item: Item) -> ItemWrite | 
     put = ph.into({"Item": put_item, "ConditionExpression": ph.condition(cond)})
     dph = Placeholders()
     delete = dph.into({"Key": _key(item), "ConditionExpression": dph.condition(_unchanged(item))})
+    actions: list[dict[str, Any]] = [{"Put": put}, {"Delete": delete}]
     units = 2 * (write_units(None, put_item) + write_units(item, None))
-    return ItemWrite("TransactWriteItems", {"TransactItems": [{"Put": put}, {"Delete": delete}]}, units)
+    # The item's unique values stay claimed by it: their guards follow it to its new key.
+    for guard in guards:
+        key = guard_key(guard, values) if guard.entity == spec.name else None
+        if key is None:
+            continue
+        gph, update = Placeholders(), Update()
+        for attr, av in ((OWNER_PK, moved[PK]), (OWNER_SK, moved[SK])):
+            ref, val = gph.pair("g", attr, av)
+            update.set(ref, val)
+        owned = Condition.all_equal("o", {OWNER_PK: item[PK], OWNER_SK: item[SK]})
+        assert owned is not None
+        request = {
+            "Key": key,
+            "UpdateExpression": update.expression(),
+            "ConditionExpression": gph.condition(owned),
+        }
+        actions.append({"Update": gph.into(request)})
+        units += 2
+    return ItemWrite("TransactWriteItems", {"TransactItems": actions}, units)
 
 
 def _guard_put(spec: EntitySpec, entry: Mapping[str, Any], item: Item) -> ItemWrite | None:
@@ -225,13 +246,16 @@ def _guard_delete(entry: Mapping[str, Any], item: Item) -> ItemWrite | None:
     return ItemWrite("DeleteItem", kwargs, write_units(item, None))
 
 
-def item_writes(op: Operation, spec_of: SpecOf, item: Item) -> list[ItemWrite]:
+def item_writes(
+    op: Operation, spec_of: SpecOf, item: Item, guards: Sequence[UniqueGuard] = ()
+) -> list[ItemWrite]:
     """The requests ``item`` still needs for ``op`` (empty when it has nothing to change).
 
     Args:
         op: an item-level operation (:func:`scanned_type` is not None).
         spec_of: the declaration of an entity by name (to type the item's values).
         item: the stored item, as a Scan or GetItem returned it.
+        guards: the unique guards of the running design (a re-keyed item takes its guards along).
 
     Raises:
         MigrationError: the item's values cannot be laid out by the operation's templates.
@@ -240,14 +264,16 @@ def item_writes(op: Operation, spec_of: SpecOf, item: Item) -> list[ItemWrite]:
     if kind is None or kind != scanned_type(op):
         return []
     try:
-        found = _item_write(op, spec_of, item)
+        found = _item_write(op, spec_of, item, guards)
     except (RequestError, KeyEncodingError) as err:
         msg = f"{kind} item {item[PK].get('S')!r}/{item[SK].get('S')!r}: {err.message}"
         raise MigrationError(msg, hint=err.hint) from err
     return [] if found is None else [found]
 
 
-def _item_write(op: Operation, spec_of: SpecOf, item: Item) -> ItemWrite | None:
+def _item_write(
+    op: Operation, spec_of: SpecOf, item: Item, guards: Sequence[UniqueGuard]
+) -> ItemWrite | None:
     if isinstance(op, FillIndexKeys):
         return _index_keys(spec_of(op.entity), op.index, op.keys, item)
     if isinstance(op, RewriteIndexKeys):
@@ -255,7 +281,7 @@ def _item_write(op: Operation, spec_of: SpecOf, item: Item) -> ItemWrite | None:
     if isinstance(op, RemoveIndexKeys):
         return _update(item, {}, index_key_names(op.index), index_key_names(op.index))
     if isinstance(op, RekeyEntity):
-        return _rekey(spec_of(op.entity), op.new, item)
+        return _rekey(spec_of(op.entity), op.new, item, guards)
     if isinstance(op, FillGuards):
         return _guard_put(spec_of(str(op.guard["entity"])), op.guard, item)
     if isinstance(op, RemoveGuards):

@@ -227,7 +227,7 @@ class Worker:
 
     def _writes(self, op: Operation, item: Item) -> list[ItemWrite]:
         if not isinstance(op, Transform | FillExpiry):
-            return item_writes(op, self.design.app.entity, item)
+            return item_writes(op, self.design.app.entity, item, self.design.guards)
         if item.get(TYPE_ATTR, {}).get("S") != op.entity:
             return []
         values = item_to_values(self.design.app.entity(op.entity), item)

@@ -16,7 +16,7 @@ from dynamodel.design import design_to_dict
 from dynamodel.errors import IndexFillingError, MigrationError
 from dynamodel.layout import MIGRATION_TYPE
 from dynamodel.migrate.diff import diff_designs, spec_operations
-from dynamodel.migrate.ops import FillIndexKeys, Transform
+from dynamodel.migrate.ops import FillIndexKeys, RekeyEntity, Transform
 from dynamodel.migrate.revisions import Revision
 from dynamodel.migrator import MigrationRunner
 from dynamodel.migrator.checks import drift, verify
@@ -421,3 +421,20 @@ def test_a_new_ttl_turns_ttl_on_and_fills_the_expiry_of_existing_items(client: A
         int(i["_expires_at"]["N"]) for i in scan_table(client, name) if i["_type"]["S"] == "Pass"
     )
     assert expiries == [1_900_000_000 + i for i in range(4)]
+
+
+def test_a_rekey_moves_every_item_with_its_guards_and_down_moves_it_back(client: Any, table: str) -> None:
+    _load(client, table, 10)
+    first = _revision(V1, V2)
+    old_key = design_to_dict(V2.design)["entities"]["Member"]["table"]
+    new_key = {"pk": "CLUB#{member_id}#", "sk": "MEMBER#"}
+    second = Revision("r2", "r1", "re-key", (RekeyEntity("Member", old_key, new_key),), Path("r2.py"))
+    runner = MigrationRunner(client, table, V2.design, [first, second], segments=2, page_size=3)
+    runner.up()
+    stored = scan_table(client, table)
+    members = {i["PK"]["S"] for i in stored if i["_type"]["S"] == "Member"}
+    assert members == {f"CLUB#m{i:03d}#" for i in range(10)}
+    owners = {i["owner_pk"]["S"] for i in stored if i["_type"]["S"] == "_UNIQUE"}
+    assert owners == members  # every guard still claimed by its (moved) member
+    runner.down()
+    assert verify(client, table, V2.design).problems == []
