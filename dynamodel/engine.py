@@ -234,3 +234,36 @@ class EmbeddedEngine:
     def __repr__(self) -> str:
         state = self._endpoint or "stopped"
         return f"EmbeddedEngine({state})"
+
+
+class EndpointEngine:
+    """Another engine already running at ``endpoint_url`` (DynamoDB Local, a shared moto server).
+
+    The same client API as :class:`EmbeddedEngine`, so tests run unchanged against either
+    (``--dynamodel-endpoint URL`` in the pytest plugin). Credentials: the environment's when it
+    has some, else dummy ones (a local engine accepts any).
+    """
+
+    def __init__(self, endpoint_url: str, *, region: str = REGION) -> None:
+        self.endpoint_url = endpoint_url
+        self.region = region
+        session = boto3.session.Session(region_name=region)
+        if session.get_credentials() is None:
+            session = boto3.session.Session(
+                aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY, region_name=region
+            )
+        self._session = session
+
+    def client(self, service: str = "dynamodb", **config: Any) -> Any:
+        """A boto3 client for ``service`` at the endpoint."""
+        return self._session.client(  # type: ignore[call-overload]
+            service, endpoint_url=self.endpoint_url, config=client_config(**config)
+        )
+
+    def streams_client(self, **config: Any) -> DynamoDBStreamsClient:
+        """A boto3 ``dynamodbstreams`` client at the endpoint."""
+        found: DynamoDBStreamsClient = self.client("dynamodbstreams", **config)
+        return found
+
+    def __repr__(self) -> str:
+        return f"EndpointEngine({self.endpoint_url})"

@@ -18,6 +18,15 @@ Fixtures:
 Without fixtures, ``run_app_machine(app)`` or ``TestShop = app_machine(shop).TestCase``
 run the machine on moto in process, which is about twice as fast.
 
+Stages and engines (command-line options):
+
+* ``--dynamodel-stage NAME``: every table the fixtures create is named ``<app>-<NAME>-<unique>``.
+  In CI it defaults to the build's id (GitHub Actions, GitLab, CircleCI, Jenkins: see
+  :mod:`dynamodel.testing.stages`), so parallel builds never share a table and every item a
+  test writes can be traced to its build.
+* ``--dynamodel-endpoint embedded|URL``: ``embedded`` (default) starts moto's server here; a URL
+  runs the same tests against another engine over HTTP (DynamoDB Local, a shared server).
+
 Profiles: the plugin registers the hypothesis profiles ``fast`` (the machine runs 15 test
 cases of 30 steps per app, as under hypothesis's ``ci`` profile) and ``thorough`` (2,000 test cases of 50 steps) unless your
 suite registered its own, and loads ``$HYPOTHESIS_PROFILE`` when set (hypothesis's own
@@ -35,10 +44,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis.errors import InvalidArgument
 
 from dynamodel.app import App
-from dynamodel.engine import EmbeddedEngine
+from dynamodel.engine import EmbeddedEngine, EndpointEngine
 from dynamodel.runtime.table import Table
-from dynamodel.testing.inprocess import create_test_table
+from dynamodel.testing.inprocess import create_test_table, new_stage
 from dynamodel.testing.machine import run_app_machine
+from dynamodel.testing.stages import session_stage
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -47,6 +57,21 @@ MakeTable = Callable[..., Table]
 RunMachine = Callable[..., None]
 PROFILES = {"fast": 60, "thorough": 2000}
 """max_examples of the profiles the plugin registers (the machine caps ``fast`` lower)."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--dynamodel-stage`` and ``--dynamodel-endpoint``."""
+    group = parser.getgroup("dynamodel")
+    group.addoption(
+        "--dynamodel-stage",
+        default=None,
+        help="stage in every test table's name (default: the CI build's id, if any)",
+    )
+    group.addoption(
+        "--dynamodel-endpoint",
+        default="embedded",
+        help="'embedded' (moto's server, started here) or the URL of another engine",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,21 +89,34 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def dynamodel_engine() -> Iterator[EmbeddedEngine]:
-    """moto's DynamoDB server on 127.0.0.1 for the whole session."""
+def dynamodel_stage(request: pytest.FixtureRequest) -> str | None:
+    """The session's stage: ``--dynamodel-stage``, else the CI build's id, else None."""
+    return session_stage(request.config.getoption("dynamodel_stage", None), os.environ)
+
+
+@pytest.fixture(scope="session")
+def dynamodel_engine(request: pytest.FixtureRequest) -> Iterator[EmbeddedEngine | EndpointEngine]:
+    """moto's DynamoDB server on 127.0.0.1 for the whole session, or ``--dynamodel-endpoint URL``."""
+    where = request.config.getoption("dynamodel_endpoint", "embedded") or "embedded"
+    if where != "embedded":
+        yield EndpointEngine(where)
+        return
     with EmbeddedEngine() as engine:
         yield engine
 
 
 @pytest.fixture(scope="session")
-def dynamodel_client(dynamodel_engine: EmbeddedEngine) -> DynamoDBClient:
+def dynamodel_client(dynamodel_engine: EmbeddedEngine | EndpointEngine) -> DynamoDBClient:
     """A boto3 DynamoDB client on the session's engine (thread-safe, shared)."""
-    return dynamodel_engine.client()
+    client: DynamoDBClient = dynamodel_engine.client()
+    return client
 
 
 @pytest.fixture
-def dynamodel_table(dynamodel_client: DynamoDBClient) -> Iterator[MakeTable]:
+def dynamodel_table(dynamodel_client: DynamoDBClient, dynamodel_stage: str | None) -> Iterator[MakeTable]:
     """``dynamodel_table(app, stage=None, **connect_options)``: a fresh table for ``app``, dropped after.
+
+    Named ``<app>-<stage>-<unique>`` with the session's stage, ``<app>-<stage>`` with the one given.
 
     Example:
         >>> def test_orders(dynamodel_table):  # doctest: +SKIP
@@ -88,6 +126,8 @@ def dynamodel_table(dynamodel_client: DynamoDBClient) -> Iterator[MakeTable]:
     created: list[str] = []
 
     def make(app: App, stage: str | None = None, **connect_options: Any) -> Table:
+        if stage is None and dynamodel_stage is not None:
+            stage = f"{dynamodel_stage}-{new_stage()}"
         table = create_test_table(app, dynamodel_client, stage, **connect_options)
         created.append(table.name)
         return table
@@ -98,7 +138,7 @@ def dynamodel_table(dynamodel_client: DynamoDBClient) -> Iterator[MakeTable]:
 
 
 @pytest.fixture
-def dynamodel_machine(dynamodel_engine: EmbeddedEngine) -> RunMachine:
+def dynamodel_machine(dynamodel_engine: EmbeddedEngine | EndpointEngine) -> RunMachine:
     """``dynamodel_machine(app, settings=None, **options)``: run the app's machine over HTTP.
 
     Example:

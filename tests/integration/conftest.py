@@ -16,6 +16,7 @@ from dynamodel.testing.pytest_plugin import (
     dynamodel_client,
     dynamodel_engine,
     dynamodel_machine,
+    dynamodel_stage,
     dynamodel_table,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "dynamodel_client",
     "dynamodel_engine",
     "dynamodel_machine",
+    "dynamodel_stage",
     "dynamodel_table",
     "engine",
     "make_table",
