@@ -75,7 +75,16 @@ def import_target(target: str) -> object:
 
 
 def load_design(target: str, baseline: Mapping[str, Any] | None = None) -> Design:
-    """Load and derive (against ``baseline``, the deployed design JSON, when given)."""
+    """Load and derive (against ``baseline``, the deployed design JSON, when given).
+
+    Without ``baseline``, an App target gives its own design, which is derived against the
+    baseline the App declares: the emitters, the propagation and its Lambda entry point then
+    use the index names the table was deployed with.
+    """
+    if baseline is None and not is_spec_path(target):
+        found = import_target(target)
+        if isinstance(found, App):
+            return found.design
     return derive(load_app_spec(target), baseline=baseline)
 
 

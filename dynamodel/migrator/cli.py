@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from dynamodel.design import Design, derive
+from dynamodel.design import Design
 from dynamodel.errors import DriftDetectedError, MigrationError
 from dynamodel.migrate.lock import existing_lock
 from dynamodel.migrate.revisions import load_history
@@ -23,16 +23,17 @@ from dynamodel.migrator.checks import drift, verify
 from dynamodel.migrator.runner import MigrationRunner, RevisionReport
 from dynamodel.migrator.table_ops import describe
 from dynamodel.propagate.cli import common_arguments, make_clients
-from dynamodel.targets import load_app_spec, lock_path
+from dynamodel.targets import load_app_spec, load_design, lock_path
 
 __all__ = ["add_commands"]
 
 
 def _design(args: argparse.Namespace) -> Design:
-    """The target's design, derived against its lock (the design the table has) when there is one."""
+    """The target's design, derived against its lock (the design the table has) when there is one,
+    else as the target declares it (an App's own baseline)."""
     spec = load_app_spec(args.target)
     lock = existing_lock(lock_path(args.target, args.lock), spec.name, option="--lock")
-    return derive(spec, baseline=lock.design if lock is not None else None)
+    return load_design(args.target, baseline=lock.design if lock is not None else None)
 
 
 def _runner(args: argparse.Namespace, *, progress: Any = None) -> MigrationRunner:
