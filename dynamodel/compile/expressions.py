@@ -212,6 +212,15 @@ class Condition:
         )
 
     @staticmethod
+    def owned_by(owner_pk: str, owner_sk: str) -> Condition:
+        """The guard item is held by the item with this key (it is stored, and its owner is that item)."""
+        return Condition(
+            "#opk = :opk AND #osk = :osk",
+            {"#opk": OWNER_PK, "#osk": OWNER_SK},
+            {":opk": {"S": owner_pk}, ":osk": {"S": owner_sk}},
+        )
+
+    @staticmethod
     def guard_free_or_owned(owner_pk: str, owner_sk: str) -> Condition:
         """The unique value is not taken, or is held by this same item."""
         return Condition(

@@ -209,8 +209,7 @@ def _rekey(
         for attr, av in ((OWNER_PK, moved[PK]), (OWNER_SK, moved[SK])):
             ref, val = gph.pair("g", attr, av)
             update.set(ref, val)
-        owned = Condition.all_equal("o", {OWNER_PK: item[PK], OWNER_SK: item[SK]})
-        assert owned is not None
+        owned = Condition.owned_by(item[PK]["S"], item[SK]["S"])
         request = {
             "Key": key,
             "UpdateExpression": update.expression(),
@@ -234,13 +233,10 @@ def _guard_put(spec: EntitySpec, entry: Mapping[str, Any], item: Item) -> ItemWr
 
 
 def _guard_delete(entry: Mapping[str, Any], item: Item) -> ItemWrite | None:
-    if item.get("entity", {}).get("S") != entry["entity"]:
+    # A guard's sort key holds literals only, so its design JSON template is the key itself.
+    if item.get("entity", {}).get("S") != entry["entity"] or item[SK].get("S") != entry["sk"]:
         return None
-    sk = "".join(f"{part}#" for part in (GUARD_TYPE, *entry["attributes"]))
-    if item[SK].get("S") != sk:
-        return None
-    cond = Condition.all_equal("o", {OWNER_PK: item.get(OWNER_PK), OWNER_SK: item.get(OWNER_SK)})
-    assert cond is not None
+    cond = Condition.owned_by(item[OWNER_PK]["S"], item[OWNER_SK]["S"])
     ph = Placeholders()
     kwargs = ph.into({"Key": _key(item), "ConditionExpression": ph.condition(cond)})
     return ItemWrite("DeleteItem", kwargs, write_units(item, None))

@@ -22,7 +22,7 @@ from dynamodel.migrate.revisions import load_history
 from dynamodel.migrator.checks import drift, verify
 from dynamodel.migrator.runner import MigrationRunner, RevisionReport
 from dynamodel.migrator.table_ops import describe
-from dynamodel.propagate.cli import common_arguments, make_clients
+from dynamodel.propagate.cli import common_arguments, make_clients, positive_int
 from dynamodel.targets import load_app_spec, load_design, lock_path
 
 __all__ = ["add_commands"]
@@ -164,13 +164,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        msg = f"{text!r} is not a whole number >= 1"
-        raise argparse.ArgumentTypeError(msg)
-    return int(text)
-
-
 def _units(text: str) -> float:
     try:
         value = float(text)
@@ -186,8 +179,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     common_arguments(p)
     p.add_argument("--dir", default="migrations", help="the migrations folder (default: migrations)")
     p.add_argument("--lock", help="the lock file, or its directory (default: as `dynamodel lock`)")
-    p.add_argument("--segments", type=_positive, default=4, help="parallel scan segments per operation")
-    p.add_argument("--workers", type=_positive, default=4, help="threads working on segments")
+    p.add_argument("--segments", type=positive_int, default=4, help="parallel scan segments per operation")
+    p.add_argument("--workers", type=positive_int, default=4, help="threads working on segments")
     p.add_argument(
         "--max-wcu", type=_units, help="write units per second for the whole run (default: no limit)"
     )

@@ -10,6 +10,7 @@ continue from their last saved key.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -87,6 +88,11 @@ class Status:
     def head(self) -> str | None:
         """The last applied revision (None: none)."""
         return self.applied[-1].revision if self.applied else None
+
+
+def _filling(ops: Sequence[Operation]) -> tuple[str, ...]:
+    """The indexes ``ops`` fill, in order: reads of them wait until those operations are done."""
+    return tuple(dict.fromkeys(i for op in ops if (i := _filled_index(op)) is not None))
 
 
 def _filled_index(op: Operation) -> str | None:
@@ -220,8 +226,7 @@ class MigrationRunner:
         try:
             state = self.books.state()
             if state is None:
-                filling = tuple(dict.fromkeys(i for op in ops if (i := _filled_index(op)) is not None))
-                state = RunState(rev.revision, direction, uuid.uuid4().hex[:12], self.segments, filling)
+                state = RunState(rev.revision, direction, uuid.uuid4().hex[:12], self.segments, _filling(ops))
                 self.books.save_state(state)
             for n, op in enumerate(ops):
                 if self.books.op_done(state.run, n):
@@ -230,11 +235,9 @@ class MigrationRunner:
                     self.on_op(op)
                 report.ops.append(self._run(state, n, op))
                 self.books.finish_op(state.run, n)
-                rest = tuple(
-                    dict.fromkeys(i for later in ops[n + 1 :] if (i := _filled_index(later)) is not None)
-                )
+                rest = _filling(ops[n + 1 :])
                 if rest != state.filling:
-                    state = RunState(state.revision, state.direction, state.run, state.segments, rest)
+                    state = dataclasses.replace(state, filling=rest)
                     self.books.save_state(state)
             self.books.finish_revision(state, rev.parent if direction == "up" else None, rev.message)
         finally:

@@ -15,6 +15,7 @@ that is already there.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -76,8 +77,9 @@ class SegmentReport:
     done: bool = False
 
 
+@functools.cache
 def _function(target: str) -> Callable[[dict[str, object]], object]:
-    """The transform function ``module:name`` names."""
+    """The transform function ``module:name`` names (imported once, not once per item)."""
     found = import_target(target)
     if not callable(found):
         msg = f"{target} is a {type(found).__name__}, not a function."
@@ -305,20 +307,19 @@ class Worker:
             return None  # released meanwhile: try again
         owner = (guard[OWNER_PK]["S"], guard[OWNER_SK]["S"])
         holder = self._fresh({PK: {"S": owner[0]}, SK: {"S": owner[1]}})
+        still_theirs = Condition.owned_by(*owner)
         if holder is None:  # a stale guard of a deleted item: take it over, unless it moves
             ph = Placeholders()
-            cond = Condition.all_equal("o", {OWNER_PK: guard[OWNER_PK], OWNER_SK: guard[OWNER_SK]})
-            assert cond is not None
-            kwargs = ph.into({"Item": write.kwargs["Item"], "ConditionExpression": ph.condition(cond)})
+            kwargs = ph.into(
+                {"Item": write.kwargs["Item"], "ConditionExpression": ph.condition(still_theirs)}
+            )
             with contextlib.suppress(ConditionFailedError):  # moved meanwhile: the caller tries again
                 self._send(ItemWrite("PutItem", kwargs, write.units))
             return None
         # Contested: nobody holds it until the data is fixed, so that the application can
         # change either holder's value (a release of a guard held by another item fails).
         ph = Placeholders()
-        cond = Condition.all_equal("o", {OWNER_PK: guard[OWNER_PK], OWNER_SK: guard[OWNER_SK]})
-        assert cond is not None
-        kwargs = ph.into({"Key": write.guard, "ConditionExpression": ph.condition(cond)})
+        kwargs = ph.into({"Key": write.guard, "ConditionExpression": ph.condition(still_theirs)})
         with contextlib.suppress(ConditionFailedError):
             self._send(ItemWrite("DeleteItem", kwargs, write.units))
         return Duplicate(write.guard[PK]["S"], (item[PK]["S"], item[SK]["S"]), owner)

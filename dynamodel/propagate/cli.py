@@ -242,7 +242,8 @@ def _cmd_repair(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
     try:
         value = int(text)
     except ValueError:
@@ -283,11 +284,11 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--dlq", help="JSON Lines file receiving records that keep failing")
     p.add_argument(
         "--max-attempts",
-        type=_positive,
+        type=positive_int,
         default=DEFAULT_MAX_ATTEMPTS,
         help="deliveries before a record is dead-lettered",
     )
-    p.add_argument("--batch-size", type=_positive, default=100, help="records per handler call")
+    p.add_argument("--batch-size", type=positive_int, default=100, help="records per handler call")
     p.add_argument("--checkpoint", help="JSON file remembering the stream position between runs")
     p.add_argument("--follow", action="store_true", help="keep polling until interrupted")
     p.add_argument("--interval", type=_seconds, default=1.0, help="seconds between polls with --follow")
