@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dynamodel.app import App
+from dynamodel.declare_actions import Action
 from dynamodel.design import Design, derive, design_to_json, explain
 from dynamodel.errors import (
     ConditionFailedError,
@@ -14,7 +15,7 @@ from dynamodel.errors import (
 )
 from dynamodel.model import Copy, Entity, field_ref
 from dynamodel.patterns import Collection, Get, Query, Write
-from dynamodel.spec import AppSpec, EntitySpec, PatternSpec
+from dynamodel.spec import ActionSpec, AppSpec, EntitySpec, PatternSpec
 from dynamodel.spec_file import load_spec_file, parse_spec, parse_spec_text
 
 _RUNTIME = {
@@ -39,6 +40,8 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [  # noqa: RUF022 - grouped: declarations, design, errors, runtime
+    "Action",
+    "ActionSpec",
     "App",
     "AppSpec",
     "Collection",

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from dynamodel.declare_actions import Action
 from dynamodel.design import Design, derive, design_to_dict, design_to_json, explain
 from dynamodel.design.explain import report
 from dynamodel.errors import DefinitionError
 from dynamodel.model import Entity
-from dynamodel.spec import AppSpec, PatternSpec
+from dynamodel.spec import EVENT_NAMES, ActionSpec, AppSpec, EventName, PatternSpec
 from dynamodel.validate import build_app_spec
 
 if TYPE_CHECKING:
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
     from dynamodel.runtime.migration_gate import WhileFilling
     from dynamodel.runtime.table import Table
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class App:
@@ -28,6 +31,8 @@ class App:
         name: the application's name.
         entities: its Entity classes.
         patterns: its access patterns.
+        actions: what runs when items change (:func:`dynamodel.Action`); more can be added
+            with :meth:`action`.
         baseline: the deployed design the table has, when it exists: a ``dynamodel.lock.json``
             path, its design JSON, or the App it was deployed with. The design is then derived
             against it (:func:`dynamodel.design.derive`), so the running code uses the same
@@ -44,6 +49,7 @@ class App:
         entities: Sequence[type[Entity]],
         patterns: Sequence[PatternSpec],
         *,
+        actions: Sequence[ActionSpec] = (),
         baseline: str | Path | Mapping[str, Any] | App | None = None,
     ) -> None:
         self._baseline = baseline
@@ -53,7 +59,87 @@ class App:
                 msg = f"App '{name}': {cls!r} is not an Entity class."
                 raise DefinitionError(msg, hint="list the classes that subclass dynamodel.Entity")
             self.models[cls.__name__] = cls
-        self.spec: AppSpec = build_app_spec(name, [c.__entity_spec__ for c in entities], list(patterns))
+        self._entities = [c.__entity_spec__ for c in entities]
+        self._patterns = list(patterns)
+        self.spec: AppSpec = build_app_spec(name, self._entities, self._patterns, list(actions))
+
+    @overload
+    def action(
+        self,
+        name: str | None = None,
+        *,
+        on: type[Entity],
+        handler: str | Callable[..., Any],
+        events: Sequence[EventName] = EVENT_NAMES,
+        when: Mapping[str, object] | None = None,
+        batch_size: int = 100,
+        max_retries: int = 3,
+        max_record_age_s: int = 86_400,
+    ) -> ActionSpec: ...
+
+    @overload
+    def action(
+        self,
+        name: str | None = None,
+        *,
+        on: type[Entity],
+        handler: None = None,
+        events: Sequence[EventName] = EVENT_NAMES,
+        when: Mapping[str, object] | None = None,
+        batch_size: int = 100,
+        max_retries: int = 3,
+        max_record_age_s: int = 86_400,
+    ) -> Callable[[F], F]: ...
+
+    def action(
+        self,
+        name: str | None = None,
+        *,
+        on: type[Entity],
+        handler: str | Callable[..., Any] | None = None,
+        events: Sequence[EventName] = EVENT_NAMES,
+        when: Mapping[str, object] | None = None,
+        batch_size: int = 100,
+        max_retries: int = 3,
+        max_record_age_s: int = 86_400,
+    ) -> ActionSpec | Callable[[F], F]:
+        """Declare an action: ``handler`` runs once per matching change of an ``on`` item.
+
+        With ``handler`` it is registered at once (and returned); without, it is a decorator
+        of the handler (the name defaults to the function's). Arguments as :func:`dynamodel.Action`.
+        Declare actions before the design is used: adding one derives it again.
+
+        Example:
+            >>> @shop.action(on=Order, events=("MODIFY",), when={"status": "SHIPPED"})  # doctest: +SKIP
+            ... def notify_shipped(event: ActionEvent[Order]) -> None: ...
+        """
+
+        def declare(action_name: str, fn: str | Callable[..., Any]) -> ActionSpec:
+            act = Action(
+                action_name,
+                on=on,
+                handler=fn,
+                events=events,
+                when=when,
+                batch_size=batch_size,
+                max_retries=max_retries,
+                max_record_age_s=max_record_age_s,
+            )
+            self.spec = build_app_spec(self.name, self._entities, self._patterns, [*self.spec.actions, act])
+            self.__dict__.pop("design", None)  # derived again, with the action
+            return act
+
+        if handler is not None:
+            if name is None:
+                msg = f"App {self.name!r}: action(handler=...) needs the action's name."
+                raise DefinitionError(msg, hint="write app.action('notify_shipped', on=Order, handler=...)")
+            return declare(name, handler)
+
+        def register(fn: F) -> F:
+            declare(name or fn.__name__, fn)
+            return fn
+
+        return register
 
     @property
     def name(self) -> str:

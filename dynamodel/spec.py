@@ -33,6 +33,9 @@ WhereValue = str | int | bool
 # latter a sorted tuple of at least two distinct values: a single value stays a scalar so that
 # every design declared before multi-value predicates existed is unchanged.
 WhereMatch = WhereValue | tuple[WhereValue, ...]
+EventName = Literal["INSERT", "MODIFY", "REMOVE"]
+EVENT_NAMES: tuple[EventName, ...] = ("INSERT", "MODIFY", "REMOVE")
+"""The stream's event names, in the order a spec lists them."""
 ORDERS: tuple[Order, ...] = ("asc", "desc")
 CONSISTENCIES: tuple[Consistency, ...] = ("eventual", "strong")
 
@@ -138,12 +141,39 @@ class PatternSpec:
 
 
 @dataclass(frozen=True)
+class ActionSpec:
+    """An action: what runs when items of one entity change (docs/spec-format.md §1.8).
+
+    ``events`` are the stream events it takes (in :data:`EVENT_NAMES` order); ``when`` is a
+    predicate on the item's attributes, like a pattern's ``where``: tested on the new image
+    for INSERT and MODIFY, on the old image for REMOVE. ``handler`` is
+    ``"package.module:function"``. ``batch_size``, ``max_retries`` and ``max_record_age_s``
+    configure the Lambda event source mapping.
+    """
+
+    name: str
+    entity: str
+    handler: str
+    events: tuple[EventName, ...] = EVENT_NAMES
+    when: tuple[tuple[str, WhereMatch], ...] = ()
+    batch_size: int = 100
+    max_retries: int = 3
+    max_record_age_s: int = 86_400
+
+    @property
+    def when_sets(self) -> tuple[tuple[str, tuple[WhereValue, ...]], ...]:
+        """``when`` with every entry's allowed values as a tuple."""
+        return tuple((a, where_values(m)) for a, m in self.when)
+
+
+@dataclass(frozen=True)
 class AppSpec:
-    """The whole application: entities and patterns, validated, sorted by name."""
+    """The whole application: entities, patterns and actions, validated, sorted by name."""
 
     name: str
     entities: tuple[EntitySpec, ...]
     patterns: tuple[PatternSpec, ...]
+    actions: tuple[ActionSpec, ...] = ()
 
     def entity(self, name: str) -> EntitySpec:
         """The entity called ``name``; UnknownEntityError if there is none."""
@@ -161,6 +191,15 @@ class AppSpec:
                 return pat
         msg = f"App '{self.name}': no pattern '{name}'."
         raise UnknownFieldError(msg, hint="check the spelling against the declared pattern names")
+
+    def action(self, name: str) -> ActionSpec:
+        """The action called ``name``; UnknownFieldError if there is none."""
+        for act in self.actions:
+            if act.name == name:
+                return act
+        known = ", ".join(a.name for a in self.actions) or "none declared"
+        msg = f"App '{self.name}': no action '{name}'."
+        raise UnknownFieldError(msg, hint=f"the app's actions: {known}")
 
     def ancestors(self, name: str) -> tuple[EntitySpec, ...]:
         """Parent, grandparent, ... of an entity (via ``parent`` and ``aggregate``)."""

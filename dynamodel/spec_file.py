@@ -27,6 +27,7 @@ from dynamodel.spec import (
     Rate,
     WhereMatch,
 )
+from dynamodel.spec_actions import dump_actions, parse_actions
 from dynamodel.spec_load import Format, load_document, short
 from dynamodel.validate import build_app_spec, normalise_where
 
@@ -77,10 +78,10 @@ def _parse_document(data: object, source: str) -> AppSpec:
 
 def parse_spec(data: Mapping[str, Any], *, source: str = "<spec>") -> AppSpec:
     """Turn a spec mapping into a validated AppSpec."""
-    unknown = set(data) - {"app", "entities", "patterns"}
+    unknown = set(data) - {"app", "entities", "patterns", "actions"}
     if unknown:
         msg = f"{source}: unknown top-level key(s) {sorted(unknown)}."
-        raise DefinitionError(msg, hint="the top level has app, entities and patterns")
+        raise DefinitionError(msg, hint="the top level has app, entities, patterns and actions")
     app = data.get("app")
     if not isinstance(app, str):
         msg = f"{source}: 'app' must be the application's name (a string)."
@@ -95,7 +96,7 @@ def parse_spec(data: Mapping[str, Any], *, source: str = "<spec>") -> AppSpec:
         raise DefinitionError(msg, hint="write each pattern as '- {name: ..., query: ...}'")
     entities = [_parse_entity(str(n), e) for n, e in entities_raw.items()]
     patterns = [_parse_pattern(i, p) for i, p in enumerate(patterns_raw)]
-    return build_app_spec(app, entities, patterns)
+    return build_app_spec(app, entities, patterns, parse_actions(data.get("actions"), source))
 
 
 def _strs(value: object, what: str) -> tuple[str, ...]:
@@ -398,7 +399,10 @@ def dump_spec(app: AppSpec) -> dict[str, Any]:
         if p.consistency != "eventual":
             d["consistency"] = p.consistency
         patterns.append(d)
-    return {"app": app.name, "entities": entities, "patterns": patterns}
+    dumped: dict[str, Any] = {"app": app.name, "entities": entities, "patterns": patterns}
+    if app.actions:  # absent when there are none: every spec and lock written before actions is unchanged
+        dumped["actions"] = dump_actions(app.actions)
+    return dumped
 
 
 def spec_to_json(app: AppSpec) -> str:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import cast
 
 from dynamodel.attribute_types import find, is_keyable
-from dynamodel.attribute_types.base import WHERE_HINT
 from dynamodel.errors import DefinitionError, UnknownEntityError, UnknownFieldError
 from dynamodel.layout import is_key_name
 from dynamodel.spec import (
     CONSISTENCIES,
     ORDERS,
     RANGE_OPS,
+    ActionSpec,
     AppSpec,
     AttributeSpec,
     EntitySpec,
@@ -24,33 +24,43 @@ from dynamodel.spec import (
     WhereValue,
     where_values,
 )
+from dynamodel.validate_actions import check_action, check_where_value
 from dynamodel.validate_copies import check_copies, resolve_via
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
-def build_app_spec(name: str, entities: list[EntitySpec], patterns: list[PatternSpec]) -> AppSpec:
+def build_app_spec(
+    name: str,
+    entities: list[EntitySpec],
+    patterns: list[PatternSpec],
+    actions: Sequence[ActionSpec] = (),
+) -> AppSpec:
     """Validate and freeze an application; every problem is a DefinitionError naming the fix.
 
-    Entities and patterns are sorted by name, so declaration order never changes the result.
+    Entities, patterns and actions are sorted by name, so declaration order never changes the result.
     """
     if not _APP_NAME.fullmatch(name or ""):
         msg = f"App name {name!r} is not valid."
         raise DefinitionError(msg, hint="start with a letter; use letters, digits, '_' or '-', e.g. 'shop'")
     _check_unique_names("entity", [e.name for e in entities], name)
     _check_unique_names("pattern", [p.name for p in patterns], name)
+    _check_unique_names("action", [a.name for a in actions], name)
     by_name = {e.name: e for e in entities}
     resolved = [_resolve_copies(e, by_name) for e in entities]
     app = AppSpec(
         name=name,
         entities=tuple(sorted(resolved, key=lambda e: e.name)),
         patterns=tuple(sorted(patterns, key=lambda p: p.name)),
+        actions=tuple(sorted(actions, key=lambda a: a.name)),
     )
     for ent in app.entities:
         check_entity(app, ent)
     for pat in app.patterns:
         check_pattern(app, pat)
+    for act in app.actions:
+        check_action(app, act)
     return app
 
 
@@ -267,7 +277,7 @@ def check_pattern(app: AppSpec, pat: PatternSpec) -> None:
                 msg = f"{where}: 'where' uses '{a}', which {e.name} does not define."
                 raise UnknownFieldError(msg, hint=f"add '{a}' to {e.name} or remove it from where")
             for value in where_values(match):
-                _check_where_value(where, e, attr, value)
+                check_where_value(where, e, attr, value)
         if a in pat.by:
             msg = f"{where}: '{a}' is in both 'by' and 'where'."
             raise DefinitionError(msg, hint="keep it in one of them")
@@ -332,16 +342,6 @@ def _lists_values(attr: AttributeSpec) -> bool:
 def _prefix_searchable(attr: AttributeSpec) -> bool:
     found = find(attr.type)
     return found is not None and found.prefix_searchable
-
-
-def _check_where_value(where: str, e: EntitySpec, attr: AttributeSpec, value: object) -> None:
-    found = find(attr.type)
-    hint = WHERE_HINT if found is None else found.where_hint(value, attr.enum)
-    if hint is not None:
-        msg = (
-            f"{where}: where {attr.name}={value!r} is not a valid {attr.type} value of {e.name}.{attr.name}."
-        )
-        raise DefinitionError(msg, hint=hint)
 
 
 def _check_sort(pat: PatternSpec, ents: list[EntitySpec], where: str) -> None:

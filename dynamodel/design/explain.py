@@ -72,6 +72,7 @@ def design_to_dict(design: Design) -> dict[str, Any]:
         ],
         "copy_paths": [_copy_path_json(c) for c in design.copy_paths],
         **_write_time_copies_json(design),
+        **_actions_json(design),
         "techniques": list(design.techniques),
         "optimal": design.optimal,
         "minimal_among": MINIMAL_AMONG,
@@ -104,6 +105,24 @@ def _write_time_copies_json(design: Design) -> dict[str, object]:
             entry["via"] = dict(ref.via)
         entries.append(entry)
     return {"write_time_copies": entries}
+
+
+def _actions_json(design: Design) -> dict[str, object]:
+    """``actions`` (what runs on the stream), only when some are declared."""
+    if not design.app.actions:
+        return {}  # designs without them stay byte-identical
+    return {
+        "actions": [
+            {
+                "name": a.name,
+                "entity": a.entity,
+                "events": list(a.events),
+                "when": {k: list(m) if isinstance(m, tuple) else m for k, m in a.when},
+                "handler": a.handler,
+            }
+            for a in design.app.actions
+        ]
+    }
 
 
 def design_to_json(design: Design) -> str:

@@ -162,11 +162,17 @@ class Design:
 
     @property
     def needs_stream(self) -> bool:
-        """Whether some attribute is a copy that the propagation function keeps fresh.
+        """Whether some attribute is a copy that the propagation function keeps fresh, or an
+        action is declared: both read the table's stream.
 
         Copies of immutable attributes are filled at write time and never propagated.
         """
-        return bool(self.copy_paths)
+        return bool(self.copy_paths) or bool(self.app.actions)
+
+    @property
+    def needs_ttl(self) -> bool:
+        """Whether items expire: an entity declares ``ttl``, or actions leave markers that do."""
+        return any(e.ttl is not None for e in self.app.entities) or bool(self.app.actions)
 
     def key_attribute_names(self) -> tuple[str, ...]:
         """Every key attribute the table uses (base and GSIs), in a stable order."""

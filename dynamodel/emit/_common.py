@@ -44,6 +44,11 @@ def needs_stream(design: Design) -> bool:
     return design.needs_stream
 
 
+def needs_ttl(design: Design) -> bool:
+    """Whether the table expires items (see :attr:`Design.needs_ttl`)."""
+    return design.needs_ttl
+
+
 def ttl_sources(design: Design) -> dict[str, str]:
     """Entity name -> its declared expiry attribute, for the entities that declare one."""
     return {ent.name: ent.ttl for ent in design.app.entities if ent.ttl is not None}

@@ -22,7 +22,7 @@ from dynamodel.emit._common import (
     index_attribute_names,
     key_attribute_names,
     needs_stream,
-    ttl_sources,
+    needs_ttl,
 )
 from dynamodel.errors import MigrationError
 
@@ -129,7 +129,7 @@ def render_post_create(design: Design, table_name: str | None = None) -> list[tu
             {"TableName": name, "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}},
         )
     ]
-    if ttl_sources(design):
+    if needs_ttl(design):
         calls.append(
             (
                 "update_time_to_live",

@@ -32,10 +32,10 @@ from dynamodel.emit._common import (
     key_layout,
     key_schema,
     needs_stream,
+    needs_ttl,
     projection,
     throughput,
     to_text,
-    ttl_sources,
 )
 from dynamodel.errors import DefinitionError
 
@@ -87,7 +87,7 @@ def render_table_resource(
         props["GlobalSecondaryIndexes"] = gsis
     if needs_stream(design):
         props["StreamSpecification"] = {"StreamViewType": STREAM_VIEW_TYPE}
-    if ttl_sources(design):
+    if needs_ttl(design):
         props["TimeToLiveSpecification"] = {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
     props["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
     props["SSESpecification"] = {"SSEEnabled": True, "SSEType": "KMS"}

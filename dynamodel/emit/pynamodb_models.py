@@ -40,8 +40,8 @@ from dynamodel.emit._common import (
     check_billing,
     default_table_name,
     needs_stream,
+    needs_ttl,
     projection,
-    ttl_sources,
 )
 from dynamodel.errors import DefinitionError
 from dynamodel.spec import AttributeSpec, EntitySpec
@@ -227,7 +227,7 @@ def _base_class(
             taken.add(name)
             lines += [f"    {name} = {_attribute('UnicodeAttribute', name, 'null=True')}"]
     lines += [f"    {TYPE_ATTRIBUTE} = _attributes.DiscriminatorAttribute(attr_name={_q(TYPE_ATTRIBUTE)})"]
-    if ttl_sources(design):
+    if needs_ttl(design):
         # TTLAttribute makes create_table() switch TTL on, as the template does.
         lines += [f"    {TTL_ATTRIBUTE} = {_attribute('TTLAttribute', TTL_ATTRIBUTE, 'null=True')}"]
     lines += [f"    {_free(ix.name.lower(), taken)} = _{ix.name}Index()" for ix in design.indexes]

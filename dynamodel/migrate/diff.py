@@ -68,7 +68,9 @@ def diff_designs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Operati
             ops += [DeleteIndex(before[name]), CreateIndex(after[name])]
     ops += [CreateIndex(after[n]) for n in sorted(after.keys() - before.keys())]
     ops += [DeleteIndex(before[n]) for n in sorted(before.keys() - after.keys())]
-    had, wants = bool(old.get("copy_paths")), bool(new.get("copy_paths"))
+    # Propagation and actions both read the stream.
+    had = bool(old.get("copy_paths")) or bool(old.get("actions"))
+    wants = bool(new.get("copy_paths")) or bool(new.get("actions"))
     if wants and not had:
         ops.append(EnableStream())
     elif had and not wants:
@@ -115,8 +117,9 @@ def _entity_keys(
 
 def spec_operations(old: AppSpec | None, new: AppSpec) -> list[Operation]:
     """What the declarations ask of the table beyond the design JSON: TTL on or off, expiries filled."""
-    had = old is not None and any(e.ttl is not None for e in old.entities)
-    wants = any(e.ttl is not None for e in new.entities)
+    # Action markers expire too (dynamodel.actions.markers).
+    had = old is not None and (any(e.ttl is not None for e in old.entities) or bool(old.actions))
+    wants = any(e.ttl is not None for e in new.entities) or bool(new.actions)
     ops: list[Operation] = []
     if wants and not had:
         ops.append(EnableTtl())
