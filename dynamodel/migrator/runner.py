@@ -30,7 +30,19 @@ from dynamodel.migrator.worker import Duplicate, SegmentJob, SegmentReport, Work
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-__all__ = ["WRITE_UNIT_PRICE", "MigrationRunner", "OpReport", "RevisionReport", "Status"]
+__all__ = [
+    "WRITE_UNIT_PRICE",
+    "MigrationRunner",
+    "OpReport",
+    "RevisionReport",
+    "Status",
+    "close_segments",
+    "end_run",
+    "finish_operation",
+    "revision_operations",
+    "segment_jobs",
+    "start_run",
+]
 
 WRITE_UNIT_PRICE = 0.625e-6
 """US dollars per on-demand write request unit (us-east-1, since November 2024)."""
@@ -186,60 +198,54 @@ class MigrationRunner:
 
     # ---- up and down -----------------------------------------------------------------------
 
-    def up(self, to: str | None = None, *, dry_run: bool = False) -> list[RevisionReport]:
-        """Apply the pending revisions, up to ``to`` (default: all)."""
-        status = self.status()
-        target = self._target(to)
-        done = len(status.applied)
-        if target < done:
-            msg = f"--to {to} is below the table's head {status.head}."
-            raise MigrationError(msg, hint="use `migrate down --to` to go back")
-        return [
-            self._apply(rev, "up", list(rev.operations), dry_run=dry_run) for rev in self.history[done:target]
-        ]
+    def plan(self, direction: str, to: str | None = None) -> list[tuple[Revision, list[Operation]]]:
+        """The revisions ``up`` or ``down`` would apply, in order, each with its operations.
 
-    def down(self, to: str | None = None, *, dry_run: bool = False) -> list[RevisionReport]:
-        """Undo applied revisions until ``to`` is the head (default: undo the last one; 'base': all)."""
+        ``up``: the pending revisions up to ``to`` (default: all); ``down``: the applied ones
+        undone until ``to`` is the head (default: the last one; 'base': all).
+        """
         status = self.status()
         done = len(status.applied)
+        if direction == "up":
+            target = self._target(to)
+            if target < done:
+                msg = f"--to {to} is below the table's head {status.head}."
+                raise MigrationError(msg, hint="use `migrate down --to` to go back")
+            return [(rev, revision_operations(rev, "up")) for rev in self.history[done:target]]
+        if direction != "down":
+            msg = f"direction {direction!r} is neither 'up' nor 'down'."
+            raise MigrationError(msg, hint="migrate 'up' (apply) or 'down' (undo)")
         target = max(done - 1, 0) if to is None else self._target(to)
         if target > done:
             msg = f"--to {to} is above the table's head {status.head}."
             raise MigrationError(msg, hint="use `migrate up --to` to go forward")
-        reports = []
-        for rev in reversed(self.history[target:done]):
-            undo = [r for op in reversed(rev.operations) if (r := op.reverse()) is not None]
-            reports.append(self._apply(rev, "down", undo, dry_run=dry_run))
-        return reports
+        return [(rev, revision_operations(rev, "down")) for rev in reversed(self.history[target:done])]
+
+    def up(self, to: str | None = None, *, dry_run: bool = False) -> list[RevisionReport]:
+        """Apply the pending revisions, up to ``to`` (default: all)."""
+        return [self._apply(rev, "up", ops, dry_run=dry_run) for rev, ops in self.plan("up", to)]
+
+    def down(self, to: str | None = None, *, dry_run: bool = False) -> list[RevisionReport]:
+        """Undo applied revisions until ``to`` is the head (default: undo the last one; 'base': all)."""
+        return [self._apply(rev, "down", ops, dry_run=dry_run) for rev, ops in self.plan("down", to)]
 
     def _apply(self, rev: Revision, direction: str, ops: list[Operation], *, dry_run: bool) -> RevisionReport:
         report = RevisionReport(rev.revision, direction, rev.message)
-        running = self.books.state()
-        if running is not None and (running.revision, running.direction) != (rev.revision, direction):
-            msg = f"a run of revision {running.revision} ({running.direction}) did not finish."
-            raise MigrationError(msg, hint=f"run `migrate {running.direction}` to finish it first")
         if dry_run:
+            _refuse_other_run(self.books, rev, direction)
             for op in ops:
                 report.ops.append(self._dry(op))
             return report
-        self.books.take_lease()
+        state = start_run(self.books, rev, direction, ops, self.segments)
         try:
-            state = self.books.state()
-            if state is None:
-                state = RunState(rev.revision, direction, uuid.uuid4().hex[:12], self.segments, _filling(ops))
-                self.books.save_state(state)
             for n, op in enumerate(ops):
                 if self.books.op_done(state.run, n):
                     continue
                 if self.on_op is not None:
                     self.on_op(op)
                 report.ops.append(self._run(state, n, op))
-                self.books.finish_op(state.run, n)
-                rest = _filling(ops[n + 1 :])
-                if rest != state.filling:
-                    state = dataclasses.replace(state, filling=rest)
-                    self.books.save_state(state)
-            self.books.finish_revision(state, rev.parent if direction == "up" else None, rev.message)
+                state = finish_operation(self.books, state, ops, n)
+            end_run(self.books, state, rev)
         finally:
             self.books.release_lease()
         return report
@@ -260,7 +266,7 @@ class MigrationRunner:
         if is_table_op(op):
             return OpReport(op, note=run_table_op(self.client, self.table, op))
         worker = self._worker()
-        jobs = [SegmentJob(state.run, n, op, s, state.segments) for s in range(state.segments)]
+        jobs = segment_jobs(state, n, op)
         pool = ThreadPoolExecutor(max_workers=min(self.workers, len(jobs)))
         try:
             results = [f.result() for f in [pool.submit(worker.run_segment, job) for job in jobs]]
@@ -269,12 +275,7 @@ class MigrationRunner:
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        found = _total(op, results)
-        duplicates = [d for r in results for d in r.duplicates]
-        if duplicates:
-            self.books.forget_segments(state.run, n)
-            raise MigrationError(_duplicates_message(op, duplicates), hint=_DUPLICATES_HINT)
-        return found
+        return close_segments(self.books, state, n, op, results)
 
     def _dry(self, op: Operation) -> OpReport:
         if is_table_op(op):
@@ -305,3 +306,78 @@ def _duplicates_message(op: Operation, duplicates: list[Duplicate]) -> str:
         f"{op.describe()}: {len(duplicates)} item(s) hold a value another item holds, so it cannot be "
         f"made unique: {shown}{more}. Nothing else of this revision ran after it."
     )
+
+
+# ---- the steps of a run, shared with the Step Functions fan-out (dynamodel.migrator.fanout) ----
+
+
+def revision_operations(rev: Revision, direction: str) -> list[Operation]:
+    """The operations a run of ``rev`` applies, in order: its own (up), or their reverses backwards (down)."""
+    if direction == "up":
+        return list(rev.operations)
+    return [r for op in reversed(rev.operations) if (r := op.reverse()) is not None]
+
+
+def _refuse_other_run(books: Books, rev: Revision, direction: str) -> None:
+    running = books.state()
+    if running is not None and (running.revision, running.direction) != (rev.revision, direction):
+        msg = f"a run of revision {running.revision} ({running.direction}) did not finish."
+        raise MigrationError(msg, hint=f"run `migrate {running.direction}` to finish it first")
+
+
+def start_run(
+    books: Books, rev: Revision, direction: str, ops: Sequence[Operation], segments: int
+) -> RunState:
+    """Take the lease and return the run of ``rev`` (the one recorded, or a new one).
+
+    Raises:
+        MigrationError: a run of another revision did not finish, or another runner holds the lease.
+    """
+    _refuse_other_run(books, rev, direction)
+    books.take_lease()
+    try:
+        state = books.state()
+        if state is None:
+            state = RunState(rev.revision, direction, uuid.uuid4().hex[:12], segments, _filling(ops))
+            books.save_state(state)
+    except BaseException:
+        books.release_lease()
+        raise
+    return state
+
+
+def segment_jobs(state: RunState, n: int, op: Operation) -> list[SegmentJob]:
+    """The scan segments of operation ``n`` of the run (their number is fixed when the run starts)."""
+    return [SegmentJob(state.run, n, op, s, state.segments) for s in range(state.segments)]
+
+
+def close_segments(
+    books: Books, state: RunState, n: int, op: Operation, results: Sequence[SegmentReport]
+) -> OpReport:
+    """What operation ``n`` did, from its segments' reports.
+
+    Raises:
+        MigrationError: values of a new unique guard are held twice; the operation's
+            checkpoints are forgotten, so that it starts over once the data is fixed.
+    """
+    found = _total(op, list(results))
+    duplicates = [d for r in results for d in r.duplicates]
+    if duplicates:
+        books.forget_segments(state.run, n)
+        raise MigrationError(_duplicates_message(op, duplicates), hint=_DUPLICATES_HINT)
+    return found
+
+
+def finish_operation(books: Books, state: RunState, ops: Sequence[Operation], n: int) -> RunState:
+    """Record operation ``n`` as done; reads of an index wait only while a later operation fills it."""
+    books.finish_op(state.run, n)
+    rest = _filling(ops[n + 1 :])
+    if rest != state.filling:
+        state = dataclasses.replace(state, filling=rest)
+        books.save_state(state)
+    return state
+
+
+def end_run(books: Books, state: RunState, rev: Revision) -> None:
+    """Record ``rev`` as applied (up) or not (down), ending the run, in one transaction."""
+    books.finish_revision(state, rev.parent if state.direction == "up" else None, rev.message)
