@@ -29,6 +29,8 @@ ErrorCode = Literal[
     "migration",
     "drift-detected",
     "index-filling",
+    "not-retryable",
+    "effect-in-progress",
 ]
 
 DOCS_URL = "https://github.com/dynamodel/dynamodel#error-codes"
@@ -206,3 +208,19 @@ class DriftDetectedError(MigrationError):
     """The live table differs from the design."""
 
     code: ErrorCode = "drift-detected"
+
+
+class NotRetryableError(ExecutionError):
+    """An action's handler says a retry cannot fix this record (bad data, a refused request).
+
+    Raise it from a handler: the record goes to the action's dead-letter queue at once, its
+    arrival is published to the action's failure topic, and the stream moves on.
+    """
+
+    code: ErrorCode = "not-retryable"
+
+
+class EffectInProgressError(ExecutionError):
+    """Another delivery of the same change is making this effect now; the record is retried."""
+
+    code: ErrorCode = "effect-in-progress"

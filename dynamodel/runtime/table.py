@@ -49,7 +49,9 @@ from dynamodel.runtime.migration_gate import MigrationGate, WhileFilling
 from dynamodel.runtime.pattern_deletes import delete_keyword
 from dynamodel.runtime.reads import CollectionPage, Page
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
+from dynamodel.runtime.sending import new_write_id
 from dynamodel.runtime.session import Session
+from dynamodel.runtime.unit_of_work import UnitOfWork
 from dynamodel.runtime.versions import version_of
 
 if TYPE_CHECKING:
@@ -414,6 +416,14 @@ class Table:
     def batch_get(self, entity: type[E], keys: Sequence[Mapping[str, Any]]) -> list[E | None]:
         """Read items by key attributes, aligned with ``keys`` (None where missing)."""
         return bulk.batch_get(self._session, entity, keys)
+
+    def unit_of_work(self) -> UnitOfWork:
+        """Writes collected and committed as one transaction (see ``runtime/unit_of_work.py``)."""
+        return UnitOfWork(self._session, new_write_id())
+
+    def decode(self, item: Mapping[str, Any]) -> Entity:
+        """The entity instance of a stored item (low-level form), its version remembered."""
+        return self._session.decode(dict(item))
 
     @staticmethod
     def version_of(entity: Entity) -> int | None:
