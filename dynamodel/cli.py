@@ -1,4 +1,4 @@
-"""The ``dynamodel`` command: design, emit, demo."""
+"""The ``dynamodel`` command: design, emit, stacks, demo."""
 
 from __future__ import annotations
 
@@ -39,10 +39,24 @@ def _cmd_design(args: argparse.Namespace) -> int:
 def _cmd_emit(args: argparse.Namespace) -> int:
     from dynamodel.emit import emit_files  # noqa: PLC0415 - keeps `design` fast to start
 
+    if args.stack is not None and args.format not in (None, "sam"):
+        msg = f"--stack selects the app's stacks, which --format sam emits, not --format {args.format}."
+        raise DefinitionError(msg, hint="drop --format or write --format sam (the table stack comes with it)")
+    if args.stack == "all" and args.out is None:
+        msg = "--stack all writes several templates and deploy-order.json, so it needs a directory."
+        raise DefinitionError(msg, hint="add --out DIR")
     design = load_design(args.target)
-    files = emit_files(design, args.format, as_json=args.json)
+    migrate = {"segments": args.segments, "max_wcu": args.max_wcu}
+    files = emit_files(
+        design,
+        args.format or ("sam" if args.stack else "cloudformation"),
+        as_json=args.json,
+        stack=args.stack,
+        migrate_options=migrate,
+    )
     if args.out is None:
-        for _, text in files:
+        # One stack to stdout: its template only (deploy-order.json describes a directory).
+        for _, text in files[:1] if args.stack is not None else files:
             sys.stdout.write(text)
         return 0
     out = Path(args.out)
@@ -55,6 +69,31 @@ def _cmd_emit(args: argparse.Namespace) -> int:
         where = exc.filename or out
         msg = f"Cannot write to --out {out}: {where}: {exc.strerror or exc}."
         raise RequestError(msg, hint="give a directory you can write to (it is created if missing)") from None
+    return 0
+
+
+def _cmd_stacks(args: argparse.Namespace) -> int:
+    import json  # noqa: PLC0415
+
+    from dynamodel.emit.stacks import app_stacks, deploy_plan, migrate_available  # noqa: PLC0415
+
+    stacks = app_stacks(load_design(args.target), include_migrate=migrate_available())
+    plan = deploy_plan(stacks)  # raises DefinitionError naming a cycle
+    if args.json:
+        sys.stdout.write(json.dumps(plan, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    sys.stdout.write(f"{plan['app']}: {len(plan['stacks'])} stacks, deployed as {plan['stackNames']}\n")
+    width = max(len(e["stack"]) for e in plan["stacks"])
+    for i, entry in enumerate(plan["stacks"], start=1):
+        sources: dict[str, list[str]] = {}
+        for imp in entry["imports"]:
+            sources.setdefault(imp["from"], []).append(imp["export"].rsplit("-", 1)[-1])
+        needs = "; ".join(f"{', '.join(outs)} from {src}" for src, outs in sources.items())
+        sys.stdout.write(f"  {i}. {entry['stack']:<{width}}  {entry['stackName']}\n")
+        sys.stdout.write(f"     imports {needs or 'nothing'}\n")
+        exported = ", ".join(e.rsplit("-", 1)[-1] for e in entry["exports"])
+        sys.stdout.write(f"     exports {exported or 'nothing'}\n")
+    sys.stdout.write(f"deploy order: {' -> '.join(plan['order'])} (no cycle)\n")
     return 0
 
 
@@ -180,16 +219,40 @@ def build_parser() -> argparse.ArgumentParser:
         "--baseline", help="a dynamodel.lock.json: derive against the deployed design, say what changes"
     )
     p.set_defaults(func=_cmd_design)
-    p = sub.add_parser("emit", help="emit table definitions")
+    p = sub.add_parser("emit", help="emit table definitions, or the app's stacks")
     p.add_argument("target", help="spec file (.yaml/.json) or module:APP")
     p.add_argument(
-        "--format", choices=["cloudformation", "sam", "boto3", "pynamodb"], default="cloudformation"
+        "--format",
+        choices=["cloudformation", "sam", "boto3", "pynamodb"],
+        help="default: cloudformation (sam with --stack)",
+    )
+    p.add_argument(
+        "--stack",
+        metavar="STACK",
+        help="with --format sam: table, action:NAME, migrate or all (one template per stack + deploy-order.json)",
     )
     group = p.add_mutually_exclusive_group()
     group.add_argument("--yaml", dest="json", action="store_false", help="YAML output (default)")
     group.add_argument("--json", dest="json", action="store_true", help="JSON output")
     p.add_argument("--out", help="directory to write files into (default: stdout)")
+    p.add_argument(
+        "--segments",
+        type=int,
+        default=4,
+        help="migrate stack: parallel scan segments per operation (default 4)",
+    )
+    p.add_argument(
+        "--max-wcu",
+        type=float,
+        help="migrate stack: write units per second for the whole run (default: no limit)",
+    )
     p.set_defaults(func=_cmd_emit, json=False)
+    p = sub.add_parser(
+        "stacks", help="print the app's stacks, what each imports from which, and the deploy order"
+    )
+    p.add_argument("target", help="spec file (.yaml/.json) or module:APP")
+    p.add_argument("--json", action="store_true", help="print deploy-order.json's document instead")
+    p.set_defaults(func=_cmd_stacks)
     p = sub.add_parser("lock", help="record the deployed design in dynamodel.lock.json")
     p.add_argument("target", help="spec file (.yaml/.json) or module:APP")
     p.add_argument("--out", help="the lock file, or a directory for it (default: beside a spec file, else .)")

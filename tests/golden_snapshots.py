@@ -26,11 +26,11 @@ FILES = {
 
 
 def render(example: ExampleApp) -> dict[str, str]:
-    """The snapshot files of one app, by file name: every format, SAM only where copies need a stream."""
+    """The snapshot files of one app, by file name: every format, SAM (the propagation stack) only where copies need a stream."""
     design = example.app.design
     files: dict[str, str] = {}
     for fmt, name in FILES.items():
-        if fmt == "sam" and not design.needs_stream:
+        if fmt == "sam" and not design.copy_paths:
             continue
         ((_, text),) = emit_files(design, fmt)
         files[name] = text

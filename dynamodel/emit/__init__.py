@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Literal, get_args
+from collections.abc import Mapping
+from typing import Any, Literal, get_args
 
 from dynamodel.design.model import Design
 from dynamodel.emit._common import (
@@ -20,11 +21,21 @@ from dynamodel.emit._common import (
     Billing,
     Capacity,
     default_table_name,
+    to_text,
 )
 from dynamodel.emit.boto3_kwargs import render_create_table, render_post_create, render_update_steps
 from dynamodel.emit.cloudformation import render_cloudformation, render_cloudformation_text
 from dynamodel.emit.pynamodb_models import render_pynamodb
-from dynamodel.emit.sam import render_sam, render_sam_text
+from dynamodel.emit.sam import render_action_stack, render_sam, render_sam_text
+from dynamodel.emit.stacks import (
+    Stack,
+    app_stacks,
+    deploy_order,
+    deploy_plan,
+    migrate_available,
+    select_stacks,
+    stack_graph,
+)
 from dynamodel.errors import DefinitionError
 
 Format = Literal["cloudformation", "sam", "boto3", "pynamodb"]
@@ -32,14 +43,20 @@ FORMATS: tuple[Format, ...] = get_args(Format)
 
 __all__ = [
     "DEFAULT_STAGE",
+    "DEPLOY_ORDER_FILE",
     "FORMATS",
     "TTL_ATTRIBUTE",
     "TYPE_ATTRIBUTE",
     "Billing",
     "Capacity",
     "Format",
+    "Stack",
+    "app_stacks",
     "default_table_name",
+    "deploy_order",
+    "deploy_plan",
     "emit_files",
+    "render_action_stack",
     "render_cloudformation",
     "render_cloudformation_text",
     "render_create_table",
@@ -48,7 +65,11 @@ __all__ = [
     "render_sam",
     "render_sam_text",
     "render_update_steps",
+    "stack_files",
+    "stack_graph",
 ]
+
+DEPLOY_ORDER_FILE = "deploy-order.json"
 
 
 def emit_files(
@@ -58,6 +79,8 @@ def emit_files(
     as_json: bool = False,
     billing: Billing = "PAY_PER_REQUEST",
     capacity: Capacity | None = None,
+    stack: str | None = None,
+    migrate_options: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, str]]:
     """The files ``dynamodel emit`` writes for one format, as ``(file name, text)`` pairs.
 
@@ -68,9 +91,12 @@ def emit_files(
             always JSON, ``pynamodb`` always Python).
         billing: ``PAY_PER_REQUEST`` (default) or ``PROVISIONED``; not used by ``sam``.
         capacity: per-index (read, write) units for ``PROVISIONED``.
+        stack: with ``sam``, the app's stacks instead (see :func:`stack_files`): ``table``,
+            ``action:NAME``, ``migrate`` or ``all``.
+        migrate_options: keyword arguments of the ``migrate`` stack's emitter.
 
     Returns:
-        For ``shop``: ``shop.cloudformation.yaml``, ``shop.sam.yaml``,
+        With ``stack``: see :func:`stack_files`. Otherwise, for ``shop``: ``shop.cloudformation.yaml``, ``shop.sam.yaml``,
         ``shop.create_table.json`` (``create_table`` kwargs and the calls to run after it,
         for the table ``shop-dev``) or ``shop_pynamodb.py``.
 
@@ -84,6 +110,20 @@ def emit_files(
     """
     app = design.app.name
     ext = "json" if as_json else "yaml"
+    if stack is not None:
+        if fmt != "sam":
+            msg = f"--stack selects SAM stacks, but the format is {fmt!r}."
+            raise DefinitionError(
+                msg, hint="use --format sam with --stack (the table stack is plain CloudFormation)"
+            )
+        return stack_files(
+            design,
+            stack,
+            as_json=as_json,
+            billing=billing,
+            capacity=capacity,
+            migrate_options=migrate_options,
+        )
     if fmt == "cloudformation":
         text = render_cloudformation_text(design, as_json=as_json, billing=billing, capacity=capacity)
         return [(f"{app}.cloudformation.{ext}", text)]
@@ -103,3 +143,49 @@ def emit_files(
         return [(f"{module}_pynamodb.py", render_pynamodb(design, billing=billing, capacity=capacity))]
     msg = f"unknown emit format {fmt!r}."
     raise DefinitionError(msg, hint=f"use one of: {', '.join(FORMATS)}")
+
+
+def stack_files(
+    design: Design,
+    which: str,
+    *,
+    as_json: bool = False,
+    billing: Billing = "PAY_PER_REQUEST",
+    capacity: Capacity | None = None,
+    migrate_options: Mapping[str, Any] | None = None,
+) -> list[tuple[str, str]]:
+    """One template per selected stack (``<app>.<stack>.yaml``, ``:`` written ``-``) and ``deploy-order.json``.
+
+    Args:
+        design: the derived design.
+        which: ``all`` (every stack, ``migrate`` included when this installation can emit
+            it), ``table``, ``action:NAME`` or ``migrate``.
+        as_json: JSON templates instead of YAML.
+        billing, capacity: the table stack's billing.
+        migrate_options: keyword arguments of the ``migrate`` stack's emitter.
+
+    Returns:
+        The templates in deploy order, then ``deploy-order.json`` (:func:`deploy_plan`: the
+        selected stacks in order, their files, parameters, imports and exports).
+
+    Raises:
+        DefinitionError: no such stack, a template cannot be built, or the imports form a cycle.
+
+    Example:
+        >>> [n for n, _ in stack_files(design, "all")]  # doctest: +SKIP
+        ['shop.table.yaml', 'shop.action-propagate.yaml', 'deploy-order.json']
+    """
+    include_migrate = which == "migrate" or (which == "all" and migrate_available())
+    stacks = app_stacks(
+        design,
+        include_migrate=include_migrate,
+        migrate_options=migrate_options,
+        billing=billing,
+        capacity=capacity,
+    )
+    selected = select_stacks(stacks, which)
+    ext = "json" if as_json else "yaml"
+    files = [(f"{s.file_stem}.{ext}", to_text(s.template, as_json=as_json)) for s in selected]
+    plan = deploy_plan(stacks, selected, ext=ext)
+    files.append((DEPLOY_ORDER_FILE, json.dumps(plan, indent=2, ensure_ascii=False) + "\n"))
+    return files

@@ -120,11 +120,13 @@ def test_table_options_follow_the_design(case: str) -> None:
     assert "ProvisionedThroughput" not in props
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["SSESpecification"]["SSEEnabled"] is True
-    copies = any(a.copy_of for e in design.app.entities for a in e.attributes)
-    assert ("StreamSpecification" in props) == copies == ("StreamArn" in template["Outputs"])
-    if copies:
+    # A stream for copies to propagate or actions to run; TTL for an entity's ttl or the
+    # actions' markers (Design.needs_stream, Design.needs_ttl).
+    stream = bool(design.copy_paths or design.app.actions)
+    assert ("StreamSpecification" in props) == stream == ("StreamArn" in template["Outputs"])
+    if stream:
         assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
-    ttl = any(e.ttl for e in design.app.entities)
+    ttl = any(e.ttl for e in design.app.entities) or bool(design.app.actions)
     assert ("TimeToLiveSpecification" in props) == ttl
     if ttl:
         assert props["TimeToLiveSpecification"] == {"AttributeName": "_expires_at", "Enabled": True}
@@ -193,11 +195,15 @@ def test_sam_subscribes_the_propagation_function_to_the_imported_stream() -> Non
     assert props["MaximumRetryAttempts"] == 2
     assert props["BisectBatchOnFunctionError"] is True
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert props["DestinationConfig"]["OnFailure"] == {
-        "Type": "SQS",
-        "Destination": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]},
+    # Failed batches go to the failure topic (published to its subscribers), and the
+    # dead-letter queue, subscribed to it, keeps them (tests/unit/test_emit_stacks.py has more).
+    assert props["DestinationConfig"]["OnFailure"] == {"Type": "SNS", "Destination": {"Ref": "FailureTopic"}}
+    resources = template["Resources"]
+    assert resources["FailureTopic"]["Type"] == "AWS::SNS::Topic"
+    assert resources["DeadLetterQueue"]["Type"] == "AWS::SQS::Queue"
+    assert resources["DeadLetterSubscription"]["Properties"]["Endpoint"] == {
+        "Fn::GetAtt": ["DeadLetterQueue", "Arn"]
     }
-    assert template["Resources"]["DeadLetterQueue"]["Type"] == "AWS::SQS::Queue"
 
 
 @pytest.mark.parametrize("case", COPY_CASE_IDS)
@@ -208,7 +214,7 @@ def test_sam_reads_the_stream_from_its_oldest_record(case: str) -> None:
     assert props["Events"]["TableStream"]["Properties"]["StartingPosition"] == "TRIM_HORIZON"
 
 
-def test_sam_role_is_limited_to_the_table_its_stream_and_the_queue() -> None:
+def test_sam_role_is_limited_to_the_table_its_stream_and_the_topic() -> None:
     template = render_sam(design_of("spec/shop"))
     role = template["Resources"]["PropagateRole"]["Properties"]
     statements = role["Policies"][0]["PolicyDocument"]["Statement"]

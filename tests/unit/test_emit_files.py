@@ -40,7 +40,9 @@ def test_emitting_twice_gives_identical_bytes(case: str) -> None:
 @pytest.mark.parametrize("case", CASE_IDS)
 def test_declaration_order_does_not_change_the_output(case: str) -> None:
     spec = SPECS[case]
-    reordered = build_app_spec(spec.name, list(reversed(spec.entities)), list(reversed(spec.patterns)))
+    reordered = build_app_spec(
+        spec.name, list(reversed(spec.entities)), list(reversed(spec.patterns)), list(reversed(spec.actions))
+    )
     assert _all_files(derive(reordered)) == _all_files(design_of(case))
 
 
