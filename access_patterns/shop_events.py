@@ -61,7 +61,7 @@ def refund_cancelled(event: ActionEvent[Order]) -> None:
 
 
 shop_events = App(
-    "shop",
+    "shop_events",
     [Customer, Order, OrderLine, Notice],
     patterns=[
         *shop.spec.patterns,

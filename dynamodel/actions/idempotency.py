@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -29,7 +30,7 @@ from botocore.exceptions import ClientError
 from dynamodel.actions.markers import Change
 from dynamodel.codec import Item
 from dynamodel.errors import EffectInProgressError, RequestError
-from dynamodel.layout import EXPIRES_ATTR, PK, SK, TYPE_ATTR
+from dynamodel.layout import EXPIRES_ATTR, PK, SK, TYPE_ATTR, WRITE_ID_ATTR
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -75,9 +76,11 @@ class IdempotentEffects:
             raise RequestError(msg, hint="name the effect, e.g. event.once('email', send)")
         now = int(time.time())
         key = self._key(name)
+        attempt = uuid.uuid4().hex
         item = {
             **key,
             TYPE_ATTR: {"S": IDEMPOTENCY_TYPE},
+            WRITE_ID_ATTR: {"S": attempt},
             "status": {"S": INPROGRESS},
             "in_progress_expiry": {"N": str(now + in_progress_s)},
             EXPIRES_ATTR: {"N": str(now + keep_s)},
@@ -100,21 +103,48 @@ class IdempotentEffects:
             if err.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
             found = cast("Item | None", err.response.get("Item")) or self._read(key)
-            return cast("T", self._existing(name, found))
+            # A lost answer retried by botocore meets the record its first attempt put: ours.
+            if found is None or found.get(WRITE_ID_ATTR, {}).get("S") != attempt:
+                return cast("T", self._existing(name, found))
         try:
             result = effect()
             data = json.dumps(result)
         except BaseException:
-            self._client.delete_item(TableName=self._table, Key=key)
+            self._only_if_mine(
+                lambda: self._client.delete_item(
+                    TableName=self._table,
+                    Key=key,
+                    ConditionExpression="#wid = :wid",
+                    ExpressionAttributeNames={"#wid": WRITE_ID_ATTR},
+                    ExpressionAttributeValues={":wid": {"S": attempt}},
+                )
+            )
             raise
-        self._client.update_item(
-            TableName=self._table,
-            Key=key,
-            UpdateExpression="SET #st = :done, #data = :data",
-            ExpressionAttributeNames={"#st": "status", "#data": "data"},
-            ExpressionAttributeValues={":done": {"S": COMPLETED}, ":data": {"S": data}},
+        self._only_if_mine(
+            lambda: self._client.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression="SET #st = :done, #data = :data",
+                ConditionExpression="#wid = :wid",
+                ExpressionAttributeNames={"#st": "status", "#data": "data", "#wid": WRITE_ID_ATTR},
+                ExpressionAttributeValues={
+                    ":done": {"S": COMPLETED},
+                    ":data": {"S": data},
+                    ":wid": {"S": attempt},
+                },
+            )
         )
         return result
+
+    @staticmethod
+    def _only_if_mine(request: Callable[[], object]) -> None:
+        # The record is this attempt's unless its in-progress expiry passed and another
+        # delivery took it over; that one now owns it, and its outcome stands.
+        try:
+            request()
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
 
     def _read(self, key: Item) -> Item | None:
         found = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
