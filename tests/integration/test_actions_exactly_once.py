@@ -117,7 +117,7 @@ def test_each_matching_change_takes_effect_once(
     before = table.get_tally(key="tally")
     assert before is not None
     for parcel, status, heavy in writes:
-        table.put(Parcel(parcel_id=f"r{run}-p{parcel}", status=status, weight=2 if heavy else 1))  # type: ignore[arg-type]
+        table.put(Parcel(parcel_id=f"r{run}-p{parcel}", status=status, weight=2 if heavy else 1))
     records = poll_records(table.client, streams, table.name, cp)
     patterns = emitted_patterns(app.design, "count")
     delivered = [r for r in records if matches_any(patterns, lambda_record(r))]
