@@ -24,6 +24,7 @@ that no call outlives it while it works.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -136,34 +137,21 @@ def _get(payload: Payload, name: str, kind: type | tuple[type, ...], where: str)
 
 def _report_json(report: SegmentReport, before: Payload) -> dict[str, Any]:
     """A segment's report as the map keeps it; what a call does not checkpoint adds up over calls."""
-    duplicates = list(before.get("duplicates") or [])
-    duplicates += [
-        {"guard": d.guard, "holder": list(d.holder), "other": list(d.other)} for d in report.duplicates
-    ]
-    return {
-        "done": report.done,
-        "seen": report.seen,
-        "written": report.written,
-        "units": report.units,
-        "index_units": int(before.get("index_units") or 0) + report.index_units,
-        "conflicts": int(before.get("conflicts") or 0) + report.conflicts,
-        "duplicates": duplicates,
-    }
+    found = dataclasses.asdict(report)
+    for name in ("index_units", "conflicts", "duplicates"):
+        found[name] = (before.get(name) or type(found[name])()) + found[name]
+    return found
 
 
 def _report(data: Payload) -> SegmentReport:
-    return SegmentReport(
-        seen=int(data.get("seen", 0)),
-        written=int(data.get("written", 0)),
-        units=int(data.get("units", 0)),
-        index_units=int(data.get("index_units", 0)),
-        conflicts=int(data.get("conflicts", 0)),
-        duplicates=[
-            Duplicate(d["guard"], (d["holder"][0], d["holder"][1]), (d["other"][0], d["other"][1]))
-            for d in data.get("duplicates") or []
-        ],
-        done=bool(data.get("done")),
-    )
+    try:
+        found = [Duplicate(d["guard"], tuple(d["holder"]), tuple(d["other"])) for d in data["duplicates"]]
+        return SegmentReport(**{**data, "duplicates": found})
+    except (KeyError, TypeError) as err:
+        msg = f"the map's result {data!r} is not a segment report ({err})."
+        raise MigrationError(
+            msg, hint="start the state machine emitted by `dynamodel emit --stack migrate`"
+        ) from None
 
 
 # ---- prepare -----------------------------------------------------------------------------------

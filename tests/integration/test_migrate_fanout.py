@@ -12,6 +12,7 @@ request applied atomically); dummy credentials, nothing leaves the process.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -24,6 +25,8 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.core.models import botocore_stubber
+from moto.dynamodb import models as moto_dynamodb
+from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import StreamShard
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from paths import REPO
@@ -34,7 +37,7 @@ from access_patterns.shop_versions.v2 import shop as v2
 from access_patterns.shop_versions.v3 import shop as v3
 from dynamodel.emit.stepfunctions import map_concurrency, render_migrate_stack, worker_budget
 from dynamodel.engine import client_config, serial_lock
-from dynamodel.errors import ThrottledError
+from dynamodel.errors import MigrationError, ThrottledError
 from dynamodel.layout import MIGRATION_TYPE, TYPE_ATTR
 from dynamodel.migrate.revisions import Revision, load_history
 from dynamodel.migrator import fanout
@@ -58,6 +61,38 @@ def history() -> list[Revision]:
     return load_history(REPO / "migrations")
 
 
+class _BackupOnce:
+    """moto's ``copy`` for its DynamoDB backend: a transaction backs each table up once.
+
+    moto deep-copies the whole table for every action of a transaction (a checkpoint has
+    two), which takes most of this file's time; one copy per table, taken before any action
+    runs as moto's are, restores the same state.
+    """
+
+    def __init__(self) -> None:
+        self.memo: dict[int, Any] | None = None
+
+    def deepcopy(self, found: Any) -> Any:
+        if self.memo is None:
+            return copy.deepcopy(found)
+        if id(found) not in self.memo:
+            self.memo[id(found)] = copy.deepcopy(found)
+        return self.memo[id(found)]
+
+    def install(self, patch: pytest.MonkeyPatch) -> None:
+        original = DynamoDBBackend.transact_write_items
+
+        def transact(backend: DynamoDBBackend, items: list[dict[str, Any]]) -> None:
+            self.memo = {}
+            try:
+                original(backend, items)
+            finally:
+                self.memo = None
+
+        patch.setattr(moto_dynamodb, "copy", self)
+        patch.setattr(DynamoDBBackend, "transact_write_items", transact)
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto in process, executing state machines; dummy credentials."""
@@ -67,6 +102,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # moto copies the table, stream records included, for every action of a transaction;
     # nothing here reads the stream, and keeping its records makes the test slow.
     monkeypatch.setattr(StreamShard, "add", lambda *_: None)
+    _BackupOnce().install(monkeypatch)
     # As DynamoDB does (and the in-process engine, whose clients mock_aws would answer twice):
     # one request at a time, so that concurrent conditional writes cannot both win.
     original = botocore_stubber.process_request
@@ -137,6 +173,7 @@ def shop_items() -> list[dict[str, Any]]:
         patch.setenv("AWS_ACCESS_KEY_ID", "testing")
         patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         patch.setattr(StreamShard, "add", lambda *_: None)
+        _BackupOnce().install(patch)
         client = dynamodb()
         definition: Any = v1.to_create_table("seed")
         client.create_table(**definition)
@@ -226,7 +263,7 @@ def test_the_fan_out_migrates_the_table_as_migrate_up_does(
     ended = start(lambdas, work, render_migrate_stack(v3.design, segments=4, max_wcu=None), {"to": target})
     took = time.monotonic() - began
     assert ended["status"] == "SUCCEEDED", ended
-    MigrationRunner(client, "shop-runner", v3.design, history, segments=4).up(to=target)
+    MigrationRunner(client, "shop-runner", v3.design, history, segments=1).up(to=target)
     assert contents(client, "shop-fanout") == contents(client, "shop-runner")
     report = verify(client, "shop-fanout", v3.design)
     assert report.problems == []
@@ -264,7 +301,7 @@ def test_a_segment_that_fails_once_is_retried_and_the_run_completes(
     assert len(failed) == 1
     again = [p for p in lambdas.of("segment") if p["job"] == failed[0]["job"]]
     assert again[:2] == [failed[0], failed[0]]  # retried with the same input, resuming from the checkpoint
-    MigrationRunner(client, "shop-retry-runner", v2.design, history, segments=2).up(to=target)
+    MigrationRunner(client, "shop-retry-runner", v2.design, history, segments=1).up(to=target)
     assert contents(client, "shop-retry") == contents(client, "shop-retry-runner")
     assert verify(client, "shop-retry", v2.design).problems == []
 
@@ -285,10 +322,41 @@ def test_the_budget_sets_the_maps_concurrency_and_each_workers_pace(
         return fanout.segment(payload, work)
 
     lambdas.entries[f"shop-migrate-segment-{STAGE}"] = slow
-    ended = start(lambdas, work, template, {"to": history[1].revision})
+    ended = start(lambdas, work, template, {"to": history[0].revision})
     assert ended["status"] == "SUCCEEDED", ended
     assert lambdas.peak == 3
     assert [p["max_wcu"] for p in lambdas.of("segment")] == [pytest.approx(500 / 3)] * len(
         lambdas.of("segment")
     )
-    assert verify(client, "shop-paced", v2.design).problems == []
+    assert verify(client, "shop-paced", v1.design).problems == []
+
+
+def test_a_segment_that_keeps_failing_stops_the_run_and_migrate_up_resumes_it(
+    aws: None, lambdas: Lambdas, history: list[Revision], shop_items: list[dict[str, Any]]
+) -> None:
+    client = dynamodb()
+    seed(client, "shop-broken", shop_items)
+    work = fanout.Fanout(client, "shop-broken", v1.design, history)
+
+    def broken(payload: dict[str, Any]) -> dict[str, Any]:
+        if payload["job"]["op"] == 4 and payload["job"]["segment"] == 0:  # filling the copies
+            raise MigrationError("the copy path is gone", hint="none: a test")  # not transient
+        return fanout.segment(payload, work)
+
+    lambdas.entries[f"shop-migrate-segment-{STAGE}"] = broken
+    first = history[0].revision
+    ended = start(lambdas, work, render_migrate_stack(v1.design, segments=2, max_wcu=None), {"to": first})
+    assert ended["status"] == "FAILED"
+    # On AWS the map fails (no failure is tolerated); moto's map ignores ToleratedFailureCount
+    # and succeeds, and Prepare then finds the segment's checkpoint unfinished: failed either way.
+    assert ended["error"] in ("States.ExceedToleratedFailureThreshold", "MigrationError"), ended
+    books = Books(client, "shop-broken", "reader")
+    assert books._get(LEASE_SK) is None  # Abort gave the lease back at once
+    running = books.state()
+    assert running is not None  # the run stays recorded, its finished operations with it
+    assert books.op_done(running.run, 3)
+    assert not books.op_done(running.run, 4)
+    assert len(lambdas.of("finish")) == 1  # Abort, not Finish
+    MigrationRunner(client, "shop-broken", v1.design, history, segments=2).up(to=first)
+    assert [a.revision for a in books.applied()] == [first]
+    assert verify(client, "shop-broken", v1.design).problems == []
