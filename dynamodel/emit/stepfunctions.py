@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 
 from dynamodel.design.model import Design
-from dynamodel.emit._common import GENERATED_BY, JsonDict
+from dynamodel.emit._common import DEFAULT_STAGE, GENERATED_BY, JsonDict
 from dynamodel.errors import DefinitionError
 
 __all__ = [
@@ -338,9 +338,11 @@ def render_migrate_stack(
     _check(segments, max_wcu, worker_wcu)
     app = design.app.name
     room = _FUNCTION_NAME_LIMIT - len(f"{app}-migrate-segment-")
-    if room < 1:
-        msg = f"App name '{app[:40]}...' is {len(app)} characters; '{app}-migrate-segment-<Stage>' would pass Lambda's {_FUNCTION_NAME_LIMIT}."
-        raise DefinitionError(msg, hint=f"shorten the app name to {_FUNCTION_NAME_LIMIT - 18} characters")
+    if room < len(DEFAULT_STAGE):  # the default stage must fit too
+        msg = f"App name '{app[:40]}...' is {len(app)} characters: '<app>-migrate-segment-{DEFAULT_STAGE}' would pass Lambda's {_FUNCTION_NAME_LIMIT}."
+        raise DefinitionError(
+            msg, hint=f"shorten the app name to {_FUNCTION_NAME_LIMIT - 17 - len(DEFAULT_STAGE)} characters"
+        )
     concurrency = map_concurrency(segments, max_wcu, worker_wcu)
     log = {"Fn::Sub": f"/dynamodel/{app}/migrate/${{Stage}}"}
     resources: JsonDict = {
@@ -372,7 +374,7 @@ def render_migrate_stack(
         "Parameters": {
             # Lambda function names allow no '.', which table stages may hold.
             "Stage": _param("Deployment stage; every resource and export name carries it", "^[A-Za-z0-9_-]+$")
-            | {"Default": "dev", "MinLength": 1, "MaxLength": room},
+            | {"Default": DEFAULT_STAGE, "MinLength": 1, "MaxLength": room},
             "TableStackName": _param(
                 "Name of the stack holding the table (the dynamodel CloudFormation template)",
                 "^[A-Za-z][A-Za-z0-9-]*$",
