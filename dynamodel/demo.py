@@ -6,8 +6,8 @@ kwargs, loads sample customers, orders and lines through the runtime, runs every
 declared pattern and prints its results with the number of requests it took (counted
 by a botocore event hook on the client), shows copy propagation, then deploys the shop's
 v2 (``access_patterns/shop_versions/v2.py``) with its migration from ``migrations/``: the
-new index is created and filled online while v2's code refuses to read it half-filled.
-Then it stops the engine.
+new index is created and filled online while v2's code refuses to read it half-filled, and
+runs the shop's actions (:mod:`dynamodel.demo_actions`). Then it stops the engine.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from dynamodel.demo_actions import show_actions
 from dynamodel.design import design_to_json, explain
 from dynamodel.migrate.ops import FillCopies, FillGuards, FillIndexKeys, Operation
 
@@ -187,6 +188,7 @@ def run_shop_on_engine() -> None:
         out(f"these took {requests.take()}\n")
         _show_propagation(table, engine, requests)
         _show_migration(table, requests)
+        show_actions(engine)
     out("\nengine stopped.\n")
 
 

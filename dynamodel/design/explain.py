@@ -186,6 +186,16 @@ def explain(design: Design) -> str:
             shown = ", ".join(f"{t} <- {ref.source}.{s}" for t, s in copies)
             via = f" (via {', '.join(local for _, local in ref.via)})" if ref.via else ""
             out.append(f"  {ref.target}.{shown}{via}: filled at write time")
+    if design.app.actions:
+        out.append("")
+        out.append("Actions (run from the stream, once per change; eventually consistent with the write):")
+        for a in design.app.actions:
+            when = (
+                " when " + ", ".join(f"{k}={list(m) if isinstance(m, tuple) else m}" for k, m in a.when)
+                if a.when
+                else ""
+            )
+            out.append(f"  {a.name}: {a.entity} {'/'.join(a.events)}{when} -> {a.handler}")
     if design.techniques:
         out.append("")
         out.append("Techniques: " + ", ".join(design.techniques))

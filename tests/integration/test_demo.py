@@ -66,3 +66,20 @@ def test_demo_deploys_v2_with_its_migration(demo_output: str) -> None:
     assert re.search(
         r"^migrate verify: \d+ item\(s\) and 3 guard\(s\) match v2's design$", part, re.MULTILINE
     )
+
+
+def test_demo_runs_the_actions_once_and_dead_letters_what_no_retry_fixes(demo_output: str) -> None:
+    part = demo_output.split("== 8.", 1)[1]
+    listed = part.split("deployed in this order:\n", 1)[1].split("\n\n", 1)[0]
+    order = [line.strip() for line in listed.splitlines()]
+    assert order[0] == "table"
+    assert {line.split()[0] for line in order[1:]} == {
+        "action:propagate",
+        "action:notify_shipped",
+        "action:refund_cancelled",
+    }
+    assert "handler called 1 time(s); notices: ['Order o1 has shipped.']" in part
+    assert "emails sent: ['to c1: Order o1 has shipped.']" in part
+    assert "handler called 0 time(s), notices 1, emails 1" in part
+    assert "dead letter after 1 attempt(s): not-retryable:" in part
+    assert "refunds made: []" in part
