@@ -309,7 +309,8 @@ def finish(payload: Payload, fanout: Fanout) -> dict[str, Any]:
 def abort(payload: Payload, fanout: Fanout) -> dict[str, Any]:
     """Give the lease back after a failure; the run stays recorded for the next run to resume."""
     owner = _get(payload, "owner", str, "Abort")
-    error = payload.get("error") or {}
+    error = payload.get("error")
+    error = error if isinstance(error, Mapping) else {"Error": repr(error)}
     _LOG.error("migration of %s stopped: %s: %s", fanout.table, error.get("Error"), error.get("Cause"))
     fanout.books(owner).release_lease()
     return {"released": True}

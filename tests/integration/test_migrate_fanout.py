@@ -129,6 +129,7 @@ class Lambdas:
     def __init__(self) -> None:
         self.entries: dict[str, Entry] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.answers: list[tuple[str, Any]] = []
         self.running = 0
         self.peak = 0
         self._lock = threading.Lock()
@@ -152,10 +153,18 @@ class Lambdas:
         finally:
             with self._lock:
                 self.running -= 1
+        with self._lock:
+            self.answers.append((name, answer["Payload"]))
         return answer
 
     def of(self, role: str) -> list[dict[str, Any]]:
         return [p for n, p in self.calls if n == f"shop-migrate-{role}-{STAGE}"]
+
+    def closed(self) -> list[str]:
+        """What Prepare said each operation of segments did, in order."""
+        return [
+            a["closed"] for n, a in self.answers if n.startswith("shop-migrate-prepare") and a.get("closed")
+        ]
 
 
 @pytest.fixture
@@ -239,7 +248,9 @@ def start(
         text = text.replace(f"${{{key}}}", arn)
     sfn = boto3.client("stepfunctions", region_name=REGION)
     machine = sfn.create_state_machine(
-        name=f"shop-migrate-{STAGE}", definition=text, roleArn=f"arn:aws:iam::{ACCOUNT}:role/migrate"
+        name=f"shop-migrate-{STAGE}-{len(sfn.list_state_machines()['stateMachines'])}",
+        definition=text,
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/migrate",
     )
     run = sfn.start_execution(
         stateMachineArn=machine["stateMachineArn"], name="run-1", input=json.dumps(request)
@@ -276,6 +287,15 @@ def test_the_fan_out_migrates_the_table_as_migrate_up_does(
     assert len(calls) == 6 * 4  # six item-level operations, four segments, a call each
     assert lambdas.peak <= 4
     print(f"fan-out: {len(shop_items)} items, 3 revisions, {len(calls)} segment calls, {took:.1f} s")
+    # And back: {"direction": "down"} undoes the last revision once (the first call fixes the target).
+    back = start(
+        lambdas, work, render_migrate_stack(v3.design, segments=4, max_wcu=None), {"direction": "down"}
+    )
+    assert back["status"] == "SUCCEEDED", back
+    assert [a.revision for a in books.applied()] == [r.revision for r in history[:2]]
+    assert verify(client, "shop-fanout", v2.design).problems == []
+    indexes = client.describe_table(TableName="shop-fanout")["Table"]["GlobalSecondaryIndexes"]
+    assert sorted(g["IndexName"] for g in indexes) == ["GSI1", "GSI2", "GSI3"]
 
 
 def test_a_segment_that_fails_once_is_retried_and_the_run_completes(
@@ -283,7 +303,6 @@ def test_a_segment_that_fails_once_is_retried_and_the_run_completes(
 ) -> None:
     client = dynamodb()
     seed(client, "shop-retry", shop_items)
-    seed(client, "shop-retry-runner", shop_items)
     work = fanout.Fanout(client, "shop-retry", v2.design, history, page_size=40)
     failed: list[dict[str, Any]] = []
 
@@ -301,8 +320,11 @@ def test_a_segment_that_fails_once_is_retried_and_the_run_completes(
     assert len(failed) == 1
     again = [p for p in lambdas.of("segment") if p["job"] == failed[0]["job"]]
     assert again[:2] == [failed[0], failed[0]]  # retried with the same input, resuming from the checkpoint
-    MigrationRunner(client, "shop-retry-runner", v2.design, history, segments=1).up(to=target)
-    assert contents(client, "shop-retry") == contents(client, "shop-retry-runner")
+    # Exactly: each customer's GSI3 keys written once, the lost call's page included (its
+    # checkpoint was saved; had it not been, the page's conditioned writes would find them done).
+    fill = history[1].operations[1].describe()
+    done = f"{fill}: {CUSTOMERS} item(s) read, {CUSTOMERS} write(s), {CUSTOMERS} WCU"
+    assert next(line for line in lambdas.closed() if line.startswith(fill)).startswith(done)
     assert verify(client, "shop-retry", v2.design).problems == []
 
 
@@ -360,3 +382,57 @@ def test_a_segment_that_keeps_failing_stops_the_run_and_migrate_up_resumes_it(
     MigrationRunner(client, "shop-broken", v1.design, history, segments=2).up(to=first)
     assert [a.revision for a in books.applied()] == [first]
     assert verify(client, "shop-broken", v1.design).problems == []
+
+
+def test_prepare_waits_while_the_table_is_busy(
+    aws: None, history: list[Revision], shop_items: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = dynamodb()
+    seed(client, "shop-busy", shop_items)
+    work = fanout.Fanout(client, "shop-busy", v2.design, history)
+    applied = Books(client, "shop-busy", "x")
+    MigrationRunner(client, "shop-busy", v2.design, history).up(to=history[0].revision)
+    ask = {"owner": "run-2", "segments": 2, "request": {}, "previous": {"action": "start"}, "results": []}
+    monkeypatch.setattr(fanout, "_busy", lambda *_: True)  # another UpdateTable is still running
+    waiting = fanout.prepare(ask, work)
+    assert (waiting["action"], waiting["op"], waiting["revision"]) == ("wait", 0, history[1].revision)
+    assert "GSI3" not in str(client.describe_table(TableName="shop-busy")["Table"]["GlobalSecondaryIndexes"])
+    monkeypatch.undo()
+    going = fanout.prepare({**ask, "previous": waiting}, work)  # after the state machine's Wait
+    assert (going["action"], going["op"], len(going["jobs"])) == ("segments", 1, 2)
+    assert going["target"] == history[-1].revision  # fixed by the first call
+    assert "GSI3" in str(client.describe_table(TableName="shop-busy")["Table"]["GlobalSecondaryIndexes"])
+    assert applied.state() is not None
+
+
+def test_the_lambda_handlers_build_their_work_from_the_environment(
+    aws: None, history: list[Revision], shop_items: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = dynamodb()
+    seed(client, "shop-lambda", shop_items)
+    for name, value in (
+        ("DYNAMODEL_APP", "access_patterns.shop_versions.v2:shop"),
+        ("TABLE_NAME", "shop-lambda"),
+        ("DYNAMODEL_MIGRATIONS", str(REPO / "migrations")),
+    ):
+        monkeypatch.setenv(name, value)
+
+    class Context:  # what Lambda passes: a call that is out of time after its first page
+        def get_remaining_time_in_millis(self) -> int:
+            return fanout.TIME_MARGIN_MS - 1
+
+    ask = {
+        "owner": "run-3",
+        "segments": 1,
+        "request": {"to": history[0].revision},
+        "previous": {"action": "start"},
+    }
+    step = fanout.prepare_handler({**ask, "results": []}, Context())
+    assert step["action"] == "segments"
+    (job,) = step["jobs"]
+    report = fanout.segment_handler({"job": job, "owner": "run-3"}, Context())
+    assert report["seen"] > 0
+    assert fanout.finish_handler({"owner": "run-3", "error": {"Error": "X", "Cause": "a test"}}, None) == {
+        "released": True
+    }
+    assert Books(client, "shop-lambda", "x")._get(LEASE_SK) is None
