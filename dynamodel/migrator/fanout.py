@@ -72,6 +72,7 @@ TIME_MARGIN_MS = 120_000
 
 _LOG = logging.getLogger(__name__)
 Payload = Mapping[str, Any]
+Plan = list[tuple[Revision, list[Operation]]]
 
 
 @dataclass(frozen=True)
@@ -194,10 +195,12 @@ def _close(fanout: Fanout, books: Books, previous: Payload, results: Sequence[Pa
     return found.line(None)
 
 
-def _resolve(runner: MigrationRunner, previous: Payload, request: Payload) -> tuple[str, str | None]:
-    """The direction and the revision to stop at, fixed by the first call (a relative ``down`` moves)."""
+def _resolve(runner: MigrationRunner, previous: Payload, request: Payload) -> tuple[str, str | None, Plan]:
+    """The direction, the revision to stop at and what is left: the first call fixes the stop, so
+    that ``down`` (undo the last revision) undoes one revision, not one per call."""
     if "target" in previous:
-        return str(previous["direction"]), previous["target"]
+        direction, target = str(previous["direction"]), previous["target"]
+        return direction, target, runner.plan(direction, target)
     direction = request.get("direction", "up")
     to = request.get("to")
     if direction not in ("up", "down") or not (to is None or isinstance(to, str)):
@@ -206,10 +209,10 @@ def _resolve(runner: MigrationRunner, previous: Payload, request: Payload) -> tu
             msg, hint='start it with {} (up to the last revision) or {"to": REV, "direction": "up"|"down"}'
         )
     plan = runner.plan(direction, to)
-    if not plan:
-        return direction, to
-    last = plan[-1][0]
-    return direction, last.revision if direction == "up" else (last.parent or "base")
+    if plan:
+        last = plan[-1][0]
+        to = last.revision if direction == "up" else (last.parent or "base")
+    return direction, to, plan
 
 
 def _step(state: RunState, direction: str, target: str | None, **more: Any) -> dict[str, Any]:
@@ -228,8 +231,7 @@ def prepare(payload: Payload, fanout: Fanout) -> dict[str, Any]:
     if previous.get("action") == "segments":
         books.take_lease()
         closed = _close(fanout, books, previous, payload.get("results") or [])
-    direction, target = _resolve(runner, previous, request)
-    plan = runner.plan(direction, target)
+    direction, target, plan = _resolve(runner, previous, request)
     if not plan:
         return {"action": "done", "direction": direction, "target": target, "closed": closed}
     rev, ops = plan[0]
