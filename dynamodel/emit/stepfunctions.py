@@ -51,7 +51,7 @@ WORKER_WCU = 200.0
 WAIT_SECONDS = 30
 MAX_SEGMENTS = 1000
 """The map's results (a small report per segment) must fit Step Functions' 256 KiB of state data."""
-SEGMENT_TIMEOUT = 900  # Lambda's longest; a call stops itself well before (fanout.TIME_MARGIN)
+SEGMENT_TIMEOUT = 900  # Lambda's longest; a call stops itself before it (fanout.TIME_MARGIN_MS)
 
 _LAMBDA_ERRORS = ("ServiceException", "AWSLambdaException", "SdkClientException", "TooManyRequestsException")
 TRANSIENT_ERRORS = (
@@ -183,7 +183,7 @@ def _to_abort() -> list[JsonDict]:
     return [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Abort"}]
 
 
-def definition(segments: int, concurrency: int, budget: float | None) -> JsonDict:
+def _definition(segments: int, concurrency: int, budget: float | None) -> JsonDict:
     """The state machine's definition (ASL), the functions' ARNs left as ``${PrepareFunctionArn}``…"""
     selector: JsonDict = {"job.$": "$$.Map.Item.Value", "owner.$": "$$.Execution.Name"}
     if budget is not None:
@@ -361,7 +361,7 @@ def render_migrate_stack(
             "StateMachineName": {"Fn::Sub": f"{app}-migrate-${{Stage}}"},
             "StateMachineType": "STANDARD",
             "RoleArn": {"Fn::GetAtt": ["StateMachineRole", "Arn"]},
-            "Definition": definition(segments, concurrency, worker_budget(max_wcu, concurrency)),
+            "Definition": _definition(segments, concurrency, worker_budget(max_wcu, concurrency)),
             "DefinitionSubstitutions": {
                 f"{logical}Arn": {"Fn::GetAtt": [logical, "Arn"]} for logical, *_ in _FUNCTIONS
             },
