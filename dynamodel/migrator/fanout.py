@@ -348,8 +348,8 @@ def _from_environment() -> Fanout:
 def _load(target: str, table: str) -> Fanout:
     # Imported here: only a Lambda container needs the loaders and boto3. This entry point is
     # where the migrator makes its client, as propagate.handler does for propagation.
-    import boto3  # noqa: PLC0415, TID251
-    from botocore.config import Config  # noqa: PLC0415, TID251
+    import boto3  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415
 
     from dynamodel.migrate.lock import existing_lock  # noqa: PLC0415
     from dynamodel.migrate.revisions import load_history  # noqa: PLC0415

@@ -81,7 +81,9 @@ def test_design_is_deterministic(module: str) -> None:
     first = design_to_json(derive(spec))
     assert design_to_json(derive(spec)) == first
     assert design_to_json(APPS[module].design) == first
-    reversed_spec = build_app_spec(spec.name, list(reversed(spec.entities)), list(reversed(spec.patterns)))
+    reversed_spec = build_app_spec(
+        spec.name, list(reversed(spec.entities)), list(reversed(spec.patterns)), list(reversed(spec.actions))
+    )
     assert design_to_json(derive(reversed_spec)) == first
 
 
