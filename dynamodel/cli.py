@@ -280,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     from dynamodel.propagate.cli import add_commands  # noqa: PLC0415 - propagate/repair subcommands
 
     add_commands(sub)
+    from dynamodel.actions.cli import add_command as add_actions_command  # noqa: PLC0415
+
+    add_actions_command(sub)
     p = sub.add_parser("demo", help="derive, emit and run the shop example on an embedded engine")
     p.add_argument("--out", default="out/demo", help="where to write the emitted templates")
     p.set_defaults(func=_cmd_demo)

@@ -254,7 +254,8 @@ def positive_int(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
+def seconds(text: str) -> float:
+    """argparse type: a number of seconds >= 0."""
     try:
         value = float(text)
     except ValueError:
@@ -291,7 +292,7 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--batch-size", type=positive_int, default=100, help="records per handler call")
     p.add_argument("--checkpoint", help="JSON file remembering the stream position between runs")
     p.add_argument("--follow", action="store_true", help="keep polling until interrupted")
-    p.add_argument("--interval", type=_seconds, default=1.0, help="seconds between polls with --follow")
+    p.add_argument("--interval", type=seconds, default=1.0, help="seconds between polls with --follow")
     p.add_argument(
         "--replay", help="replay the dead letters in this JSON Lines file instead of reading the stream"
     )

@@ -7,8 +7,10 @@ transient failures and not-retryable errors are each provoked here.
 
 from __future__ import annotations
 
+import json
 import threading
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from access_patterns import shop_events
 from access_patterns.shop_events import Notice
 from access_patterns.shop_events import shop_events as app
 from dynamodel.actions import ActionEvent, ActionRunner, drain_actions, emitted_patterns
+from dynamodel.cli import main
 from dynamodel.engine import EmbeddedEngine
 from dynamodel.errors import EffectInProgressError, RequestError
 from dynamodel.event_filters import matches_any
@@ -206,3 +209,19 @@ def test_a_handler_cannot_use_a_write_pattern_inside_the_action(table: Table, en
     )
     with pytest.raises(RequestError, match="commits on its own"):
         runner.apply(record)
+
+
+def test_the_actions_command_runs_them_and_writes_dead_letters(
+    table: Table, engine: EmbeddedEngine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _set_status(table, "o1", "CANCELLED", total=Decimal(0))
+    dlq = tmp_path / "dead.jsonl"
+    argv = ["actions", "access_patterns.shop_events:shop_events", "--table", table.name]
+    argv += ["--endpoint-url", engine.endpoint_url, "--region", engine.region, "--dlq", str(dlq)]
+    argv += ["--only", "refund_cancelled"]
+    assert main(argv) == 1  # a dead letter was written
+    printed = capsys.readouterr().out
+    assert printed.startswith("refund_cancelled: 1 record(s) passed its filter, handler called 1 time(s)")
+    (line,) = dlq.read_text(encoding="utf-8").splitlines()
+    assert json.loads(line)["error_code"] == "not-retryable"
+    assert main(argv) == 0  # nothing new: the stream position is kept for the process
