@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from dynamodel.declare_actions import Action
-from dynamodel.errors import DefinitionError, UnknownFieldError
+from dynamodel.errors import DefinitionError
 from dynamodel.spec import EVENT_NAMES, ActionSpec, EventName
-from dynamodel.spec_load import short
+from dynamodel.spec_load import named_entry, short
 
 __all__ = ["dump_actions", "parse_actions"]
 
@@ -32,19 +32,15 @@ def parse_actions(raw: object, source: str) -> list[ActionSpec]:
     return [_parse_action(i, a) for i, a in enumerate(raw)]
 
 
-def _parse_action(index: int, raw: object) -> ActionSpec:
-    if not isinstance(raw, Mapping):
-        msg = f"Action #{index + 1}: expected a mapping like {{name: ..., on: ..., handler: ...}}."
-        raise DefinitionError(msg, hint="see docs/spec-format.md §1.8")
-    name = raw.get("name")
-    label = f"Action '{name}'" if isinstance(name, str) else f"Action #{index + 1}"
-    if not isinstance(name, str):
-        msg = f"{label}: 'name' is missing."
-        raise DefinitionError(msg, hint="give each action a unique name; its stack is named after it")
-    unknown = set(raw) - _KEYS
-    if unknown:
-        msg = f"{label}: unknown key(s) {sorted(unknown)}."
-        raise UnknownFieldError(msg, hint=f"allowed keys: {sorted(_KEYS)}")
+def _parse_action(index: int, given: object) -> ActionSpec:
+    raw, name, label = named_entry(
+        "Action",
+        index,
+        given,
+        _KEYS,
+        example="{name: ..., on: ..., handler: ...}",
+        why_named="its stack is named after it",
+    )
     for key in ("on", "handler"):
         if not isinstance(raw.get(key), str):
             msg = f"{label}: '{key}' must be given as a string, got {short(raw.get(key))}."

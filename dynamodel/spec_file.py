@@ -28,7 +28,7 @@ from dynamodel.spec import (
     WhereMatch,
 )
 from dynamodel.spec_actions import dump_actions, parse_actions
-from dynamodel.spec_load import Format, load_document, short
+from dynamodel.spec_load import Format, load_document, named_entry, short
 from dynamodel.validate import build_app_spec, normalise_where
 
 _ENTITY_KEYS = {"identity", "attributes", "parent", "aggregate", "unique", "ttl", "immutable"}
@@ -226,19 +226,15 @@ def _parse_via(entity: str, name: str, raw: object) -> tuple[tuple[str, str], ..
     return tuple(sorted(raw.items()))
 
 
-def _parse_pattern(index: int, raw: object) -> PatternSpec:
-    if not isinstance(raw, Mapping):
-        msg = f"Pattern #{index + 1}: expected a mapping like {{name: ..., query: ...}}."
-        raise DefinitionError(msg, hint="see docs/spec-format.md §1")
-    name = raw.get("name")
-    label = f"Pattern '{name}'" if isinstance(name, str) else f"Pattern #{index + 1}"
-    if not isinstance(name, str):
-        msg = f"{label}: 'name' is missing."
-        raise DefinitionError(msg, hint="give each pattern a unique name; it becomes the method name")
-    unknown = set(raw) - _PATTERN_KEYS
-    if unknown:
-        msg = f"{label}: unknown key(s) {sorted(unknown)}."
-        raise UnknownFieldError(msg, hint=f"allowed keys: {sorted(_PATTERN_KEYS)}")
+def _parse_pattern(index: int, given: object) -> PatternSpec:
+    raw, name, label = named_entry(
+        "Pattern",
+        index,
+        given,
+        _PATTERN_KEYS,
+        example="{name: ..., query: ...}",
+        why_named="it becomes the method name",
+    )
     kinds = [k for k in ("get", "query", "write") if k in raw]
     if not kinds and "deletes" in raw:
         kinds = ["write"]  # a write that only deletes: `deletes: Comment` says it all

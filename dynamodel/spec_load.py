@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import re
 import reprlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any, Literal
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from dynamodel.errors import DefinitionError
+from dynamodel.errors import DefinitionError, UnknownFieldError
 
 __all__ = ["ALIAS_BUDGET", "MAX_DEPTH", "decode", "load_document", "short"]
 
@@ -382,3 +382,29 @@ def load_document(data: str | bytes, *, source: str = "<spec>", fmt: Format | No
             if "not valid JSON" not in exc.message:
                 raise  # JSON, but wrong: say so rather than try YAML
     return _load_yaml(text, source)
+
+
+def named_entry(
+    kind: str, index: int, raw: object, allowed: Collection[str], *, example: str, why_named: str
+) -> tuple[Mapping[str, Any], str, str]:
+    """A list entry of a spec file that must be a mapping with a ``name`` and only ``allowed`` keys.
+
+    Returns:
+        ``(entry, name, label)``, the label naming the entry in messages (``Pattern 'x'``).
+
+    Raises:
+        DefinitionError: not a mapping, or no name; UnknownFieldError: a key not allowed.
+    """
+    if not isinstance(raw, Mapping):
+        msg = f"{kind} #{index + 1}: expected a mapping like {example}."
+        raise DefinitionError(msg, hint="see docs/spec-format.md §1")
+    name = raw.get("name")
+    label = f"{kind} '{name}'" if isinstance(name, str) else f"{kind} #{index + 1}"
+    if not isinstance(name, str):
+        msg = f"{label}: 'name' is missing."
+        raise DefinitionError(msg, hint=f"give each {kind.lower()} a unique name; {why_named}")
+    unknown = set(raw) - set(allowed)
+    if unknown:
+        msg = f"{label}: unknown key(s) {sorted(unknown)}."
+        raise UnknownFieldError(msg, hint=f"allowed keys: {sorted(allowed)}")
+    return raw, name, label

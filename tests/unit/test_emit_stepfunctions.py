@@ -8,7 +8,6 @@ guard test proves the harness reports a broken one.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import importlib
 import json
 import math
@@ -16,9 +15,7 @@ import re
 from typing import Any
 
 import pytest
-from cfnlint.config import ConfigMixIn
-from cfnlint.decode.decode import decode_str
-from cfnlint.runner import Runner
+from test_emit_cloudformation import _lint
 from test_emit_support import CASE_IDS, design_of
 
 from dynamodel.emit._common import to_text
@@ -36,19 +33,6 @@ from dynamodel.emit.stepfunctions import (
 from dynamodel.errors import DefinitionError
 
 Template = dict[str, Any]
-
-
-@functools.cache
-def _runner() -> Any:
-    return Runner(ConfigMixIn(regions=["us-east-1"]))
-
-
-def _lint(text: str) -> list[str]:
-    """Every cfn-lint match (errors, warnings and parse failures) as text; [] when clean."""
-    template, errors = decode_str(text)
-    if errors:
-        return [str(e) for e in errors]
-    return [str(match) for match in _runner().validate_template(template)]
 
 
 def _shop(**options: Any) -> Template:
