@@ -163,6 +163,7 @@ class AppMachine(RuleBasedStateMachine):
             scan_every=int(getattr(cls, "scan_every", 1)),
             swarm=bool(getattr(cls, "swarm", False)),
             check_all=bool(getattr(cls, "check_all", True)),
+            stage=getattr(cls, "stage", None),
             pools=value_pools(app.spec),
         )
         install_rules(cls)
@@ -178,7 +179,9 @@ class AppMachine(RuleBasedStateMachine):
         self.app = cfg.app
         self.spec = cfg.app.spec
         self.client = cfg.client("dynamodb")
-        self.table = create_test_table(self.app, self.client)
+        self.table = create_test_table(
+            self.app, self.client, f"{cfg.stage}-{new_stage()}" if cfg.stage else None
+        )
         self.table_name = self.table.name
         self.drainer = cfg.drain_for(self.table)
         self.model = Model(self.app)
@@ -366,6 +369,7 @@ def app_machine(
     scan_every: int = 1,
     swarm: bool = False,
     check_all: bool = True,
+    stage: str | None = None,
 ) -> type[AppMachine]:
     """A RuleBasedStateMachine class for ``app``; its ``.TestCase`` is a ready unittest/pytest test.
 
@@ -384,6 +388,8 @@ def app_machine(
             the values that exist, a random page size) besides the one the step chose
             for the written values. False reads only that one: about 3x faster test
             cases, with every pattern still read in each test case's final sweep.
+        stage: tables are named ``<app>-<stage>-<unique>`` (the pytest plugin passes the
+            session's stage, ``--dynamodel-stage`` or the CI build's id); None: ``<app>-<unique>``.
 
     Example:
         >>> TestShop = app_machine(shop).TestCase  # doctest: +SKIP
@@ -396,6 +402,7 @@ def app_machine(
         "scan_every": scan_every,
         "swarm": swarm,
         "check_all": check_all,
+        "stage": stage,
         "__module__": __name__,
     }
     name = "".join(part.title() for part in app.name.split("_")) + "Machine"

@@ -45,6 +45,7 @@ class MachineConfig:
     scan_every: int = 1
     swarm: bool = False
     check_all: bool = True
+    stage: str | None = None
     pools: dict[PoolKey, tuple[object, ...]] = field(default_factory=dict)
     rules: DynamoRules = field(default_factory=DynamoRules)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)

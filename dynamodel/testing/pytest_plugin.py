@@ -138,8 +138,12 @@ def dynamodel_table(dynamodel_client: DynamoDBClient, dynamodel_stage: str | Non
 
 
 @pytest.fixture
-def dynamodel_machine(dynamodel_engine: EmbeddedEngine | EndpointEngine) -> RunMachine:
+def dynamodel_machine(
+    dynamodel_engine: EmbeddedEngine | EndpointEngine, dynamodel_stage: str | None
+) -> RunMachine:
     """``dynamodel_machine(app, settings=None, **options)``: run the app's machine over HTTP.
+
+    Its tables carry the session's stage (``<app>-<stage>-<unique>``), like ``dynamodel_table``'s.
 
     Example:
         >>> def test_shop_patterns(dynamodel_machine):  # doctest: +SKIP
@@ -148,6 +152,7 @@ def dynamodel_machine(dynamodel_engine: EmbeddedEngine | EndpointEngine) -> RunM
 
     def run(app: App, **options: Any) -> None:
         options.setdefault("client_factory", dynamodel_engine.client)
+        options.setdefault("stage", dynamodel_stage)
         run_app_machine(app, **options)
 
     return run

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from access_patterns.shop import shop
 from dynamodel.engine import EmbeddedEngine
+from dynamodel.testing import app_machine
 
 pytestmark = pytest.mark.integration
 
@@ -64,3 +66,11 @@ def test_in_ci_the_stage_is_the_build(tmp_path: Path) -> None:
     line = _suite(tmp_path, env={"GITHUB_RUN_ID": "555", "GITHUB_RUN_ATTEMPT": "3"})
     assert "TABLE shop-gh-555-3-" in line
     assert "ENGINE EmbeddedEngine" in line
+
+
+def test_the_app_machine_names_its_tables_with_the_stage() -> None:
+    machine = app_machine(shop, stage="pr-9", drain=None)()
+    other = app_machine(shop, drain=None)()
+    assert machine.table_name.startswith("shop-pr-9-")
+    assert other.table_name.startswith("shop-t")
+    assert machine.table_name != app_machine(shop, stage="pr-9", drain=None)().table_name
