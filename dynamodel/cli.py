@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,6 +17,8 @@ from dynamodel.targets import import_target, load_app_spec, load_design, lock_pa
 
 
 def _cmd_design(args: argparse.Namespace) -> int:
+    if args.cost:
+        return _cmd_cost(args)
     if args.baseline is None:
         design = load_design(args.target)
         sys.stdout.write(design_to_json(design) if args.json else explain(design))
@@ -34,6 +37,37 @@ def _cmd_design(args: argparse.Namespace) -> int:
     for line in changes:
         sys.stdout.write(f"  {line}\n")
     return 0
+
+
+def _cmd_cost(args: argparse.Namespace) -> int:
+    from dynamodel.design import design_to_dict  # noqa: PLC0415
+    from dynamodel.design.cost import Prices, cost_to_dict, estimate, explain_cost  # noqa: PLC0415
+
+    lock = read_lock(Path(args.baseline)) if args.baseline else None
+    design = load_design(args.target, baseline=lock.design if lock else None)
+    prices = Prices(
+        **{k: v / 1e6 if k.endswith("_unit") else v for k, v in (args.price or []) if v is not None}
+    )
+    report = estimate(design, prices)
+    if args.json:
+        document = {**design_to_dict(design), "cost": cost_to_dict(report)}
+        sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write(explain_cost(report))
+    return 0
+
+
+def _price(text: str) -> tuple[str, float]:
+    name, _, value = text.partition("=")
+    names = {"read": "read_unit", "write": "write_unit", "storage": "storage_gb_month"}
+    try:
+        amount = float(value)
+    except ValueError:
+        amount = -1.0
+    if name not in names or not 0 <= amount < float("inf"):
+        msg = f"{text!r} is not read=USD, write=USD (per million units) or storage=USD (per GB-month)"
+        raise argparse.ArgumentTypeError(msg)
+    return names[name], amount
 
 
 def _cmd_emit(args: argparse.Namespace) -> int:
@@ -217,6 +251,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the design JSON (docs/spec-format.md §2) only")
     p.add_argument(
         "--baseline", help="a dynamodel.lock.json: derive against the deployed design, say what changes"
+    )
+    p.add_argument(
+        "--cost",
+        action="store_true",
+        help="the bill per pattern: units per call, per month at the declared rates (with --json: the design JSON with 'cost')",
+    )
+    p.add_argument(
+        "--price",
+        action="append",
+        type=_price,
+        metavar="read|write|storage=USD",
+        help="with --cost: a price instead of the default (per million units; storage per GB-month)",
     )
     p.set_defaults(func=_cmd_design)
     p = sub.add_parser("emit", help="emit table definitions, or the app's stacks")

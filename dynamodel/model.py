@@ -151,6 +151,9 @@ class Entity(BaseModel, metaclass=_EntityMeta):
         unique: tuple[str, ...] | list[str] = (),
         ttl: str | None = None,
         immutable: tuple[str, ...] | list[str] | str = (),
+        size: int | None = None,
+        sizes: Mapping[str, int] | None = None,
+        count: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
@@ -167,6 +170,9 @@ class Entity(BaseModel, metaclass=_EntityMeta):
             "unique": tuple(unique),
             "ttl": ttl,
             "immutable": (immutable,) if isinstance(immutable, str) else tuple(immutable),
+            "size": size,
+            "sizes": tuple(sorted(dict(sizes or {}).items())),
+            "count": count,
         }
 
     @classmethod
@@ -183,6 +189,9 @@ class Entity(BaseModel, metaclass=_EntityMeta):
             aggregate=opts["aggregate"],
             unique=opts["unique"],
             ttl=opts["ttl"],
+            size=opts["size"],
+            sizes=opts["sizes"],
+            count=opts["count"],
         )
         for ident in spec.identity:
             if not spec.has(ident):

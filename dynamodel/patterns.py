@@ -37,6 +37,15 @@ def _tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _fields(fields: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(fields, str):
+        return (fields,)
+    if not all(isinstance(f, str) for f in fields):
+        msg = f"fields must be attribute names, got {list(fields)!r}."
+        raise DefinitionError(msg, hint="write fields=['name', 'total']")
+    return tuple(sorted(set(fields)))
+
+
 def _rate(reads_per_s: float | None, writes_per_s: float | None) -> Rate:
     return Rate(reads_per_s=reads_per_s, writes_per_s=writes_per_s)
 
@@ -76,8 +85,11 @@ def Get(  # noqa: N802 - declarations read as nouns
     consistency: Consistency = "eventual",
     allow_filter: bool = False,
     reads_per_s: float | None = None,
+    fields: Sequence[str] = (),
 ) -> PatternSpec:
     """Exactly one item of ``entity`` (or none), looked up by ``by``.
+
+    ``fields`` names the attributes the caller uses (default all): the cost estimate reads it.
 
     Example:
         >>> Get(Customer, by="email", unique=True)  # doctest: +SKIP
@@ -95,6 +107,7 @@ def Get(  # noqa: N802 - declarations read as nouns
         consistency=consistency,
         allow_filter=allow_filter,
         rate=_rate(reads_per_s, None),
+        fields=_fields(fields),
     )
     return _checked(pat, [entity])
 
@@ -114,8 +127,11 @@ def Query(  # noqa: N802
     allow_scan: bool = False,
     reads_per_s: float | None = None,
     writes_per_s: float | None = None,
+    fields: Sequence[str] = (),
 ) -> PatternSpec:
     """A list of ``entity`` items (plus ``include`` entities sharing ``by``, in one request).
+
+    ``fields`` names the attributes the caller uses (default all): the cost estimate reads it.
 
     Example:
         >>> Query(Order, by="customer_id", sort="placed_at", order="desc", range="between")  # doctest: +SKIP
@@ -137,6 +153,7 @@ def Query(  # noqa: N802
         allow_filter=allow_filter,
         allow_scan=allow_scan,
         rate=_rate(reads_per_s, writes_per_s),
+        fields=_fields(fields),
     )
     return _checked(pat, refs)
 
@@ -148,6 +165,7 @@ def Collection(  # noqa: N802
     sort: str | None = None,
     order: Order = "asc",
     consistency: Consistency = "eventual",
+    fields: Sequence[str] = (),
 ) -> PatternSpec:
     """Items of several entities sharing ``by``, returned by one request (an item collection)."""
     if len(entities) < 2:
@@ -163,6 +181,7 @@ def Collection(  # noqa: N802
         sort=sort,
         order=order,
         consistency=consistency,
+        fields=_fields(fields),
     )
     return _checked(pat, list(entities))
 

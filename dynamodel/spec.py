@@ -67,7 +67,13 @@ class AttributeSpec:
 
 @dataclass(frozen=True)
 class EntitySpec:
-    """One entity: its identity, attributes and relations."""
+    """One entity: its identity, attributes and relations.
+
+    ``size`` (bytes of a typical item), ``sizes`` (bytes of some attributes' typical values,
+    sorted by name) and ``count`` (items per parent item, or in all for an entity without a
+    parent) feed the cost estimate (:mod:`dynamodel.design.cost`); None and () mean "not
+    declared", and the estimate then says what it assumed.
+    """
 
     name: str
     identity: tuple[str, ...]
@@ -76,6 +82,9 @@ class EntitySpec:
     aggregate: str | None = None
     unique: tuple[str, ...] = ()
     ttl: str | None = None
+    size: int | None = None
+    sizes: tuple[tuple[str, int], ...] = ()
+    count: int | None = None
 
     def attribute(self, name: str) -> AttributeSpec | None:
         """The attribute called ``name``, or None."""
@@ -105,7 +114,8 @@ class PatternSpec:
     ``where`` entry is ``(attribute, value)`` or ``(attribute, (value, value, ...))`` when
     several values are allowed (sorted, distinct, at least two); ``where_sets`` gives both
     forms as tuples. ``deletes`` (write patterns only) names the entities the write deletes,
-    given by the caller as instances or keys.
+    given by the caller as instances or keys. ``fields`` (read patterns) names the attributes
+    the caller uses, sorted; () means all of them.
     """
 
     name: str
@@ -123,6 +133,7 @@ class PatternSpec:
     allow_scan: bool = False
     consistency: Consistency = "eventual"
     deletes: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
 
     @property
     def is_read(self) -> bool:

@@ -29,9 +29,10 @@ from dynamodel.spec import (
 )
 from dynamodel.spec_actions import dump_actions, parse_actions
 from dynamodel.spec_load import Format, load_document, named_entry, short
+from dynamodel.spec_sizes import COST_KEYS, dump_entity_costs, parse_entity_costs
 from dynamodel.validate import build_app_spec, normalise_where
 
-_ENTITY_KEYS = {"identity", "attributes", "parent", "aggregate", "unique", "ttl", "immutable"}
+_ENTITY_KEYS = {"identity", "attributes", "parent", "aggregate", "unique", "ttl", "immutable", *COST_KEYS}
 _PATTERN_KEYS = {
     "name",
     "get",
@@ -49,6 +50,7 @@ _PATTERN_KEYS = {
     "allow_scan",
     "consistency",
     "deletes",
+    "fields",
 }
 
 
@@ -136,6 +138,7 @@ def _parse_entity(name: str, raw: object) -> EntitySpec:
         aggregate=_opt_str(raw.get("aggregate"), f"Entity '{name}': aggregate"),
         unique=_strs(raw.get("unique"), f"Entity '{name}': unique"),
         ttl=_opt_str(ttl, f"Entity '{name}': ttl"),
+        **parse_entity_costs(name, raw),
     )
 
 
@@ -275,6 +278,7 @@ def _parse_pattern(index: int, given: object) -> PatternSpec:
         allow_scan=_flag(label, raw, "allow_scan"),
         consistency=cast("Consistency", consistency),
         deletes=_strs(raw.get("deletes"), f"{label}: deletes"),
+        fields=tuple(sorted(set(_strs(raw.get("fields"), f"{label}: fields")))),
     )
 
 
@@ -362,6 +366,7 @@ def dump_spec(app: AppSpec) -> dict[str, Any]:
             ent["unique"] = list(e.unique)
         if any(a.immutable for a in e.attributes):
             ent["immutable"] = [a.name for a in e.attributes if a.immutable]
+        ent.update(dump_entity_costs(e))
         entities[e.name] = ent
     patterns: list[dict[str, Any]] = []
     for p in app.patterns:
@@ -394,6 +399,8 @@ def dump_spec(app: AppSpec) -> dict[str, Any]:
             d["rate"] = rate
         if p.consistency != "eventual":
             d["consistency"] = p.consistency
+        if p.fields:
+            d["fields"] = list(p.fields)
         patterns.append(d)
     dumped: dict[str, Any] = {"app": app.name, "entities": entities, "patterns": patterns}
     if app.actions:  # absent when there are none: every spec and lock written before actions is unchanged

@@ -26,6 +26,7 @@ from dynamodel.spec import (
 )
 from dynamodel.validate_actions import check_action, check_where_value
 from dynamodel.validate_copies import check_copies, resolve_via
+from dynamodel.validate_sizes import check_fields, check_sizes
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -57,8 +58,10 @@ def build_app_spec(
     )
     for ent in app.entities:
         check_entity(app, ent)
+        check_sizes(ent)
     for pat in app.patterns:
         check_pattern(app, pat)
+        check_fields(app, pat)
     for act in app.actions:
         check_action(app, act)
     return app

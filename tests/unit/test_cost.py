@@ -1,0 +1,152 @@
+"""The bill per pattern: sizes and fields declared, units per call, dollars per month."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dynamodel import App, DefinitionError, Entity, Get, Query, Write
+from dynamodel.cli import main
+from dynamodel.design.cost import Prices, cost_to_dict, estimate, explain_cost, item_size
+from dynamodel.spec_file import dump_spec, parse_spec
+
+
+def _app(note_size: int = 4500, *, consistency: str = "eventual", user_count: int | None = 1000) -> App:
+    class User(Entity, identity=("user_id",), size=200, count=user_count):
+        user_id: str
+        name: str
+
+    class Note(
+        Entity, identity=("user_id", "note_id"), parent=User, size=note_size, count=5, sizes={"body": 4000}
+    ):
+        user_id: str
+        note_id: str
+        body: str
+
+    return App(
+        "notes",
+        [User, Note],
+        [
+            Get(User, by="user_id", name="get_user"),
+            Get(Note, by=("user_id", "note_id"), name="get_note", consistency=consistency, reads_per_s=100),  # type: ignore[arg-type]
+            Query(Note, by="user_id", sort="note_id", name="notes_of_user", fields=["note_id"]),
+            Write(Note, name="add_note", writes_per_s=10),
+        ],
+    )
+
+
+def _pattern(report: Any, name: str) -> Any:
+    return next(p for p in report.patterns if p.name == name)
+
+
+def test_units_per_call_follow_the_declared_sizes() -> None:
+    app = _app()
+    size = item_size(app.design, "Note")
+    assert 4500 < size < 4500 + 400  # the declared attributes plus keys and bookkeeping
+    report = estimate(app.design)
+    # One 4.6 KB item: 2 read units (4 KB steps), halved when eventually consistent.
+    assert _pattern(report, "get_note").read_units == 1.0
+    # Five of them in one Query (23 KB): 6 units, halved.
+    assert _pattern(report, "notes_of_user").read_units == 3.0
+    # A single put of a 4.6 KB item: 5 write units (1 KB steps), on the table only.
+    assert _pattern(report, "add_note").write_units == 5
+
+
+def test_strong_reads_cost_twice_and_money_is_units_times_rate() -> None:
+    report = estimate(_app(consistency="strong").design)
+    get_note = _pattern(report, "get_note")
+    assert get_note.read_units == 2.0
+    # 100 reads/s for 730 hours at $0.125 per million units: 100 * 2,628,000 * 2 * 0.125e-6.
+    assert get_note.monthly == pytest.approx(65.70)
+    doubled = estimate(_app(consistency="strong").design, Prices(read_unit=0.25 / 1e6))
+    assert _pattern(doubled, "get_note").monthly == pytest.approx(131.40)
+
+
+def test_storage_needs_every_count_up_the_chain() -> None:
+    report = estimate(_app().design)
+    assert report.storage_bytes is not None
+    notes = 1000 * 5  # five notes per user, a thousand users
+    assert notes * 4500 < report.storage_bytes < notes * 4900 + 1000 * 800
+    assert estimate(_app(user_count=None).design).storage_bytes is None
+    assert "no count is declared: User" in explain_cost(estimate(_app(user_count=None).design))
+
+
+@settings(max_examples=40, deadline=None)
+@given(small=st.integers(100, 100_000), extra=st.integers(0, 100_000))
+def test_a_bigger_item_never_costs_less(small: int, extra: int) -> None:
+    big = min(small + extra, 400_000)
+    cheap, dear = estimate(_app(max(small, 4001)).design), estimate(_app(max(big, 4001)).design)
+    for a, b in zip(cheap.patterns, dear.patterns, strict=True):
+        assert a.read_units <= b.read_units
+        assert a.write_units <= b.write_units
+
+
+def test_sizes_counts_and_fields_round_trip_through_a_spec_file() -> None:
+    spec = _app().spec
+    dumped = dump_spec(spec)
+    assert dumped["entities"]["Note"]["size"] == 4500
+    assert dumped["entities"]["Note"]["sizes"] == {"body": 4000}
+    assert dumped["entities"]["Note"]["count"] == 5
+    assert next(p for p in dumped["patterns"] if p["name"] == "notes_of_user")["fields"] == ["note_id"]
+    assert parse_spec(dumped) == spec
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"size": 0}, "size=0"),
+        ({"size": 500_000}, "size=500000"),
+        ({"sizes": {"colour": 3}}, "does not declare"),
+        ({"sizes": {"body": 5000}}, "add up to more than its size"),
+        ({"count": 0}, "count=0"),
+    ],
+)
+def test_bad_sizes_are_refused(change: dict[str, Any], expected: str) -> None:
+    dumped = dump_spec(_app().spec)
+    dumped["entities"]["Note"].update(change)
+    with pytest.raises(DefinitionError, match=expected):
+        parse_spec(dumped)
+
+
+def test_fields_must_be_attributes_of_a_read() -> None:
+    dumped = dump_spec(_app().spec)
+    for p in dumped["patterns"]:
+        if p["name"] == "notes_of_user":
+            p["fields"] = ["colour"]
+    with pytest.raises(DefinitionError, match="not attributes of Note"):
+        parse_spec(dumped)
+    dumped = dump_spec(_app().spec)
+    for p in dumped["patterns"]:
+        if p["name"] == "add_note":
+            p["fields"] = ["body"]
+    with pytest.raises(DefinitionError, match="belong to read patterns"):
+        parse_spec(dumped)
+
+
+def test_the_cost_command_prints_the_bill_and_extends_the_design_json(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["design", "access_patterns.shop:shop", "--cost"]) == 0
+    text = capsys.readouterr().out
+    assert "open_orders_by_date" in text
+    assert "assumptions:" in text
+    assert main(["design", "access_patterns.shop:shop", "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["design", "access_patterns.shop:shop", "--cost", "--json", "--price", "read=0.25"]) == 0
+    with_cost = json.loads(capsys.readouterr().out)
+    assert {k: v for k, v in with_cost.items() if k != "cost"} == plain  # extended, nothing changed
+    assert with_cost["cost"] == cost_to_dict(estimate(_shop_design(), Prices(read_unit=0.25 / 1e6)))
+    with pytest.raises(SystemExit) as refused:  # argparse's usage error: one line, exit code 2
+        main(["design", "access_patterns.shop:shop", "--cost", "--price", "read=cheap"])
+    assert refused.value.code == 2
+    assert "is not read=USD" in capsys.readouterr().err
+
+
+def _shop_design() -> Any:
+    from access_patterns.shop import shop
+
+    return shop.design
