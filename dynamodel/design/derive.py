@@ -190,9 +190,10 @@ def _fix_for(r: Requirement, why: str) -> str:
 
 
 def _write_weights(app: AppSpec) -> dict[str, float]:
+    # An entity is written by the patterns that create it, delete it or count on it.
     weights: dict[str, float] = {e.name: 1.0 for e in app.entities}
     for p in app.patterns:
-        for e in p.entities:
+        for e in {*p.entities, *p.deletes, *(target for target, _, _ in p.increments)}:
             weights[e] += p.rate.writes_per_s or 0.0
     return weights
 
