@@ -57,16 +57,21 @@ def drift(client: DynamoDBClient, table: str, design: Mapping[str, Any], app: Ap
             found.append(
                 f"index {ix['name']} projects {projection}, the lock says {ix.get('projection', 'ALL')}"
             )
+        included = sorted(g.get("Projection", {}).get("NonKeyAttributes", []))
+        if included != sorted(ix.get("non_key_attributes", [])):
+            found.append(
+                f"index {ix['name']} includes {included}, the lock says {ix.get('non_key_attributes', [])}"
+            )
     found += [f"index {name} is not in the lock" for name in sorted(live)]
     stream = desc.get("StreamSpecification", {})
-    wants_stream = bool(design.get("copy_paths"))
+    wants_stream = bool(design.get("copy_paths")) or bool(design.get("actions"))  # both read the stream
     if bool(stream.get("StreamEnabled")) != wants_stream:
         found.append(
             f"the stream is {'on' if stream.get('StreamEnabled') else 'off'}, the lock needs it {'on' if wants_stream else 'off'}"
         )
     elif wants_stream and stream.get("StreamViewType") != STREAM_VIEW:
         found.append(f"the stream shows {stream.get('StreamViewType')}, copies need {STREAM_VIEW}")
-    wants_ttl = any(e.ttl is not None for e in app.entities)
+    wants_ttl = any(e.ttl is not None for e in app.entities) or bool(app.actions)  # action markers expire
     ttl: Any = retry_throttled(
         lambda: client.describe_time_to_live(TableName=table), operation="DescribeTimeToLive", context=table
     )

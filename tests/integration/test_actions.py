@@ -21,9 +21,12 @@ from access_patterns.shop_events import Notice
 from access_patterns.shop_events import shop_events as app
 from dynamodel.actions import ActionEvent, ActionRunner, drain_actions, emitted_patterns
 from dynamodel.cli import main
+from dynamodel.design import design_to_dict
+from dynamodel.emit.boto3_kwargs import render_post_create
 from dynamodel.engine import EmbeddedEngine
 from dynamodel.errors import EffectInProgressError, RequestError
 from dynamodel.event_filters import matches_any
+from dynamodel.migrator.checks import drift
 from dynamodel.propagate import ListDeadLetterQueue, StreamCheckpoint
 from dynamodel.propagate.driver import poll_records
 from dynamodel.propagate.records import lambda_record
@@ -225,3 +228,9 @@ def test_the_actions_command_runs_them_and_writes_dead_letters(
     (line,) = dlq.read_text(encoding="utf-8").splitlines()
     assert json.loads(line)["error_code"] == "not-retryable"
     assert main(argv) == 0  # nothing new: the stream position is kept for the process
+
+
+def test_a_table_deployed_for_actions_shows_no_drift(table: Table) -> None:
+    for call, kwargs in render_post_create(app.design, table.name):  # TTL (markers expire), PITR
+        getattr(table.client, call)(**kwargs)
+    assert drift(table.client, table.name, design_to_dict(app.design), app.spec) == []
