@@ -24,7 +24,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict dynamodel access_patterns
-	$(BIN)/mypy --strict tests/unit tests/paths.py tests/example_apps.py tests/teams_app.py tests/conftest.py benchmarks
+	$(BIN)/mypy --strict tests/unit tests/paths.py tests/example_apps.py tests/teams_app.py tests/projection_app.py tests/conftest.py benchmarks
 	$(BIN)/mypy --strict tests/integration
 
 suite: $(STAMP)

@@ -31,6 +31,7 @@ ErrorCode = Literal[
     "index-filling",
     "not-retryable",
     "effect-in-progress",
+    "partial-item",
 ]
 
 DOCS_URL = "https://github.com/dynamodel/dynamodel#error-codes"
@@ -224,3 +225,9 @@ class EffectInProgressError(ExecutionError):
     """Another delivery of the same change is making this effect now; the record is retried."""
 
     code: ErrorCode = "effect-in-progress"
+
+
+class PartialItemError(DynamodelError, AttributeError):
+    """An attribute of an item read from an index that does not project it (INCLUDE)."""
+
+    code: ErrorCode = "partial-item"

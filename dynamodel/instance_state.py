@@ -13,6 +13,7 @@ import threading
 import weakref
 
 _data: dict[int, object] = {}
+_partial: dict[int, tuple[str, ...]] = {}
 _lock = threading.Lock()
 
 
@@ -20,7 +21,7 @@ def put(instance: object, value: object) -> None:
     """Record ``value`` for ``instance`` (replacing what was recorded)."""
     key = id(instance)
     with _lock:
-        if key not in _data:
+        if key not in _data and key not in _partial:
             weakref.finalize(instance, _forget, key)
         _data[key] = value
 
@@ -35,8 +36,26 @@ def inherit(source: object, copy: object) -> None:
     value = get(source)
     if value is not None:
         put(copy, value)
+    present = partial_fields(source)
+    if present is not None:
+        mark_partial(copy, present)
+
+
+def mark_partial(instance: object, present: tuple[str, ...]) -> None:
+    """Record that ``instance`` holds only the attributes ``present`` (read from an INCLUDE index)."""
+    key = id(instance)
+    with _lock:
+        if key not in _data and key not in _partial:
+            weakref.finalize(instance, _forget, key)
+        _partial[key] = present
+
+
+def partial_fields(instance: object) -> tuple[str, ...] | None:
+    """The attributes a partial instance holds, or None for a whole one."""
+    return _partial.get(id(instance))
 
 
 def _forget(key: int) -> None:
     with _lock:
         _data.pop(key, None)
+        _partial.pop(key, None)

@@ -15,7 +15,7 @@ import enum
 import types
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, ClassVar, Literal, Self, Union, cast, get_args, get_origin
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, Union, cast, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic._internal._model_construction import ModelMetaclass
@@ -23,7 +23,7 @@ from pydantic.fields import FieldInfo
 
 from dynamodel import instance_state
 from dynamodel.attribute_types import for_annotation
-from dynamodel.errors import DefinitionError, UnknownFieldError
+from dynamodel.errors import DefinitionError, PartialItemError, UnknownFieldError
 from dynamodel.spec import AttributeSpec, AttrType, EntitySpec
 
 _COPY_KEY = "dynamodel_copy"
@@ -141,6 +141,17 @@ class Entity(BaseModel, metaclass=_EntityMeta):
         copied = super().__deepcopy__(memo)
         instance_state.inherit(self, copied)
         return copied
+
+    if not TYPE_CHECKING:  # pydantic's own __getattr__ is hidden from type checkers too
+
+        def __getattr__(self, name: str) -> Any:
+            present = instance_state.partial_fields(self)
+            if present is not None and name in type(self).model_fields:
+                msg = f"{type(self).__name__}.{name} was not read: the index this item came from holds only {list(present)}."
+                raise PartialItemError(
+                    msg, hint=f"add '{name}' to the pattern's fields, or read the whole item by its identity"
+                )
+            return super().__getattr__(name)
 
     def __init_subclass__(
         cls,

@@ -11,7 +11,7 @@ The model (each rule is printed with the report, as its assumptions):
   ``_type``, ``_version``, ``_born`` and ``_wid``.
 * **Reads**: a GetItem reads one item; a Query reads, per entity of the result, one item when
   the call names its identity, else ``count`` items (declared per parent; 10 when not), each
-  at its projected size (every index projects ALL today: the whole item). Read units are
+  at its projected size (the whole item, or on an INCLUDE index its keys and included attributes). Read units are
   ⌈bytes per request / 4 KB⌉, halved for eventually consistent reads; a sharded query sends
   one request per shard.
 * **Writes**: ⌈item size / 1 KB⌉ per item written to the table, doubled inside a transaction
@@ -147,6 +147,23 @@ def item_size(design: Design, entity: str) -> int:
     return size
 
 
+def projected_size(design: Design, entity: str, index: str) -> int:
+    """Bytes of an item's copy on ``index``: the whole item, or its keys and included attributes."""
+    ix = design.index(index)
+    if ix.projection == "ALL" or index == TABLE:
+        return item_size(design, entity)
+    ent = design.app.entity(entity)
+    keys = design.keys_for(entity, index)
+    size = sum(len(k) + v for k, v in _BOOKKEEPING.items() if k in ix.non_key_attributes)
+    size += sum(len(a.name) + _value_size(ent, a) for a in ent.attributes if a.name in ix.non_key_attributes)
+    base = design.keys_for(entity, TABLE)
+    for k, spec in ((keys, ix), (base, design.table)):
+        if k is not None:
+            size += len(spec.partition_key) + _key_size(ent, k.pk.pattern())
+            size += len(spec.sort_key) + _key_size(ent, k.sk.pattern())
+    return size
+
+
 def _read_units(total: float, requests: int, eventual: bool) -> float:
     per = total / max(requests, 1)
     units = max(1, math.ceil(per / _READ_UNIT)) * max(requests, 1)
@@ -170,7 +187,7 @@ def _writes(
     size = item_size(design, entity)
     table = math.ceil(size / _WRITE_UNIT) * (2 if transaction else 1)
     gsis = {
-        k.index: float(math.ceil(size / _WRITE_UNIT))
+        k.index: float(math.ceil(projected_size(design, entity, k.index) / _WRITE_UNIT))
         for k in design.entity_indexes(entity)
         if k.index != TABLE
     }
@@ -186,7 +203,7 @@ def _pattern_cost(
     eventual = plan.consistency != "strong"
     if plan.kind != "write":
         returned = _items_returned(design, plan)
-        total = sum(n * item_size(design, e) for e, n in returned.items())
+        total = sum(n * projected_size(design, e, plan.index) for e, n in returned.items())
         units = _read_units(total, plan.requests, eventual)
         detail = ", ".join(f"{n} {e}" for e, n in returned.items()) + f", {total} bytes"
         rate = pat.rate.reads_per_s
@@ -241,8 +258,10 @@ def estimate(design: Design, prices: Prices | None = None) -> CostReport:
         if n is None:
             known = False
             continue
-        copies = len(design.entity_indexes(ent.name))
-        stored += n * copies * (item_size(design, ent.name) + _INDEX_OVERHEAD)
+        stored += n * sum(
+            projected_size(design, ent.name, k.index) + _INDEX_OVERHEAD
+            for k in design.entity_indexes(ent.name)
+        )
     storage_monthly = stored / 1e9 * prices.storage_gb_month if known else None
     if storage_monthly is not None:
         by_index[TABLE] = by_index.get(TABLE, 0.0) + storage_monthly
@@ -265,7 +284,7 @@ def _assumptions(design: Design, prices: Prices) -> tuple[str, ...]:
         f"prices (on demand, parameters): ${prices.read_unit * 1e6:.3f} per million read units, "
         f"${prices.write_unit * 1e6:.3f} per million write units, ${prices.storage_gb_month:.2f} per GB-month; "
         f"a month is {prices.seconds_per_month / 3600:.0f} hours",
-        "read units: ceil(bytes per request / 4 KB), halved when eventually consistent; every index projects ALL",
+        "read units: ceil(bytes per request / 4 KB), halved when eventually consistent; an INCLUDE index holds the keys and its attributes",
         "write units: ceil(item / 1 KB) per item, doubled in a transaction; each GSI copy at ceil(item / 1 KB); a guard item 1",
     ]
     if guessed:

@@ -11,6 +11,7 @@ from dynamodel.design.blocks import order_blocks
 from dynamodel.design.layout import Layout, compute_layout, default_base_layout
 from dynamodel.design.model import TABLE, CopyPath, Design, EntityKeys, IndexSpec, PatternPlan, UniqueGuard
 from dynamodel.design.plans import read_plan, scan_plan, write_plan
+from dynamodel.design.projections import choose_projections
 from dynamodel.design.requirements import (
     COPY_PREFIX,
     LOW_CARDINALITY,
@@ -27,7 +28,7 @@ from dynamodel.design.search import (
     partition_groups,
     placeable_alone,
 )
-from dynamodel.design.stable import stable_slots
+from dynamodel.design.stable import reprojected_slots, stable_slots
 from dynamodel.design.techniques import derive_techniques
 from dynamodel.errors import CollectionConflictError, DefinitionError, UnsatisfiablePatternError
 from dynamodel.keys import KeyTemplate, Lit, Part, Ref, ValueKind
@@ -87,9 +88,12 @@ def derive(app: AppSpec, *, baseline: Mapping[str, Any] | None = None) -> Design
     if baseline is None:
         return design
     renumbered = stable_slots(result.slots, design, baseline)
-    if renumbered == result.slots:
+    if renumbered != result.slots:
+        design = _build(app, placed, scans, renumbered, optimal=result.optimal)
+    moved = reprojected_slots(renumbered, design, baseline)
+    if moved == renumbered:
         return design
-    return _build(app, placed, scans, renumbered, optimal=result.optimal)
+    return _build(app, placed, scans, moved, optimal=result.optimal)
 
 
 def _build(
@@ -112,6 +116,7 @@ def _build(
     copy_paths = _copy_paths(app, [p for p in plans if p.name.startswith(COPY_PREFIX)])
     plans = [p for p in plans if not p.name.startswith(COPY_PREFIX)]
     plans.sort(key=lambda p: p.name)
+    indexes = choose_projections(app, indexes, plans, copy_paths)
     design = Design(
         app=app,
         table=IndexSpec(TABLE, PK, SK),

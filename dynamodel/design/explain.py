@@ -44,6 +44,8 @@ def design_to_dict(design: Design) -> dict[str, Any]:
                 "partition_key": ix.partition_key,
                 "sort_key": ix.sort_key,
                 "projection": ix.projection,
+                # Only INCLUDE indexes say it: every design without one stays byte-identical.
+                **({"non_key_attributes": list(ix.non_key_attributes)} if ix.projection == "INCLUDE" else {}),
             }
             for ix in design.indexes
         ],

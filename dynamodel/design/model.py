@@ -21,6 +21,8 @@ class IndexSpec:
     partition_key: str
     sort_key: str
     projection: Literal["ALL", "KEYS_ONLY", "INCLUDE"] = "ALL"
+    # INCLUDE: the non-key attributes the index copies (sorted); empty for ALL and KEYS_ONLY.
+    non_key_attributes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 from dynamodel.design.explain import design_to_dict
 from dynamodel.design.model import Design
 
-__all__ = ["stable_slots"]
+__all__ = ["reprojected_slots", "stable_slots"]
 
 _GSI = re.compile(r"GSI([0-9]+)")
 
@@ -109,3 +109,29 @@ def _cost(
             elif was[index] != now[index]:
                 cost += _REWRITE
     return cost
+
+
+def reprojected_slots(slots: Mapping[str, int], built: Design, baseline: Mapping[str, Any]) -> dict[str, int]:
+    """``slots`` with a new number for every index that keeps a deployed name but projects otherwise.
+
+    DynamoDB cannot change a GSI's projection, so such an index is created anew beside the
+    deployed one (and filled, while the old code still reads the old one), then the old one
+    is dropped; under the same name that would leave a window with no index at all.
+    """
+    deployed = {str(ix.get("name")): ix for ix in baseline.get("indexes", [])}
+    taken = [int(m.group(1)) for name in deployed if (m := _GSI.fullmatch(name))]
+    taken += [s for s in slots.values() if s > 0]
+    next_number = max(taken, default=0)
+    renumber: dict[int, int] = {}
+    for ix in built.indexes:
+        was = deployed.get(ix.name)
+        m = _GSI.fullmatch(ix.name)
+        if was is None or m is None:
+            continue
+        if was.get("projection", "ALL") == ix.projection and list(was.get("non_key_attributes", [])) == list(
+            ix.non_key_attributes
+        ):
+            continue
+        next_number += 1
+        renumber[int(m.group(1))] = next_number
+    return {req: renumber.get(slot, slot) for req, slot in slots.items()}

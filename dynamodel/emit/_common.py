@@ -75,8 +75,10 @@ def key_schema(index: IndexSpec) -> list[JsonDict]:
 def projection(index: IndexSpec) -> JsonDict:
     """Projection of a GSI; the planner only derives ALL today, so INCLUDE has no attribute list."""
     if index.projection == "INCLUDE":
-        msg = f"GSI '{index.name}' has an INCLUDE projection, but the design lists no attributes to include."
-        raise DefinitionError(msg, hint="derive the index with projection ALL or KEYS_ONLY")
+        if not index.non_key_attributes:
+            msg = f"GSI '{index.name}' has an INCLUDE projection, but the design lists no attributes to include."
+            raise DefinitionError(msg, hint="derive the index with projection ALL or KEYS_ONLY")
+        return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(index.non_key_attributes)}
     return {"ProjectionType": index.projection}
 
 

@@ -9,7 +9,7 @@ them. The TTL attribute is ``_expires_at`` (see :mod:`dynamodel.emit._common`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dynamodel.design.model import TABLE, Design, IndexSpec
 from dynamodel.emit._common import (
@@ -23,6 +23,7 @@ from dynamodel.emit._common import (
     key_attribute_names,
     needs_stream,
     needs_ttl,
+    projection,
 )
 from dynamodel.errors import MigrationError
 
@@ -54,7 +55,7 @@ def _throughput(units: tuple[int, int]) -> ProvisionedThroughputTypeDef:
 
 
 def _projection(index: IndexSpec) -> ProjectionTypeDef:
-    return {"ProjectionType": index.projection}
+    return cast("ProjectionTypeDef", projection(index))
 
 
 def _gsi(index: IndexSpec, units: dict[str, tuple[int, int]]) -> GlobalSecondaryIndexTypeDef:

@@ -87,7 +87,17 @@ MODEL_MEMBERS = frozenset(
     ]
 )
 
-_PROJECTION_CLASS = {"ALL": "AllProjection", "KEYS_ONLY": "KeysOnlyProjection"}
+_PROJECTION_CLASS = {
+    "ALL": "AllProjection",
+    "KEYS_ONLY": "KeysOnlyProjection",
+    "INCLUDE": "IncludeProjection",
+}
+
+
+def _include_args(ix: IndexSpec) -> str:
+    return f"non_attr_keys={list(ix.non_key_attributes)!r}" if ix.projection == "INCLUDE" else ""
+
+
 _PYNAMODB_ATTRIBUTES = "pynamodb.attributes"  # imported as _attributes by every generated module
 
 
@@ -184,7 +194,7 @@ def _index_class(ix: IndexSpec, base: str, units: dict[str, tuple[int, int]]) ->
         "",
         "    class Meta:",
         f"        index_name = {_q(ix.name)}",
-        f"        projection = _indexes.{_PROJECTION_CLASS[kind]}()",
+        f"        projection = _indexes.{_PROJECTION_CLASS[kind]}({_include_args(ix)})",
     ]
     if units:
         read, write = units[ix.name]

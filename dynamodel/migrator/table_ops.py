@@ -75,7 +75,14 @@ def run_table_op(
                 {"AttributeName": pk, "KeyType": "HASH"},
                 {"AttributeName": sk, "KeyType": "RANGE"},
             ],
-            "Projection": {"ProjectionType": op.index.get("projection", "ALL")},
+            "Projection": {
+                "ProjectionType": op.index.get("projection", "ALL"),
+                **(
+                    {"NonKeyAttributes": list(op.index["non_key_attributes"])}
+                    if op.index.get("non_key_attributes")
+                    else {}
+                ),
+            },
         }
         if desc.get("BillingModeSummary", {}).get("BillingMode") != "PAY_PER_REQUEST":
             throughput = desc.get("ProvisionedThroughput", {})

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
+from dynamodel import instance_state
 from dynamodel.codec import Item
+from dynamodel.errors import RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime.session import Session
 from dynamodel.runtime.versions import UNKNOWN_BORN, remember
@@ -14,7 +16,19 @@ E = TypeVar("E", bound=Entity)
 
 
 def values_of(entity: Entity) -> dict[str, object]:
-    """The declared attribute values of an instance (Python values, not dumped)."""
+    """The declared attribute values of an instance (Python values, not dumped).
+
+    Raises:
+        RequestError: the instance is partial (read from an index that projects some
+            attributes only): writing it would drop the others.
+    """
+    present = instance_state.partial_fields(entity)
+    if present is not None:
+        name = type(entity).__name__
+        msg = f"this {name} was read from an index that holds only {list(present)}; writing it would lose its other attributes."
+        raise RequestError(
+            msg, hint=f"read the whole {name} (a get by its identity), change that, and write it"
+        )
     return {name: getattr(entity, name) for name in type(entity).model_fields}
 
 

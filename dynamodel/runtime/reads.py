@@ -141,7 +141,8 @@ def query_page(
             s.cursors.decode(cursor, name, query_digest([unpositioned]))
         )
     response: Any = s.call("Query", lambda: s.client.query(**request), f"pattern '{name}'")
-    items = [s.decode(x) for x in response.get("Items", [])]
+    partial = s.design.index(plan.index).projection != "ALL"
+    items = [s.decode(x, partial=partial) for x in response.get("Items", [])]
     lek: Any = response.get("LastEvaluatedKey")
     next_cursor = s.cursors.encode(name, query_digest([unpositioned]), lek) if lek else None
     return _page(plan, items, next_cursor, 1)
@@ -226,7 +227,8 @@ def _sharded_page(
             positions[i] = _start_key(used[i][-1], key_names)
     done = all(p is True for p in positions)
     next_cursor = None if done else s.cursors.encode(plan.name, digest, positions)
-    return _page(plan, [s.decode(item) for _, _, item in taken], next_cursor, calls)
+    partial = s.design.index(plan.index).projection != "ALL"
+    return _page(plan, [s.decode(item, partial=partial) for _, _, item in taken], next_cursor, calls)
 
 
 def _scan_page(

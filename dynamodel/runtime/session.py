@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
+from dynamodel import instance_state
 from dynamodel.codec import Item, item_to_values
 from dynamodel.design.model import Design
 from dynamodel.errors import ExecutionError, RequestError, UnknownEntityError
@@ -108,8 +109,13 @@ class Session:
             msg = f"{entity}.{attr} cannot be {value!r}: {first}."
             raise RequestError(msg, hint=f"pass a value of {entity}.{attr}'s declared type") from None
 
-    def decode(self, item: Item) -> Entity:
-        """The entity instance of a stored item (dispatched on ``_type``); its version remembered."""
+    def decode(self, item: Item, *, partial: bool = False) -> Entity:
+        """The entity instance of a stored item (dispatched on ``_type``); its version remembered.
+
+        ``partial``: the item comes from an index that projects some attributes only (INCLUDE);
+        the instance then holds what the index has, is marked partial (reading another
+        attribute raises PartialItemError) and cannot be written back.
+        """
         type_av = item.get(TYPE_ATTR)
         name = type_av.get("S") if type_av else None
         if not isinstance(name, str) or name not in self.models:
@@ -123,6 +129,14 @@ class Session:
         try:
             instance = cls.model_validate(values)
         except ValidationError as err:
+            if partial and all(e.get("type") == "missing" for e in err.errors()):
+                # The codec typed every value it found; what the index does not hold stays unset.
+                instance = cls.model_construct(None, **values)
+                instance_state.mark_partial(instance, tuple(sorted(values)))
+                version = item_number(item, VERSION_ATTR)
+                if version is not None:
+                    remember(instance, version, item_born(item))
+                return instance
             msg = f"A stored {name} item does not validate: {err.errors()[0].get('msg', err)}."
             raise ExecutionError(
                 msg, hint="the item was written by another writer or an older version of the entity"

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from dynamodel.app import App
 from dynamodel.runtime.table import Table
-from dynamodel.spec import AppSpec, RangeOp
+from dynamodel.spec import AppSpec, EntitySpec, RangeOp
 from dynamodel.testing.oracle import Oracle, Values, check_result, interleaves
 from dynamodel.testing.table_checks import check_blocks, entity_values
 
@@ -57,8 +57,18 @@ def check_answer(
         oracle_args["value"] = range_values.get("lo", range_values.get("hi"))
     else:
         oracle_args.update(range_values)
-    check_result(_oracle_for(spec, oracle, pattern, op), pattern, oracle_args, got)
     pat = spec.pattern(pattern)
+    only: set[str] | None = None
+    if pat.fields:  # the caller named what it uses: every item must hold those, the rest may be left out
+        only = set(pat.fields)
+        for entity, values in got:
+            ent = spec.entity(entity)
+            only |= set(ent.identity)
+            missing = sorted(f for f in pat.fields if ent.has(f) and f not in values and _required(ent, f))
+            assert not missing, (
+                f"{pattern}: a returned {entity} lacks its declared fields {missing}: {dict(values)}"
+            )
+    check_result(_oracle_for(spec, oracle, pattern, op), pattern, oracle_args, got, only=only)
     if len(pat.entities) > 1 and not interleaves(spec, pat):
         check_blocks(pattern, got)
 
@@ -72,3 +82,8 @@ def _oracle_for(spec: AppSpec, oracle: Oracle, pattern: str, op: RangeOp | None)
     view = Oracle(dataclasses.replace(spec, patterns=patterns))
     view.items = oracle.items
     return view
+
+
+def _required(ent: EntitySpec, name: str) -> bool:
+    attr = ent.attribute(name)
+    return attr is not None and not attr.optional

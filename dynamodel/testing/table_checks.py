@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dynamodel import instance_state
 from dynamodel.app import App
 from dynamodel.codec import Item
 from dynamodel.compile import base_key
@@ -27,8 +28,11 @@ __all__ = ["check_blocks", "check_item_keys", "entity_values", "parse_key", "sam
 
 
 def entity_values(entity: Entity) -> dict[str, object]:
-    """The declared attribute values of an instance, absent (None) ones left out."""
-    return {k: v for k in type(entity).model_fields if (v := getattr(entity, k)) is not None}
+    """The declared attribute values of an instance, absent (None) ones left out; of a partial
+    instance (read from an INCLUDE index), the ones it holds."""
+    present = instance_state.partial_fields(entity)
+    names = [k for k in type(entity).model_fields if present is None or k in present]
+    return {k: v for k in names if (v := getattr(entity, k)) is not None}
 
 
 def same_values(a: Mapping[str, object], b: Mapping[str, object]) -> bool:
