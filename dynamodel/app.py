@@ -33,6 +33,8 @@ class App:
         patterns: its access patterns.
         actions: what runs when items change (:func:`dynamodel.Action`); more can be added
             with :meth:`action`.
+        max_gsis: the most GSIs the design may use; a design that needs more is refused with
+            the patterns that force each index (TooManyIndexesError).
         baseline: the deployed design the table has, when it exists: a ``dynamodel.lock.json``
             path, its design JSON, or the App it was deployed with. The design is then derived
             against it (:func:`dynamodel.design.derive`), so the running code uses the same
@@ -50,6 +52,7 @@ class App:
         patterns: Sequence[PatternSpec],
         *,
         actions: Sequence[ActionSpec] = (),
+        max_gsis: int | None = None,
         baseline: str | Path | Mapping[str, Any] | App | None = None,
     ) -> None:
         self._baseline = baseline
@@ -61,7 +64,8 @@ class App:
             self.models[cls.__name__] = cls
         self._entities = [c.__entity_spec__ for c in entities]
         self._patterns = list(patterns)
-        self.spec: AppSpec = build_app_spec(name, self._entities, self._patterns, list(actions))
+        self._max_gsis = max_gsis
+        self.spec: AppSpec = build_app_spec(name, self._entities, self._patterns, list(actions), max_gsis)
 
     @overload
     def action(
@@ -125,7 +129,9 @@ class App:
                 max_retries=max_retries,
                 max_record_age_s=max_record_age_s,
             )
-            self.spec = build_app_spec(self.name, self._entities, self._patterns, [*self.spec.actions, act])
+            self.spec = build_app_spec(
+                self.name, self._entities, self._patterns, [*self.spec.actions, act], self._max_gsis
+            )
             self.__dict__.pop("design", None)  # derived again, with the action
             return act
 

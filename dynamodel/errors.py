@@ -84,6 +84,12 @@ class UnsatisfiablePatternError(DefinitionError):
     code: ErrorCode = "unsatisfiable-pattern"
 
 
+class TooManyIndexesError(UnsatisfiablePatternError):
+    """The patterns need more GSIs than DynamoDB's 20 or the app's ``max_gsis``."""
+
+    code: ErrorCode = "too-many-indexes"
+
+
 class CollectionConflictError(DefinitionError):
     """Multi-entity queries impose block orders on one partition that cannot all hold."""
 

@@ -179,12 +179,16 @@ class ActionSpec:
 
 @dataclass(frozen=True)
 class AppSpec:
-    """The whole application: entities, patterns and actions, validated, sorted by name."""
+    """The whole application: entities, patterns and actions, validated, sorted by name.
+
+    ``max_gsis``: the most GSIs the app accepts (None: DynamoDB's 20).
+    """
 
     name: str
     entities: tuple[EntitySpec, ...]
     patterns: tuple[PatternSpec, ...]
     actions: tuple[ActionSpec, ...] = ()
+    max_gsis: int | None = None
 
     def entity(self, name: str) -> EntitySpec:
         """The entity called ``name``; UnknownEntityError if there is none."""

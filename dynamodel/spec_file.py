@@ -80,7 +80,7 @@ def _parse_document(data: object, source: str) -> AppSpec:
 
 def parse_spec(data: Mapping[str, Any], *, source: str = "<spec>") -> AppSpec:
     """Turn a spec mapping into a validated AppSpec."""
-    unknown = set(data) - {"app", "entities", "patterns", "actions"}
+    unknown = set(data) - {"app", "entities", "patterns", "actions", "max_gsis"}
     if unknown:
         msg = f"{source}: unknown top-level key(s) {sorted(unknown)}."
         raise DefinitionError(msg, hint="the top level has app, entities, patterns and actions")
@@ -98,7 +98,9 @@ def parse_spec(data: Mapping[str, Any], *, source: str = "<spec>") -> AppSpec:
         raise DefinitionError(msg, hint="write each pattern as '- {name: ..., query: ...}'")
     entities = [_parse_entity(str(n), e) for n, e in entities_raw.items()]
     patterns = [_parse_pattern(i, p) for i, p in enumerate(patterns_raw)]
-    return build_app_spec(app, entities, patterns, parse_actions(data.get("actions"), source))
+    return build_app_spec(
+        app, entities, patterns, parse_actions(data.get("actions"), source), data.get("max_gsis")
+    )
 
 
 def _strs(value: object, what: str) -> tuple[str, ...]:
@@ -405,6 +407,8 @@ def dump_spec(app: AppSpec) -> dict[str, Any]:
     dumped: dict[str, Any] = {"app": app.name, "entities": entities, "patterns": patterns}
     if app.actions:  # absent when there are none: every spec and lock written before actions is unchanged
         dumped["actions"] = dump_actions(app.actions)
+    if app.max_gsis is not None:
+        dumped["max_gsis"] = app.max_gsis
     return dumped
 
 

@@ -37,6 +37,7 @@ def build_app_spec(
     entities: list[EntitySpec],
     patterns: list[PatternSpec],
     actions: Sequence[ActionSpec] = (),
+    max_gsis: int | None = None,
 ) -> AppSpec:
     """Validate and freeze an application; every problem is a DefinitionError naming the fix.
 
@@ -55,7 +56,13 @@ def build_app_spec(
         entities=tuple(sorted(resolved, key=lambda e: e.name)),
         patterns=tuple(sorted(patterns, key=lambda p: p.name)),
         actions=tuple(sorted(actions, key=lambda a: a.name)),
+        max_gsis=max_gsis,
     )
+    if max_gsis is not None and (
+        isinstance(max_gsis, bool) or not isinstance(max_gsis, int) or not 0 <= max_gsis <= 20
+    ):
+        msg = f"App '{name}': max_gsis={max_gsis!r}; a table has 0 to 20 GSIs."
+        raise DefinitionError(msg, hint="write max_gsis: 2, or leave it out for DynamoDB's 20")
     for ent in app.entities:
         check_entity(app, ent)
         check_sizes(ent)

@@ -30,7 +30,12 @@ from dynamodel.design.search import (
 )
 from dynamodel.design.stable import reprojected_slots, stable_slots
 from dynamodel.design.techniques import derive_techniques
-from dynamodel.errors import CollectionConflictError, DefinitionError, UnsatisfiablePatternError
+from dynamodel.errors import (
+    CollectionConflictError,
+    DefinitionError,
+    TooManyIndexesError,
+    UnsatisfiablePatternError,
+)
 from dynamodel.keys import KeyTemplate, Lit, Part, Ref, ValueKind
 from dynamodel.layout import GUARD_TYPE, PK, SHARD_ATTR, SK
 from dynamodel.spec import AppSpec, EntitySpec
@@ -80,20 +85,20 @@ def derive(app: AppSpec, *, baseline: Mapping[str, Any] | None = None) -> Design
     result = assign(app, tuple(placed), weights)
     if result is None:
         msg = f"App '{app.name}' needs more than {MAX_GSIS} GSIs to serve every pattern in one request."
-        raise UnsatisfiablePatternError(
+        raise TooManyIndexesError(
             msg,
             hint="merge patterns that read the same entity by the same attributes, or mark rare ones allow_scan: true",
         )
     design = _build(app, placed, scans, result.slots, optimal=result.optimal)
     if baseline is None:
-        return design
+        return _within_budget(design)
     renumbered = stable_slots(result.slots, design, baseline)
     if renumbered != result.slots:
         design = _build(app, placed, scans, renumbered, optimal=result.optimal)
     moved = reprojected_slots(renumbered, design, baseline)
-    if moved == renumbered:
-        return design
-    return _build(app, placed, scans, moved, optimal=result.optimal)
+    if moved != renumbered:
+        design = _build(app, placed, scans, moved, optimal=result.optimal)
+    return _within_budget(design)
 
 
 def _build(
@@ -192,6 +197,29 @@ def _fix_for(r: Requirement, why: str) -> str:
     if "optional" in why:
         return "add the optional attribute to by/sort, or make it required"
     return "add an attribute to 'by', declare a sort, or add allow_scan: true to accept a Scan"
+
+
+def _within_budget(design: Design) -> Design:
+    """``design``, unless it needs more GSIs than the app's ``max_gsis``: then which patterns force each."""
+    budget = design.app.max_gsis
+    if budget is None or len(design.indexes) <= budget:
+        return design
+    lines = []
+    for ix in design.indexes:
+        readers = sorted(p.name for p in design.plans if p.index == ix.name)
+        copies = sorted(
+            f"copies of {c.source} in {c.target}" for c in design.copy_paths if c.plan.index == ix.name
+        )
+        lines.append(f"{ix.name}: {', '.join(readers + copies)}")
+    minimal = "the minimum" if design.optimal else "the fewest found"
+    msg = (
+        f"App '{design.app.name}' needs {len(design.indexes)} GSIs; max_gsis is {budget} "
+        f"({len(design.indexes)} is {minimal} for one-request reads). " + "; ".join(lines) + "."
+    )
+    raise TooManyIndexesError(
+        msg,
+        hint="drop or merge a pattern of one index, read it with allow_scan: true, or raise max_gsis",
+    )
 
 
 def _write_weights(app: AppSpec) -> dict[str, float]:
