@@ -3,28 +3,32 @@
 For every case in ``benchmarks/cases/specs/*.yaml`` (with its ``.expect.json`` and the facts in
 ``benchmarks/cases/published_designs.json``; sources in ``benchmarks/cases/SOURCES.md``) this derives our design and compares it with the
 expert's: GSI counts, read patterns served in one request without filter or scan, patterns where
-we beat the expert, techniques, and an estimated read cost (RCU) per call of every read pattern.
+we beat the expert, techniques, an estimated read cost (RCU) per call of every read pattern, and
+(issue 15) write units per write of each entity, GSI projections and GSI key styles.
 
 Nothing here is hard-coded per case: our side is read from ``derive(spec)``; the expert's from the
 expect file and the published design. The RCU figures are an *estimate* from a stated item-size
-model (see ``ASSUMPTIONS``), not a measurement.
+model (see ``ASSUMPTIONS``), not a measurement; write units come from ``dynamodel.design.cost``
+(see ``WRITE_ASSUMPTIONS``).
 
 Run: .venv/bin/python benchmarks/design_quality.py
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dynamodel.design import Design, PatternPlan, derive
-from dynamodel.design.model import TABLE
+from dynamodel.design.cost import estimate, item_size
+from dynamodel.design.model import TABLE, IndexSpec
 from dynamodel.spec import AppSpec, EntitySpec, PatternSpec
 from dynamodel.spec_file import load_spec_file
 
@@ -54,9 +58,16 @@ ASSUMPTIONS: tuple[str, ...] = (
     "for the expert, a FilterExpression reads the whole collection and a Scan reads the whole index "
     "(both equal the declared result in these cases: the expert's filter is on a status the declared "
     "pattern does not ask for, and the scanned index is sparse and holds only the result).",
-    "GSI projections: ours project ALL. An expert INCLUDE projection reads the projected share of an item: "
-    "(identity + listed + index key attributes) / (all declared attributes) x item size, attributes "
-    "assumed equally large. Key attributes' own bytes are ignored on both sides.",
+    "GSI projections, the same rule on both sides: an INCLUDE index's copy is the projected share of an "
+    "item, (identity + projected attributes) / (all declared attributes) x item size, attributes assumed "
+    "equally large; an ALL index (or one whose projection the source does not state) reads whole items. "
+    "The expert's projected attributes are the published INCLUDE list plus the index's key attributes; "
+    "ours are the design's `non_key_attributes` (dynamodel.design.projections: the readers' `fields`, "
+    "identities, and _type/_version/_born, which are not declared attributes and, like key attributes' "
+    "own bytes, are ignored on both sides). dynamodel.design.cost sizes the same projections in bytes "
+    "(typical value sizes per type plus our keys and bookkeeping) and is used for write units below; "
+    "it is not used for this read share because the published designs give no sizes to weigh the "
+    "expert's attributes with.",
     "The item model is the same for both designs and over-counts the 'one' side of some joins (e.g. User + "
     "Repos by owner counts N users, since `owner` is not User's identity): absolute RCU figures are rough, "
     "the ours/expert ratios are what the table compares.",
@@ -185,13 +196,31 @@ def our_consistent_read(plan: PatternPlan, pattern: PatternSpec) -> bool:
     return plan.index == TABLE and pattern.consistency == "strong"
 
 
+def _share(ent: EntitySpec, projected: set[str]) -> float:
+    """Share of an item a copy holding these declared attributes (and the identity) is (the stated rule)."""
+    names = [a.name for a in ent.attributes]
+    return len({n for n in names if n in projected} | set(ent.identity)) / len(names)
+
+
+def our_share(design: Design, entity: str, index: str) -> float:
+    """Share of an item of ``entity`` our ``index`` projects (1.0 for ALL or the base table)."""
+    if index == TABLE:
+        return 1.0
+    ix = design.index(index)
+    if ix.projection == "ALL":
+        return 1.0
+    # Native keys (plain attributes) are projected with the index; synthetic key attributes are not declared.
+    return _share(design.app.entity(entity), {*ix.non_key_attributes, ix.partition_key, ix.sort_key})
+
+
 def our_cost(design: Design, plan: PatternPlan, pattern: PatternSpec) -> ReadCost:
-    """Estimated cost of one call of our plan (projection ALL, see ASSUMPTIONS)."""
+    """Estimated cost of one call of our plan (our index's projection, see ASSUMPTIONS)."""
     read = our_entities_read(design, plan, pattern)
     items = sum(read.values())
-    total = float(items * ITEM_BYTES)
+    total = sum(n * ITEM_BYTES * our_share(design, e, plan.index) for e, n in read.items())
     eventual = not our_consistent_read(plan, pattern)
-    return ReadCost(items, total, plan.requests, _rcu(total, plan.requests, eventual), eventual)
+    rcu = _rcu(total, plan.requests, eventual)
+    return ReadCost(items, total, plan.requests, rcu, eventual, total / (items * ITEM_BYTES))
 
 
 def _norm(name: str) -> str:
@@ -199,7 +228,7 @@ def _norm(name: str) -> str:
 
 
 def _projection_share(ent: EntitySpec, gsi: dict[str, Any] | None) -> float:
-    """Share of an item an expert GSI projects (1.0 for ALL or the base table)."""
+    """Share of an item an expert GSI projects (1.0 for ALL, an unstated projection or the base table)."""
     if gsi is None:
         return 1.0
     projection = str(gsi.get("projection", "ALL"))
@@ -207,9 +236,8 @@ def _projection_share(ent: EntitySpec, gsi: dict[str, Any] | None) -> float:
         return 1.0 if projection == "ALL" else 0.0
     listed = {_norm(a) for a in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", projection.removeprefix("INCLUDE"))}
     listed |= {_norm(str(gsi.get("pk", ""))), _norm(str(gsi.get("sk", "")))}
-    names = [a.name for a in ent.attributes]
-    projected = {n for n in names if _norm(n) in listed} | set(ent.identity)  # PK/SK carry the identity
-    return len(projected) / len(names)
+    # PK/SK carry the identity (_share adds it).
+    return _share(ent, {a.name for a in ent.attributes if _norm(a.name) in listed})
 
 
 @dataclass(frozen=True)
@@ -271,6 +299,168 @@ def expert_cost(case: Case, app: AppSpec, pattern: PatternSpec, plan: ExpertPlan
     return ReadCost(items, total, requests, rcu, eventual, total / (items * ITEM_BYTES))
 
 
+# ---- writes, projections and key styles (issue 15) -----------------------------------------------
+
+WCU_BYTES = 1024
+
+WRITE_ASSUMPTIONS: tuple[str, ...] = (
+    "Write units per write: one plain write (PutItem, not in a transaction) of one item of the entity. "
+    "Ours: `dynamodel.design.cost.estimate(design).entity_write_units`: ceil(item / 1 KB) on the table "
+    "plus ceil(projected copy / 1 KB) for every GSI the entity is on. The expert's: the same rule at the "
+    "same item sizes (`dynamodel.design.cost.item_size` of our design, which also counts our key and "
+    "bookkeeping attributes), a copy on each GSI the entity appears in, at the expert's projected share "
+    "of the item (the read rule above); a sparse index is counted as written (an item that carries its "
+    "key attributes is in it). Write-pattern transactions, guards and counters are not in this "
+    "per-entity figure (entity_write_units would double our table write if the design had unique "
+    "guards; none of the 9 designs has one).",
+    "Which expert GSIs an entity appears in, from published_designs.json: an overloaded GSI's "
+    "`per_entity` list (names matched to our entities: exact, close, or the first word, as in 'User "
+    "info'); a GSI keyed on plain attributes holds every entity that has all its key attributes; a GSI "
+    "keyed on the base table's PK/SK (an inverted index) holds every stored item. An entity the "
+    "expert's base table does not list (nor any GSI) has no item in the expert's design: its writes "
+    "are not compared (our spec declares it to name a reference, e.g. Account in recurring payments).",
+    "Key style: a GSI key is plain when it names one declared attribute (the expert's NextPaymentDate; "
+    "what DynamoDB's native multi-attribute keys would give us), synthetic when its value is rendered "
+    "from a template into an attribute of its own (GSI1PK, GSI1-PK, a composite State#Date) or reuses "
+    "the base table's PK/SK.",
+)
+
+
+@dataclass(frozen=True)
+class EntityWrite:
+    """Write units of one plain write of one item of an entity: ours and the expert's."""
+
+    entity: str
+    ours_units: float
+    ours_gsis: tuple[str, ...]
+    expert_units: float | None  # None: the expert stores no item for this entity
+    expert_gsis: tuple[str, ...]
+    readers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # our GSI -> patterns reading it
+    expert_every_item: tuple[str, ...] = ()  # the expert's GSIs that copy every item (keyed on PK/SK)
+
+
+def _heads(key: str) -> list[str]:
+    """Entity names in a published ``per_entity`` key: 'User/Organization', 'Book (loans, ...)'."""
+    return [h.strip() for h in key.split("(", maxsplit=1)[0].split("/") if h.strip()]
+
+
+def _match_entity(head: str, names: Sequence[str]) -> str | None:
+    by_norm = {_norm(n): n for n in names}
+    if _norm(head) in by_norm:
+        return by_norm[_norm(head)]
+    close = difflib.get_close_matches(_norm(head), list(by_norm), n=1, cutoff=0.85)  # User counters
+    if close:
+        return by_norm[close[0]]
+    return by_norm.get(_norm(head.split(maxsplit=1)[0]))  # 'User info'
+
+
+def _has_key_attrs(ent: EntitySpec, *keys: str) -> bool:
+    attrs = {_norm(a.name) for a in ent.attributes}
+    parts = [p for k in keys for p in k.split("(")[0].split("#") if p.strip()]
+    return all(_norm(p) in attrs for p in parts)
+
+
+def _matched(keys: Sequence[str], names: Sequence[str]) -> set[str]:
+    return {m for key in keys for h in _heads(key) if (m := _match_entity(h, names)) is not None}
+
+
+def expert_layout(case: Case, app: AppSpec) -> dict[str, tuple[str, ...] | None]:
+    """Per entity of our spec: the expert GSIs it appears in, or None when the expert stores no item."""
+    names = [e.name for e in app.entities]
+    base = case.expert["base"]
+    if "per_entity" in base:
+        stored = _matched(list(base["per_entity"]), names)
+    else:
+        stored = {e.name for e in app.entities if _has_key_attrs(e, str(base.get("pk", "")))}
+    gsis: dict[str, list[str]] = {n: [] for n in names}
+    for gsi in case.expert.get("gsis", []):
+        pk, sk = str(gsi.get("pk", "")), str(gsi.get("sk") or "")
+        if "per_entity" in gsi:
+            members = _matched(list(gsi["per_entity"]), names)
+        elif {pk, sk} <= {"PK", "SK"}:
+            members = set(stored)
+        else:
+            members = {e.name for e in app.entities if _has_key_attrs(e, pk, sk)}
+        for name in sorted(members):
+            gsis[name].append(str(gsi["name"]))
+    stored |= {n for n, g in gsis.items() if g}  # e.g. Fork: listed under a GSI only
+    return {n: (tuple(gsis[n]) if n in stored else None) for n in names}
+
+
+def _units(size: float) -> float:
+    return float(max(1, math.ceil(size / WCU_BYTES)))
+
+
+def entity_writes(case: Case, design: Design) -> tuple[EntityWrite, ...]:
+    """Ours (from dynamodel.design.cost) and the expert's write units per entity (WRITE_ASSUMPTIONS)."""
+    app = design.app
+    ours = dict(estimate(design).entity_write_units)
+    expert_gsis = {str(g["name"]): g for g in case.expert.get("gsis", [])}
+    out = []
+    for name, layout in expert_layout(case, app).items():
+        size = item_size(design, name)
+        expert = None
+        if layout is not None:
+            share = [_projection_share(app.entity(name), expert_gsis[g]) for g in layout]
+            expert = _units(size) + sum(_units(size * s) for s in share)
+        ours_gsis = tuple(k.index for k in design.entity_indexes(name) if k.index != TABLE)
+        readers = {
+            g: tuple(
+                p.name for p in design.plans if p.index == g and name in p.entities and p.kind != "write"
+            )
+            for g in ours_gsis
+        }
+        every = tuple(
+            g for g in layout or () if {expert_gsis[g].get("pk"), expert_gsis[g].get("sk")} <= {"PK", "SK"}
+        )
+        out.append(EntityWrite(name, ours[name], ours_gsis, expert, layout or (), readers, every))
+    return tuple(out)
+
+
+def _our_key_style(design: Design, ix: IndexSpec) -> str:
+    declared = {a.name for e in design.app.entities for a in e.attributes}
+    return "plain" if ix.partition_key in declared else "synthetic"
+
+
+def _expert_key_style(case: Case, app: AppSpec, gsi: dict[str, Any]) -> str:
+    declared = {_norm(a.name) for e in app.entities for a in e.attributes}
+    keys = [str(gsi.get("pk", "")), str(gsi.get("sk") or "")]
+    plain = "per_entity" not in gsi and all(_norm(k) in declared for k in keys if k)
+    return "plain" if plain else "synthetic"
+
+
+def _styles(styles: Sequence[str]) -> str:
+    if not styles:
+        return "-"
+    return ", ".join(f"{s} x{styles.count(s)}" for s in sorted(set(styles)))
+
+
+def our_projections(design: Design) -> str:
+    """Our GSIs' projections: 'ALL x2' or 'GSI1 INCLUDE 10, GSI2 ALL' (INCLUDE: non-key attributes)."""
+    gsis = [ix for ix in design.indexes if ix.name != TABLE]
+    if all(ix.projection == "ALL" for ix in gsis):
+        return f"ALL x{len(gsis)}" if gsis else "-"
+    return ", ".join(
+        f"{ix.name} INCLUDE {len(ix.non_key_attributes)}" if ix.projection == "INCLUDE" else f"{ix.name} ALL"
+        for ix in gsis
+    )
+
+
+def expert_projections(case: Case) -> str:
+    """The expert's GSIs' projections as published ('ALL*': not stated, costed as ALL)."""
+    gsis = case.expert.get("gsis", [])
+    cells = []
+    for gsi in gsis:
+        projection = str(gsi.get("projection", "ALL*"))
+        if projection.startswith("INCLUDE"):
+            listed = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", projection.removeprefix("INCLUDE"))
+            projection = f"INCLUDE {len(listed)}"
+        cells.append(projection)
+    if cells and all(c == cells[0] for c in cells) and not cells[0].startswith("INCLUDE"):
+        return f"{cells[0]} x{len(cells)}"
+    return ", ".join(f"{g['name']} {c}" for g, c in zip(gsis, cells, strict=True)) or "-"
+
+
 # ---- per-case evaluation ------------------------------------------------------------------------
 
 
@@ -302,8 +492,10 @@ class PatternRow:
             reasons.append(f"{more} reads {abs(ours.items - exp.items)} more items")
         if ours.eventual != exp.eventual:
             reasons.append("ours strongly consistent" if exp.eventual else "the expert's strongly consistent")
-        if exp.share < 1:
-            reasons.append(f"expert INCLUDE projection: {exp.share:.0%} of each item")
+        if not math.isclose(ours.share, exp.share):
+            reasons.append(
+                f"projection: ours reads {ours.share:.0%} of each item, the expert {exp.share:.0%}"
+            )
         if ours.requests != exp.requests:
             reasons.append(f"{ours.requests} vs {exp.requests} requests")
         return "; ".join(reasons) or "-"
@@ -338,6 +530,26 @@ class CaseResult:
     ours_techniques: tuple[str, ...]
     patterns: tuple[PatternRow, ...]
     beats: tuple[BeatRow, ...]
+    writes: tuple[EntityWrite, ...] = ()
+    ours_projections: str = "-"
+    expert_projections: str = "-"
+    ours_key_style: str = "-"
+    expert_key_style: str = "-"
+
+    @property
+    def compared_writes(self) -> tuple[EntityWrite, ...]:
+        """The entities both designs store an item for."""
+        return tuple(w for w in self.writes if w.expert_units is not None)
+
+    @property
+    def expert_wcu(self) -> float:
+        """The expert's write units, one write of each entity both designs store, summed."""
+        return sum(w.expert_units or 0.0 for w in self.compared_writes)
+
+    @property
+    def ours_wcu(self) -> float:
+        """Our write units, one write of each entity both designs store, summed."""
+        return sum(w.ours_units for w in self.compared_writes)
 
     @property
     def gsis_ok(self) -> bool:
@@ -440,6 +652,7 @@ def evaluate(case: Case) -> CaseResult:
             )
 
     singles_kept = sum(1 for n in expert_singles if is_single(design.plan(n)))
+    gsis = [ix for ix in design.indexes if ix.name != TABLE]
     return CaseResult(
         case=case.name,
         entities=len(app.entities),
@@ -455,6 +668,11 @@ def evaluate(case: Case) -> CaseResult:
         ours_techniques=tuple(sorted(design.techniques)),
         patterns=tuple(rows),
         beats=tuple(beats),
+        writes=entity_writes(case, design),
+        ours_projections=our_projections(design),
+        expert_projections=expert_projections(case),
+        ours_key_style=_styles([_our_key_style(design, ix) for ix in gsis]),
+        expert_key_style=_styles([_expert_key_style(case, app, g) for g in case.expert.get("gsis", [])]),
     )
 
 
@@ -607,6 +825,94 @@ def patterns_table(results: Sequence[CaseResult]) -> str:
     )
 
 
+def differences(r: CaseResult) -> str:
+    """Where and why our design differs from the expert's in GSIs, read and write units, projections, keys."""
+    out = []
+    if r.ours_gsis != r.expert_gsis:
+        out.append(f"GSIs {r.ours_gsis} vs the expert's {r.expert_gsis}")
+    out += [
+        f"{p.pattern} {p.ours_cost.rcu:g} vs {p.expert_cost.rcu:g} RU ({p.why})"
+        for p in r.patterns
+        if p.ours_cost.rcu != p.expert_cost.rcu
+    ]
+    for w in r.compared_writes:
+        if w.ours_units != w.expert_units:
+            ours = "+".join(f"{g} ({', '.join(w.readers.get(g, ()))})" for g in w.ours_gsis) or "no GSI"
+            expert = "+".join(f"{g} (every item)" if g in w.expert_every_item else g for g in w.expert_gsis)
+            expert = expert or "no GSI"
+            out.append(
+                f"{w.entity} {w.ours_units:g} vs {w.expert_units:g} WU: ours on {ours}, expert on {expert}"
+            )
+    only = [w.entity for w in r.writes if w.expert_units is None]
+    if only:
+        out.append(f"{', '.join(only)}: an item only in our design (the expert's has none), not compared")
+    if "INCLUDE" in r.expert_projections:
+        if "INCLUDE" in r.ours_projections:
+            out.append("both project INCLUDE (ours adds _type/_version/_born)")
+        else:
+            out.append("the expert projects INCLUDE, ours ALL (no reader declares fields)")
+    plain = re.search(r"plain x(\d+)", r.expert_key_style)
+    if plain and "plain" not in r.ours_key_style:
+        out.append(f"the expert keys {plain[1]} GSI(s) on plain attributes, we use synthetic GSIxPK/GSIxSK")
+    return "; ".join(out) or "same"
+
+
+def cost_table(results: Sequence[CaseResult]) -> str:
+    """Per case, expert vs ours: GSIs, read units, write units per write, projections, key style."""
+    rows: list[list[object]] = [
+        [
+            r.case,
+            f"{r.expert_gsis} / {r.ours_gsis}",
+            f"{r.expert_rcu:g} / {r.ours_rcu:g}",
+            f"{r.expert_wcu:g} / {r.ours_wcu:g}",
+            f"{r.expert_projections} / {r.ours_projections}",
+            f"{r.expert_key_style} / {r.ours_key_style}",
+            differences(r),
+        ]
+        for r in results
+    ]
+    rows.append(
+        [
+            "**total**",
+            f"{sum(r.expert_gsis for r in results)} / {sum(r.ours_gsis for r in results)}",
+            f"{sum(r.expert_rcu for r in results):g} / {sum(r.ours_rcu for r in results):g}",
+            f"{sum(r.expert_wcu for r in results):g} / {sum(r.ours_wcu for r in results):g}",
+            "",
+            "",
+            "",
+        ]
+    )
+    return md_table(
+        [
+            "case",
+            "GSIs exp / ours",
+            "read units/call exp / ours",
+            "write units/write exp / ours",
+            "GSI projections exp / ours",
+            "GSI key style exp / ours",
+            "where and why we differ",
+        ],
+        rows,
+    )
+
+
+def writes_table(results: Sequence[CaseResult]) -> str:
+    """Every entity: write units of one write, the expert's and ours, and the GSIs each copy goes to."""
+    rows = [
+        [
+            r.case,
+            w.entity,
+            "-" if w.expert_units is None else f"{w.expert_units:g}",
+            f"{w.ours_units:g}",
+            "no item" if w.expert_units is None else ", ".join(w.expert_gsis) or "-",
+            ", ".join(w.ours_gsis) or "-",
+        ]
+        for r in results
+        for w in r.writes
+    ]
+    return md_table(["case", "entity", "WU expert", "WU ours", "expert GSIs", "our GSIs"], rows)
+
+
 def main() -> None:
     """Print every table and the assumptions."""
     results = run()
@@ -615,8 +921,10 @@ def main() -> None:
     print(techniques_table(results), end="\n\n")
     print(beats_table(results), end="\n\n")
     print(patterns_table(results), end="\n\n")
+    print(cost_table(results), end="\n\n")
+    print(writes_table(results), end="\n\n")
     print("Assumptions:")
-    for a in ASSUMPTIONS:
+    for a in (*ASSUMPTIONS, *WRITE_ASSUMPTIONS):
         print(f"- {a}")
 
 

@@ -7,6 +7,8 @@ loop, its write-unit model, and a billion items on paper (``benchmarks/migrate_f
 reported as met or not, with the measured figure.
 
 Run: .venv/bin/python benchmarks/run.py   (``make bench``)
+     .venv/bin/python benchmarks/run.py --only quality   (section 1 alone, in seconds: rewrites that
+     section and its target rows of RESULTS.md, keeps the rest, and says so in the header)
 """
 
 from __future__ import annotations
@@ -112,14 +114,8 @@ def codec_ratio(text: str) -> float | None:
     return None
 
 
-def targets(
-    quality: Sequence[design_quality.CaseResult],
-    scale: Sequence[derive_scale.ScaleRow],
-    codec: CodecResult | None,
-    runtime: runtime_overhead.OverheadResult | None,
-    fill: migrate_fill.FillResult | None = None,
-) -> list[Target]:
-    """The five targets of issue 7 and the fill target of issue 13, measured."""
+def quality_targets(quality: Sequence[design_quality.CaseResult]) -> list[Target]:
+    """Section 1's targets: GSIs and single-request reads (issue 7), read and write units (issue 15)."""
     out: list[Target] = []
     gsi_fail = [r for r in quality if not r.gsis_ok]
     out.append(
@@ -143,6 +139,40 @@ def targets(
             kept == total,
         )
     )
+    read_fail = [r for r in quality if r.ours_rcu > r.expert_rcu]
+    out.append(
+        Target(
+            "read units",
+            "read units per call (sum over the read patterns) <= the expert's on every case",
+            f"{len(quality) - len(read_fail)}/{len(quality)} cases; {sum(r.ours_rcu for r in quality):g} vs "
+            f"{sum(r.expert_rcu for r in quality):g} in total (estimate, section 1)",
+            not read_fail,
+            "; ".join(f"{r.case}: {r.ours_rcu:g} > {r.expert_rcu:g}" for r in read_fail),
+        )
+    )
+    write_fail = [r for r in quality if r.ours_wcu > r.expert_wcu]
+    out.append(
+        Target(
+            "write units",
+            "write units per write (one of each entity both store) <= the expert's on every case",
+            f"{len(quality) - len(write_fail)}/{len(quality)} cases; {sum(r.ours_wcu for r in quality):g} vs "
+            f"{sum(r.expert_wcu for r in quality):g} in total (estimate, section 1)",
+            not write_fail,
+            "; ".join(f"{r.case}: {r.ours_wcu:g} > {r.expert_wcu:g}" for r in write_fail),
+        )
+    )
+    return out
+
+
+def targets(
+    quality: Sequence[design_quality.CaseResult],
+    scale: Sequence[derive_scale.ScaleRow],
+    codec: CodecResult | None,
+    runtime: runtime_overhead.OverheadResult | None,
+    fill: migrate_fill.FillResult | None = None,
+) -> list[Target]:
+    """The five targets of issue 7, the fill target of issue 13 and the cost targets of issue 15, measured."""
+    out = quality_targets(quality)
     at = derive_scale.target_row(scale)
     out.append(
         Target(
@@ -246,11 +276,83 @@ def fill_target(fill: migrate_fill.FillResult | None) -> Target:
 
 def targets_table(rows: Sequence[Target]) -> str:
     """The targets as a table."""
+    return md_table(["target", "goal", "measured", "verdict", "note"], _target_cells(rows))
+
+
+def _target_cells(rows: Sequence[Target]) -> list[list[str]]:
     verdict = {True: "met", False: "**NOT met**", None: "not measured"}
-    return md_table(
-        ["target", "goal", "measured", "verdict", "note"],
-        [[t.name, t.goal, t.measured, verdict[t.met], t.note or "-"] for t in rows],
+    return [[t.name, t.goal, t.measured, verdict[t.met], t.note or "-"] for t in rows]
+
+
+QUALITY_TITLE = "1. Design quality against the published expert designs"
+
+
+def quality_section(quality: Sequence[design_quality.CaseResult]) -> str:
+    """Section 1 of RESULTS.md: every table of ``design_quality`` and its assumptions."""
+    assumptions = "\n".join(f"- {a}" for a in design_quality.ASSUMPTIONS)
+    write_assumptions = "\n".join(f"- {a}" for a in design_quality.WRITE_ASSUMPTIONS)
+    return (
+        "Per case (RCU/call: sum over the case's read patterns of the estimated read units of one call "
+        "each; see the assumptions below):\n\n"
+        + design_quality.summary_table(quality)
+        + "\n\n"
+        + design_quality.rcu_summary(quality)
+        + "\n\nWhat each design costs, expert / ours (issue 15): GSIs; read units per call summed over the "
+        "read patterns (the estimate above); write units of one write of each entity both designs store, "
+        "summed (assumptions below); GSI projections (INCLUDE n: the attributes the projection lists; "
+        "ours counts the identity and _type/_version/_born, the expert's PK/SK; ALL*: not stated by the "
+        "source, costed as ALL); GSI key style (plain: a declared attribute is the key; synthetic: a "
+        "rendered key attribute):\n\n"
+        + design_quality.cost_table(quality)
+        + "\n\nWrite units of one write of each entity (expert: `-` and `no item` where the expert's "
+        "design stores none):\n\n"
+        + design_quality.writes_table(quality)
+        + "\n\nPatterns where we beat the expert (one request where the expert needs a filter, a scan "
+        "or two requests):\n\n"
+        + design_quality.beats_table(quality)
+        + "\n\nTechniques each design uses (expert: the case's expect file; ours: `design.techniques`):\n\n"
+        + design_quality.techniques_table(quality)
+        + "\n\nEvery read pattern, estimated RCU per call (items read: expert/ours):\n\n"
+        + design_quality.patterns_table(quality)
+        + "\n\nAssumptions of the RCU estimate:\n\n"
+        + assumptions
+        + "\n\nAssumptions of the write units and key styles:\n\n"
+        + write_assumptions
     )
+
+
+def _row_cells(line: str) -> list[str]:
+    """The cells of one markdown table row (as ``md_table`` writes it, ``\\|`` unescaped)."""
+    cells = re.split(r"(?<!\\)\|", line.strip())[1:-1]
+    return [c.strip().replace("\\|", "|") for c in cells]
+
+
+def replace_quality(text: str, section: str, rows: Sequence[Target], when: str) -> str:
+    """RESULTS.md with section 1 and its target rows replaced, the rest kept, and the header saying so.
+
+    The targets table is rebuilt: section 1's rows first (as a full run orders them), then every other
+    row as it was.
+    """
+    start = text.index(f"## {QUALITY_TITLE}")
+    end = text.index("\n## ", start) + 1
+    text = text[:start] + section + "\n" + text[end:]
+    t_start = text.index("## Targets\n\n") + len("## Targets\n\n")
+    t_end = text.index("\n\n", t_start)
+    old = [_row_cells(line) for line in text[t_start:t_end].splitlines()[2:]]
+    names = {t.name for t in rows}
+    table = md_table(
+        ["target", "goal", "measured", "verdict", "note"],
+        [*_target_cells(rows), *(c for c in old if c[0] not in names)],
+    )
+    text = text[:t_start] + table + text[t_end:]
+    note = (
+        f"- Section 1 and its target rows (GSIs, single-request reads, read units, write units): "
+        f"`.venv/bin/python benchmarks/run.py --only quality`, run on {when}; the other sections are "
+        "from the run above"
+    )
+    lines = [line for line in text.split("\n") if not line.startswith("- Section 1 and its target rows")]
+    at = lines.index("## Targets") - 1
+    return "\n".join([*lines[:at], note, *lines[at:]])
 
 
 def machine() -> str:
@@ -271,6 +373,12 @@ def main() -> None:
     )
     parser.add_argument("--fill-rounds", type=int, default=migrate_fill.ROUNDS, help="fills per side")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md and the PNG")
+    parser.add_argument(
+        "--only",
+        choices=["quality"],
+        help="run one part: 'quality' = section 1 (design quality, seconds); rewrites only that section "
+        "and its target rows of RESULTS.md and says so in its header",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -283,24 +391,18 @@ def main() -> None:
     print(f"dynamodel benchmarks, {when}\n{machine()}", flush=True)
 
     quality = design_quality.run()
-    assumptions = "\n".join(f"- {a}" for a in design_quality.ASSUMPTIONS)
-    show(
-        "1. Design quality against the published expert designs",
-        "Per case (RCU/call: sum over the case's read patterns of the estimated read units of one call "
-        "each; see the assumptions below):\n\n"
-        + design_quality.summary_table(quality)
-        + "\n\n"
-        + design_quality.rcu_summary(quality)
-        + "\n\nPatterns where we beat the expert (one request where the expert needs a filter, a scan "
-        "or two requests):\n\n"
-        + design_quality.beats_table(quality)
-        + "\n\nTechniques each design uses (expert: the case's expect file; ours: `design.techniques`):\n\n"
-        + design_quality.techniques_table(quality)
-        + "\n\nEvery read pattern, estimated RCU per call (items read: expert/ours):\n\n"
-        + design_quality.patterns_table(quality)
-        + "\n\nAssumptions of the RCU estimate:\n\n"
-        + assumptions,
-    )
+    show(QUALITY_TITLE, quality_section(quality))
+    if args.only == "quality":
+        elapsed = time.perf_counter() - started
+        rows = quality_targets(quality)
+        print(f"\n## Targets (section 1)\n\n{targets_table(rows)}\n\nTotal: {elapsed:.0f} s")
+        if not args.no_write:
+            RESULTS.write_text(
+                replace_quality(RESULTS.read_text(encoding="utf-8"), sections[0], rows, when),
+                encoding="utf-8",
+            )
+            print(f"rewrote section 1 and its target rows of {RESULTS.relative_to(HERE.parent)}")
+        return
 
     scale = derive_scale.run()
     k = derive_scale.fitted_exponent(scale)

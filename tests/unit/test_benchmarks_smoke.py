@@ -15,6 +15,7 @@ from pathlib import Path
 from paths import CASES, SPECS
 
 from dynamodel.design import derive
+from dynamodel.design.cost import estimate, item_size
 from dynamodel.spec_file import load_spec_file
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -24,6 +25,7 @@ sys.path.insert(0, str(BENCHMARKS))
 design_quality = importlib.import_module("design_quality")
 derive_scale = importlib.import_module("derive_scale")
 migrate_fill = importlib.import_module("migrate_fill")
+run_all = importlib.import_module("run")
 
 
 def test_design_quality_table_matches_derive() -> None:
@@ -77,7 +79,7 @@ def test_design_quality_table_matches_derive() -> None:
             same_inputs = (
                 row.ours_cost.items == row.expert_cost.items
                 and row.ours_cost.eventual == row.expert_cost.eventual
-                and row.expert_cost.share == 1
+                and math.isclose(row.ours_cost.share, row.expert_cost.share)
                 and row.ours_cost.requests == row.expert_cost.requests
             )
             assert (row.why == "-") == same_inputs
@@ -94,6 +96,94 @@ def test_design_quality_table_matches_derive() -> None:
     assert len(summary.splitlines()) == 2 + len(cases) + 1
     assert all(c.name in summary for c in cases)
     assert design_quality.patterns_table(results).count("\n") == 1 + sum(len(r.patterns) for r in results)
+
+
+def test_recurring_payments_include_projections_cost_no_more_than_the_expert() -> None:
+    (case,) = [c for c in design_quality.load_cases() if c.name == "aws-schema-recurring-payments"]
+    (result,) = design_quality.run([case])
+    design = derive(load_spec_file(case.spec_path))
+    rows = {p.pattern: p for p in result.patterns}
+    # The published INCLUDE lists plus each index's key attributes and the identity PK/SK carry: 7 (AP7)
+    # and 9 (AP8) of Subscription's 12 declared attributes, on both sides.
+    for name, shown in (("ap7_subscriptions_to_remind_on_date", 7), ("ap8_subscriptions_due_on_date", 9)):
+        assert design.index(design.plan(name).index).projection == "INCLUDE"
+        row = rows[name]
+        assert math.isclose(row.ours_cost.share, shown / 12)
+        assert math.isclose(row.expert_cost.share, shown / 12)
+        # 20 items of 1 KB, that share of each, one eventually consistent Query.
+        units = math.ceil(20 * 1024 * shown / 12 / 4096) / 2
+        assert row.ours_cost.rcu == row.expert_cost.rcu == units
+    assert result.ours_rcu <= result.expert_rcu
+    assert "INCLUDE" in result.ours_projections
+    assert "INCLUDE" in result.expert_projections
+
+
+def test_write_units_per_entity_and_a_cost_row_per_case() -> None:
+    cases = design_quality.load_cases()
+    results = design_quality.run(cases)
+    table = design_quality.cost_table(results)
+    assert len(table.splitlines()) == 2 + len(cases) + 1
+    for case, result in zip(cases, results, strict=True):
+        assert sum(case.name in line for line in table.splitlines()) == 1
+        design = derive(load_spec_file(case.spec_path))
+        ours = dict(estimate(design).entity_write_units)
+        assert [w.entity for w in result.writes] == [e.name for e in design.app.entities]
+        for w in result.writes:
+            assert w.ours_units == ours[w.entity]
+            assert set(w.ours_gsis) == {k.index for k in design.entity_indexes(w.entity)} - {"table"}
+            if w.expert_units is not None:
+                # Every copy costs at least one unit, and no more than the whole item's units.
+                whole = math.ceil(item_size(design, w.entity) / 1024)
+                assert 1 + len(w.expert_gsis) <= w.expert_units <= whole * (1 + len(w.expert_gsis))
+    by_case = {r.case: {w.entity: w for w in r.writes} for r in results}
+    # Recurring payments (published_designs.json): the base table holds Subscription and Receipt only; both
+    # GSIs are keyed on attributes only a Subscription has.
+    recurring = by_case["aws-schema-recurring-payments"]
+    assert recurring["Account"].expert_units is None
+    assert recurring["Receipt"].expert_gsis == ()
+    assert recurring["Subscription"].expert_gsis == ("GSI-1", "GSI-2")
+    # Battle royale: the inverted index (keyed SK/PK) holds every item of the base table.
+    battle = by_case["aws-tutorial-battle-royale-game"]
+    assert all("InvertedIndex" in w.expert_gsis for w in battle.values())
+
+
+def test_only_quality_rewrites_section_1_and_its_target_rows() -> None:
+    old = "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            "- Date: then",
+            "",
+            "## Targets",
+            "",
+            run_all.targets_table(
+                [
+                    run_all.Target("GSIs", "<= expert", "old", False),
+                    run_all.Target("derivation", "< 1 s", "0.2 s", True, "a | b"),
+                ]
+            ),
+            "",
+            "## 1. Design quality against the published expert designs",
+            "",
+            "old body",
+            "",
+            "## 2. Derivation scale (synthetic apps)",
+            "",
+            "kept",
+            "",
+        ]
+    )
+    rows = [run_all.Target("GSIs", "<= expert", "new", True), run_all.Target("read units", "<=", "x", True)]
+    section = f"## {run_all.QUALITY_TITLE}\n\nnew body\n"
+    once = run_all.replace_quality(old, section, rows, "now")
+    assert run_all.replace_quality(once, section, rows, "now") == once
+    assert "old body" not in once
+    assert "new body\n\n## 2. Derivation scale (synthetic apps)\n\nkept\n" in once
+    targets = [line.split("|")[1].strip() for line in once.splitlines() if line.startswith("| ")][1:]
+    assert targets == ["GSIs", "read units", "derivation"]
+    assert once.count("| a \\| b ") == 1  # a kept row's cells survive unchanged
+    assert once.count("--only quality`, run on now") == 1
+    assert once.index("--only quality") < once.index("## Targets")
 
 
 def test_filter_and_scan_patterns_are_reported_as_beaten() -> None:
