@@ -188,6 +188,11 @@ def explain(design: Design) -> str:
             shown = ", ".join(f"{t} <- {ref.source}.{s}" for t, s in copies)
             via = f" (via {', '.join(local for _, local in ref.via)})" if ref.via else ""
             out.append(f"  {ref.target}.{shown}{via}: filled at write time")
+    included = [ix for ix in design.indexes if ix.projection == "INCLUDE"]
+    if included:
+        out.append("")
+        out.append("Projections (every reader names its fields; other indexes project ALL):")
+        out += [f"  {ix.name}: INCLUDE {', '.join(ix.non_key_attributes)}" for ix in included]
     if design.app.actions:
         out.append("")
         out.append("Actions (run from the stream, once per change; eventually consistent with the write):")

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dynamodel.design.model import CopyPath, IndexSpec, PatternPlan
+from dynamodel.design.model import CopyPath, Design, IndexSpec, PatternPlan
 from dynamodel.layout import BORN_ATTR, TYPE_ATTR, VERSION_ATTR
 from dynamodel.spec import AppSpec
 
-__all__ = ["MAX_PROJECTED", "choose_projections"]
+__all__ = ["MAX_PROJECTED", "choose_projections", "holds_only"]
 
 MAX_PROJECTED = 100
 """Non-key attributes DynamoDB lets a table's indexes project in all (INCLUDE)."""
@@ -56,3 +56,17 @@ def choose_projections(
         room -= len(attrs)
         out.append(replace(ix, projection="INCLUDE", non_key_attributes=tuple(sorted(attrs))))
     return tuple(out)
+
+
+def holds_only(design: Design, pattern: str) -> tuple[str, ...] | None:
+    """The attributes the items of a read pattern hold when its index projects INCLUDE, else None."""
+    plan = design.plan(pattern)
+    ix = design.index(plan.index)
+    if plan.kind == "write" or ix.projection != "INCLUDE":
+        return None
+    return tuple(
+        a.name
+        for e in plan.entities
+        for a in design.app.entity(e).attributes
+        if a.name in ix.non_key_attributes
+    )

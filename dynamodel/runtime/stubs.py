@@ -22,6 +22,7 @@ import typing
 from typing import Any, get_args, get_origin
 
 from dynamodel.compile import call_convention
+from dynamodel.design.projections import holds_only
 from dynamodel.model import Entity
 from dynamodel.runtime.pattern_deletes import delete_keyword
 from dynamodel.runtime.write_patterns import finds_target, target_keyword
@@ -159,8 +160,15 @@ def render_protocol(app: App, class_name: str | None = None) -> str:
             ret = "CollectionPage"
         else:
             ret = f"Page[{models[0]}]"
+        held = holds_only(design, pat.name)
+        note = (
+            [f'            """Items hold only {", ".join(held)} (PartialItemError for the rest)."""']
+            if held
+            else []
+        )
         body += [
             f"        def {pat.name}({', '.join(params)}) -> {ret}:",
+            *note,
             "            raise NotImplementedError",
             "",
         ]

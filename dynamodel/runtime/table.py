@@ -41,6 +41,7 @@ from dynamodel.compile import (
     call_convention,
 )
 from dynamodel.design.model import Design
+from dynamodel.design.projections import holds_only
 from dynamodel.errors import RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime import bulk, reads, write_patterns, writes
@@ -127,6 +128,12 @@ def _doc(design: Design, name: str) -> str:
         )
     lines.append(f"Runs: {plan.operation} on {plan.index}: {plan.key_condition or '-'}")
     lines.append(f"Why: {plan.reason}")
+    held = holds_only(design, name)
+    if held is not None:
+        lines.append(
+            f"Items hold only {', '.join(held)} (the index projects what the pattern's fields name); "
+            "another attribute raises PartialItemError, and such an item cannot be written back."
+        )
     return "\n".join(lines)
 
 

@@ -82,3 +82,14 @@ def test_naming_fields_later_builds_a_new_index_beside_the_deployed_one() -> Non
     created = ops[0]
     assert isinstance(created, CreateIndex)
     assert created.index["name"] == "GSI2"
+
+
+def test_explain_help_and_stubs_say_what_the_items_hold() -> None:
+    from dynamodel.runtime.stubs import render_protocol
+
+    app = helpdesk()
+    assert "GSI1: INCLUDE _born, _type, _version, tenant_id, ticket_id, title" in app.explain()
+    stubs = render_protocol(app)
+    assert '"""Items hold only tenant_id, ticket_id, title (PartialItemError for the rest)."""' in stubs
+    compile(stubs, "stubs", "exec")
+    assert "Items hold only" not in render_protocol(helpdesk(fields=()))
