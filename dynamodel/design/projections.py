@@ -1,7 +1,7 @@
 """Each GSI's projection: the third objective, after index count and write work.
 
 An index whose every reader declares ``fields`` projects INCLUDE with exactly what they need:
-their fields, each entity's identity (the runtime builds the instance from it) and the
+their fields and sort attribute, each entity's identity (the runtime builds the instance from it) and the
 bookkeeping the runtime decodes with (``_type``, ``_version``, ``_born``). That is never more
 read units, stored bytes or index write units than ALL, and less as soon as an item has an
 attribute no reader asked for; an attribute outside the projection also stops costing index
@@ -33,7 +33,9 @@ def _needed(app: AppSpec, readers: list[PatternPlan]) -> set[str]:
         pat = app.pattern(plan.name)
         for name in pat.entities:
             ent = app.entity(name)
-            attrs |= {f for f in pat.fields if ent.has(f)} | set(ent.identity)
+            # The sort attribute too: the items come in its order, which the caller may check.
+            named = {*pat.fields, *([pat.sort] if pat.sort else [])}
+            attrs |= {f for f in named if ent.has(f)} | set(ent.identity)
     return attrs
 
 

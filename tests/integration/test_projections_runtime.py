@@ -6,9 +6,12 @@ returns the keys and the included attributes only).
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from projection_app import Ticket, helpdesk
 
+from dynamodel import App
 from dynamodel.errors import PartialItemError, RequestError
 from dynamodel.testing import machine_settings, run_app_machine
 from dynamodel.testing.pytest_plugin import MakeTable
@@ -56,3 +59,15 @@ def test_the_app_machine_runs_an_app_with_an_include_index() -> None:
     # Random writes; every read of the listing holds its declared fields and agrees with the
     # oracle on them (the machine compares fields and identities where a pattern names fields).
     run_app_machine(helpdesk(), settings=machine_settings(max_examples=8, stateful_step_count=15))
+
+
+def test_the_shop_machine_with_fields_on_its_sparse_sharded_index() -> None:
+    # GSI2 serves a unique get (customer_by_email) and a sharded sparse query
+    # (open_orders_by_date); with fields on both it projects INCLUDE.
+    from access_patterns.shop import shop
+
+    fields = {"customer_by_email": ("name",), "open_orders_by_date": ("status", "total")}
+    patterns = [dataclasses.replace(p, fields=fields.get(p.name, ())) for p in shop.spec.patterns]
+    narrowed = App("shop", list(shop.models.values()), patterns)
+    assert narrowed.design.index("GSI2").projection == "INCLUDE"
+    run_app_machine(narrowed, settings=machine_settings(max_examples=6, stateful_step_count=15))
