@@ -24,6 +24,7 @@ from typing import Any
 
 from dynamodel.demo_actions import show_actions
 from dynamodel.design import design_to_json, explain
+from dynamodel.design.cost import estimate, explain_cost
 from dynamodel.migrate.ops import FillCopies, FillGuards, FillIndexKeys, Operation
 
 
@@ -37,6 +38,8 @@ def run_demo(out_dir: Path) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "shop.design.json").write_text(design_to_json(design), encoding="utf-8")
     sys.stdout.write(f"\nwrote {out_dir / 'shop.design.json'}\n")
+    sys.stdout.write("\n== what it costs (`dynamodel design access_patterns.shop:shop --cost`)\n\n")
+    sys.stdout.write(explain_cost(estimate(design)))
     run_shop_on_engine()
     return 0
 
