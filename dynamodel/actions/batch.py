@@ -13,16 +13,15 @@ mapping's on-failure destination (in Lambda).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dynamodel.actions.apply import ActionRunner, Outcome
-from dynamodel.errors import DynamodelError, NotRetryableError
+from dynamodel.errors import NotRetryableError
 from dynamodel.propagate.batch_loop import BatchResult
 from dynamodel.propagate.dead_letters import DeadLetter, DeadLetterQueue
-from dynamodel.propagate.records import lambda_record, record_id
+from dynamodel.propagate.records import record_id
 
 __all__ = ["ActionBatch", "run_batch"]
 
@@ -39,18 +38,6 @@ class ActionBatch:
     def response(self) -> dict[str, list[dict[str, str]]]:
         """The Lambda response (``batchItemFailures``)."""
         return self.result.response()
-
-
-def _letter(record: Mapping[str, Any], err: BaseException, attempts: int, table_name: str) -> DeadLetter:
-    return DeadLetter(
-        record=lambda_record(record),
-        error=str(err),
-        error_type=type(err).__name__,
-        error_code=err.code if isinstance(err, DynamodelError) else None,
-        attempts=attempts,
-        table_name=table_name,
-        failed_at=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-    )
 
 
 def run_batch(
@@ -90,7 +77,7 @@ def run_batch(
         batch.result.stats.failed += 1
         log.warning("action %s: stream record %s (attempt %d) failed: %s", runner.action.name, seq, n, error)
         if given_up and dlq is not None:
-            letter = _letter(record, error, n, runner.table_name)
+            letter = DeadLetter.of(record, error, attempts=n, table_name=runner.table_name)
             dlq.send(letter)
             counts.pop(eid, None)
             batch.result.dead_letters.append(letter)

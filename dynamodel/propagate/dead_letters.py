@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from dynamodel.errors import RequestError
+from dynamodel.errors import DynamodelError, RequestError
+from dynamodel.propagate.records import lambda_record
 
 __all__ = ["DeadLetter", "DeadLetterQueue", "JsonlDeadLetterQueue", "ListDeadLetterQueue"]
 
@@ -54,6 +56,21 @@ class DeadLetter:
             "table_name": self.table_name,
             "failed_at": self.failed_at,
         }
+
+    @classmethod
+    def of(
+        cls, record: Mapping[str, Any], error: BaseException, *, attempts: int, table_name: str
+    ) -> DeadLetter:
+        """The dead letter of a stream record (either form) given up on after ``error``, now."""
+        return cls(
+            record=lambda_record(record),
+            error=str(error),
+            error_type=type(error).__name__,
+            error_code=error.code if isinstance(error, DynamodelError) else None,
+            attempts=attempts,
+            table_name=table_name,
+            failed_at=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        )
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DeadLetter:

@@ -40,12 +40,12 @@ from typing import TYPE_CHECKING, Any, Protocol, Unpack
 from botocore.exceptions import ClientError
 
 from dynamodel.design.model import Design
-from dynamodel.errors import DynamodelError, ExecutionError
+from dynamodel.errors import ExecutionError
 from dynamodel.propagate.batch_loop import BatchArgs, BatchResult, process_records
 from dynamodel.propagate.dead_letters import DeadLetter, DeadLetterQueue
 from dynamodel.propagate.options import DEFAULT_MAX_ATTEMPTS, PropagationOptions
 from dynamodel.propagate.propagator import PropagationError, PropagationStats
-from dynamodel.propagate.records import lambda_record, record_id
+from dynamodel.propagate.records import record_id
 from dynamodel.runtime.errors import aws_error_code
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff, retry_throttled
 
@@ -342,15 +342,7 @@ class _Drain:
             raise PropagationError(
                 msg, hint="fix the cause and drain again, or pass dlq=... so failing records are set aside"
             ) from err
-        letter = DeadLetter(
-            record=lambda_record(record),
-            error=str(err),
-            error_type=type(err).__name__,
-            error_code=err.code if isinstance(err, DynamodelError) else None,
-            attempts=n,
-            table_name=self.table_name,
-            failed_at=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-        )
+        letter = DeadLetter.of(record, err, attempts=n, table_name=self.table_name)
         self.options.dlq.send(letter)
         self.cp.attempts.pop(eid, None)
         self.report.dead_letters.append(letter)
