@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from dynamodel import instance_state
 from dynamodel.codec import Item
+from dynamodel.compile import key_attrs
 from dynamodel.errors import RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime.session import Session
@@ -30,6 +31,21 @@ def values_of(entity: Entity) -> dict[str, object]:
             msg, hint=f"read the whole {name} (a get by its identity), change that, and write it"
         )
     return {name: getattr(entity, name) for name in type(entity).model_fields}
+
+
+def key_values(s: Session, name: str, key: Mapping[str, object], call: str) -> dict[str, object]:
+    """The key attributes of entity ``name`` from a call's keyword arguments, each validated
+    (and converted) by its declared type.
+
+    Raises:
+        RequestError: an argument that is not a key attribute (a missing one fails its type).
+    """
+    needed = key_attrs(s.design, name)
+    unknown = sorted(set(key) - set(needed))
+    if unknown:
+        msg = f"{call}({name}) takes the key attributes {list(needed)}, not {unknown}."
+        raise RequestError(msg, hint=f"pass {', '.join(f'{a}=...' for a in needed)}")
+    return {a: s.coerce(name, a, key.get(a)) for a in needed}
 
 
 def key_text(key: Item) -> str:

@@ -23,7 +23,6 @@ from dynamodel.compile import (
     build_item,
     build_put,
     check_item_size,
-    key_attrs,
 )
 from dynamodel.errors import RequestError
 from dynamodel.layout import PK, SK
@@ -31,7 +30,7 @@ from dynamodel.model import Entity
 from dynamodel.runtime.copies import describe, fill_copies, read_item
 from dynamodel.runtime.guards import guard_actions, guard_releases, guards_of
 from dynamodel.runtime.immutables import changed_immutable, check_pinned, refuse_immutable_change
-from dynamodel.runtime.instances import values_of
+from dynamodel.runtime.instances import key_values, values_of
 from dynamodel.runtime.sending import stamp_write, transact
 from dynamodel.runtime.session import Session
 from dynamodel.runtime.versions import (
@@ -137,15 +136,14 @@ class UnitOfWork:
         cls = target if isinstance(target, type) else type(target)
         name = s.entity_name(cls)
         spec = s.design.app.entity(name)
-        values = (
-            values_of(target)
-            if isinstance(target, Entity)
-            else {a: s.coerce(name, a, key.get(a)) for a in key_attrs(s.design, name)}
-        )
+        if isinstance(target, Entity) and key:
+            msg = "delete(instance) takes no key arguments: the key comes from the instance."
+            raise RequestError(msg, hint="call delete(EntityClass, **key) to delete by key")
+        values = values_of(target) if isinstance(target, Entity) else key_values(s, name, key, "delete")
         base = base_key(s.design, name, values)
         current = read_item(s, base, f"read {name} for an action's delete")
         if current is None:
-            return  # nothing to delete: the commit asserts it is still absent
+            return  # nothing to delete, so nothing joins the transaction
         stored = stored_of(target) if isinstance(target, Entity) else None
         version, born = (
             (stored.version, stored.born) if stored else (item_version(current), item_born(current))
@@ -165,7 +163,7 @@ class UnitOfWork:
         """Add ``by`` to a counter of an existing item (and bump its version)."""
         s = self._s
         name = s.entity_name(entity)
-        values = {a: s.coerce(name, a, key.get(a)) for a in key_attrs(s.design, name)}
+        values = key_values(s, name, key, "increment")
         base = base_key(s.design, name, values)
         label = f"{name} {values} does not exist (nothing to count)"
         self._add({"Update": build_increment(s.table_name, base, attr, by)}, label, base, f"{name} {values}")

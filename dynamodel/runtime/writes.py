@@ -41,7 +41,7 @@ from dynamodel.runtime.immutables import (
     refuse_immutable_change,
     stored_immutables_equal,
 )
-from dynamodel.runtime.instances import instance_of, key_text, values_of
+from dynamodel.runtime.instances import instance_of, key_text, key_values, values_of
 from dynamodel.runtime.sending import (
     TransactionConditionError,
     new_write_id,
@@ -291,16 +291,12 @@ def delete(
             expected_version, born = stored.version, stored.born
     else:
         cls = target
-        values = dict(key)
+        values = {}
     name = s.entity_name(cls)
     spec = s.design.app.entity(name)
-    needed = key_attrs(s.design, name)
-    unknown = sorted(set(key) - set(needed))
-    if unknown:
-        msg = f"delete({name}) takes the key attributes {list(needed)}, not {unknown}."
-        raise RequestError(msg, hint=f"pass {', '.join(f'{a}=...' for a in needed)}")
-    for a in needed:  # key arguments validated (and converted) by the declared field types
-        values[a] = s.coerce(name, a, values.get(a))
+    # Key arguments, or an instance's key attributes, validated (and converted) by their declared types.
+    given = {a: values.get(a) for a in key_attrs(s.design, name)} if isinstance(target, Entity) else key
+    values.update(key_values(s, name, given, "delete"))
     base = base_key(s.design, name, values)
     write_id = new_write_id()
     what = f"delete of {describe(spec, values)}"

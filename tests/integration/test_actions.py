@@ -17,6 +17,7 @@ import pytest
 from shop_world import seed
 
 from access_patterns import shop_events
+from access_patterns.shop import Customer
 from access_patterns.shop_events import Notice
 from access_patterns.shop_events import shop_events as app
 from dynamodel.actions import ActionEvent, ActionRunner, drain_actions, emitted_patterns
@@ -234,3 +235,18 @@ def test_a_table_deployed_for_actions_shows_no_drift(table: Table) -> None:
     for call, kwargs in render_post_create(app.design, table.name):  # TTL (markers expire), PITR
         getattr(table.client, call)(**kwargs)
     assert drift(table.client, table.name, design_to_dict(app.design), app.spec) == []
+
+
+def test_an_action_names_keys_as_the_table_does(table: Table, engine: EmbeddedEngine) -> None:
+    def typo(event: ActionEvent[Any]) -> None:
+        event.table.increment(Customer, "order_count", 1, customer_id="c1", custmer="c1")
+
+    _set_status(table, "o1", "SHIPPED")
+    (record,) = _shipped_records(table, engine)
+    runner = ActionRunner(
+        app.design, app.models, table.name, table.client, app.spec.action("notify_shipped"), typo
+    )
+    with pytest.raises(
+        RequestError, match=r"increment\(Customer\) takes the key attributes \['customer_id'\]"
+    ):
+        runner.apply(record)
