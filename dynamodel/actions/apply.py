@@ -15,6 +15,7 @@ one transaction with the marker of the change (:mod:`dynamodel.actions.markers`)
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -89,8 +90,9 @@ class ActionRunner:
     def table(self) -> Table:
         """The connected table the handler reads through."""
         if self._table is None:
+            # Cursors a handler reads with never leave this process: a secret of its own suffices.
             self._table = connect(
-                self.design, self.models, self.table_name, self.client, cursor_secret=b"actions"
+                self.design, self.models, self.table_name, self.client, cursor_secret=os.urandom(32)
             )
         return self._table
 
@@ -109,6 +111,7 @@ class ActionRunner:
             return "duplicate"
         table = self.table
         old = table.decode(parsed.old) if parsed.old else None
+        as_lambda = lambda_record(record)
         for _ in range(MAX_CONFLICTS):
             work = table.unit_of_work()
             event: ActionEvent[Any] = ActionEvent(
@@ -117,7 +120,7 @@ class ActionRunner:
                 old=old,
                 new=table.decode(parsed.new) if parsed.new else None,
                 table=ActionTable(table, work),
-                record=lambda_record(record),
+                record=as_lambda,
                 effects=IdempotentEffects(self.client, self.table_name, self.action.name, change),
             )
             self.calls += 1

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ActionsReport", "drain_actions", "emitted_patterns"]
 
+Select = Callable[[Sequence[Mapping[str, Any]]], list[Mapping[str, Any]]]
+"""Of a batch, the records an action's event filter passes."""
 _CHECKPOINTS: dict[tuple[str, str], StreamCheckpoint] = {}
 _LOCK = threading.Lock()
 
@@ -126,7 +128,7 @@ def drain_actions(
         if name == BUILTIN_ACTION:
 
             def propagate(
-                records: Sequence[Mapping[str, Any]], passing: Any = passing, **batch: Unpack[BatchArgs]
+                records: Sequence[Mapping[str, Any]], passing: Select = passing, **batch: Unpack[BatchArgs]
             ) -> BatchResult:
                 return process_records(passing(records), **batch)
 
@@ -141,7 +143,7 @@ def drain_actions(
         def act(
             records: Sequence[Mapping[str, Any]],
             runner: ActionRunner = runner,
-            passing: Any = passing,
+            passing: Select = passing,
             **batch: Unpack[BatchArgs],
         ) -> BatchResult:
             options = batch.get("options")

@@ -49,8 +49,7 @@ class Change:
 
 def change_of(record: StreamRecord) -> Change:
     """The change a stream record reports (the old image's state for a REMOVE)."""
-    image = record.old if record.event_name == "REMOVE" else record.new
-    keys = image or record.old
+    image = record.old if record.event_name == "REMOVE" else record.new  # never empty (parse_record)
 
     def number(attr: str) -> str:
         # Items dynamodel did not write have no version: the record's own sequence number
@@ -59,8 +58,8 @@ def change_of(record: StreamRecord) -> Change:
         return av["N"] if av is not None and "N" in av else f"seq{record.sequence_number}"
 
     return Change(
-        pk=keys[PK]["S"],
-        sk=keys[SK]["S"],
+        pk=image[PK]["S"],
+        sk=image[SK]["S"],
         event=record.event_name,
         born=number(BORN_ATTR),
         version=number(VERSION_ATTR),
