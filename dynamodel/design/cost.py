@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dynamodel.design.model import TABLE, Design, PatternPlan
+from dynamodel.design.model import TABLE, Design, EntityKeys, IndexSpec, PatternPlan
 from dynamodel.layout import BORN_ATTR, TYPE_ATTR, VERSION_ATTR, WRITE_ID_ATTR
 from dynamodel.spec import AttributeSpec, EntitySpec
 
@@ -122,10 +122,9 @@ def _value_size(ent: EntitySpec, attr: AttributeSpec) -> int:
 
 
 def _attributes_size(ent: EntitySpec) -> int:
-    declared = dict(ent.sizes)
     if ent.size is not None:
         return ent.size
-    return sum(len(a.name) + (declared.get(a.name) or _value_size(ent, a)) for a in ent.attributes)
+    return sum(len(a.name) + _value_size(ent, a) for a in ent.attributes)
 
 
 def _key_size(ent: EntitySpec, pattern: str) -> int:
@@ -136,15 +135,21 @@ def _key_size(ent: EntitySpec, pattern: str) -> int:
     return len(_REF.sub(value, pattern))
 
 
+def _keys_size(ent: EntitySpec, keys: EntityKeys, index: IndexSpec) -> int:
+    """Bytes of the two key attributes an entity writes for one index (names and rendered values)."""
+    return (
+        len(index.partition_key)
+        + _key_size(ent, keys.pk.pattern())
+        + len(index.sort_key)
+        + _key_size(ent, keys.sk.pattern())
+    )
+
+
 def item_size(design: Design, entity: str) -> int:
     """Estimated bytes of one stored item of ``entity`` (see the module docstring)."""
     ent = design.app.entity(entity)
     size = _attributes_size(ent) + sum(len(k) + v for k, v in _BOOKKEEPING.items())
-    for keys in design.entity_indexes(entity):
-        ix = design.index(keys.index)
-        size += len(ix.partition_key) + _key_size(ent, keys.pk.pattern())
-        size += len(ix.sort_key) + _key_size(ent, keys.sk.pattern())
-    return size
+    return size + sum(_keys_size(ent, k, design.index(k.index)) for k in design.entity_indexes(entity))
 
 
 def projected_size(design: Design, entity: str, index: str) -> int:
@@ -156,11 +161,10 @@ def projected_size(design: Design, entity: str, index: str) -> int:
     keys = design.keys_for(entity, index)
     size = sum(len(k) + v for k, v in _BOOKKEEPING.items() if k in ix.non_key_attributes)
     size += sum(len(a.name) + _value_size(ent, a) for a in ent.attributes if a.name in ix.non_key_attributes)
-    base = design.keys_for(entity, TABLE)
+    base = design.keys_for(entity, TABLE)  # an index copy holds the table's key too
     for k, spec in ((keys, ix), (base, design.table)):
         if k is not None:
-            size += len(spec.partition_key) + _key_size(ent, k.pk.pattern())
-            size += len(spec.sort_key) + _key_size(ent, k.sk.pattern())
+            size += _keys_size(ent, k, spec)
     return size
 
 
