@@ -141,11 +141,17 @@ def query_page(
             s.cursors.decode(cursor, name, query_digest([unpositioned]))
         )
     response: Any = s.call("Query", lambda: s.client.query(**request), f"pattern '{name}'")
-    partial = s.design.index(plan.index).projection != "ALL"
-    items = [s.decode(x, partial=partial) for x in response.get("Items", [])]
+    holds = projected(s, plan)
+    items = [s.decode(x, holds=holds) for x in response.get("Items", [])]
     lek: Any = response.get("LastEvaluatedKey")
     next_cursor = s.cursors.encode(name, query_digest([unpositioned]), lek) if lek else None
     return _page(plan, items, next_cursor, 1)
+
+
+def projected(s: Session, plan: PatternPlan) -> tuple[str, ...] | None:
+    """The attributes a plan's index holds beside its keys, or None when it holds every one."""
+    ix = s.design.index(plan.index)
+    return None if ix.projection == "ALL" else ix.non_key_attributes
 
 
 def _page(plan: PatternPlan, items: list[Entity], cursor: str | None, requests: int) -> Page[Entity]:
@@ -227,8 +233,8 @@ def _sharded_page(
             positions[i] = _start_key(used[i][-1], key_names)
     done = all(p is True for p in positions)
     next_cursor = None if done else s.cursors.encode(plan.name, digest, positions)
-    partial = s.design.index(plan.index).projection != "ALL"
-    return _page(plan, [s.decode(item, partial=partial) for _, _, item in taken], next_cursor, calls)
+    holds = projected(s, plan)
+    return _page(plan, [s.decode(item, holds=holds) for _, _, item in taken], next_cursor, calls)
 
 
 def _scan_page(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -109,12 +109,13 @@ class Session:
             msg = f"{entity}.{attr} cannot be {value!r}: {first}."
             raise RequestError(msg, hint=f"pass a value of {entity}.{attr}'s declared type") from None
 
-    def decode(self, item: Item, *, partial: bool = False) -> Entity:
+    def decode(self, item: Item, *, holds: Collection[str] | None = None) -> Entity:
         """The entity instance of a stored item (dispatched on ``_type``); its version remembered.
 
-        ``partial``: the item comes from an index that projects some attributes only (INCLUDE);
-        the instance then holds what the index has, is marked partial (reading another
-        attribute raises PartialItemError) and cannot be written back.
+        ``holds``: the item comes from an index that projects these attributes only (INCLUDE).
+        An entity with attributes outside them gets a partial instance: it holds what the
+        index has, reading another attribute raises PartialItemError (an optional one is not
+        read as None), and it cannot be written back (its other attributes would be lost).
         """
         type_av = item.get(TYPE_ATTR)
         name = type_av.get("S") if type_av else None
@@ -126,22 +127,32 @@ class Session:
             )
         cls = self.models[name]
         values = item_to_values(cls.__entity_spec__, item)
-        try:
-            instance = cls.model_validate(values)
-        except ValidationError as err:
-            if partial and all(e.get("type") == "missing" for e in err.errors()):
-                # The codec typed every value it found; what the index does not hold stays unset.
-                instance = cls.model_construct(None, **values)
-                instance_state.mark_partial(instance, tuple(sorted(values)))
-                version = item_number(item, VERSION_ATTR)
-                if version is not None:
-                    remember(instance, version, item_born(item))
-                return instance
-            msg = f"A stored {name} item does not validate: {err.errors()[0].get('msg', err)}."
-            raise ExecutionError(
-                msg, hint="the item was written by another writer or an older version of the entity"
-            ) from None
+        left_out = [] if holds is None else [a for a in cls.model_fields if a not in holds]
+        if left_out:
+            instance = _partial(cls, values, left_out)
+        else:
+            try:
+                instance = cls.model_validate(values)
+            except ValidationError as err:
+                msg = f"A stored {name} item does not validate: {err.errors()[0].get('msg', err)}."
+                raise ExecutionError(
+                    msg, hint="the item was written by another writer or an older version of the entity"
+                ) from None
         version = item_number(item, VERSION_ATTR)
         if version is not None:
             remember(instance, version, item_born(item))
         return instance
+
+
+def _partial(cls: type[Entity], values: dict[str, object], left_out: list[str]) -> Entity:
+    """An instance holding only what an INCLUDE index projects.
+
+    The codec typed every value it found, so nothing is validated again. Defaults of the
+    attributes left out are dropped: reading one then raises PartialItemError instead of
+    answering a default the stored item may not have.
+    """
+    instance = cls.model_construct(None, **values)
+    for name in left_out:
+        instance.__dict__.pop(name, None)
+    instance_state.mark_partial(instance, tuple(a for a in cls.model_fields if a not in left_out))
+    return instance
