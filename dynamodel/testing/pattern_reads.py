@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
+from dynamodel import instance_state
 from dynamodel.app import App
+from dynamodel.model import Entity
 from dynamodel.runtime.table import Table
 from dynamodel.spec import AppSpec, EntitySpec, RangeOp
 from dynamodel.testing.oracle import Oracle, Values, check_result, interleaves
@@ -22,9 +24,11 @@ def read_all(
 ) -> list[tuple[str, Values]]:
     """Every item a pattern returns, following cursors page by page."""
     pat = app.spec.pattern(pattern)
+    ix = app.design.index(app.design.plan(pattern).index)
+    holds = None if ix.projection == "ALL" else set(ix.non_key_attributes)
     if pat.kind == "get":
         found = table.run(pattern, **args)
-        return [] if found is None else [(type(found).__name__, entity_values(found))]
+        return [] if found is None else [_row(pattern, found, holds)]
     total = sum(len(oracle.all(e)) for e in pat.entities)
     # More pages than items (per shard) means the cursor never ends.
     bound = (total + 2) * (app.design.plan(pattern).shards + 1)
@@ -33,12 +37,24 @@ def read_all(
     for _ in range(bound):
         page = table.run(pattern, **args, limit=limit, cursor=cursor)
         assert len(page.items) <= limit, f"{pattern}: a page of {len(page.items)} items for limit={limit}"
-        out += [(type(x).__name__, entity_values(x)) for x in page.items]
+        out += [_row(pattern, x, holds) for x in page.items]
         if page.cursor is None:
             return out
         cursor = page.cursor
     msg = f"{pattern}{dict(args)}: still returning cursors after {bound} pages of {limit}"
     raise AssertionError(msg)
+
+
+def _row(pattern: str, item: Entity, holds: set[str] | None) -> tuple[str, Values]:
+    """(entity, values) of a returned item; one from an index that leaves attributes out must
+    be partial, or writing it back would lose them."""
+    name = type(item).__name__
+    if holds is not None and any(a not in holds for a in type(item).model_fields):
+        assert instance_state.partial_fields(item) is not None, (
+            f"{pattern}: a {name} read from an index that leaves attributes out is not marked partial; "
+            "writing it back would lose them"
+        )
+    return name, entity_values(item)
 
 
 def check_answer(

@@ -98,3 +98,12 @@ def test_an_item_with_every_required_field_but_not_every_attribute_is_still_part
     whole = table.get_ticket(tenant_id="t1", ticket_id="k0")
     assert whole is not None
     assert whole.assignee == "ann"
+
+
+def test_the_machine_checks_items_that_leave_attributes_out_are_partial() -> None:
+    # Every required attribute projected, the optional assignee not: each listed item must be
+    # partial, which the machine checks on every read.
+    run_app_machine(
+        helpdesk(fields=("body", "status", "title")),
+        settings=machine_settings(max_examples=6, stateful_step_count=12),
+    )
