@@ -45,9 +45,7 @@ def _cmd_cost(args: argparse.Namespace) -> int:
 
     lock = read_lock(Path(args.baseline)) if args.baseline else None
     design = load_design(args.target, baseline=lock.design if lock else None)
-    prices = Prices(
-        **{k: v / 1e6 if k.endswith("_unit") else v for k, v in (args.price or []) if v is not None}
-    )
+    prices = Prices(**{k: v / 1e6 if k.endswith("_unit") else v for k, v in (args.price or [])})
     report = estimate(design, prices)
     if args.json:
         document = {**design_to_dict(design), "cost": cost_to_dict(report)}

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+
+PLACED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+"""When the demo's orders were placed: fixed, so the demo prints the same every run."""
 
 
 def show_actions(engine: Any) -> None:
@@ -37,10 +41,9 @@ def show_actions(engine: Any) -> None:
     client.create_table(**render_create_table(app.design, "shop-events-demo"))
     table = app.connect("shop-events-demo", client, cursor_secret=os.urandom(32))
     table.create(Customer(customer_id="c1", email="ann@example.com", name="Ann", order_count=0))
-    placed = datetime_now()
     for oid, total in (("o1", Decimal("42.50")), ("o2", Decimal(0))):
         table.place_order(
-            Order(order_id=oid, customer_id="c1", status="OPEN", placed_at=placed, total=total), lines=[]
+            Order(order_id=oid, customer_id="c1", status="OPEN", placed_at=PLACED, total=total), lines=[]
         )
     example.OUTBOX.clear()
     example.REFUNDS.clear()
@@ -78,10 +81,3 @@ def show_actions(engine: Any) -> None:
         f"  handler called {refund.runners['refund_cancelled'].calls} time(s); refunds made: {example.REFUNDS}\n"
     )
     out("  (deployed, the dead letter is published to the action's failure topic and kept in its queue)\n")
-
-
-def datetime_now() -> Any:
-    """A fixed time, so the demo prints the same every run."""
-    from datetime import UTC, datetime  # noqa: PLC0415
-
-    return datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
