@@ -3,7 +3,7 @@
 The generated module holds one polymorphic base model for the whole table and one
 subclass per entity:
 
-* the base model (``<App>Item``) declares ``PK``/``SK``, every GSI key attribute
+* the base model (``<App>Item``) declares ``PK``/``SK``, every rendered GSI key attribute
   (nullable: an item is on a GSI only when it has that GSI's keys), ``_type`` as a
   ``DiscriminatorAttribute`` (the runtime writes the entity name there; it reads back as
   the entity class), ``_expires_at`` as a ``TTLAttribute`` when an entity has a ``ttl``, and one ``GlobalSecondaryIndex``
@@ -11,6 +11,14 @@ subclass per entity:
   the CloudFormation template;
 * each entity subclass (``discriminator=<entity name>``) adds the entity's attributes, so
   ``Order.query(...)`` and ``Order.gsi1.query(...)`` return only orders.
+
+A native GSI (keyed on the entity's own attributes) with one attribute per key part is an
+ordinary PynamoDB index over those attributes, typed as they are stored. One with several
+attributes in a key part (DynamoDB's multi-attribute keys) is left out, and the module says so:
+PynamoDB 6 collects an index's key attributes in alphabetical order of their Python names
+(``inspect.getmembers``), so it would create the parts in the wrong order, and its ``query`` sends
+an equality on the first HASH attribute only. Such a table must be created from the
+CloudFormation or boto3 output, and the index queried through dynamodel.
 
 Attribute types follow dynamodel's item layout: strings, enums, datetimes (ISO-8601 UTC
 with six fractional digits and ``Z``) and dates (``YYYY-MM-DD``) are ``UnicodeAttribute``;
@@ -28,7 +36,7 @@ import keyword
 import re
 
 from dynamodel.attribute_types import AttributeType, lookup
-from dynamodel.design.model import TABLE, Design, IndexSpec
+from dynamodel.design.model import TABLE, Design, IndexSpec, ScalarType
 from dynamodel.design.requirements import predicate_text
 from dynamodel.emit._common import (
     DEFAULT_STAGE,
@@ -100,6 +108,41 @@ def _include_args(ix: IndexSpec) -> str:
 
 _PYNAMODB_ATTRIBUTES = "pynamodb.attributes"  # imported as _attributes by every generated module
 
+# A native key attribute is declared by how it is stored, whatever the entity's own class for it.
+_STORED_CLASS: dict[ScalarType, tuple[str, tuple[str, ...]]] = {
+    "S": ("UnicodeAttribute", ()),
+    "N": ("NumberAttribute", ()),
+    "B": ("BinaryAttribute", ("legacy_encoding=False",)),
+}
+
+
+def expressible(ix: IndexSpec) -> bool:
+    """Whether PynamoDB 6 can declare the GSI: at most one attribute per key part.
+
+    PynamoDB does not refuse several ``hash_key=True`` attributes on an index, but orders them
+    by Python name and queries with one hash value, so such an index would be wrong, not absent.
+    """
+    return len(ix.partition_attributes) <= 1 and len(ix.sort_attributes) <= 1
+
+
+def left_out(design: Design) -> tuple[IndexSpec, ...]:
+    """The GSIs the generated models leave out (see :func:`expressible`)."""
+    return tuple(ix for ix in design.indexes if not expressible(ix))
+
+
+def _key_text(ix: IndexSpec) -> str:
+    """A native index's key attributes, e.g. ``(tenant_id) / (created_at, ticket_id)``."""
+    parts = (ix.partition_attributes, ix.sort_attributes)
+    return " / ".join(f"({', '.join(name for name, _ in part)})" for part in parts if part)
+
+
+def _left_out_comment(ix: IndexSpec) -> list[str]:
+    return [
+        f"# {ix.name} is left out: PynamoDB cannot declare a key part of several attributes.",
+        f"# Its keys: {_key_text(ix)}.",
+        f"# Create the table from the CloudFormation or boto3 output; query {ix.name} through dynamodel.",
+    ]
+
 
 def _free(name: str, taken: set[str]) -> str:
     while name in taken or keyword.iskeyword(name) or name in MODEL_MEMBERS:
@@ -167,6 +210,9 @@ def _docstring_lines(design: Design) -> list[str]:
         notes = f", only when {when}" if keys.sparse else ""
         notes += f", {keys.shards} shards" if keys.shards > 1 else ""
         ix = design.index(keys.index)
+        if ix.native:
+            lines.append(f"    {keys.entity} on {keys.index}: {_key_text(ix)}, native{notes}")
+            continue
         lines.append(
             f"    {keys.entity} on {keys.index}: {ix.partition_key}={keys.pk.pattern()} "
             f"{ix.sort_key}={keys.sk.pattern()}{notes}"
@@ -176,6 +222,17 @@ def _docstring_lines(design: Design) -> list[str]:
             f"    unique guard of {guard.entity} ({', '.join(guard.attrs)}): "
             f"{design.table.partition_key}={guard.pk.pattern()} {design.table.sort_key}={guard.sk.pattern()}"
         )
+    missing = left_out(design)
+    if missing:
+        lines += [
+            "",
+            "Not in these models: native GSIs with several attributes in a key part (DynamoDB's",
+            "multi-attribute keys), which PynamoDB cannot declare or query. create_table() leaves",
+            "them out; create the table from `dynamodel emit --format cloudformation` (or boto3)",
+            "and query them through dynamodel:",
+            "",
+            *(f"    {ix.name}: {_key_text(ix)}" for ix in missing),
+        ]
     lines += [
         "",
         "Datetimes are stored as ISO-8601 UTC strings ('2024-01-02T03:04:05.000000Z'), dates as",
@@ -199,12 +256,15 @@ def _index_class(ix: IndexSpec, base: str, units: dict[str, tuple[int, int]]) ->
     if units:
         read, write = units[ix.name]
         lines += [f"        read_capacity_units = {read}", f"        write_capacity_units = {write}"]
-    return [
-        *lines,
-        "",
-        f"    {ix.partition_key} = {_attribute('UnicodeAttribute', ix.partition_key, 'hash_key=True')}",
-        f"    {ix.sort_key} = {_attribute('UnicodeAttribute', ix.sort_key, 'range_key=True')}",
-    ]
+    lines.append("")
+    # The index's own declarations only make its schema and serialize query values; the
+    # entity classes declare the same stored names for reading items.
+    names: set[str] = set()
+    for (name, stored), (_, key_type) in zip(ix.key_definitions(), ix.key_schema(), strict=True):
+        cls, flags = _STORED_CLASS[stored]
+        role = "hash_key=True" if key_type == "HASH" else "range_key=True"
+        lines.append(f"    {_free(name, names)} = {_attribute(cls, name, *flags, role)}")
+    return lines
 
 
 def _base_class(
@@ -233,6 +293,8 @@ def _base_class(
     # Entity attribute names never start with '_', so the runtime's own attributes keep their names.
     taken = {pk, sk, TYPE_ATTRIBUTE, TTL_ATTRIBUTE}
     for ix in design.indexes:
+        if ix.native:
+            continue  # keyed on the entities' own attributes, declared by the entity classes
         for name in (ix.partition_key, ix.sort_key):
             taken.add(name)
             lines += [f"    {name} = {_attribute('UnicodeAttribute', name, 'null=True')}"]
@@ -240,12 +302,20 @@ def _base_class(
     if needs_ttl(design):
         # TTLAttribute makes create_table() switch TTL on, as the template does.
         lines += [f"    {TTL_ATTRIBUTE} = {_attribute('TTLAttribute', TTL_ATTRIBUTE, 'null=True')}"]
-    lines += [f"    {_free(ix.name.lower(), taken)} = _{ix.name}Index()" for ix in design.indexes]
+    for ix in design.indexes:
+        if expressible(ix):
+            lines += [f"    {_free(ix.name.lower(), taken)} = _{ix.name}Index()"]
+        else:
+            lines += [f"    # {ix.name} {_key_text(ix)} is left out: see the comment above this class."]
     return lines, taken
 
 
 def _entity_class(design: Design, ent: EntitySpec, class_name: str, base: str, taken: set[str]) -> list[str]:
-    on = [k.index for k in design.entity_indexes(ent.name) if k.index != TABLE]
+    on = [
+        k.index if expressible(design.index(k.index)) else f"{k.index} (left out)"
+        for k in design.entity_indexes(ent.name)
+        if k.index != TABLE
+    ]
     where = f" Also on {', '.join(on)}." if on else ""
     lines = [
         f"class {class_name}({base}, discriminator={_q(ent.name)}):",
@@ -273,7 +343,11 @@ def render_pynamodb(
         capacity: per-index (read, write) units for ``PROVISIONED``.
 
     Returns:
-        The module source, deterministic for a design.
+        The module source, deterministic for a design. A native GSI with several attributes
+        in a key part is left out (PynamoDB cannot declare it; see :func:`expressible`): the
+        module's docstring and a comment where the index would be name it and its attributes,
+        and say to create the table from the CloudFormation or boto3 output and query the
+        index through dynamodel.
 
     Raises:
         DefinitionError: an entity attribute is named like a key attribute, or the
@@ -306,7 +380,9 @@ def render_pynamodb(
             *_type_imports(design),
         ],
     ]
-    blocks += [_index_class(ix, base, units) for ix in design.indexes]
+    blocks += [
+        _index_class(ix, base, units) if expressible(ix) else _left_out_comment(ix) for ix in design.indexes
+    ]
     base_lines, taken = _base_class(design, base, table_expr, billing, units)
     blocks.append(base_lines)
     class_names = {base}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+from collections.abc import Collection
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -12,9 +13,11 @@ import pytest
 from pynamodb.models import Model
 from test_emit_support import CASE_IDS, design_of
 
+from access_patterns.tickets import tickets
+from dynamodel import App, Entity, Get, NonEmptyStr, Query
 from dynamodel.design import Design
 from dynamodel.emit import render_create_table, render_pynamodb
-from dynamodel.emit.pynamodb_models import MODEL_MEMBERS
+from dynamodel.emit.pynamodb_models import MODEL_MEMBERS, left_out
 from dynamodel.errors import DefinitionError
 from dynamodel.spec import AttributeSpec
 
@@ -22,6 +25,22 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 TABLE = "emit-pynamodb"
+
+
+class Post(Entity, identity=("post_no",)):
+    """Keyed natively on (author_id S) / (post_no N): one attribute per key part."""
+
+    post_no: int
+    author_id: NonEmptyStr
+    title: str
+
+
+POSTS = App(
+    "posts",
+    [Post],
+    patterns=[Get(Post, by="post_no"), Query(Post, by="author_id", sort="post_no")],
+    key_style="native",
+)
 
 
 def _load(design: Design, **options: Any) -> types.ModuleType:
@@ -43,6 +62,36 @@ def _keys(design: Design, entity: str, values: dict[str, Any]) -> dict[str, str]
             item[index.partition_key] = keys.pk.render(values)
             item[index.sort_key] = keys.sk.render(values)
     return item
+
+
+def _several_attributes_in_a_part(design: Design) -> set[str]:
+    """The GSIs PynamoDB cannot declare (stated here, not asked of the emitter)."""
+    return {
+        ix.name for ix in design.indexes if len(ix.partition_attributes) > 1 or len(ix.sort_attributes) > 1
+    }
+
+
+def _assert_same_table(client: DynamoDBClient, design: Design, without: Collection[str] = ()) -> None:
+    """The table on moto is render_create_table's, less the GSIs in ``without`` and the key
+    attributes only they use."""
+    described = client.describe_table(TableName=TABLE)["Table"]
+    wanted = render_create_table(design, TABLE)
+    gsis = [g for g in wanted.get("GlobalSecondaryIndexes", []) if g["IndexName"] not in without]
+    used = {k["AttributeName"] for k in [*wanted["KeySchema"], *(k for g in gsis for k in g["KeySchema"])]}
+    assert described["KeySchema"] == wanted["KeySchema"]
+    assert sorted(
+        (d["AttributeName"], d["AttributeType"]) for d in described["AttributeDefinitions"]
+    ) == sorted(
+        (d["AttributeName"], d["AttributeType"])
+        for d in wanted["AttributeDefinitions"]
+        if d["AttributeName"] in used
+    )
+    got = {
+        g["IndexName"]: (g["KeySchema"], g["Projection"]) for g in described.get("GlobalSecondaryIndexes", [])
+    }
+    assert got == {g["IndexName"]: (g["KeySchema"], g["Projection"]) for g in gsis}
+    assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert described.get("StreamSpecification") == wanted.get("StreamSpecification")
 
 
 def _pk(design: Design, entity: str, index: str, values: dict[str, Any]) -> str:
@@ -75,21 +124,12 @@ def test_models_import_and_create_the_same_table(moto_client: DynamoDBClient, ca
         stored = {attr.attr_name for attr in cls.get_attributes().values()}
         assert {a.name for a in ent.attributes} <= stored
         assert "_type" in stored
+    # The indexes PynamoDB cannot declare are left out, and the module says which.
+    missing = _several_attributes_in_a_part(design)
+    assert {ix.name for ix in left_out(design)} == missing
+    assert all(f"\n    {name}: (" in (module.__doc__ or "") for name in missing), module.__doc__
     _base(module).create_table(wait=True)
-    described = moto_client.describe_table(TableName=TABLE)["Table"]
-    wanted = render_create_table(design, TABLE)
-    assert described["KeySchema"] == wanted["KeySchema"]
-    assert sorted(d["AttributeName"] for d in described["AttributeDefinitions"]) == sorted(
-        d["AttributeName"] for d in wanted["AttributeDefinitions"]
-    )
-    got = {
-        g["IndexName"]: (g["KeySchema"], g["Projection"]) for g in described.get("GlobalSecondaryIndexes", [])
-    }
-    assert got == {
-        g["IndexName"]: (g["KeySchema"], g["Projection"]) for g in wanted.get("GlobalSecondaryIndexes", [])
-    }
-    assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-    assert described.get("StreamSpecification") == wanted.get("StreamSpecification")
+    _assert_same_table(moto_client, design, without=missing)
     ttl = moto_client.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]
     assert (ttl["TimeToLiveStatus"] == "ENABLED") == design.needs_ttl  # an entity ttl, or action markers
 
@@ -214,3 +254,70 @@ def test_an_attribute_named_like_a_key_attribute_is_refused() -> None:
     with pytest.raises(DefinitionError, match="GSI1PK") as info:
         render_pynamodb(type(design)(**{**design.__dict__, "app": app}))
     assert "rename 'GSI1PK'" in (info.value.hint or ""), info.value.hint
+
+
+def test_a_native_index_of_one_attribute_per_part_is_a_pynamodb_index(moto_client: DynamoDBClient) -> None:
+    design = POSTS.design
+    (gsi,) = design.indexes
+    assert (gsi.partition_attributes, gsi.sort_attributes) == ((("author_id", "S"),), (("post_no", "N"),))
+    module = _load(design, table_name=TABLE)
+    assert "Post on GSI1: (author_id) / (post_no), native" in (module.__doc__ or "")
+    assert "Not in these models" not in (module.__doc__ or "")
+    # No rendered keys exist for a native index, so the base model declares none.
+    assert set(module.PostsItem.get_attributes()) == {"PK", "SK", "_type"}
+    module.PostsItem.create_table(wait=True)
+    _assert_same_table(moto_client, design)
+
+    runtime = POSTS.connect(TABLE, moto_client, cursor_secret=b"pynamodb-native-test-secret")
+    for no, author in ((2, "a1"), (1, "a1"), (3, "a2")):
+        runtime.put(Post(post_no=no, author_id=author, title=f"post {no}"))
+    by_author = list(module.Post.gsi1.query("a1"))
+    assert all(isinstance(p, module.Post) for p in by_author)
+    assert [(p.post_no, p.author_id, p.title) for p in by_author] == [
+        (1, "a1", "post 1"),
+        (2, "a1", "post 2"),
+    ]
+    (later,) = module.Post.gsi1.query("a1", module._GSI1Index.post_no > 1)
+    assert later.post_no == 2
+
+
+@pytest.mark.parametrize(
+    ("app", "kept", "missing"),
+    [
+        (tickets, {"GSI1", "GSI2"}, {"GSI3": "(tenant_id) / (created_at, ticket_id)"}),
+        (
+            tickets.with_key_style("native"),
+            {"GSI2", "GSI4"},
+            {
+                "GSI1": "(tenant_id, email) / (user_id)",
+                "GSI3": "(assignee_id) / (created_at, ticket_id)",
+                "GSI5": "(tenant_id) / (created_at, ticket_id)",
+            },
+        ),
+    ],
+    ids=["auto", "native"],
+)
+def test_an_index_of_several_attributes_in_a_part_is_left_out_and_named(
+    moto_client: DynamoDBClient, app: App, kept: set[str], missing: dict[str, str]
+) -> None:
+    source = render_pynamodb(app.design, table_name=TABLE)
+    module = _load(app.design, table_name=TABLE)
+    doc = module.__doc__ or ""
+    for name, keys in missing.items():
+        assert f"Ticket on {name}: {keys}, native" in doc or f"User on {name}: {keys}, native" in doc
+        assert f"\n    {name}: {keys}\n" in doc
+        assert f"# {name} is left out: PynamoDB cannot declare a key part of several attributes." in source
+        assert f"# Its keys: {keys}." in source
+        assert (
+            f"# Create the table from the CloudFormation or boto3 output; query {name} through dynamodel."
+            in source
+        )
+        assert not hasattr(module, f"_{name}Index")
+        assert not hasattr(module.TicketsItem, name.lower())
+    assert "create the table from `dynamodel emit --format cloudformation`" in doc
+    assert {name for name in kept if hasattr(module.TicketsItem, name.lower())} == kept
+    # The base model holds no key attribute of a native index: those are the entities' own.
+    natives = {n for ix in app.design.indexes if ix.native for n, _ in ix.key_definitions()}
+    assert not natives & {a.attr_name for a in module.TicketsItem.get_attributes().values()}
+    module.TicketsItem.create_table(wait=True)
+    _assert_same_table(moto_client, app.design, without=set(missing))
