@@ -3,12 +3,14 @@
 Parts (issue 7): design quality against the published experts, derivation scale (+ plot), the codec
 (``benchmarks/codec_bench.py``, when present, with ``--items``), and the runtime overhead against raw
 boto3 on one embedded moto server; (issue 13) the migration runner's fill against a hand-written boto3
-loop, its write-unit model, and a billion items on paper (``benchmarks/migrate_fill.py``). Targets are
-reported as met or not, with the measured figure.
+loop, its write-unit model, and a billion items on paper (``benchmarks/migrate_fill.py``); the example apps
+keyed synthetic, auto and native (``benchmarks/key_style.py``). Targets are reported as met or not, with
+the measured figure.
 
 Run: .venv/bin/python benchmarks/run.py   (``make bench``)
      .venv/bin/python benchmarks/run.py --only quality   (section 1 alone, in seconds: rewrites that
      section and its target rows of RESULTS.md, keeps the rest, and says so in the header)
+     .venv/bin/python benchmarks/run.py --only key_style   (section 6 alone, in a second, the same way)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import derive_scale
 import design_quality
+import key_style
 import migrate_fill
 import plot
 import runtime_overhead
@@ -375,9 +378,9 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md and the PNG")
     parser.add_argument(
         "--only",
-        choices=["quality"],
-        help="run one part: 'quality' = section 1 (design quality, seconds); rewrites only that section "
-        "and its target rows of RESULTS.md and says so in its header",
+        choices=["quality", "key_style"],
+        help="run one part: 'quality' = section 1 (design quality, seconds), 'key_style' = section 6; "
+        "rewrites only that section (and its target rows) of RESULTS.md and says so in its header",
     )
     args = parser.parse_args()
     started = time.perf_counter()
@@ -389,6 +392,14 @@ def main() -> None:
         sections.append(f"## {title}\n\n{body}\n")
 
     print(f"dynamodel benchmarks, {when}\n{machine()}", flush=True)
+
+    if args.only == "key_style":
+        show(key_style.TITLE, key_style.report(key_style.run()))
+        if not args.no_write:
+            text = key_style.replace_section(RESULTS.read_text(encoding="utf-8"), sections[0], when)
+            RESULTS.write_text(text, encoding="utf-8")
+            print(f"rewrote section 6 of {RESULTS.relative_to(HERE.parent)}")
+        return
 
     quality = design_quality.run()
     show(QUALITY_TITLE, quality_section(quality))
@@ -440,6 +451,7 @@ def main() -> None:
 
     fill = migrate_fill.run(args.fill_items, args.fill_rounds)
     show("5. Migration fill: the runner against a hand-written loop (issue 13)", migrate_fill.report(fill))
+    show(key_style.TITLE, key_style.report(key_style.run()))
 
     show(
         "Notes",

@@ -7,11 +7,13 @@ The model (each rule is printed with the report, as its assumptions):
 * **Item size** (DynamoDB's rule: attribute names plus values): an entity's declared ``size``
   (its attributes) or, for what is not declared, a typical value per type (:data:`TYPICAL`),
   with declared ``sizes`` for single attributes; plus what dynamodel writes beside them: the
-  key attributes of every index the entity is on, rendered from their templates, and
-  ``_type``, ``_version``, ``_born`` and ``_wid``.
+  key attributes of every synthetic index the entity is on, rendered from their templates,
+  ``_type``, ``_version``, ``_born`` and ``_wid``, and ``_shard`` when a native index shards
+  the entity's writes. A native index keys on attributes the item already holds: no bytes.
 * **Reads**: a GetItem reads one item; a Query reads, per entity of the result, one item when
   the call names its identity, else ``count`` items (declared per parent; 10 when not), each
-  at its projected size (the whole item, or on an INCLUDE index its keys and included attributes). Read units are
+  at its projected size (the whole item, or on an INCLUDE index its keys and included attributes;
+  a native index's keys are the item's own key attributes, each counted once). Read units are
   ⌈bytes per request / 4 KB⌉, halved for eventually consistent reads; a sharded query sends
   one request per shard.
 * **Writes**: ⌈item size / 1 KB⌉ per item written to the table, doubled inside a transaction
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynamodel.design.model import TABLE, Design, EntityKeys, IndexSpec, PatternPlan
-from dynamodel.layout import BORN_ATTR, TYPE_ATTR, VERSION_ATTR, WRITE_ID_ATTR
+from dynamodel.layout import BORN_ATTR, SHARD_ATTR, TYPE_ATTR, VERSION_ATTR, WRITE_ID_ATTR
 from dynamodel.spec import AttributeSpec, EntitySpec
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "cost_to_dict",
     "estimate",
     "explain_cost",
+    "total_items",
 ]
 
 TYPICAL = {
@@ -136,7 +139,7 @@ def _key_size(ent: EntitySpec, pattern: str) -> int:
 
 
 def _keys_size(ent: EntitySpec, keys: EntityKeys, index: IndexSpec) -> int:
-    """Bytes of the two key attributes an entity writes for one index (names and rendered values)."""
+    """Bytes of the two key attributes an entity writes for one synthetic index (names and rendered values)."""
     return (
         len(index.partition_key)
         + _key_size(ent, keys.pk.pattern())
@@ -145,11 +148,40 @@ def _keys_size(ent: EntitySpec, keys: EntityKeys, index: IndexSpec) -> int:
     )
 
 
+def _shard_size(shards: int) -> int:
+    """Bytes of a stored ``_shard`` (name and number): DynamoDB stores a number in one byte
+    per two significant digits plus one, so up to 100 shards take two."""
+    return len(SHARD_ATTR) + (len(str(max(shards - 1, 0))) + 1) // 2 + 1
+
+
+def _native_keys_size(ent: EntitySpec, keys: EntityKeys, index: IndexSpec, skip: frozenset[str]) -> int:
+    """Bytes of a native index's key attributes that are not in ``skip`` (names and values)."""
+    size = 0
+    for name, _ in index.key_definitions():
+        if name in skip:
+            continue
+        if name == SHARD_ATTR:
+            size += _shard_size(keys.shards)
+        elif name in _BOOKKEEPING:
+            size += len(name) + _BOOKKEEPING[name]
+        elif (attr := ent.attribute(name)) is not None:
+            size += len(name) + _value_size(ent, attr)
+    return size
+
+
 def item_size(design: Design, entity: str) -> int:
     """Estimated bytes of one stored item of ``entity`` (see the module docstring)."""
     ent = design.app.entity(entity)
     size = _attributes_size(ent) + sum(len(k) + v for k, v in _BOOKKEEPING.items())
-    return size + sum(_keys_size(ent, k, design.index(k.index)) for k in design.entity_indexes(entity))
+    shards = 1
+    for k in design.entity_indexes(entity):
+        ix = design.index(k.index)
+        if ix.native:
+            # One ``_shard`` per item, however many native indexes shard it.
+            shards = max(shards, k.shards)
+        else:
+            size += _keys_size(ent, k, ix)
+    return size + (_shard_size(shards) if shards > 1 else 0)
 
 
 def projected_size(design: Design, entity: str, index: str) -> int:
@@ -162,9 +194,13 @@ def projected_size(design: Design, entity: str, index: str) -> int:
     size = sum(len(k) + v for k, v in _BOOKKEEPING.items() if k in ix.non_key_attributes)
     size += sum(len(a.name) + _value_size(ent, a) for a in ent.attributes if a.name in ix.non_key_attributes)
     base = design.keys_for(entity, TABLE)  # an index copy holds the table's key too
-    for k, spec in ((keys, ix), (base, design.table)):
-        if k is not None:
-            size += _keys_size(ent, k, spec)
+    if base is not None:
+        size += _keys_size(ent, base, design.table)
+    if keys is not None and ix.native:
+        # Its keys are item attributes: counted here unless the projection already copies them.
+        size += _native_keys_size(ent, keys, ix, frozenset(ix.non_key_attributes))
+    elif keys is not None:
+        size += _keys_size(ent, keys, ix)
     return size
 
 
@@ -234,7 +270,9 @@ def _pattern_cost(
     return PatternCost(plan.name, plan.kind, plan.index, plan.requests, reads, units, rate, monthly, detail)
 
 
-def _total_items(design: Design, ent: EntitySpec) -> int | None:
+def total_items(design: Design, entity: str) -> int | None:
+    """Items of ``entity`` in all: its ``count`` times its parents' up the chain; None if one is undeclared."""
+    ent = design.app.entity(entity)
     total, current, seen = 1, ent, {ent.name}
     while True:
         if current.count is None:
@@ -258,7 +296,7 @@ def estimate(design: Design, prices: Prices | None = None) -> CostReport:
     )
     stored, known = 0, True
     for ent in design.app.entities:
-        n = _total_items(design, ent)
+        n = total_items(design, ent.name)
         if n is None:
             known = False
             continue
@@ -291,6 +329,11 @@ def _assumptions(design: Design, prices: Prices) -> tuple[str, ...]:
         "read units: ceil(bytes per request / 4 KB), halved when eventually consistent; an INCLUDE index holds the keys and its attributes",
         "write units: ceil(item / 1 KB) per item, doubled in a transaction; each GSI copy at ceil(item / 1 KB); a guard item 1",
     ]
+    if any(ix.native for ix in design.indexes):
+        out.append(
+            "native GSIs key on the items' own attributes: no key attributes written for them, "
+            "_shard (a number: 2 bytes up to 100 shards) on the items of a write-sharded one"
+        )
     if guessed:
         out.append(f"item sizes from typical values per type (no size declared): {', '.join(guessed)}")
     if counted:

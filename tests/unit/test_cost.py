@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 import pytest
+from example_apps import discover_apps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dynamodel import App, DefinitionError, Entity, Get, Query, Write
+from dynamodel import App, DefinitionError, Entity, Get, NonEmptyStr, Query, Write
 from dynamodel.cli import main
-from dynamodel.design.cost import Prices, cost_to_dict, estimate, explain_cost, item_size
+from dynamodel.design.cost import (
+    Prices,
+    cost_to_dict,
+    estimate,
+    explain_cost,
+    item_size,
+    projected_size,
+)
+from dynamodel.spec import KeyStyle
 from dynamodel.spec_file import dump_spec, parse_spec
 
 
@@ -150,3 +160,86 @@ def _shop_design() -> Any:
     from access_patterns.shop import shop
 
     return shop.design
+
+
+def _orders(*, sharded: bool = False) -> App:
+    """One entity, read by customer on an INCLUDE index, and (sharded) OPEN orders by date."""
+
+    class Order(Entity, identity=("order_id",), sizes={"order_id": 10, "customer_id": 12}):
+        order_id: NonEmptyStr
+        customer_id: NonEmptyStr
+        status: Literal["OPEN", "SHIPPED"]
+        placed_at: datetime
+        note: str
+
+    patterns = [
+        Get(Order, by="order_id", name="get_order"),
+        Query(Order, by="customer_id", sort="placed_at", name="orders_of_customer", fields=["placed_at"]),
+    ]
+    if sharded:
+        patterns.append(
+            Query(Order, where={"status": "OPEN"}, sort="placed_at", name="open_orders", writes_per_s=2500)
+        )
+    return App("orders", [Order], patterns)
+
+
+def _styled(app: App, style: KeyStyle) -> Any:
+    return app.with_key_style(style).design
+
+
+# Rendered by the synthetic GSI of orders_of_customer: ORDER#{customer_id}# / ORDER#{placed_at}#{order_id}#,
+# at the declared 12 and 10 bytes and a datetime's typical 25.
+_CUSTOMER_PK = len("ORDER#") + 12 + len("#")
+_PLACED_SK = len("ORDER#") + 25 + len("#") + 10 + len("#")
+
+
+def test_a_native_index_leaves_its_two_key_strings_off_the_item() -> None:
+    synthetic, auto = _styled(_orders(), "synthetic"), _styled(_orders(), "auto")
+    (ix,) = auto.indexes
+    assert ix.native
+    assert not synthetic.indexes[0].native
+    keys = len("GSI1PK") + _CUSTOMER_PK + len("GSI1SK") + _PLACED_SK  # 6 + 19 + 6 + 43
+    assert keys == 74
+    assert item_size(synthetic, "Order") - item_size(auto, "Order") == keys
+
+
+def test_a_native_include_copy_holds_its_key_attributes_once() -> None:
+    synthetic, auto = _styled(_orders(), "synthetic"), _styled(_orders(), "auto")
+    (ix,) = auto.indexes
+    assert ix.projection == "INCLUDE"
+    assert {"order_id", "placed_at"}.isdisjoint(ix.non_key_attributes)  # key attributes, not copied
+    bookkeeping = len("_born") + 10 + len("_type") + 12 + len("_version") + 3
+    table_key = len("PK") + len("ORDER#") + 10 + len("#") + len("SK") + len("ORDER#")
+    attributes = len("customer_id") + 12 + len("placed_at") + 25 + len("order_id") + 10
+    assert projected_size(auto, "Order", "GSI1") == bookkeeping + table_key + attributes == 145
+    # The synthetic copy holds the projected placed_at and order_id and the two key strings.
+    gsi_keys = len("GSI1PK") + _CUSTOMER_PK + len("GSI1SK") + _PLACED_SK
+    projected = len("placed_at") + 25 + len("order_id") + 10
+    assert projected_size(synthetic, "Order", "GSI1") == bookkeeping + table_key + projected + gsi_keys
+
+
+def test_a_sharded_native_index_stores_the_shard_on_the_item() -> None:
+    synthetic, native = _styled(_orders(sharded=True), "synthetic"), _styled(_orders(sharded=True), "native")
+    assert all(ix.native for ix in native.indexes)
+    by_status = native.index(native.plan("open_orders").index)
+    assert ("_shard", "N") in by_status.partition_attributes
+    assert native.keys_for("Order", by_status.name).shards > 1
+    # Synthetic: ORDER#{status}#{_shard}# (the longest status, 7; the shard, undeclared: 8) and the
+    # same sort key as orders_of_customer's, beside orders_of_customer's two key strings.
+    status_pk = len("ORDER#") + len("SHIPPED") + len("#") + 8 + len("#")
+    keys = 4 * len("GSI1PK") + status_pk + _PLACED_SK + _CUSTOMER_PK + _PLACED_SK
+    shard = len("_shard") + 2  # the number 0, 1 or 2: one digit, stored in two bytes
+    assert item_size(synthetic, "Order") - item_size(native, "Order") == keys - shard == 152 - 8
+    assert any("_shard" in a for a in estimate(native).assumptions)
+    assert not any("_shard" in a for a in estimate(synthetic).assumptions)
+
+
+@pytest.mark.parametrize("app", discover_apps(), ids=lambda a: a.name)
+def test_auto_never_writes_more_than_synthetic(app: App) -> None:
+    synthetic, auto = estimate(_styled(app, "synthetic")), estimate(_styled(app, "auto"))
+    for (name, ours), (_, theirs) in zip(auto.entity_write_units, synthetic.entity_write_units, strict=True):
+        assert ours <= theirs, name
+    for (name, ours), (_, theirs) in zip(auto.item_bytes, synthetic.item_bytes, strict=True):
+        assert ours <= theirs, name
+    for mine, other in zip(auto.patterns, synthetic.patterns, strict=True):
+        assert mine.write_units <= other.write_units, mine.name
