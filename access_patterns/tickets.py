@@ -15,34 +15,34 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from dynamodel import App, Copy, Entity, Get, Query, Write
+from dynamodel import App, Copy, Entity, Get, NonEmptyStr, Query, Write
 
 
 class Tenant(Entity, identity=("tenant_id",)):
     """A customer organisation of the support desk."""
 
-    tenant_id: str
+    tenant_id: NonEmptyStr
     name: str
 
 
 class User(Entity, identity=("user_id",), parent=Tenant):
     """A user of one tenant; ``user_by_email`` makes the email unique within the tenant."""
 
-    user_id: str
-    tenant_id: str
-    email: str
+    user_id: NonEmptyStr
+    tenant_id: NonEmptyStr
+    email: NonEmptyStr
     name: str
 
 
 class Ticket(Entity, identity=("ticket_id",), parent=Tenant):
     """A support ticket, reported by one user and perhaps assigned to another."""
 
-    ticket_id: str
-    tenant_id: str
+    ticket_id: NonEmptyStr
+    tenant_id: NonEmptyStr
     title: str
     status: Literal["OPEN", "PENDING", "SOLVED", "CLOSED"]
-    reporter_id: str
-    assignee_id: str | None = None
+    reporter_id: NonEmptyStr
+    assignee_id: NonEmptyStr | None = None
     created_at: datetime
     comment_count: int
     # Two named references to User: one entity copies from one source twice.
@@ -53,9 +53,9 @@ class Ticket(Entity, identity=("ticket_id",), parent=Tenant):
 class Comment(Entity, identity=("ticket_id", "comment_id"), parent=Ticket, immutable=("posted_at",)):
     """A comment on a ticket; ``comment_count`` on the ticket follows adds and deletes."""
 
-    ticket_id: str
-    comment_id: str
-    author_id: str
+    ticket_id: NonEmptyStr
+    comment_id: NonEmptyStr
+    author_id: NonEmptyStr
     posted_at: datetime
     body: str
 

@@ -13,7 +13,7 @@ from dynamodel.errors import (
     RequestError,
     UnsatisfiablePatternError,
 )
-from dynamodel.model import Copy, Entity, field_ref
+from dynamodel.model import Copy, Entity, NonEmptyStr, field_ref
 from dynamodel.patterns import Collection, Get, Query, Write
 from dynamodel.spec import ActionSpec, AppSpec, EntitySpec, PatternSpec
 from dynamodel.spec_file import load_spec_file, parse_spec, parse_spec_text
@@ -54,6 +54,7 @@ __all__ = [  # noqa: RUF022 - grouped: declarations, design, errors, runtime
     "EntitySpec",
     "ExecutionError",
     "Get",
+    "NonEmptyStr",
     "PatternSpec",
     "Query",
     "RequestError",

@@ -12,7 +12,7 @@ from dynamodel.design import Design, derive, design_to_dict, design_to_json, exp
 from dynamodel.design.explain import report
 from dynamodel.errors import DefinitionError
 from dynamodel.model import Entity
-from dynamodel.spec import EVENT_NAMES, ActionSpec, AppSpec, EventName, PatternSpec
+from dynamodel.spec import EVENT_NAMES, ActionSpec, AppSpec, EventName, KeyStyle, PatternSpec
 from dynamodel.validate import build_app_spec
 
 if TYPE_CHECKING:
@@ -35,6 +35,11 @@ class App:
             with :meth:`action`.
         max_gsis: the most GSIs the design may use; a design that needs more is refused with
             the patterns that force each index (TooManyIndexesError).
+        key_style: how GSIs are keyed: ``auto`` (the default) keys each GSI on the entity's own
+            attributes where it can (DynamoDB's multi-attribute keys: nothing rendered on write,
+            no backfill when the index is added) and on ``GSInPK``/``GSInSK`` strings elsewhere;
+            ``synthetic`` always renders strings; ``native`` refuses a design where some GSI
+            cannot be keyed natively, saying why (:mod:`dynamodel.design.native`).
         baseline: the deployed design the table has, when it exists: a ``dynamodel.lock.json``
             path, its design JSON, or the App it was deployed with. The design is then derived
             against it (:func:`dynamodel.design.derive`), so the running code uses the same
@@ -53,6 +58,7 @@ class App:
         *,
         actions: Sequence[ActionSpec] = (),
         max_gsis: int | None = None,
+        key_style: KeyStyle = "auto",
         baseline: str | Path | Mapping[str, Any] | App | None = None,
     ) -> None:
         self._baseline = baseline
@@ -65,7 +71,26 @@ class App:
         self._entities = [c.__entity_spec__ for c in entities]
         self._patterns = list(patterns)
         self._max_gsis = max_gsis
-        self.spec: AppSpec = build_app_spec(name, self._entities, self._patterns, list(actions), max_gsis)
+        self._key_style: KeyStyle = key_style
+        self.spec: AppSpec = build_app_spec(
+            name, self._entities, self._patterns, list(actions), max_gsis, key_style=key_style
+        )
+
+    def with_key_style(self, key_style: KeyStyle) -> App:
+        """The same app (entities, patterns, actions, GSI budget, baseline) keyed another way.
+
+        Example:
+            >>> print(shop.with_key_style("native").explain())  # doctest: +SKIP
+        """
+        return App(
+            self.name,
+            list(self.models.values()),
+            self._patterns,
+            actions=self.spec.actions,
+            max_gsis=self._max_gsis,
+            key_style=key_style,
+            baseline=self._baseline,
+        )
 
     @overload
     def action(
@@ -130,7 +155,12 @@ class App:
                 max_record_age_s=max_record_age_s,
             )
             self.spec = build_app_spec(
-                self.name, self._entities, self._patterns, [*self.spec.actions, act], self._max_gsis
+                self.name,
+                self._entities,
+                self._patterns,
+                [*self.spec.actions, act],
+                self._max_gsis,
+                key_style=self._key_style,
             )
             self.__dict__.pop("design", None)  # derived again, with the action
             return act

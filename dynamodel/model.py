@@ -15,7 +15,7 @@ import enum
 import types
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, Union, cast, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self, Union, cast, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic._internal._model_construction import ModelMetaclass
@@ -28,6 +28,11 @@ from dynamodel.spec import AttributeSpec, AttrType, EntitySpec
 
 _COPY_KEY = "dynamodel_copy"
 _VIA_KEY = "dynamodel_via"
+
+
+NonEmptyStr = Annotated[str, Field(min_length=1)]
+"""A str that is never empty (pydantic refuses ""): ids declared so let a GSI key on them
+natively (``key_style``), since DynamoDB refuses an empty string as a key value."""
 
 
 class FieldRef:
@@ -252,6 +257,7 @@ def _attribute(entity: str, name: str, info: FieldInfo) -> AttributeSpec:
     annotation = info.annotation
     optional = False
     origin = get_origin(annotation)
+    metadata: list[object] = list(info.metadata)
     if origin in (Union, types.UnionType):
         args = [a for a in get_args(annotation) if a is not type(None)]
         optional = len(args) != len(get_args(annotation))
@@ -260,6 +266,10 @@ def _attribute(entity: str, name: str, info: FieldInfo) -> AttributeSpec:
             raise DefinitionError(msg, hint="use one type, optionally with | None")
         annotation = args[0]
         origin = get_origin(annotation)
+        if origin is Annotated:  # ``Id | None`` with ``Id = Annotated[str, Field(min_length=1)]``
+            annotation, *marks = get_args(annotation)
+            metadata += [m for e in marks for m in (e.metadata if isinstance(e, FieldInfo) else [e])]
+            origin = get_origin(annotation)
     if origin is Literal:
         values = get_args(annotation)
         if not all(isinstance(v, str) for v in values):
@@ -278,4 +288,12 @@ def _attribute(entity: str, name: str, info: FieldInfo) -> AttributeSpec:
             hint="use str, int, Decimal, float, bool, datetime, date, bytes, list, dict, Literal[...] or an Enum",
         )
     # A registered type's name is an AttrType at run time (see dynamodel.spec.AttrType).
-    return AttributeSpec(name=name, type=cast("AttrType", attr_type.name), optional=optional)
+    return AttributeSpec(
+        name=name, type=cast("AttrType", attr_type.name), optional=optional, min_length=_min_length(metadata)
+    )
+
+
+def _min_length(metadata: list[object]) -> int | None:
+    """``Field(min_length=1)`` or ``Annotated[str, MinLen(1)]``: what pydantic enforces, recorded."""
+    found = [n for m in metadata if isinstance(n := getattr(m, "min_length", None), int)]
+    return max(found) if found else None

@@ -38,6 +38,11 @@ EVENT_NAMES: tuple[EventName, ...] = ("INSERT", "MODIFY", "REMOVE")
 """The stream's event names, in the order a spec lists them."""
 ORDERS: tuple[Order, ...] = ("asc", "desc")
 CONSISTENCIES: tuple[Consistency, ...] = ("eventual", "strong")
+KeyStyle = Literal["auto", "synthetic", "native"]
+"""How GSIs are keyed: ``synthetic`` renders ``GSInPK``/``GSInSK`` strings; ``native`` keys every
+GSI on the entity's own attributes (DynamoDB's multi-attribute keys); ``auto`` keys natively
+each GSI that can be (:mod:`dynamodel.design.native`) and synthetically the rest."""
+KEY_STYLES: tuple[KeyStyle, ...] = ("auto", "synthetic", "native")
 
 
 def where_values(match: WhereMatch) -> tuple[WhereValue, ...]:
@@ -53,7 +58,9 @@ class AttributeSpec:
     maps the source's key attributes to the local attributes that hold them
     (``(("user_id", "assignee_id"),)``), empty when the names are the same. ``immutable``
     attributes never change after the item is created (an update that changes one is
-    refused), so the planner may put them in a base-table key.
+    refused), so the planner may put them in a base-table key. ``min_length`` (str and bytes)
+    is the fewest characters or bytes a value has; 1 or more lets a native GSI key on the
+    attribute, since DynamoDB refuses an empty string or binary as a key value.
     """
 
     name: str
@@ -63,6 +70,7 @@ class AttributeSpec:
     copy_of: tuple[str, str] | None = None
     copy_via: tuple[tuple[str, str], ...] = ()
     immutable: bool = False
+    min_length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -181,7 +189,8 @@ class ActionSpec:
 class AppSpec:
     """The whole application: entities, patterns and actions, validated, sorted by name.
 
-    ``max_gsis``: the most GSIs the app accepts (None: DynamoDB's 20).
+    ``max_gsis``: the most GSIs the app accepts (None: DynamoDB's 20). ``key_style``: how
+    GSIs are keyed (:data:`KeyStyle`).
     """
 
     name: str
@@ -189,6 +198,7 @@ class AppSpec:
     patterns: tuple[PatternSpec, ...]
     actions: tuple[ActionSpec, ...] = ()
     max_gsis: int | None = None
+    key_style: KeyStyle = "auto"
 
     def entity(self, name: str) -> EntitySpec:
         """The entity called ``name``; UnknownEntityError if there is none."""

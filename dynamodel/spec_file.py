@@ -80,7 +80,7 @@ def _parse_document(data: object, source: str) -> AppSpec:
 
 def parse_spec(data: Mapping[str, Any], *, source: str = "<spec>") -> AppSpec:
     """Turn a spec mapping into a validated AppSpec."""
-    unknown = set(data) - {"app", "entities", "patterns", "actions", "max_gsis"}
+    unknown = set(data) - {"app", "entities", "patterns", "actions", "max_gsis", "key_style"}
     if unknown:
         msg = f"{source}: unknown top-level key(s) {sorted(unknown)}."
         raise DefinitionError(msg, hint="the top level has app, entities, patterns and actions")
@@ -99,7 +99,12 @@ def parse_spec(data: Mapping[str, Any], *, source: str = "<spec>") -> AppSpec:
     entities = [_parse_entity(str(n), e) for n, e in entities_raw.items()]
     patterns = [_parse_pattern(i, p) for i, p in enumerate(patterns_raw)]
     return build_app_spec(
-        app, entities, patterns, parse_actions(data.get("actions"), source), data.get("max_gsis")
+        app,
+        entities,
+        patterns,
+        parse_actions(data.get("actions"), source),
+        data.get("max_gsis"),
+        key_style=data.get("key_style", "auto"),
     )
 
 
@@ -176,10 +181,15 @@ def _parse_type(entity: str, attr: str, value: object) -> AttrType:
 def _parse_attribute(entity: str, name: str, raw: object) -> AttributeSpec:
     if not isinstance(raw, Mapping):
         return AttributeSpec(name=name, type=_parse_type(entity, name, raw))
-    unknown = set(raw) - {"type", "optional", "enum", "copy", "via", "immutable"}
+    unknown = set(raw) - {"type", "optional", "enum", "copy", "via", "immutable", "min_length"}
     if unknown:
         msg = f"Entity '{entity}': attribute '{name}' has unknown key(s) {sorted(unknown)}."
-        raise DefinitionError(msg, hint="use type, optional, enum, copy (with via) or immutable")
+        raise DefinitionError(msg, hint="use type, optional, enum, copy (with via), immutable or min_length")
+    if "min_length" in raw:  # checked with the type by validate.check_entity
+        return replace(
+            _parse_attribute(entity, name, {k: v for k, v in raw.items() if k != "min_length"}),
+            min_length=raw["min_length"],
+        )
     optional = raw.get("optional", False)
     if not isinstance(optional, bool):
         msg = f"Entity '{entity}': attribute '{name}': optional must be true or false."
@@ -356,8 +366,12 @@ def dump_spec(app: AppSpec) -> dict[str, Any]:
                     attrs[a.name]["optional"] = True
             elif a.type == "enum":
                 attrs[a.name] = {"enum": list(a.enum), **({"optional": True} if a.optional else {})}
-            elif a.optional:
-                attrs[a.name] = {"type": a.type, "optional": True}
+            elif a.optional or a.min_length is not None:
+                attrs[a.name] = {
+                    "type": a.type,
+                    **({"optional": True} if a.optional else {}),
+                    **({"min_length": a.min_length} if a.min_length is not None else {}),
+                }
             else:
                 attrs[a.name] = a.type
         ent: dict[str, Any] = {"identity": list(e.identity), "attributes": attrs}
@@ -409,6 +423,8 @@ def dump_spec(app: AppSpec) -> dict[str, Any]:
         dumped["actions"] = dump_actions(app.actions)
     if app.max_gsis is not None:
         dumped["max_gsis"] = app.max_gsis
+    if app.key_style != "auto":  # absent at its default: every spec written before it is unchanged
+        dumped["key_style"] = app.key_style
     return dumped
 
 

@@ -13,12 +13,14 @@ from dynamodel.errors import DefinitionError, UnknownEntityError, UnknownFieldEr
 from dynamodel.layout import is_key_name
 from dynamodel.spec import (
     CONSISTENCIES,
+    KEY_STYLES,
     ORDERS,
     RANGE_OPS,
     ActionSpec,
     AppSpec,
     AttributeSpec,
     EntitySpec,
+    KeyStyle,
     PatternSpec,
     WhereMatch,
     WhereValue,
@@ -38,6 +40,8 @@ def build_app_spec(
     patterns: list[PatternSpec],
     actions: Sequence[ActionSpec] = (),
     max_gsis: int | None = None,
+    *,
+    key_style: KeyStyle = "auto",
 ) -> AppSpec:
     """Validate and freeze an application; every problem is a DefinitionError naming the fix.
 
@@ -57,7 +61,13 @@ def build_app_spec(
         patterns=tuple(sorted(patterns, key=lambda p: p.name)),
         actions=tuple(sorted(actions, key=lambda a: a.name)),
         max_gsis=max_gsis,
+        key_style=key_style,
     )
+    if key_style not in KEY_STYLES:
+        msg = f"App '{name}': key_style={key_style!r} is not one of {list(KEY_STYLES)}."
+        raise DefinitionError(
+            msg, hint="write key_style: auto (native keys where they fit), synthetic or native"
+        )
     if max_gsis is not None and (
         isinstance(max_gsis, bool) or not isinstance(max_gsis, int) or not 0 <= max_gsis <= 20
     ):
@@ -110,10 +120,22 @@ def _resolve_copies(ent: EntitySpec, by_name: dict[str, EntitySpec]) -> EntitySp
                 type=source.type,
                 enum=source.enum,
                 optional=attr.optional or source.optional,
+                min_length=source.min_length,
                 copy_via=resolve_via(ent, attr, src, by_name),
             )
         )
     return replace(ent, attributes=tuple(attrs))
+
+
+def _check_min_length(ent: EntitySpec, a: AttributeSpec) -> None:
+    if a.min_length is None or a.copy_of is not None:  # a copy takes its source's
+        return
+    if a.type not in ("str", "bytes"):
+        msg = f"Entity '{ent.name}': attribute '{a.name}' ({a.type}) declares min_length, which only str and bytes have."
+        raise DefinitionError(msg, hint="drop min_length, or declare the attribute as str")
+    if isinstance(a.min_length, bool) or not isinstance(a.min_length, int) or a.min_length < 0:
+        msg = f"Entity '{ent.name}': attribute '{a.name}': min_length={a.min_length!r} is not a count."
+        raise DefinitionError(msg, hint="write min_length: 1")
 
 
 def check_entity(app: AppSpec, ent: EntitySpec) -> None:
@@ -130,6 +152,7 @@ def check_entity(app: AppSpec, ent: EntitySpec) -> None:
         if not _NAME.fullmatch(a.name) or a.name.startswith("_"):
             msg = f"Entity '{ent.name}': attribute name {a.name!r} is not valid."
             raise DefinitionError(msg, hint="use letters, digits and '_', starting with a letter")
+        _check_min_length(ent, a)
         if _lists_values(a) and (not a.enum or len(set(a.enum)) != len(a.enum)):
             msg = f"Entity '{ent.name}': enum attribute '{a.name}' needs a non-empty list of distinct values."
             raise DefinitionError(msg, hint="write {enum: [A, B]}")

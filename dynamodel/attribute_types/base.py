@@ -62,6 +62,9 @@ class AttributeType:
     """What the codec asks for when a value has the wrong type (``pass <expected>``)."""
     keyable: ClassVar[bool] = False
     """Whether :meth:`encode_key` exists, so the type may be part of a key."""
+    native_key: ClassVar[bool] = False
+    """Whether its stored value (S, N or B) sorts in value order, so a GSI can key on the
+    attribute itself (a native multi-attribute key) instead of its rendered key text."""
     prefix_searchable: ClassVar[bool] = False
     """Whether a key prefix of its text is a prefix of the value (``begins_with``)."""
     incrementable: ClassVar[bool] = False

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 class _Number(AttributeType):
     dynamodb_type: ClassVar[str] = "N"
-    keyable = incrementable = True
+    keyable = native_key = incrementable = True
 
     def _as_decimal(self, value: object) -> Decimal:
         raise NotImplementedError

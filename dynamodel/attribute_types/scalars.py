@@ -65,7 +65,7 @@ class StrType(AttributeType):
     python_types: ClassVar[tuple[type, ...]] = (str,)
     dynamodb_type: ClassVar[str] = "S"
     expected: ClassVar[str] = "a str"
-    keyable = prefix_searchable = pooled = True
+    keyable = native_key = prefix_searchable = pooled = True
 
     def encode_key(self, value: object) -> str:
         if not isinstance(value, str):
@@ -124,7 +124,7 @@ class EnumType(AttributeType):
     name: ClassVar[str] = "enum"
     dynamodb_type: ClassVar[str] = "S"
     expected: ClassVar[str] = "one of the declared values"
-    keyable = prefix_searchable = lists_values = fallback_first = True
+    keyable = native_key = prefix_searchable = lists_values = fallback_first = True
 
     def encode_key(self, value: object) -> str:
         raw = value.value if isinstance(value, Enum) else value
@@ -246,7 +246,7 @@ class BytesType(AttributeType):
     expected: ClassVar[str] = "bytes"
     # Store raw bytes as B, as boto3 does; PynamoDB's legacy mode base64-encodes them twice.
     pynamodb_arguments: ClassVar[tuple[str, ...]] = ("legacy_encoding=False",)
-    keyable = pooled = True
+    keyable = native_key = pooled = True
 
     def encode_key(self, value: object) -> str:
         if not isinstance(value, bytes | bytearray):

@@ -71,7 +71,7 @@ class DateTimeType(AttributeType):
     python_types: ClassVar[tuple[type, ...]] = (dt.datetime,)
     dynamodb_type: ClassVar[str] = "S"
     expected: ClassVar[str] = "an aware datetime"
-    keyable = pooled = True
+    keyable = native_key = pooled = True
 
     def encode_key(self, value: object) -> str:
         return encode_datetime(value)
@@ -130,7 +130,7 @@ class DateType(AttributeType):
     python_types: ClassVar[tuple[type, ...]] = (dt.date,)
     dynamodb_type: ClassVar[str] = "S"
     expected: ClassVar[str] = "a date (not a datetime: its time would be lost)"
-    keyable = pooled = True
+    keyable = native_key = pooled = True
 
     def encode_key(self, value: object) -> str:
         # datetime is a subclass of date; silently dropping its time would merge keys.

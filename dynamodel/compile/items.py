@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
 
-from dynamodel.codec import Item, entity_to_item
+from dynamodel.codec import AttributeValue, Item, entity_to_item
 from dynamodel.design.model import TABLE, Design, EntityKeys, UniqueGuard
 from dynamodel.errors import DefinitionError, KeyEncodingError, RequestError
 from dynamodel.layout import (
@@ -54,6 +54,7 @@ __all__ = [
     "guard_key",
     "is_copy_source",
     "key_attrs",
+    "native_attributes",
     "shard_of",
 ]
 
@@ -139,6 +140,8 @@ def derived_keys(
         if keys.index == TABLE:
             continue
         ix = design.index(keys.index)
+        if ix.native:  # keyed on the item's own attributes: nothing to render or remove
+            continue
         if not belongs(keys, values):
             remove += [ix.partition_key, ix.sort_key]
             continue
@@ -152,6 +155,32 @@ def derived_keys(
             msg = f"{entity} on {keys.index}: {err.message}"
             raise RequestError(msg, hint=err.hint) from err
     return out, tuple(remove)
+
+
+def native_attributes(design: Design, entity: str, item: Mapping[str, AttributeValue]) -> Item:
+    """What a native GSI keys on besides the entity's attributes: ``_shard`` when it is sharded.
+
+    Raises:
+        RequestError: an empty string or binary in a native key attribute, which DynamoDB
+            refuses (declare ``min_length`` so that the model refuses it first).
+    """
+    out: Item = {}
+    for keys in design.entity_indexes(entity):
+        if keys.index == TABLE:
+            continue
+        ix = design.index(keys.index)
+        if not ix.native:
+            continue
+        for name, kind in ix.key_definitions():
+            value = item.get(name)
+            if value is not None and kind in value and not value[kind]:
+                msg = f"{entity}.{name} is empty, and it keys index {ix.name}, where DynamoDB refuses an empty value."
+                raise RequestError(msg, hint=f"give {name} a value, or leave it out if it is optional")
+        if keys.shards > 1:
+            pk = item[design.table.partition_key]["S"]
+            sk = item[design.table.sort_key]["S"]
+            out[SHARD_ATTR] = {"N": str(shard_of(pk, sk, keys.shards))}
+    return out
 
 
 def _expires_at(spec: EntitySpec, values: Mapping[str, object]) -> int | None:
@@ -201,6 +230,7 @@ def build_item(
     for name, text in keys.items():
         item[name] = {"S": text}
     item[TYPE_ATTR] = {"S": entity}
+    item.update(native_attributes(design, entity, item))
     item[VERSION_ATTR] = {"N": str(version)}
     if born is not None:
         item[BORN_ATTR] = {"N": str(born)}

@@ -21,6 +21,7 @@ from dynamodel.compile.calls import (
 )
 from dynamodel.compile.expressions import Placeholders
 from dynamodel.compile.items import entity_keys
+from dynamodel.compile.native_reads import native_condition
 from dynamodel.design.model import TABLE, Design, EntityKeys, PatternPlan
 from dynamodel.errors import DefinitionError, KeyEncodingError, RequestError
 from dynamodel.keys import (
@@ -184,8 +185,11 @@ def _query(
         values[SHARD_ATTR] = shard
     first = entity_keys(design, plan.entities[0], plan.index)
     ph = Placeholders()
-    cond = f"{ph.name('pk', ix.partition_key)} = {ph.value('pk', {'S': _render(first, 'pk', values, plan.name)})}"
-    sk = _sort_condition(design, plan, read)
+    if ix.native:
+        cond = native_condition(design, plan, values, read.range, ph)
+    else:
+        cond = f"{ph.name('pk', ix.partition_key)} = {ph.value('pk', {'S': _render(first, 'pk', values, plan.name)})}"
+    sk = None if ix.native else _sort_condition(design, plan, read)
     if sk is not None:
         name = ph.name("sk", ix.sort_key)
         if sk[0] == "begins_with":

@@ -10,6 +10,7 @@ from typing import Any
 from dynamodel.design.blocks import order_blocks
 from dynamodel.design.layout import Layout, compute_layout, default_base_layout
 from dynamodel.design.model import TABLE, CopyPath, Design, EntityKeys, IndexSpec, PatternPlan, UniqueGuard
+from dynamodel.design.native import choose_key_styles
 from dynamodel.design.plans import read_plan, scan_plan, write_plan
 from dynamodel.design.projections import choose_projections
 from dynamodel.design.requirements import (
@@ -89,20 +90,36 @@ def derive(app: AppSpec, *, baseline: Mapping[str, Any] | None = None) -> Design
             msg,
             hint="merge patterns that read the same entity by the same attributes, or mark rare ones allow_scan: true",
         )
-    design = _build(app, placed, scans, result.slots, optimal=result.optimal)
+    design = _build(app, placed, scans, result.slots, optimal=result.optimal, baseline=baseline)
+    if app.key_style == "native":  # one entity per GSI, where that keys more GSIs natively
+        alone = assign(app, tuple(placed), weights, one_entity=True)
+        if alone is not None:
+            split = _build(app, placed, scans, alone.slots, optimal=alone.optimal, baseline=baseline)
+            if _native_count(split) > _native_count(design):
+                result, design = alone, split
     if baseline is None:
         return _within_budget(design)
     renumbered = stable_slots(result.slots, design, baseline)
     if renumbered != result.slots:
-        design = _build(app, placed, scans, renumbered, optimal=result.optimal)
+        design = _build(app, placed, scans, renumbered, optimal=result.optimal, baseline=baseline)
     moved = reprojected_slots(renumbered, design, baseline)
     if moved != renumbered:
-        design = _build(app, placed, scans, moved, optimal=result.optimal)
+        design = _build(app, placed, scans, moved, optimal=result.optimal, baseline=baseline)
     return _within_budget(design)
 
 
+def _native_count(design: Design) -> int:
+    return sum(ix.native for ix in design.indexes)
+
+
 def _build(
-    app: AppSpec, placed: list[Requirement], scans: list[Requirement], slots: dict[str, int], *, optimal: bool
+    app: AppSpec,
+    placed: list[Requirement],
+    scans: list[Requirement],
+    slots: dict[str, int],
+    *,
+    optimal: bool,
+    baseline: Mapping[str, Any] | None = None,
 ) -> Design:
     """The design once every placed requirement has its index slot (0: the base table)."""
     layouts = _layouts(app, placed, slots)
@@ -133,6 +150,7 @@ def _build(
         optimal=optimal,
         copy_paths=copy_paths,
     )
+    design = choose_key_styles(design, baseline)
     return Design(**{**design.__dict__, "techniques": derive_techniques(design)})
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from dynamodel.attribute_types import lookup
 from dynamodel.copyrefs import write_time_copies
-from dynamodel.design.model import TABLE, CopyPath, Design
+from dynamodel.design.model import TABLE, CopyPath, Design, IndexSpec
+from dynamodel.design.native import native_form
 from dynamodel.design.requirements import predicate_text
 from dynamodel.layout import SHARD_ATTR
 from dynamodel.spec import AttributeSpec, where_values
@@ -19,6 +21,16 @@ MINIMAL_AMONG = (
     "and immutable attributes, serving each read with one GetItem or Query (no filter): "
     "fewest GSIs first, then least write amplification"
 )
+
+
+def minimal_among(design: Design) -> str:
+    """What the design is minimal among: ``key_style: native`` trades GSIs for native keys."""
+    if design.app.key_style != "native":
+        return MINIMAL_AMONG
+    return (
+        MINIMAL_AMONG + "; with key_style native, the designs with one entity's reads per GSI "
+        "(collections apart) instead when that keys more GSIs natively"
+    )
 
 
 def design_to_dict(design: Design) -> dict[str, Any]:
@@ -38,17 +50,7 @@ def design_to_dict(design: Design) -> dict[str, Any]:
     return {
         "app": design.app.name,
         "table": {"partition_key": design.table.partition_key, "sort_key": design.table.sort_key},
-        "indexes": [
-            {
-                "name": ix.name,
-                "partition_key": ix.partition_key,
-                "sort_key": ix.sort_key,
-                "projection": ix.projection,
-                # Only INCLUDE indexes say it: every design without one stays byte-identical.
-                **({"non_key_attributes": list(ix.non_key_attributes)} if ix.projection == "INCLUDE" else {}),
-            }
-            for ix in design.indexes
-        ],
+        "indexes": [index_json(ix) for ix in design.indexes],
         "entities": entities,
         "patterns": [
             {
@@ -77,8 +79,41 @@ def design_to_dict(design: Design) -> dict[str, Any]:
         **_actions_json(design),
         "techniques": list(design.techniques),
         "optimal": design.optimal,
-        "minimal_among": MINIMAL_AMONG,
+        "minimal_among": minimal_among(design),
     }
+
+
+def index_json(ix: IndexSpec) -> dict[str, Any]:
+    """One GSI's entry in the design JSON."""
+    return {
+        "name": ix.name,
+        "partition_key": ix.partition_key,
+        "sort_key": ix.sort_key,
+        "projection": ix.projection,
+        # Only INCLUDE indexes say it: every design without one stays byte-identical.
+        **({"non_key_attributes": list(ix.non_key_attributes)} if ix.projection == "INCLUDE" else {}),
+        # Only native indexes say these: every synthetic design stays byte-identical.
+        **(
+            {
+                "key_style": "native",
+                "partition_attributes": [{"name": n, "type": t} for n, t in ix.partition_attributes],
+                "sort_attributes": [{"name": n, "type": t} for n, t in ix.sort_attributes],
+            }
+            if ix.native
+            else {}
+        ),
+    }
+
+
+def index_keys_from_json(entry: Mapping[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    """``(attribute, HASH|RANGE, S|N|B)`` of an index entry of the design JSON, in KeySchema
+    order: a native index's attributes, else its two rendered strings."""
+    if entry.get("partition_attributes"):
+        return (
+            *((str(a["name"]), "HASH", str(a["type"])) for a in entry["partition_attributes"]),
+            *((str(a["name"]), "RANGE", str(a["type"])) for a in entry.get("sort_attributes", [])),
+        )
+    return ((str(entry["partition_key"]), "HASH", "S"), (str(entry["sort_key"]), "RANGE", "S"))
 
 
 def _copy_path_json(c: CopyPath) -> dict[str, object]:
@@ -146,7 +181,7 @@ def explain(design: Design) -> str:
     """A readable account: each pattern's request and reason, then the key templates."""
     out = [f"Design of '{design.app.name}': base table + {len(design.indexes)} GSI(s)"]
     how = "proven" if design.optimal else "best found within the search budget"
-    out.append(f"(minimal: {how} among {MINIMAL_AMONG})")
+    out.append(f"(minimal: {how} among {minimal_among(design)})")
     out.append("")
     rows = [["pattern", "operation", "index", "requests", "consistency", "key condition"]]
     for p in design.plans:
@@ -166,7 +201,11 @@ def explain(design: Design) -> str:
             notes.append("only with " + ", ".join(k.optional_attrs))
         if k.shards > 1:
             notes.append(f"{k.shards} shards")
-        rows.append([k.entity, k.index, k.pk.pattern(), k.sk.pattern(), "; ".join(notes)])
+        ix = design.index(k.index)
+        if ix.native:
+            rows.append([k.entity, k.index, *_native_keys(ix), "; ".join(["native", *notes])])
+        else:
+            rows.append([k.entity, k.index, k.pk.pattern(), k.sk.pattern(), "; ".join(notes)])
     for g in design.guards:
         rows.append([g.entity, TABLE, g.pk.pattern(), g.sk.pattern(), f"unique guard on {'+'.join(g.attrs)}"])
     out += _table(rows)
@@ -193,6 +232,7 @@ def explain(design: Design) -> str:
         out.append("")
         out.append("Projections (every reader names its fields; other indexes project ALL):")
         out += [f"  {ix.name}: INCLUDE {', '.join(ix.non_key_attributes)}" for ix in included]
+    out += _key_styles(design)
     if design.app.actions:
         out.append("")
         out.append("Actions (run from the stream, once per change; eventually consistent with the write):")
@@ -207,6 +247,29 @@ def explain(design: Design) -> str:
         out.append("")
         out.append("Techniques: " + ", ".join(design.techniques))
     return "\n".join(out) + "\n"
+
+
+def _native_keys(ix: IndexSpec) -> tuple[str, str]:
+    return (
+        "(" + ", ".join(n for n, _ in ix.partition_attributes) + ")",
+        "(" + ", ".join(n for n, _ in ix.sort_attributes) + ")",
+    )
+
+
+def _key_styles(design: Design) -> list[str]:
+    """Which GSIs key natively, and why each other one renders its keys (when some GSI is
+    native, or the app asks for native keys)."""
+    style = design.app.key_style
+    if style == "synthetic" or (not any(ix.native for ix in design.indexes) and style != "native"):
+        return []
+    out = ["", f"Key style ({design.app.key_style}): native GSIs key on the items' own attributes"]
+    for ix in design.indexes:
+        if ix.native:
+            out.append(f"  {ix.name}: native, nothing rendered on write")
+            continue
+        why = native_form(design, ix)
+        out.append(f"  {ix.name}: synthetic, " + (why if isinstance(why, str) else "deployed so (its lock)"))
+    return out
 
 
 def _sample(attr: AttributeSpec, n: int) -> object:

@@ -13,9 +13,20 @@ Operation = Literal["GetItem", "Query", "Scan", "PutItem", "UpdateItem", "Transa
 TABLE = "table"
 
 
+ScalarType = Literal["S", "N", "B"]
+KeyAttribute = tuple[str, ScalarType]
+"""An attribute keying a native index, with the DynamoDB type it is stored as."""
+
+
 @dataclass(frozen=True)
 class IndexSpec:
-    """The base table's key (name ``table``) or one GSI."""
+    """The base table's key (name ``table``) or one GSI.
+
+    A synthetic index is keyed on two rendered strings, ``partition_key`` and ``sort_key``.
+    A native index (``partition_attributes`` not empty) is keyed on the entity's own
+    attributes, up to four per key part (DynamoDB's multi-attribute keys); its
+    ``partition_key``/``sort_key`` then name the first attribute of each part.
+    """
 
     name: str
     partition_key: str
@@ -23,6 +34,28 @@ class IndexSpec:
     projection: Literal["ALL", "KEYS_ONLY", "INCLUDE"] = "ALL"
     # INCLUDE: the non-key attributes the index copies (sorted); empty for ALL and KEYS_ONLY.
     non_key_attributes: tuple[str, ...] = ()
+    partition_attributes: tuple[KeyAttribute, ...] = ()
+    sort_attributes: tuple[KeyAttribute, ...] = ()
+
+    @property
+    def native(self) -> bool:
+        """Whether the index is keyed on the items' own attributes (no rendered key strings)."""
+        return bool(self.partition_attributes)
+
+    def key_definitions(self) -> tuple[KeyAttribute, ...]:
+        """Every attribute keying the index with its type, partition part first."""
+        if self.native:
+            return (*self.partition_attributes, *self.sort_attributes)
+        return ((self.partition_key, "S"), (self.sort_key, "S"))
+
+    def key_schema(self) -> tuple[tuple[str, Literal["HASH", "RANGE"]], ...]:
+        """``(attribute, HASH|RANGE)`` in DynamoDB's KeySchema order."""
+        if self.native:
+            return (
+                *((name, "HASH") for name, _ in self.partition_attributes),
+                *((name, "RANGE") for name, _ in self.sort_attributes),
+            )
+        return ((self.partition_key, "HASH"), (self.sort_key, "RANGE"))
 
 
 @dataclass(frozen=True)
@@ -177,8 +210,20 @@ class Design:
         return any(e.ttl is not None for e in self.app.entities) or bool(self.app.actions)
 
     def key_attribute_names(self) -> tuple[str, ...]:
-        """Every key attribute the table uses (base and GSIs), in a stable order."""
+        """Every rendered key attribute (base and synthetic GSIs), in a stable order.
+
+        A native index's key attributes are the entities' own attributes, so they are not here.
+        """
         names = [self.table.partition_key, self.table.sort_key]
         for ix in self.indexes:
-            names += [ix.partition_key, ix.sort_key]
+            if not ix.native:
+                names += [ix.partition_key, ix.sort_key]
         return tuple(names)
+
+    def key_definitions(self) -> tuple[KeyAttribute, ...]:
+        """Every attribute keying the table or a GSI, with its type, each name once."""
+        out: dict[str, ScalarType] = {}
+        for ix in (self.table, *self.indexes):
+            for name, kind in ix.key_definitions():
+                out.setdefault(name, kind)
+        return tuple(out.items())

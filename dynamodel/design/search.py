@@ -48,7 +48,13 @@ class _Search:
     """Branch and bound over one component (requirements linked through shared entities)."""
 
     def __init__(
-        self, app: AppSpec, reqs: tuple[Requirement, ...], weights: dict[str, float], budget: int
+        self,
+        app: AppSpec,
+        reqs: tuple[Requirement, ...],
+        weights: dict[str, float],
+        budget: int,
+        *,
+        one_entity: bool = False,
     ) -> None:
         self.app = app
         self.reqs = reqs
@@ -62,6 +68,7 @@ class _Search:
         # The first descent is first-fit and always succeeds, so the budget only cuts the
         # branch-and-bound refinement, never the existence of an answer.
         self.budget = budget
+        self.one_entity = one_entity
 
     def layout_ok(self, entity: str, base: bool, needs: list[Need]) -> bool:
         key = (entity, base, tuple(sorted(needs, key=lambda n: n.requirement)))
@@ -74,12 +81,22 @@ class _Search:
     def fits(self, state: _State, req: Requirement, slot: int) -> bool:
         if req.strong and slot != 0:
             return False
+        if slot and self.one_entity and not self._alone(state, req, slot):
+            return False
         for need in self.needs[req.name]:
             if not self.layout_ok(need.entity, slot == 0, [*state.needs[(need.entity, slot)], need]):
                 return False
         if req.is_collection:
             return blocks_feasible(self.app, [*state.collections[slot], req])
         return True
+
+    def _alone(self, state: _State, req: Requirement, slot: int) -> bool:
+        """``native``: a GSI holds one entity's reads (a native key stores no tag to keep
+        entities apart), or collections only (they need the tags, so they stay synthetic)."""
+        there = [n for (_, s), needs in state.needs.items() if s == slot for n in needs]
+        if req.is_collection:
+            return all(n.collection is not None for n in there)
+        return all(n.collection is None and n.entity == req.members[0] for n in there)
 
     def place(self, state: _State, req: Requirement, slot: int) -> tuple[int, float]:
         undo = (state.used, state.weight)
@@ -198,11 +215,14 @@ def blocks_feasible(app: AppSpec, reqs: list[Requirement]) -> bool:
     return True
 
 
-def assign(app: AppSpec, reqs: tuple[Requirement, ...], weights: dict[str, float]) -> Assignment | None:
+def assign(
+    app: AppSpec, reqs: tuple[Requirement, ...], weights: dict[str, float], *, one_entity: bool = False
+) -> Assignment | None:
     """The minimal assignment, or None when the requirements cannot all be placed.
 
     Components that share no entity are solved separately: the GSI count is the largest
-    component's, and write amplification adds up.
+    component's, and write amplification adds up. With ``one_entity`` (native keys) a GSI
+    holds one entity's reads, or collections only, and no GSI is shared across components.
     """
     slots: dict[str, int] = {}
     gsis, cost, optimal, nodes = 0, 0.0, True, 0
@@ -210,12 +230,20 @@ def assign(app: AppSpec, reqs: tuple[Requirement, ...], weights: dict[str, float
     # One node budget for the whole app keeps derivation time linear in the number of patterns.
     budget = max(MIN_COMPONENT_BUDGET, NODE_BUDGET // max(1, len(comps)))
     for comp in comps:
-        search = _Search(app, comp, weights, budget)
+        search = _Search(app, comp, weights, budget, one_entity=one_entity)
         search.run()
         if search.best is None or search.best_slots is None:
             return None
-        slots.update(search.best_slots)
-        gsis = max(gsis, search.best[0])
+        if one_entity:  # no sharing of a GSI across components: each is one entity's
+            found = search.best_slots
+            shift = {s: gsis + i + 1 for i, s in enumerate(sorted({s for s in found.values() if s}))}
+            slots.update({r: shift.get(s, 0) for r, s in found.items()})
+            gsis += len(shift)
+            if gsis > MAX_GSIS:
+                return None
+        else:
+            slots.update(search.best_slots)
+            gsis = max(gsis, search.best[0])
         cost += search.best[1]
         optimal = optimal and not search.exhausted
         nodes += search.nodes

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from dynamodel.design.explain import design_to_dict
+from dynamodel.design.explain import design_to_dict, index_json
 from dynamodel.design.model import Design
 
 __all__ = ["reprojected_slots", "stable_slots"]
@@ -111,10 +111,21 @@ def _cost(
     return cost
 
 
-def reprojected_slots(slots: Mapping[str, int], built: Design, baseline: Mapping[str, Any]) -> dict[str, int]:
-    """``slots`` with a new number for every index that keeps a deployed name but projects otherwise.
+def _shape(entry: Mapping[str, Any]) -> tuple[object, ...]:
+    """What DynamoDB cannot change in place: the projection and, for a native index, its keys."""
+    return (
+        entry.get("projection", "ALL"),
+        list(entry.get("non_key_attributes", [])),
+        list(entry.get("partition_attributes", [])),
+        list(entry.get("sort_attributes", [])),
+    )
 
-    DynamoDB cannot change a GSI's projection, so such an index is created anew beside the
+
+def reprojected_slots(slots: Mapping[str, int], built: Design, baseline: Mapping[str, Any]) -> dict[str, int]:
+    """``slots`` with a new number for every index that keeps a deployed name but projects
+    otherwise or is keyed otherwise (synthetic and native, or on other native attributes).
+
+    DynamoDB cannot change a GSI's projection or key schema, so such an index is created anew beside the
     deployed one (and filled, while the old code still reads the old one), then the old one
     is dropped; under the same name that would leave a window with no index at all.
     """
@@ -128,9 +139,7 @@ def reprojected_slots(slots: Mapping[str, int], built: Design, baseline: Mapping
         m = _GSI.fullmatch(ix.name)
         if was is None or m is None:
             continue
-        if was.get("projection", "ALL") == ix.projection and list(was.get("non_key_attributes", [])) == list(
-            ix.non_key_attributes
-        ):
+        if _shape(was) == _shape(index_json(ix)):
             continue
         next_number += 1
         renumber[int(m.group(1))] = next_number

@@ -19,6 +19,8 @@ def derive_techniques(design: Design) -> tuple[str, ...]:
         if plan.uses_scan:
             found.add("scan")
     for ix in design.indexes:
+        if ix.native:
+            found.add("native_multi_attribute_keys")
         if len({k.entity for k in design.keys if k.index == ix.name}) > 1:
             found.add("gsi_overloading")
     for k in design.keys:

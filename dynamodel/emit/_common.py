@@ -2,7 +2,8 @@
 
 Conventions shared by the CloudFormation, SAM, boto3 and PynamoDB output:
 
-* Every key attribute (``PK``, ``SK``, ``GSIxPK``, ``GSIxSK``) is a DynamoDB string (``S``).
+* Every rendered key attribute (``PK``, ``SK``, ``GSIxPK``, ``GSIxSK``) is a DynamoDB string
+  (``S``); a native GSI keys on the entity's own attributes (S, N or B, as they are stored).
 * The table is called ``<app>-<stage>``; ``dev`` is the stage when none is given.
 * The table has a stream (``NEW_AND_OLD_IMAGES``) exactly when some copy needs
   propagation (a copy path): the propagation function reads old and new images to update
@@ -16,12 +17,12 @@ Conventions shared by the CloudFormation, SAM, boto3 and PynamoDB output:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import yaml
 
-from dynamodel.design.model import TABLE, Design, IndexSpec
+from dynamodel.design.model import TABLE, Design, IndexSpec, KeyAttribute
 from dynamodel.errors import DefinitionError
 from dynamodel.layout import EXPIRES_ATTR, TYPE_ATTR
 
@@ -54,22 +55,20 @@ def ttl_sources(design: Design) -> dict[str, str]:
     return {ent.name: ent.ttl for ent in design.app.entities if ent.ttl is not None}
 
 
-def key_attribute_names(design: Design) -> tuple[str, ...]:
-    """Every key attribute of the table and its GSIs, once each, base table first."""
-    return tuple(dict.fromkeys(design.key_attribute_names()))
+def attribute_definitions(definitions: Iterable[KeyAttribute]) -> list[JsonDict]:
+    """AttributeDefinitions: each key attribute once with its type (rendered keys are S)."""
+    return [{"AttributeName": name, "AttributeType": kind} for name, kind in dict(definitions).items()]
 
 
-def index_attribute_names(index: IndexSpec) -> tuple[str, ...]:
-    """The key attributes of one index, partition key first."""
-    return (index.partition_key, index.sort_key)
+def table_attribute_definitions(design: Design) -> list[JsonDict]:
+    """AttributeDefinitions of the table and its GSIs, base table first; a native GSI's
+    attributes with the types they are stored as."""
+    return attribute_definitions(design.key_definitions())
 
 
 def key_schema(index: IndexSpec) -> list[JsonDict]:
-    """KeySchema of an index; the only place HASH and RANGE appear (STYLE.md naming)."""
-    return [
-        {"AttributeName": index.partition_key, "KeyType": "HASH"},
-        {"AttributeName": index.sort_key, "KeyType": "RANGE"},
-    ]
+    """KeySchema of an index: a native one has up to four HASH and four RANGE attributes."""
+    return [{"AttributeName": name, "KeyType": kind} for name, kind in index.key_schema()]
 
 
 def projection(index: IndexSpec) -> JsonDict:

@@ -9,18 +9,19 @@ them. The TTL attribute is ``_expires_at`` (see :mod:`dynamodel.emit._common`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from dynamodel.design.model import TABLE, Design, IndexSpec
+from dynamodel.design.model import TABLE, Design, IndexSpec, KeyAttribute
 from dynamodel.emit._common import (
     STREAM_VIEW_TYPE,
     TTL_ATTRIBUTE,
     Billing,
     Capacity,
+    attribute_definitions,
     check_billing,
     default_table_name,
-    index_attribute_names,
-    key_attribute_names,
+    key_schema,
     needs_stream,
     needs_ttl,
     projection,
@@ -39,15 +40,12 @@ if TYPE_CHECKING:
     )
 
 
-def _attribute_definitions(names: tuple[str, ...]) -> list[AttributeDefinitionTypeDef]:
-    return [{"AttributeName": name, "AttributeType": "S"} for name in names]
+def _attribute_definitions(definitions: Iterable[KeyAttribute]) -> list[AttributeDefinitionTypeDef]:
+    return cast("list[AttributeDefinitionTypeDef]", attribute_definitions(definitions))
 
 
 def _key_schema(index: IndexSpec) -> list[KeySchemaElementTypeDef]:
-    return [
-        {"AttributeName": index.partition_key, "KeyType": "HASH"},
-        {"AttributeName": index.sort_key, "KeyType": "RANGE"},
-    ]
+    return cast("list[KeySchemaElementTypeDef]", key_schema(index))
 
 
 def _throughput(units: tuple[int, int]) -> ProvisionedThroughputTypeDef:
@@ -96,7 +94,7 @@ def render_create_table(
     units = check_billing(design, billing, capacity)
     kwargs: CreateTableInputTypeDef = {
         "TableName": table_name or default_table_name(design),
-        "AttributeDefinitions": _attribute_definitions(key_attribute_names(design)),
+        "AttributeDefinitions": _attribute_definitions(design.key_definitions()),
         "KeySchema": _key_schema(design.table),
         "BillingMode": billing,
     }
@@ -201,7 +199,7 @@ def render_update_steps(
         {
             "TableName": name,
             # A Create must define the key attributes the new index uses.
-            "AttributeDefinitions": _attribute_definitions(index_attribute_names(ix)),
+            "AttributeDefinitions": _attribute_definitions(ix.key_definitions()),
             "GlobalSecondaryIndexUpdates": [{"Create": _gsi(ix, units)}],
         }
         for ix in new.indexes

@@ -28,12 +28,12 @@ from dynamodel.emit._common import (
     Capacity,
     JsonDict,
     check_billing,
-    key_attribute_names,
     key_layout,
     key_schema,
     needs_stream,
     needs_ttl,
     projection,
+    table_attribute_definitions,
     throughput,
     to_text,
 )
@@ -70,9 +70,7 @@ def render_table_resource(
     props: JsonDict = {
         "TableName": {"Fn::Sub": f"{design.app.name}-${{Stage}}"},
         "BillingMode": billing,
-        "AttributeDefinitions": [
-            {"AttributeName": name, "AttributeType": "S"} for name in key_attribute_names(design)
-        ],
+        "AttributeDefinitions": table_attribute_definitions(design),
         "KeySchema": key_schema(design.table),
     }
     if units:

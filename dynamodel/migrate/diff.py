@@ -14,6 +14,7 @@ from typing import Any
 
 from dynamodel.errors import MigrationError
 from dynamodel.migrate.ops import (
+    NATIVE_KEY,
     CreateIndex,
     DeleteIndex,
     DisableStream,
@@ -75,7 +76,7 @@ def diff_designs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Operati
         ops.append(EnableStream())
     elif had and not wants:
         ops.append(DisableStream())
-    ops += _entity_keys(old.get("entities", {}), new.get("entities", {}))
+    ops += _entity_keys(old.get("entities", {}), new.get("entities", {}), _native(old), _native(new))
     ops += [FillGuards(g) for g in new.get("unique_guards", []) if g not in old.get("unique_guards", [])]
     ops += [RemoveGuards(g) for g in old.get("unique_guards", []) if g not in new.get("unique_guards", [])]
     old_paths = [_path_key(p) for p in old.get("copy_paths", [])]
@@ -94,11 +95,19 @@ def _path_key(path: Mapping[str, Any]) -> tuple[object, ...]:
     )
 
 
+def _native(design: Mapping[str, Any]) -> frozenset[str]:
+    return frozenset(str(ix["name"]) for ix in design.get("indexes", []) if ix.get("partition_attributes"))
+
+
 def _entity_keys(
-    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]
+    old: Mapping[str, Mapping[str, Any]],
+    new: Mapping[str, Mapping[str, Any]],
+    native_old: frozenset[str],
+    native_new: frozenset[str],
 ) -> list[Operation]:
     # A re-created index is filled by DynamoDB from the attributes items already have, so
-    # only key attributes that appear, vanish or change need writing.
+    # only key attributes that appear, vanish or change need writing. A native index keys on
+    # the items' own attributes: nothing to write, but a sharded one's stored ``_shard``.
     ops: list[Operation] = []
     for entity in sorted(old.keys() & new.keys()):
         was, now = old[entity], new[entity]
@@ -106,8 +115,13 @@ def _entity_keys(
             if index == _TABLE:
                 if was.get(_TABLE) != now.get(_TABLE):
                     ops.append(RekeyEntity(entity, dict(was[_TABLE]), dict(now[_TABLE])))
+            elif index in native_new and index in now:
+                shards = int(now[index].get("shards", 1))
+                if shards > 1 and (index not in was or int(was[index].get("shards", 1)) != shards):
+                    ops.append(FillIndexKeys(entity, index, {**now[index], NATIVE_KEY: True}))
             elif index not in now:
-                ops.append(RemoveIndexKeys(entity, index, dict(was[index])))
+                if index not in native_old:  # a native index's attributes are the entity's own
+                    ops.append(RemoveIndexKeys(entity, index, dict(was[index])))
             elif index not in was:
                 ops.append(FillIndexKeys(entity, index, dict(now[index])))
             elif was[index] != now[index]:

@@ -87,12 +87,17 @@ class DeleteIndex(Operation):
         return False
 
 
+NATIVE_KEY = "native"
+"""Set in the ``keys`` of a :class:`FillIndexKeys` for a native index: only the stored
+``_shard`` of a sharded one is written (its other key attributes are the entity's own)."""
+
+
 @dataclass(frozen=True)
 class FillIndexKeys(Operation):
     """Write an entity's key attributes for an index on every item of that entity.
 
     ``keys`` is the entity's entry for the index in the design JSON (``pk``, ``sk``, and
-    ``sparse_when``/``shards`` where the design has them).
+    ``sparse_when``/``shards`` where the design has them; ``native`` for a native index).
     """
 
     entity: str

@@ -37,6 +37,7 @@ from dynamodel.layout import (
 )
 from dynamodel.migrate.layouts import entity_keys_from_json, guard_from_json, index_key_names
 from dynamodel.migrate.ops import (
+    NATIVE_KEY,
     FillExpiry,
     FillGuards,
     FillIndexKeys,
@@ -136,7 +137,7 @@ def _key(item: Item) -> Item:
     return {PK: item[PK], SK: item[SK]}
 
 
-def _index_units(before: Item, after: Item, names: tuple[str, str]) -> int:
+def _index_units(before: Item, after: Item, names: tuple[str, ...]) -> int:
     was, now = all(n in before for n in names), all(n in after for n in names)
     if was and now and any(before[n] != after[n] for n in names):
         return write_units(before, None) + write_units(None, after)  # moved within the index
@@ -151,7 +152,7 @@ def _update(
     item: Item,
     sets: Mapping[str, AttributeValue],
     removes: tuple[str, ...],
-    index: tuple[str, str] | None = None,
+    index: tuple[str, ...] | None = None,
 ) -> ItemWrite | None:
     sets = {k: v for k, v in sets.items() if item.get(k) != v}
     removes = tuple(r for r in removes if r in item)
@@ -174,6 +175,11 @@ def _update(
 
 def _index_keys(spec: EntitySpec, index: str, entry: Mapping[str, Any], item: Item) -> ItemWrite | None:
     keys = entity_keys_from_json(spec, index, entry)
+    if entry.get(NATIVE_KEY):  # keyed on the item's own attributes and its stored shard
+        shard = {"N": str(shard_of(item[PK]["S"], item[SK]["S"], keys.shards))}
+        return (
+            None if item.get(SHARD_ATTR) == shard else _update(item, {SHARD_ATTR: shard}, (), (SHARD_ATTR,))
+        )
     names = index_key_names(index)
     values = item_to_values(spec, item)
     if not belongs(keys, values):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from dynamodel.codec import Item, item_to_values
 from dynamodel.compile import guard_key
+from dynamodel.design.explain import index_keys_from_json
 from dynamodel.design.model import Design
 from dynamodel.errors import DynamodelError
 from dynamodel.layout import EXPIRES_ATTR, GUARD_TYPE, MIGRATION_TYPE, OWNER_PK, OWNER_SK, PK, SK, TYPE_ATTR
@@ -34,6 +35,10 @@ def _key_schema(schema: list[dict[str, str]]) -> tuple[str | None, str | None]:
     return kinds.get("HASH"), kinds.get("RANGE")
 
 
+def _index_schema(schema: list[dict[str, str]]) -> list[tuple[str, str]]:
+    return [(k["AttributeName"], k["KeyType"]) for k in schema]
+
+
 def drift(client: DynamoDBClient, table: str, design: Mapping[str, Any], app: AppSpec) -> list[str]:
     """How the live table's definition differs from the locked design (empty: no drift)."""
     desc = describe(client, table)
@@ -48,9 +53,10 @@ def drift(client: DynamoDBClient, table: str, design: Mapping[str, Any], app: Ap
         if g is None:
             found.append(f"index {ix['name']} is missing")
             continue
-        if _key_schema(g["KeySchema"]) != (ix["partition_key"], ix["sort_key"]):
+        want = [(n, kind) for n, kind, _ in index_keys_from_json(ix)]
+        if _index_schema(g["KeySchema"]) != want:
             found.append(
-                f"index {ix['name']} is keyed on {_key_schema(g['KeySchema'])}, the lock says {(ix['partition_key'], ix['sort_key'])}"
+                f"index {ix['name']} is keyed on {_index_schema(g['KeySchema'])}, the lock says {want}"
             )
         projection = g.get("Projection", {}).get("ProjectionType")
         if projection != ix.get("projection", "ALL"):

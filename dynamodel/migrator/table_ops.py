@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from dynamodel.design.explain import index_keys_from_json
 from dynamodel.errors import MigrationError
 from dynamodel.layout import EXPIRES_ATTR
 from dynamodel.migrate.ops import (
@@ -68,13 +69,10 @@ def run_table_op(
         name = op.index["name"]
         if name in _gsis(desc):
             return f"index {name} exists already"
-        pk, sk = op.index["partition_key"], op.index["sort_key"]
+        keys = index_keys_from_json(op.index)
         create: dict[str, Any] = {
             "IndexName": name,
-            "KeySchema": [
-                {"AttributeName": pk, "KeyType": "HASH"},
-                {"AttributeName": sk, "KeyType": "RANGE"},
-            ],
+            "KeySchema": [{"AttributeName": n, "KeyType": kind} for n, kind, _ in keys],
             "Projection": {
                 "ProjectionType": op.index.get("projection", "ALL"),
                 **(
@@ -91,10 +89,7 @@ def run_table_op(
                 "WriteCapacityUnits": max(1, int(throughput.get("WriteCapacityUnits", 1))),
             }
         update = {
-            "AttributeDefinitions": [
-                {"AttributeName": pk, "AttributeType": "S"},
-                {"AttributeName": sk, "AttributeType": "S"},
-            ],
+            "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, _, t in keys],
             "GlobalSecondaryIndexUpdates": [{"Create": create}],
         }
     elif isinstance(op, DeleteIndex):

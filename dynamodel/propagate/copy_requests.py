@@ -74,6 +74,8 @@ def dependent_indexes(design: Design, path: CopyPath) -> tuple[EntityKeys, ...]:
             raise DefinitionError(
                 msg, hint="a copy cannot be part of an item's identity; key on the source's identity instead"
             )
+        if design.index(keys.index).native:  # keyed on the copy itself: updating it re-keys the item
+            continue
         out.append(keys)
     return tuple(out)
 

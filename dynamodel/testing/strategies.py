@@ -8,7 +8,7 @@ attribute type supplies its own strategy and collision pool (``dynamodel.attribu
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -38,11 +38,18 @@ def for_attribute(
     """Values of one attribute; ``pool`` > 0 draws from that many values so partitions collide."""
     attr_type = attribute_types.lookup(attr.type)
     base = attr_type.strategy(attr.enum, _tags(app))
+    if attr.min_length:
+        base = base.filter(_long_enough(attr.min_length))
     if pool and attr_type.pooled:
         base = st.lists(base, min_size=pool, max_size=pool, unique_by=repr).flatmap(st.sampled_from)
     if attr.optional:
         return st.none() | base
     return base
+
+
+def _long_enough(n: int) -> Callable[[Any], bool]:
+    """Values a ``min_length`` of ``n`` admits (what pydantic enforces on str and bytes)."""
+    return lambda v: len(v) >= n
 
 
 def _spec(entity: type[Entity] | EntitySpec) -> EntitySpec:
@@ -89,7 +96,8 @@ PoolKey = tuple[str, str]
 
 def _pool_of(attr: AttributeSpec, tags: list[str]) -> tuple[object, ...]:
     """Four values per type: prefixes of each other, delimiters, another entity's tag, order traps."""
-    return attribute_types.lookup(attr.type).pool(attr.enum, tags)
+    pool = attribute_types.lookup(attr.type).pool(attr.enum, tags)
+    return tuple(filter(_long_enough(attr.min_length), pool)) if attr.min_length else pool
 
 
 def pooled_attributes(app: AppSpec) -> frozenset[str]:
@@ -217,7 +225,9 @@ def for_model(
             out[attr.name] = for_annotation(model.model_fields[attr.name].annotation)
             continue
         pool = (pools or {}).get((attr.name, attr.type))
-        fresh = for_attribute(AttributeSpec(attr.name, attr.type, enum=attr.enum), app)
+        fresh = for_attribute(
+            AttributeSpec(attr.name, attr.type, enum=attr.enum, min_length=attr.min_length), app
+        )
         if not pool:
             base = fresh
         elif fresh_weight == 0:

@@ -81,6 +81,9 @@ def check_item_keys(app: App | Design, entity: str, item: Item, values: Mapping[
     written: set[str] = set()
     for keys in design.entity_indexes(entity):
         ix = design.index(keys.index)
+        if ix.native:
+            _check_native(design, keys, item, values, where)
+            continue
         names = (ix.partition_key, ix.sort_key)
         written.update(names)
         present = [n in item for n in names]
@@ -99,6 +102,25 @@ def check_item_keys(app: App | Design, entity: str, item: Item, values: Mapping[
             assert normalise(value) == normalise(values.get(attr)), (
                 f"{where}: {keys.index} key says {attr}={value!r}, the item holds {values.get(attr)!r}"
             )
-    others = {n for ix in design.indexes for n in (ix.partition_key, ix.sort_key)} - written
+    others = {n for ix in design.indexes if not ix.native for n in (ix.partition_key, ix.sort_key)} - written
     stray = sorted(n for n in others if n in item)
     assert not stray, f"{where}: holds key attributes {stray} of indexes it is not on"
+
+
+def _check_native(
+    design: Design, keys: EntityKeys, item: Item, values: Mapping[str, object], where: str
+) -> None:
+    """A native index holds the item exactly when it should, and its shard is the item's."""
+    ix = design.index(keys.index)
+    names = [n for n, _ in ix.key_definitions()]
+    held = all(n in item for n in names)
+    assert held == _holds(values, keys), (
+        f"{where}: {'is' if held else 'is not'} in native index {ix.name} ({', '.join(names)}), "
+        f"but its values say it {'should not' if held else 'should'} be"
+    )
+    if SHARD_ATTR in names:
+        pk, sk = design.table.partition_key, design.table.sort_key
+        crc = zlib.crc32((item[pk]["S"] + item[sk]["S"]).encode("utf-8")) % keys.shards
+        assert item[SHARD_ATTR] == {"N": str(crc)}, (
+            f"{where}: {ix.name} shard {item[SHARD_ATTR]}, expected {crc}"
+        )
