@@ -70,6 +70,8 @@ def _annotation(tp: Any, imports: _Imports) -> str:
         imports.modules.setdefault("typing", set()).add("Any")
         return "Any"
     origin = get_origin(tp)
+    if origin is typing.Annotated:  # ``NonEmptyStr``: its constraint is checked at run time
+        return _annotation(get_args(tp)[0], imports)
     if origin is typing.Literal:
         imports.modules.setdefault("typing", set()).add("Literal")
         return f"Literal[{', '.join(repr(a) for a in get_args(tp))}]"

@@ -45,6 +45,8 @@ def _sample(tp: Any) -> object:
         return _sample(next(a for a in get_args(tp) if a is not type(None)))
     if origin is typing.Literal:
         return get_args(tp)[0]
+    if origin is typing.Annotated:
+        return _sample(get_args(tp)[0])
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return next(iter(tp))
     base = origin or tp
