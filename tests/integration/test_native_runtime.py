@@ -117,7 +117,9 @@ def test_a_copy_in_a_native_key_re_keys_its_item_when_propagation_refreshes_it(
     table.update(shop)
     report = drain(app.design, table.name, table.client, streams)
     assert report.dead_letters == []
-    assert [s.sale_id for s in table.sales_by_shop_name.iterate(shop_name="Plaza")] == [f"k{i}" for i in range(5)]
+    assert [s.sale_id for s in table.sales_by_shop_name.iterate(shop_name="Plaza")] == [
+        f"k{i}" for i in range(5)
+    ]
     assert list(table.sales_by_shop_name.iterate(shop_name="Corner")) == []
 
 
