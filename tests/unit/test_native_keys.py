@@ -139,7 +139,7 @@ def test_a_deployed_synthetic_index_stays_synthetic_under_auto() -> None:
     again = App(
         "sales",
         [Shop, Sale],
-        patterns=_app().spec.patterns,  # type: ignore[arg-type]
+        patterns=_app().spec.patterns,
         baseline=deployed,
     ).design
     assert not any(ix.native for ix in again.indexes)
@@ -151,7 +151,7 @@ def test_native_style_rebuilds_a_deployed_index_under_a_new_name() -> None:
     native = App(
         "sales",
         [Shop, Sale],
-        patterns=_app().spec.patterns,  # type: ignore[arg-type]
+        patterns=_app().spec.patterns,
         key_style="native",
         baseline=deployed,
     ).design
