@@ -16,7 +16,9 @@ from dynamodel.model import Entity
 from dynamodel.runtime.cursor import check_start_key, query_digest
 from dynamodel.runtime.session import Session
 
-E = TypeVar("E", bound=Entity)
+# Unbound: a typed view (``dynamodel stubs``) pages items of an INCLUDE index as a Protocol
+# of the attributes they hold; at run time every item is an Entity.
+E = TypeVar("E")
 T = TypeVar("T", bound=Entity)
 
 

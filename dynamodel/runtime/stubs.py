@@ -89,6 +89,24 @@ def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[_\-]+", name) if part)
 
 
+def _partial_view(app: App, entity: str, name: str, held: tuple[str, ...], imports: _Imports) -> list[str]:
+    """A Protocol of what an item read through an INCLUDE index holds: reading another
+    attribute, or passing the item to a write, is a type error (as it is an error at run time)."""
+    imports.modules.setdefault("typing", set()).add("Protocol")
+    model: type[Entity] = app.models[entity]
+    lines = [
+        f"class {name}(Protocol):",
+        f'    """A {entity} as its index holds it: {", ".join(held)} (PartialItemError for the rest)."""',
+        "",
+    ]
+    for attr in held:
+        lines += [
+            "    @property",
+            f"    def {attr}(self) -> {_annotation(model.model_fields[attr].annotation, imports)}: ...",
+        ]
+    return [*lines, "", ""]
+
+
 def render_protocol(app: App, class_name: str | None = None) -> str:
     """Python source of a typed view of ``app``'s connected table.
 
@@ -107,6 +125,7 @@ def render_protocol(app: App, class_name: str | None = None) -> str:
     imports.modules.setdefault("dynamodel.model", set()).add("Entity")
     cls_name = class_name or f"{_camel(app.name)}Table"
     body: list[str] = []
+    views: list[str] = []
     design = app.design
 
     def field_type(entity: str, attr: str) -> str:
@@ -156,13 +175,17 @@ def render_protocol(app: App, class_name: str | None = None) -> str:
             params += [f"{r}: {kind} | None = None" for r in conv.range_params]
         if conv.paged:
             params += ["limit: int | None = None", "cursor: str | None = None"]
+        held = holds_only(design, pat.name)
         if pat.kind == "get":
             ret = f"{models[0]} | None"
         elif len(models) > 1:
             ret = "CollectionPage"
+        elif held:
+            view = f"{_camel(pat.name)}Item"
+            views += _partial_view(app, pat.entities[0], view, held, imports)
+            ret = f"Page[{view}]"
         else:
             ret = f"Page[{models[0]}]"
-        held = holds_only(design, pat.name)
         note = (
             [f'            """Items hold only {", ".join(held)} (PartialItemError for the rest)."""']
             if held
@@ -182,6 +205,7 @@ def render_protocol(app: App, class_name: str | None = None) -> str:
         *imports.lines(),
         "",
         "",
+        *views,
         f"class {cls_name}(Table):",
         f'    """The connected {app.name} table with typed pattern methods (``typed(app.connect(...))``)."""',
         "",

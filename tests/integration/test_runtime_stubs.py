@@ -6,8 +6,10 @@ No engine needed: the view only exists for type checkers.
 from __future__ import annotations
 
 import ast
+import os
 import sys
 import types
+from pathlib import Path
 
 import boto3
 import pytest
@@ -48,3 +50,33 @@ def test_typed_view_declares_every_pattern(app: App) -> None:
         del sys.modules[module.__name__]
     table = app.connect("t", boto3.client("dynamodb", region_name="us-east-1"))
     assert module.typed(table) is table
+
+
+def test_a_partial_result_is_typed_as_what_its_index_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mypy refuses reading an attribute an INCLUDE index leaves out, and writing the item back."""
+    from mypy import api
+    from projection_app import helpdesk
+
+    (tmp_path / "helpdesk_view.py").write_text(render_protocol(helpdesk()))
+    (tmp_path / "use_it.py").write_text(
+        "from dynamodel.runtime.table import Table\n"
+        "from helpdesk_view import typed\n\n\n"
+        "def use(table: Table) -> str:\n"
+        "    view = typed(table)\n"
+        "    item = view.queue(status='OPEN').items[0]\n"
+        "    view.update(item)\n"
+        "    return item.title + item.body\n"
+    )
+    tests = Path(__file__).resolve().parents[1]
+    monkeypatch.setenv("MYPYPATH", f"{tests}{os.pathsep}{tmp_path}")
+    # `make typecheck` has just filled the project's cache: this check then takes about 2 s.
+    cache = tests.parent / ".mypy_cache"
+    out, _, status = api.run(
+        ["--strict", "--cache-dir", str(cache), "--no-error-summary", str(tmp_path / "use_it.py")]
+    )
+    lines = {int(e.split(":")[1]) for e in out.splitlines() if "use_it.py:" in e}
+    assert status == 1
+    assert lines == {8, 9}, out  # the write back, and the left-out attribute; title is held
+    assert '"QueueItem" has no attribute "body"' in out
