@@ -21,13 +21,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from dynamodel import App, Collection, Entity, Get, NonEmptyStr, Query, Write, field_ref
+from dynamodel import App, Collection, Entity, Get, Query, Write, field_ref
 
 
 class User(Entity, identity=("username",)):
     """A player's account and profile."""
 
-    username: NonEmptyStr
+    username: str
     name: str
     email: str
     birthdate: date
@@ -41,8 +41,8 @@ class Game(Entity, identity=("game_id",)):
     the game is open; ``start_time`` and ``end_time`` once it starts and ends.
     """
 
-    game_id: NonEmptyStr
-    map: NonEmptyStr
+    game_id: str
+    map: str
     creator: str
     create_time: datetime
     status: Literal["OPEN", "STARTED", "ENDED"]
@@ -55,8 +55,8 @@ class Game(Entity, identity=("game_id",)):
 class UserGameMapping(Entity, identity=("game_id", "username"), parent=Game):
     """A user taking part in a game, with the result once the game is over (many-to-many edge)."""
 
-    game_id: NonEmptyStr
-    username: NonEmptyStr
+    game_id: str
+    username: str
     place: int | None = None
     kills: int | None = None
 

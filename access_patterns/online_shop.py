@@ -17,13 +17,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from dynamodel import App, Collection, Copy, Entity, Get, NonEmptyStr, Query
+from dynamodel import App, Collection, Copy, Entity, Get, Query
 
 
 class Customer(Entity, identity=("customer_id",)):
     """A shopper with an account."""
 
-    customer_id: NonEmptyStr
+    customer_id: str
     name: str
     email: str
 
@@ -31,7 +31,7 @@ class Customer(Entity, identity=("customer_id",)):
 class Product(Entity, identity=("product_id",)):
     """An article for sale; ``detail`` holds its name and description."""
 
-    product_id: NonEmptyStr
+    product_id: str
     detail: dict[str, str]
     price: Decimal
 
@@ -39,23 +39,23 @@ class Product(Entity, identity=("product_id",)):
 class Warehouse(Entity, identity=("warehouse_id",)):
     """A storage site that ships orders."""
 
-    warehouse_id: NonEmptyStr
+    warehouse_id: str
     address: dict[str, str]
 
 
 class WarehouseItem(Entity, identity=("product_id", "warehouse_id"), parent=Product):
     """The stock of one product held in one warehouse."""
 
-    product_id: NonEmptyStr
-    warehouse_id: NonEmptyStr
+    product_id: str
+    warehouse_id: str
     quantity: int
 
 
 class Order(Entity, identity=("order_id",), parent=Customer):
     """A customer's purchase, placed on ``order_date``."""
 
-    order_id: NonEmptyStr
-    customer_id: NonEmptyStr
+    order_id: str
+    customer_id: str
     order_date: date
 
 
@@ -66,8 +66,8 @@ class OrderItem(Entity, identity=("order_id", "product_id"), parent=Order):
     customer and per product by date.
     """
 
-    order_id: NonEmptyStr
-    product_id: NonEmptyStr
+    order_id: str
+    product_id: str
     quantity: int
     price: Decimal
     customer_id: str = Copy(Order.customer_id)
@@ -77,9 +77,9 @@ class OrderItem(Entity, identity=("order_id", "product_id"), parent=Order):
 class Invoice(Entity, identity=("invoice_id",), parent=Order):
     """The bill for an order, with the payments made against it embedded as a list."""
 
-    invoice_id: NonEmptyStr
-    order_id: NonEmptyStr
-    customer_id: NonEmptyStr
+    invoice_id: str
+    order_id: str
+    customer_id: str
     amount: Decimal
     invoice_date: date
     payments: list[dict[str, Any]]
@@ -88,9 +88,9 @@ class Invoice(Entity, identity=("invoice_id",), parent=Order):
 class Shipment(Entity, identity=("shipment_id",), parent=Order):
     """A parcel of (part of) an order sent from one warehouse to an address."""
 
-    shipment_id: NonEmptyStr
-    order_id: NonEmptyStr
-    warehouse_id: NonEmptyStr
+    shipment_id: str
+    order_id: str
+    warehouse_id: str
     address: dict[str, str]
     shipment_type: str
     shipment_date: date
@@ -99,9 +99,9 @@ class Shipment(Entity, identity=("shipment_id",), parent=Order):
 class ShipmentItem(Entity, identity=("shipment_id", "product_id"), parent=Shipment):
     """A quantity of one product packed in a shipment; ``order_id`` ties it to the order."""
 
-    shipment_id: NonEmptyStr
-    order_id: NonEmptyStr
-    product_id: NonEmptyStr
+    shipment_id: str
+    order_id: str
+    product_id: str
     quantity: int
 
 

@@ -143,13 +143,14 @@ def derived_keys(
         if ix.native:  # keyed on the item's own attributes: nothing to render or remove
             continue
         if not belongs(keys, values):
-            remove += [ix.partition_key, ix.sort_key]
+            remove += ix.written_keys()
             continue
         vals: Mapping[str, object] = values
         if keys.shards > 1:
             vals = {**values, SHARD_ATTR: shard_of(pk, sk, keys.shards)}
         try:
-            out[ix.partition_key] = keys.pk.render(vals)
+            if not ix.local:  # a local index is partitioned by the table's own PK
+                out[ix.partition_key] = keys.pk.render(vals)
             out[ix.sort_key] = keys.sk.render(vals)
         except KeyEncodingError as err:
             msg = f"{entity} on {keys.index}: {err.message}"

@@ -206,9 +206,7 @@ def _query(
     kwargs["ExpressionAttributeNames"] = ph.names
     kwargs["ExpressionAttributeValues"] = ph.values
     kwargs["ScanIndexForward"] = not plan.descending
-    if plan.index == TABLE and any(
-        p.name == plan.name and p.consistency == "strong" for p in design.app.patterns
-    ):
+    if plan.consistency == "strong":  # the base table or a local index: GSIs never are
         kwargs["ConsistentRead"] = True
     if limit is not None:
         kwargs["Limit"] = check_limit(limit)

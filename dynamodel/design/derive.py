@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dynamodel.design.blocks import order_blocks
 from dynamodel.design.layout import Layout, compute_layout, default_base_layout
+from dynamodel.design.local import choose_local_indexes
 from dynamodel.design.model import TABLE, CopyPath, Design, EntityKeys, IndexSpec, PatternPlan, UniqueGuard
 from dynamodel.design.native import choose_key_styles
 from dynamodel.design.plans import read_plan, scan_plan, write_plan
@@ -24,6 +25,7 @@ from dynamodel.design.requirements import (
 )
 from dynamodel.design.search import (
     MAX_GSIS,
+    Assignment,
     assign,
     collection_constraints,
     partition_groups,
@@ -70,11 +72,40 @@ def derive(app: AppSpec, *, baseline: Mapping[str, Any] | None = None) -> Design
     """
     _check_tags(app)
     reqs = derive_requirements(app)
+    for r in reqs:
+        _check_collection(app, r)
+    scanned: frozenset[str] = frozenset()
+    while True:
+        design, placed, scans, result = _search(app, reqs, scanned, baseline)
+        # A strong read placed off the base table needs its index to have become local; one
+        # that allows a scan is scanned instead (see _strong_reads_served for the others).
+        off = {p.name for p in design.plans if p.name in _strong_off_local(design)}
+        if not off or not all(app.pattern(n).allow_scan for n in off):
+            break
+        scanned |= off
+    if baseline is None:
+        return _within_budget(design)
+    renumbered = stable_slots(result.slots, design, baseline)
+    if renumbered != result.slots:
+        design = _build(app, placed, scans, renumbered, optimal=result.optimal, baseline=baseline)
+    moved = reprojected_slots(renumbered, design, baseline)
+    if moved != renumbered:
+        design = _build(app, placed, scans, moved, optimal=result.optimal, baseline=baseline)
+    return _within_budget(design)
+
+
+def _search(
+    app: AppSpec, reqs: Sequence[Requirement], scanned: frozenset[str], baseline: Mapping[str, Any] | None
+) -> tuple[Design, list[Requirement], list[Requirement], Assignment]:
+    """Place every requirement (``scanned`` ones scan) and build the design of the best assignment."""
     placed: list[Requirement] = []
     scans: list[Requirement] = []
     for r in reqs:
-        _check_collection(app, r)
-        why = placeable_alone(app, r)
+        why = (
+            "a strong read whose partition is not its base partition"
+            if r.name in scanned
+            else placeable_alone(app, r)
+        )
         if why is None:
             placed.append(r)
         elif r.pattern.allow_scan:
@@ -97,15 +128,7 @@ def derive(app: AppSpec, *, baseline: Mapping[str, Any] | None = None) -> Design
             split = _build(app, placed, scans, alone.slots, optimal=alone.optimal, baseline=baseline)
             if _native_count(split) > _native_count(design):
                 result, design = alone, split
-    if baseline is None:
-        return _within_budget(design)
-    renumbered = stable_slots(result.slots, design, baseline)
-    if renumbered != result.slots:
-        design = _build(app, placed, scans, renumbered, optimal=result.optimal, baseline=baseline)
-    moved = reprojected_slots(renumbered, design, baseline)
-    if moved != renumbered:
-        design = _build(app, placed, scans, moved, optimal=result.optimal, baseline=baseline)
-    return _within_budget(design)
+    return design, placed, scans, result
 
 
 def _native_count(design: Design) -> int:
@@ -150,7 +173,7 @@ def _build(
         optimal=optimal,
         copy_paths=copy_paths,
     )
-    design = choose_key_styles(design, baseline)
+    design = choose_key_styles(choose_local_indexes(design, baseline), baseline)
     return Design(**{**design.__dict__, "techniques": derive_techniques(design)})
 
 
@@ -217,8 +240,36 @@ def _fix_for(r: Requirement, why: str) -> str:
     return "add an attribute to 'by', declare a sort, or add allow_scan: true to accept a Scan"
 
 
+def _strong_off_local(design: Design) -> list[str]:
+    """Strong reads placed on a GSI (their index did not become local)."""
+    return [
+        p.name
+        for p in design.app.patterns
+        if p.kind != "write"
+        and p.consistency == "strong"
+        and design.plan(p.name).index != TABLE
+        and not design.index(design.plan(p.name).index).local
+    ]
+
+
+def _strong_reads_served(design: Design) -> None:
+    """A strong read placed off the base table must have landed on a local index."""
+    for name in _strong_off_local(design):
+        pat, plan = design.app.pattern(name), design.plan(name)
+        msg = (
+            f"Pattern '{pat.name}' reads with consistency: strong, which the base table or a local "
+            f"index gives; its partition is not {plan.entities[0]}'s base partition, so it needs a "
+            "GSI, and GSIs are eventually consistent."
+        )
+        raise UnsatisfiablePatternError(
+            msg,
+            hint="drop consistency: strong, or read by the attributes of the entity's base partition",
+        )
+
+
 def _within_budget(design: Design) -> Design:
     """``design``, unless it needs more GSIs than the app's ``max_gsis``: then which patterns force each."""
+    _strong_reads_served(design)
     budget = design.app.max_gsis
     if budget is None or len(design.indexes) <= budget:
         return design

@@ -8,6 +8,7 @@ from typing import Any
 
 from dynamodel.attribute_types import lookup
 from dynamodel.copyrefs import write_time_copies
+from dynamodel.design.local import local_note
 from dynamodel.design.model import TABLE, CopyPath, Design, IndexSpec
 from dynamodel.design.native import native_form
 from dynamodel.design.requirements import predicate_text
@@ -51,6 +52,10 @@ def design_to_dict(design: Design) -> dict[str, Any]:
         "app": design.app.name,
         "table": {"partition_key": design.table.partition_key, "sort_key": design.table.sort_key},
         "indexes": [index_json(ix) for ix in design.indexes],
+        # Only designs with LSIs say it: every other design stays byte-identical.
+        **(
+            {"local_indexes": [index_json(ix) for ix in design.local_indexes]} if design.local_indexes else {}
+        ),
         "entities": entities,
         "patterns": [
             {
@@ -179,7 +184,8 @@ def _table(rows: list[list[str]]) -> list[str]:
 
 def explain(design: Design) -> str:
     """A readable account: each pattern's request and reason, then the key templates."""
-    out = [f"Design of '{design.app.name}': base table + {len(design.indexes)} GSI(s)"]
+    lsi = f" + {len(design.local_indexes)} LSI(s)" if design.local_indexes else ""
+    out = [f"Design of '{design.app.name}': base table + {len(design.indexes)} GSI(s){lsi}"]
     how = "proven" if design.optimal else "best found within the search budget"
     out.append(f"(minimal: {how} among {minimal_among(design)})")
     out.append("")
@@ -233,6 +239,12 @@ def explain(design: Design) -> str:
         out.append("Projections (every reader names its fields; other indexes project ALL):")
         out += [f"  {ix.name}: INCLUDE {', '.join(ix.non_key_attributes)}" for ix in included]
     out += _key_styles(design)
+    if design.local_indexes:
+        out.append("")
+        out.append(f"Local indexes (each item keeps its base partition; {local_note()}):")
+        for ix in design.local_indexes:
+            on = sorted({k.entity for k in design.keys if k.index == ix.name})
+            out.append(f"  {ix.name}: {design.table.partition_key} / {ix.sort_key}, for {', '.join(on)}")
     if design.app.actions:
         out.append("")
         out.append("Actions (run from the stream, once per change; eventually consistent with the write):")

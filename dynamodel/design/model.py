@@ -36,6 +36,18 @@ class IndexSpec:
     non_key_attributes: tuple[str, ...] = ()
     partition_attributes: tuple[KeyAttribute, ...] = ()
     sort_attributes: tuple[KeyAttribute, ...] = ()
+    # A local secondary index: partitioned by the table's own partition key (so no key of its
+    # own to write there), created with the table only (dynamodel.design.local).
+    local: bool = False
+
+    def written_keys(self) -> tuple[str, ...]:
+        """The key attributes a write renders for this index: none for a native one (the
+        entity's own attributes), the sort key alone for a local one (its partition is the table's)."""
+        if self.native:
+            return ()
+        if self.local:
+            return (self.sort_key,)
+        return (self.partition_key, self.sort_key)
 
     @property
     def native(self) -> bool:
@@ -152,6 +164,7 @@ class Design:
     techniques: tuple[str, ...]
     optimal: bool
     copy_paths: tuple[CopyPath, ...] = ()
+    local_indexes: tuple[IndexSpec, ...] = ()
 
     def keys_for(self, entity: str, index: str = TABLE) -> EntityKeys | None:
         """The keys an entity writes on ``index``, or None if it is not on that index."""
@@ -189,7 +202,7 @@ class Design:
         """The base table (``table``) or the named GSI."""
         if name == TABLE:
             return self.table
-        for ix in self.indexes:
+        for ix in (*self.indexes, *self.local_indexes):
             if ix.name == name:
                 return ix
         msg = f"no index '{name}' in design '{self.app.name}'"
@@ -218,12 +231,13 @@ class Design:
         for ix in self.indexes:
             if not ix.native:
                 names += [ix.partition_key, ix.sort_key]
+        names += [ix.sort_key for ix in self.local_indexes]
         return tuple(names)
 
     def key_definitions(self) -> tuple[KeyAttribute, ...]:
         """Every attribute keying the table or a GSI, with its type, each name once."""
         out: dict[str, ScalarType] = {}
-        for ix in (self.table, *self.indexes):
+        for ix in (self.table, *self.indexes, *self.local_indexes):
             for name, kind in ix.key_definitions():
                 out.setdefault(name, kind)
         return tuple(out.items())

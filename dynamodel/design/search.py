@@ -60,6 +60,7 @@ class _Search:
         self.reqs = reqs
         self.weights = weights
         self.needs = {r.name: r.needs(app) for r in reqs}
+        self.strong = {r.name: r.strong for r in reqs}
         self.layout_cache: dict[tuple[str, bool, tuple[Need, ...]], bool] = {}
         self.best: tuple[int, float] | None = None
         self.best_slots: dict[str, int] | None = None
@@ -79,7 +80,7 @@ class _Search:
         return hit
 
     def fits(self, state: _State, req: Requirement, slot: int) -> bool:
-        if req.strong and slot != 0:
+        if slot and not self._consistent(state, req, slot):
             return False
         if slot and self.one_entity and not self._alone(state, req, slot):
             return False
@@ -89,6 +90,13 @@ class _Search:
         if req.is_collection:
             return blocks_feasible(self.app, [*state.collections[slot], req])
         return True
+
+    def _consistent(self, state: _State, req: Requirement, slot: int) -> bool:
+        """A strong read may leave the base table only for an index of strong reads alone: one
+        that keeps its items' base partitions becomes an LSI, which reads strongly
+        (dynamodel.design.local); derive refuses a strong read whose index does not."""
+        there = {n.requirement for (_, s), needs in state.needs.items() if s == slot for n in needs}
+        return all(self.strong[r] == req.strong for r in there)
 
     def _alone(self, state: _State, req: Requirement, slot: int) -> bool:
         """``native``: a GSI holds one entity's reads (a native key stores no tag to keep
@@ -254,9 +262,8 @@ def placeable_alone(app: AppSpec, req: Requirement) -> str | None:
     """None when ``req`` fits the base table or a fresh GSI on its own, else why not."""
     reasons: list[str] = []
     for slot in (0, 1):
-        if req.strong and slot:
-            reasons.append("strong consistency needs the base table (GSIs are eventually consistent)")
-            continue
+        # A strong read on an index slot is placed, and derive keeps it only if that index
+        # becomes local (an LSI reads strongly; a GSI never does).
         bad: str | None = None
         for need in req.needs(app):
             got = compute_layout(app, app.entity(need.entity), [need], base=slot == 0)

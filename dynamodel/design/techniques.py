@@ -18,6 +18,8 @@ def derive_techniques(design: Design) -> tuple[str, ...]:
             found.add("filter_expression")
         if plan.uses_scan:
             found.add("scan")
+    if design.local_indexes:
+        found.add("local_secondary_index")
     for ix in design.indexes:
         if ix.native:
             found.add("native_multi_attribute_keys")

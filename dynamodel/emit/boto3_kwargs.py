@@ -102,6 +102,11 @@ def render_create_table(
         kwargs["ProvisionedThroughput"] = _throughput(units[TABLE])
     if design.indexes:
         kwargs["GlobalSecondaryIndexes"] = [_gsi(ix, units) for ix in design.indexes]
+    if design.local_indexes:
+        kwargs["LocalSecondaryIndexes"] = [
+            {"IndexName": ix.name, "KeySchema": _key_schema(ix), "Projection": _projection(ix)}
+            for ix in design.local_indexes
+        ]
     if needs_stream(design):
         kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": STREAM_VIEW_TYPE}
     kwargs["SSESpecification"] = {"Enabled": True, "SSEType": "KMS"}
@@ -177,6 +182,11 @@ def render_update_steps(
     if (old.table.partition_key, old.table.sort_key) != (new.table.partition_key, new.table.sort_key):
         msg = f"the primary key of table '{new.app.name}' changes, which DynamoDB cannot do in place."
         raise MigrationError(msg, hint="create a new table and copy the items (a re-key migration)")
+    if old.local_indexes != new.local_indexes:
+        msg = f"the local secondary indexes of table '{new.app.name}' change, which DynamoDB cannot do in place."
+        raise MigrationError(
+            msg, hint="an LSI is created with its table only: create a new table and copy the items"
+        )
     units = check_billing(new, billing, capacity)
     name = table_name or default_table_name(new)
     before = {ix.name: ix for ix in old.indexes}

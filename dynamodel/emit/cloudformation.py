@@ -83,6 +83,11 @@ def render_table_resource(
                 gsi["ProvisionedThroughput"] = throughput(units[ix.name])
             gsis.append(gsi)
         props["GlobalSecondaryIndexes"] = gsis
+    if design.local_indexes:  # LSIs share the table's capacity: no throughput of their own
+        props["LocalSecondaryIndexes"] = [
+            {"IndexName": ix.name, "KeySchema": key_schema(ix), "Projection": projection(ix)}
+            for ix in design.local_indexes
+        ]
     if needs_stream(design):
         props["StreamSpecification"] = {"StreamViewType": STREAM_VIEW_TYPE}
     if needs_ttl(design):

@@ -45,7 +45,15 @@ def bare_design(design: Mapping[str, Any]) -> dict[str, Any]:
     with its key alone (create every index, turn the stream on, fill the unique guards);
     on a table deployed with the full template they find everything done.
     """
-    return {"app": design.get("app"), "table": design.get("table"), "indexes": [], "entities": {}}
+    bare: dict[str, Any] = {
+        "app": design.get("app"),
+        "table": design.get("table"),
+        "indexes": [],
+        "entities": {},
+    }
+    if design.get("local_indexes"):  # created with the table, or never
+        bare["local_indexes"] = list(design["local_indexes"])
+    return bare
 
 
 def diff_designs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Operation]:
@@ -61,6 +69,18 @@ def diff_designs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Operati
     if old.get("table") != new.get("table"):
         msg = f"the table's key attributes change ({old.get('table')} -> {new.get('table')})."
         raise MigrationError(msg, hint="create a new table and copy the items (a re-key migration)")
+    if list(old.get("local_indexes", [])) != list(new.get("local_indexes", [])):
+        names = sorted(
+            {str(ix["name"]) for ix in (*old.get("local_indexes", []), *new.get("local_indexes", []))}
+        )
+        msg = (
+            f"the table's local secondary indexes change ({', '.join(names)}): DynamoDB creates an "
+            "LSI with its table only, and never adds, changes or removes one on a live table."
+        )
+        raise MigrationError(
+            msg,
+            hint="create a new table with the new design and copy the items over, or keep the patterns that used the LSI",
+        )
     ops: list[Operation] = []
     before = {ix["name"]: ix for ix in old.get("indexes", [])}
     after = {ix["name"]: ix for ix in new.get("indexes", [])}

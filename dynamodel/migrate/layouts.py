@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from dynamodel.design.local import is_local_name
 from dynamodel.design.model import EntityKeys, UniqueGuard
 from dynamodel.errors import KeyEncodingError, MigrationError
 from dynamodel.keys import TERMINATOR, KeyTemplate, Lit, Part, Ref, unescape
@@ -24,8 +25,11 @@ __all__ = ["entity_keys_from_json", "guard_from_json", "index_key_names", "templ
 _REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def index_key_names(index: str) -> tuple[str, str]:
-    """The key attributes of a GSI (``GSI2`` → ``GSI2PK``, ``GSI2SK``), as derivation names them."""
+def index_key_names(index: str) -> tuple[str, ...]:
+    """The key attributes a write renders for an index, as derivation names them: ``GSI2`` →
+    ``GSI2PK``, ``GSI2SK``; ``LSI1`` → ``LSI1SK`` (its partition is the table's own PK)."""
+    if is_local_name(index):
+        return (f"{index}SK",)
     return f"{index}PK", f"{index}SK"
 
 

@@ -176,6 +176,8 @@ def _update(
 def _index_keys(spec: EntitySpec, index: str, entry: Mapping[str, Any], item: Item) -> ItemWrite | None:
     keys = entity_keys_from_json(spec, index, entry)
     if entry.get(NATIVE_KEY):  # keyed on the item's own attributes and its stored shard
+        if keys.shards <= 1:
+            return None
         shard = {"N": str(shard_of(item[PK]["S"], item[SK]["S"], keys.shards))}
         return (
             None if item.get(SHARD_ATTR) == shard else _update(item, {SHARD_ATTR: shard}, (), (SHARD_ATTR,))
@@ -186,8 +188,8 @@ def _index_keys(spec: EntitySpec, index: str, entry: Mapping[str, Any], item: It
         return _update(item, {}, names, names)
     if keys.shards > 1:
         values[SHARD_ATTR] = shard_of(item[PK]["S"], item[SK]["S"], keys.shards)
-    rendered = (keys.pk.render(values), keys.sk.render(values))
-    return _update(item, {names[0]: {"S": rendered[0]}, names[1]: {"S": rendered[1]}}, (), names)
+    rendered = (keys.pk.render(values), keys.sk.render(values))[-len(names) :]
+    return _update(item, {n: {"S": r} for n, r in zip(names, rendered, strict=True)}, (), names)
 
 
 def _rekey(

@@ -47,6 +47,15 @@ def drift(client: DynamoDBClient, table: str, design: Mapping[str, Any], app: Ap
     have_table = _key_schema(desc.get("KeySchema", []))
     if have_table != want_table:
         found.append(f"table key is {have_table}, the lock says {want_table}")
+    have_local = {
+        g["IndexName"]: _index_schema(g["KeySchema"]) for g in desc.get("LocalSecondaryIndexes", [])
+    }
+    want_local = {
+        str(ix["name"]): [(n, kind) for n, kind, _ in index_keys_from_json(ix)]
+        for ix in design.get("local_indexes", [])
+    }
+    if have_local != want_local:
+        found.append(f"local indexes are {have_local}, the lock says {want_local}")
     live = {g["IndexName"]: g for g in desc.get("GlobalSecondaryIndexes", [])}
     for ix in design.get("indexes", []):
         g = live.pop(ix["name"], None)

@@ -280,7 +280,7 @@ class _CopyRequest:
         keys, gone = derived_keys(design, update.path.target, current)
         for j, ek in enumerate(self.dependent):
             ix = design.index(ek.index)
-            for attr in (ix.partition_key, ix.sort_key):
+            for attr in ix.written_keys():
                 stem = self.ph.fresh(f"k{j}_")
                 ref = self.ph.name(stem, attr)
                 if attr in keys:

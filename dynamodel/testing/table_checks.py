@@ -86,7 +86,8 @@ def check_item_keys(app: App | Design, entity: str, item: Item, values: Mapping[
             continue
         names = (ix.partition_key, ix.sort_key)
         written.update(names)
-        present = [n in item for n in names]
+        # A local index's partition is the item's own PK, present whether or not it is in the index.
+        present = [n in item for n in (ix.written_keys() if keys.index != TABLE else names)]
         if keys.index != TABLE and not _holds(values, keys):
             assert not any(present), f"{where}: has {keys.index} keys, but its predicate does not hold"
             continue
@@ -102,7 +103,7 @@ def check_item_keys(app: App | Design, entity: str, item: Item, values: Mapping[
             assert normalise(value) == normalise(values.get(attr)), (
                 f"{where}: {keys.index} key says {attr}={value!r}, the item holds {values.get(attr)!r}"
             )
-    others = {n for ix in design.indexes if not ix.native for n in (ix.partition_key, ix.sort_key)} - written
+    others = {n for ix in (*design.indexes, *design.local_indexes) for n in ix.written_keys()} - written
     stray = sorted(n for n in others if n in item)
     assert not stray, f"{where}: holds key attributes {stray} of indexes it is not on"
 

@@ -63,7 +63,7 @@ def test_every_key_style_of_every_app_is_run_by_some_machine() -> None:
     # auto is what test_app_machine runs; a style whose design equals it needs no run of its own.
     differs = {(a.name, a.spec.key_style) for a in STYLED}
     assert ("tickets", "synthetic") in differs  # tickets' GSI3 is native under auto
-    assert {("tickets", "native"), ("battle_royale", "native"), ("online_shop", "native")} <= differs
+    assert ("tickets", "native") in differs
     for app in STYLED:
         assert app.spec.key_style == "synthetic" or any(ix.native for ix in app.design.indexes)
 
