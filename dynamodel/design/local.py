@@ -149,9 +149,22 @@ def _replan(design: Design, plan: PatternPlan, names: Mapping[str, str]) -> Patt
         key_condition=plan.key_condition.replace(f"{was}PK", design.table.partition_key).replace(
             f"{was}SK", f"{now}SK"
         ),
-        reason=plan.reason.replace(f"{was}:", f"{now} (local: the item's own partition):", 1),
+        reason=_partition_named(design, plan, was).replace(
+            f"{was}:", f"{now} (local: the item's own partition):", 1
+        ),
         consistency="strong" if strong else plan.consistency,
     )
+
+
+def _partition_named(design: Design, plan: PatternPlan, was: str) -> str:
+    """The plan's reason, naming the item's own partition where it named the GSI's."""
+    reason = plan.reason
+    for entity in plan.entities:
+        on, base = design.keys_for(entity, was), design.keys_for(entity)
+        if on is not None and base is not None:
+            reason = reason.replace(f"partition {on.pk.pattern()}", f"partition {base.pk.pattern()}")
+            reason = reason.replace(f"collection {on.pk.pattern()}", f"collection {base.pk.pattern()}")
+    return reason
 
 
 def _repath(design: Design, path: CopyPath, names: Mapping[str, str]) -> CopyPath:

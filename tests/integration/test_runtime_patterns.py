@@ -121,7 +121,8 @@ class Generator:
         if t == "str":
             if fresh:
                 return r.choice(self.strings) + f"-{r.randrange(10**6)}"
-            return r.choice(self.strings)
+            # A declared min_length (an id that keys a native index) is what pydantic enforces.
+            return r.choice([v for v in self.strings if len(v) >= (attr.min_length or 0)])
         if t == "int":
             return r.randrange(-(10**6), 10**6) if fresh else r.choice([-3, 0, 1, 2, 7, 40, 12345678901])
         if t == "decimal":
