@@ -7,36 +7,37 @@ The model (each rule is printed with the report, as its assumptions):
 * **Item size** (DynamoDB's rule: attribute names plus values): an entity's declared ``size``
   (its attributes) or, for what is not declared, a typical value per type (:data:`TYPICAL`),
   with declared ``sizes`` for single attributes; plus what dynamodel writes beside them: the
-  key attributes of every synthetic index the entity is on, rendered from their templates,
-  ``_type``, ``_version``, ``_born`` and ``_wid``, and ``_shard`` when a native index shards
-  the entity's writes. A native index keys on attributes the item already holds: no bytes.
+  key attributes of every synthetic index the entity is on, rendered from their templates (an
+  LSI's sort key alone: its partition is the item's own ``PK``), ``_type``, ``_version``,
+  ``_born`` and ``_wid``, and ``_shard`` when a native index shards the entity's writes. A
+  native index keys on attributes the item already holds: no bytes. Sizes are computed in
+  :mod:`dynamodel.design.cost_sizes`.
 * **Reads**: a GetItem reads one item; a Query reads, per entity of the result, one item when
   the call names its identity, else ``count`` items (declared per parent; 10 when not), each
   at its projected size (the whole item, or on an INCLUDE index its keys and included attributes;
   a native index's keys are the item's own key attributes, each counted once). Read units are
-  ⌈bytes per request / 4 KB⌉, halved for eventually consistent reads; a sharded query sends
-  one request per shard.
+  ⌈bytes per request / 4 KB⌉, halved for eventually consistent reads (an LSI may be read
+  strongly, at full units); a sharded query sends one request per shard.
 * **Writes**: ⌈item size / 1 KB⌉ per item written to the table, doubled inside a transaction
-  (TransactWriteItems); plus ⌈projected size / 1 KB⌉ for every GSI the item is in (the
-  index's copy is written at the standard rate, an assumption); a unique guard item is one
-  unit (doubled in a transaction); an increment rewrites its target item (and its GSI copies).
+  (TransactWriteItems); plus ⌈projected size / 1 KB⌉ for every GSI or LSI the item is in (the
+  index's copy is written at the standard rate, an assumption; an LSI's from the table's own
+  capacity); a unique guard item is one unit (doubled in a transaction); an increment rewrites
+  its target item (and its index copies).
   A plan's extra requests (the read of a copy's source) are eventually consistent GetItems.
 * **Money**: on-demand request units at :class:`Prices` (parameters), at the rate each pattern
   declares (``reads_per_s``/``writes_per_s``); a pattern without a rate has no monthly figure.
   Storage: items in all (``count`` up the parent chain) times their size on the table and on
-  each GSI, plus DynamoDB's 100 bytes of overhead per item and index.
+  each GSI and LSI, plus DynamoDB's 100 bytes of overhead per item and index.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from dynamodel.design.model import TABLE, Design, EntityKeys, IndexSpec, PatternPlan
-from dynamodel.layout import BORN_ATTR, SHARD_ATTR, TYPE_ATTR, VERSION_ATTR, WRITE_ID_ATTR
-from dynamodel.spec import AttributeSpec, EntitySpec
+from dynamodel.design.cost_sizes import TYPICAL, item_size, projected_size
+from dynamodel.design.model import TABLE, Design, PatternPlan
 
 __all__ = [
     "DEFAULT_COUNT",
@@ -47,28 +48,14 @@ __all__ = [
     "cost_to_dict",
     "estimate",
     "explain_cost",
+    "item_size",
+    "projected_size",
     "total_items",
 ]
 
-TYPICAL = {
-    "str": 24,
-    "int": 6,
-    "decimal": 8,
-    "float": 10,
-    "bool": 1,
-    "datetime": 25,
-    "date": 10,
-    "bytes": 64,
-    "list": 64,
-    "map": 128,
-    "enum": 8,
-}
-"""Typical value sizes in bytes per attribute type, where nothing is declared."""
 DEFAULT_COUNT = 10
 """Items per parent (or in a Query's partition) where ``count`` is not declared."""
 _READ_UNIT, _WRITE_UNIT, _INDEX_OVERHEAD, _GUARD = 4096, 1024, 100, 1
-_BOOKKEEPING = {TYPE_ATTR: 12, VERSION_ATTR: 3, BORN_ATTR: 10, WRITE_ID_ATTR: 32}
-_REF = re.compile(r"\{([^}]+)\}")
 
 
 @dataclass(frozen=True)
@@ -113,95 +100,6 @@ class CostReport:
     def total_monthly(self) -> float:
         """Requests at the declared rates plus storage (where counts are declared)."""
         return sum(p.monthly or 0.0 for p in self.patterns) + (self.storage_monthly or 0.0)
-
-
-def _value_size(ent: EntitySpec, attr: AttributeSpec) -> int:
-    declared = dict(ent.sizes).get(attr.name)
-    if declared is not None:
-        return declared
-    if attr.type == "enum" and attr.enum:
-        return max(len(v) for v in attr.enum)
-    return TYPICAL.get(attr.type, 32)
-
-
-def _attributes_size(ent: EntitySpec) -> int:
-    if ent.size is not None:
-        return ent.size
-    return sum(len(a.name) + _value_size(ent, a) for a in ent.attributes)
-
-
-def _key_size(ent: EntitySpec, pattern: str) -> int:
-    def value(m: re.Match[str]) -> str:
-        attr = ent.attribute(m.group(1))
-        return "x" * (_value_size(ent, attr) if attr is not None else 8)
-
-    return len(_REF.sub(value, pattern))
-
-
-def _keys_size(ent: EntitySpec, keys: EntityKeys, index: IndexSpec) -> int:
-    """Bytes of the two key attributes an entity writes for one synthetic index (names and rendered values)."""
-    return (
-        len(index.partition_key)
-        + _key_size(ent, keys.pk.pattern())
-        + len(index.sort_key)
-        + _key_size(ent, keys.sk.pattern())
-    )
-
-
-def _shard_size(shards: int) -> int:
-    """Bytes of a stored ``_shard`` (name and number): DynamoDB stores a number in one byte
-    per two significant digits plus one, so up to 100 shards take two."""
-    return len(SHARD_ATTR) + (len(str(max(shards - 1, 0))) + 1) // 2 + 1
-
-
-def _native_keys_size(ent: EntitySpec, keys: EntityKeys, index: IndexSpec, skip: frozenset[str]) -> int:
-    """Bytes of a native index's key attributes that are not in ``skip`` (names and values)."""
-    size = 0
-    for name, _ in index.key_definitions():
-        if name in skip:
-            continue
-        if name == SHARD_ATTR:
-            size += _shard_size(keys.shards)
-        elif name in _BOOKKEEPING:
-            size += len(name) + _BOOKKEEPING[name]
-        elif (attr := ent.attribute(name)) is not None:
-            size += len(name) + _value_size(ent, attr)
-    return size
-
-
-def item_size(design: Design, entity: str) -> int:
-    """Estimated bytes of one stored item of ``entity`` (see the module docstring)."""
-    ent = design.app.entity(entity)
-    size = _attributes_size(ent) + sum(len(k) + v for k, v in _BOOKKEEPING.items())
-    shards = 1
-    for k in design.entity_indexes(entity):
-        ix = design.index(k.index)
-        if ix.native:
-            # One ``_shard`` per item, however many native indexes shard it.
-            shards = max(shards, k.shards)
-        else:
-            size += _keys_size(ent, k, ix)
-    return size + (_shard_size(shards) if shards > 1 else 0)
-
-
-def projected_size(design: Design, entity: str, index: str) -> int:
-    """Bytes of an item's copy on ``index``: the whole item, or its keys and included attributes."""
-    ix = design.index(index)
-    if ix.projection == "ALL" or index == TABLE:
-        return item_size(design, entity)
-    ent = design.app.entity(entity)
-    keys = design.keys_for(entity, index)
-    size = sum(len(k) + v for k, v in _BOOKKEEPING.items() if k in ix.non_key_attributes)
-    size += sum(len(a.name) + _value_size(ent, a) for a in ent.attributes if a.name in ix.non_key_attributes)
-    base = design.keys_for(entity, TABLE)  # an index copy holds the table's key too
-    if base is not None:
-        size += _keys_size(ent, base, design.table)
-    if keys is not None and ix.native:
-        # Its keys are item attributes: counted here unless the projection already copies them.
-        size += _native_keys_size(ent, keys, ix, frozenset(ix.non_key_attributes))
-    elif keys is not None:
-        size += _keys_size(ent, keys, ix)
-    return size
 
 
 def _read_units(total: float, requests: int, eventual: bool) -> float:
@@ -266,7 +164,9 @@ def _pattern_cost(
         monthly = rate * prices.seconds_per_month * (units * prices.write_unit + reads * prices.read_unit)
         for ix, u in spread.items():
             by_index[ix] = by_index.get(ix, 0.0) + rate * prices.seconds_per_month * u * prices.write_unit
-    detail = ("one transaction" if transaction else "single writes") + f", {len(spread) - 1} GSI(s) written"
+    local = sum(1 for ix in spread if ix != TABLE and design.index(ix).local)
+    detail = ("one transaction" if transaction else "single writes") + f", {len(spread) - 1 - local} GSI(s)"
+    detail += f" and {local} LSI(s) written" if local else " written"
     return PatternCost(plan.name, plan.kind, plan.index, plan.requests, reads, units, rate, monthly, detail)
 
 
@@ -329,6 +229,12 @@ def _assumptions(design: Design, prices: Prices) -> tuple[str, ...]:
         "read units: ceil(bytes per request / 4 KB), halved when eventually consistent; an INCLUDE index holds the keys and its attributes",
         "write units: ceil(item / 1 KB) per item, doubled in a transaction; each GSI copy at ceil(item / 1 KB); a guard item 1",
     ]
+    if design.local_indexes:
+        out.append(
+            "LSIs: each copy written at ceil(projected item / 1 KB) and stored like a GSI's, from the "
+            "table's capacity; an LSI's partition is the item's own PK, so it writes its sort key alone; "
+            "strong reads allowed, at full units"
+        )
     if any(ix.native for ix in design.indexes):
         out.append(
             "native GSIs key on the items' own attributes: no key attributes written for them, "

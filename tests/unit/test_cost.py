@@ -243,3 +243,101 @@ def test_auto_never_writes_more_than_synthetic(app: App) -> None:
         assert ours <= theirs, name
     for mine, other in zip(auto.patterns, synthetic.patterns, strict=True):
         assert mine.write_units <= other.write_units, mine.name
+
+
+def _local_notes(*, title_fields: tuple[str, ...] = ()) -> App:
+    """Notes read in two more orders within their user's partition: two LSIs, one read strongly."""
+
+    class User(Entity, identity=("user_id",), count=100):
+        user_id: str
+        name: str
+
+    class Note(Entity, identity=("user_id", "note_id"), parent=User, size=1500, count=5):
+        user_id: str
+        note_id: str
+        title: str
+        updated_at: datetime
+
+    return App(
+        "notes",
+        [User, Note],
+        [
+            Get(User, by="user_id", name="get_user"),
+            Query(Note, by="user_id", sort="note_id", name="notes_by_id"),
+            Query(
+                Note,
+                by="user_id",
+                sort="updated_at",
+                order="desc",
+                consistency="strong",
+                name="recent_notes",
+                reads_per_s=100,
+            ),
+            Query(Note, by="user_id", sort="title", name="notes_by_title", fields=list(title_fields)),
+            Write(Note, name="add_note", writes_per_s=10),
+        ],
+    )
+
+
+# The bookkeeping every item holds: _type, _version, _born and _wid with their typical values.
+_BOOKKEEPING_BYTES = len("_type") + 12 + len("_version") + 3 + len("_born") + 10 + len("_wid") + 32
+# A Note's rendered keys: PK NOTE#{user_id}#, SK NOTE#{note_id}#, then each LSI's sort key alone.
+_NOTE_TABLE_KEYS = 2 * (len("PK") + len("NOTE#") + 24 + len("#"))
+_NOTE_LSI_KEYS = (len("LSI1SK") + len("NOTE#") + 24 + len("#") + 24 + len("#")) + (
+    len("LSI2SK") + len("NOTE#") + 25 + len("#") + 24 + len("#")
+)
+
+
+def test_an_lsi_copy_is_written_and_stored_like_a_gsi_copy() -> None:
+    design = _local_notes().design
+    assert [ix.name for ix in design.local_indexes] == ["LSI1", "LSI2"]
+    assert not design.indexes
+    # The LSIs share the item's PK: only their sort keys are written beside the table's keys.
+    note = 1500 + _BOOKKEEPING_BYTES + _NOTE_TABLE_KEYS + _NOTE_LSI_KEYS
+    assert note == 1500 + 79 + 64 + 123 == 1766
+    assert item_size(design, "Note") == note
+    report = estimate(design)
+    # ceil(1766 / 1 KB) = 2 units on the table and 2 for each LSI copy.
+    assert dict(report.entity_write_units)["Note"] == 2 + 2 + 2
+    add_note = _pattern(report, "add_note")
+    assert add_note.write_units == 6
+    assert add_note.detail == "single writes, 0 GSI(s) and 2 LSI(s) written"
+    # 10 writes/s for a month at $0.625 per million units: 2 units on each index.
+    per_index = 10 * 730 * 3600 * 2 * 0.625e-6
+    by_index = dict(report.by_index)
+    assert by_index["LSI1"] == pytest.approx(per_index)
+    # LSI2 also serves recent_notes: 100 reads/s, 5 notes of 1766 bytes, strong: ceil(8830 / 4 KB) = 3.
+    assert by_index["LSI2"] == pytest.approx(per_index + 100 * 730 * 3600 * 3 * 0.125e-6)
+    # 500 notes on the table and on both LSIs, 100 users on the table, 100 bytes of overhead each.
+    user = len("user_id") + 24 + len("name") + 24 + _BOOKKEEPING_BYTES + len("PK") + 30 + len("SK") + 5
+    assert item_size(design, "User") == user == 177
+    assert report.storage_bytes == 500 * 3 * (note + 100) + 100 * (user + 100)
+    assert by_index["table"] == pytest.approx(per_index + report.storage_bytes / 1e9 * 0.25)
+    assert any(a.startswith("LSIs: ") for a in report.assumptions)
+    assert not any(a.startswith("LSIs: ") for a in estimate(_app().design).assumptions)
+
+
+def test_a_strong_read_on_an_lsi_costs_twice_the_eventual_one() -> None:
+    design = _local_notes().design
+    recent, by_title = design.plan("recent_notes"), design.plan("notes_by_title")
+    assert (recent.index, by_title.index) == ("LSI2", "LSI1")
+    assert design.index("LSI1").local
+    assert design.index("LSI2").local
+    assert (recent.consistency, by_title.consistency) == ("strong", "eventual")
+    report = estimate(design)
+    strong, eventual = _pattern(report, "recent_notes"), _pattern(report, "notes_by_title")
+    # The same five 1766-byte notes (ALL projections): 8830 bytes, ceil(8830 / 4 KB) = 3 units.
+    assert strong.detail == eventual.detail == "5 Note, 8830 bytes"
+    assert (strong.read_units, eventual.read_units) == (3.0, 1.5)
+    assert strong.monthly == pytest.approx(100 * 730 * 3600 * 3 * 0.125e-6)
+
+
+def test_an_include_lsi_copy_holds_the_table_keys_and_its_sort_key_once() -> None:
+    design = _local_notes(title_fields=("title",)).design
+    lsi = design.index(design.plan("notes_by_title").index)
+    assert (lsi.local, lsi.projection) == (True, "INCLUDE")
+    assert set(lsi.non_key_attributes) == {"_born", "_type", "_version", "note_id", "title", "user_id"}
+    kept = len("_born") + 10 + len("_type") + 12 + len("_version") + 3
+    kept += len("note_id") + 24 + len("title") + 24 + len("user_id") + 24
+    lsi1_sk = len("LSI1SK") + len("NOTE#") + 24 + len("#") + 24 + len("#")
+    assert projected_size(design, "Note", lsi.name) == kept + _NOTE_TABLE_KEYS + lsi1_sk == 259

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from pynamodb.indexes import LocalSecondaryIndex
 from pynamodb.models import Model
 from test_emit_support import CASE_IDS, design_of
 
 from access_patterns.tickets import tickets
 from dynamodel import App, Entity, Get, NonEmptyStr, Query
+from dynamodel.compile.items import base_key
 from dynamodel.design import Design
 from dynamodel.emit import render_create_table, render_pynamodb
 from dynamodel.emit.pynamodb_models import MODEL_MEMBERS, left_out
@@ -41,6 +43,37 @@ POSTS = App(
     patterns=[Get(Post, by="post_no"), Query(Post, by="author_id", sort="post_no")],
     key_style="native",
 )
+
+
+class User(Entity, identity=("user_id",)):
+    user_id: str
+    name: str
+
+
+class Note(Entity, identity=("user_id", "note_id"), parent=User):
+    """Read in two more orders within its user's partition: two LSIs, one read strongly."""
+
+    user_id: str
+    note_id: str
+    title: str
+    updated_at: datetime
+
+
+NOTES = App(
+    "notes",
+    [User, Note],
+    patterns=[
+        Get(User, by="user_id", name="get_user"),
+        Query(Note, by="user_id", sort="note_id", name="notes_by_id"),
+        Query(Note, by="user_id", sort="updated_at", order="desc", consistency="strong", name="recent_notes"),
+        Query(Note, by="user_id", sort="title", name="notes_by_title"),
+    ],
+)
+LSI_CASE = "local/notes_lsi"
+
+
+def _case(case: str) -> Design:
+    return NOTES.design if case == LSI_CASE else design_of(case)
 
 
 def _load(design: Design, **options: Any) -> types.ModuleType:
@@ -72,12 +105,16 @@ def _several_attributes_in_a_part(design: Design) -> set[str]:
 
 
 def _assert_same_table(client: DynamoDBClient, design: Design, without: Collection[str] = ()) -> None:
-    """The table on moto is render_create_table's, less the GSIs in ``without`` and the key
-    attributes only they use."""
+    """The table on moto is render_create_table's (its LSIs too), less the GSIs in ``without``
+    and the key attributes only they use."""
     described = client.describe_table(TableName=TABLE)["Table"]
     wanted = render_create_table(design, TABLE)
     gsis = [g for g in wanted.get("GlobalSecondaryIndexes", []) if g["IndexName"] not in without]
-    used = {k["AttributeName"] for k in [*wanted["KeySchema"], *(k for g in gsis for k in g["KeySchema"])]}
+    lsis = wanted.get("LocalSecondaryIndexes", [])
+    used = {
+        k["AttributeName"]
+        for k in [*wanted["KeySchema"], *(k for g in [*gsis, *lsis] for k in g["KeySchema"])]
+    }
     assert described["KeySchema"] == wanted["KeySchema"]
     assert sorted(
         (d["AttributeName"], d["AttributeType"]) for d in described["AttributeDefinitions"]
@@ -90,6 +127,10 @@ def _assert_same_table(client: DynamoDBClient, design: Design, without: Collecti
         g["IndexName"]: (g["KeySchema"], g["Projection"]) for g in described.get("GlobalSecondaryIndexes", [])
     }
     assert got == {g["IndexName"]: (g["KeySchema"], g["Projection"]) for g in gsis}
+    local = {
+        i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in described.get("LocalSecondaryIndexes", [])
+    }
+    assert local == {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in lsis}
     assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert described.get("StreamSpecification") == wanted.get("StreamSpecification")
 
@@ -111,9 +152,9 @@ def test_header_says_generated_and_how_to_regenerate() -> None:
     assert "--format pynamodb`" in source.splitlines()[0]
 
 
-@pytest.mark.parametrize("case", CASE_IDS)
+@pytest.mark.parametrize("case", [*CASE_IDS, LSI_CASE])
 def test_models_import_and_create_the_same_table(moto_client: DynamoDBClient, case: str) -> None:
-    design = design_of(case)
+    design = _case(case)
     module = _load(design, table_name=TABLE)
     for ent in design.app.entities:
         cls = next(
@@ -321,3 +362,50 @@ def test_an_index_of_several_attributes_in_a_part_is_left_out_and_named(
     assert not natives & {a.attr_name for a in module.TicketsItem.get_attributes().values()}
     module.TicketsItem.create_table(wait=True)
     _assert_same_table(moto_client, app.design, without=set(missing))
+
+
+def test_an_lsi_is_a_pynamodb_local_index_on_the_items_own_partition(moto_client: DynamoDBClient) -> None:
+    design = NOTES.design
+    assert (design.plan("notes_by_title").index, design.plan("recent_notes").index) == ("LSI1", "LSI2")
+    assert not design.indexes
+    module = _load(design, table_name=TABLE)
+    assert isinstance(module.NotesItem.lsi1, LocalSecondaryIndex)
+    assert isinstance(module.NotesItem.lsi2, LocalSecondaryIndex)
+    # The LSI's hash key is the table's PK; the base model holds only its sort key, nullable.
+    hash_key, range_key = (module._LSI1Index.Meta.attributes[n] for n in ("PK", "LSI1SK"))
+    assert (hash_key.attr_name, hash_key.is_hash_key, range_key.is_range_key) == ("PK", True, True)
+    declared = module.NotesItem.get_attributes()
+    assert {"LSI1SK", "LSI2SK"} <= set(declared)
+    assert declared["LSI1SK"].null
+    module.NotesItem.create_table(wait=True)
+    _assert_same_table(moto_client, design)
+
+    runtime = NOTES.connect(TABLE, moto_client, cursor_secret=b"pynamodb-lsi-test-secret")
+    runtime.put(User(user_id="u1", name="Ada"))
+    for no, title, day in (("n1", "cherry", 3), ("n2", "apple", 1), ("n3", "banana", 2)):
+        runtime.put(
+            Note(user_id="u1", note_id=no, title=title, updated_at=datetime(2024, 1, day, tzinfo=UTC))
+        )
+    runtime.put(
+        Note(user_id="u2", note_id="n9", title="aardvark", updated_at=datetime(2024, 2, 1, tzinfo=UTC))
+    )
+    # The LSI partition is the item's own PK, as the runtime renders it.
+    pk = base_key(design, "Note", {"user_id": "u1", "note_id": "n1"})["PK"]["S"]
+    by_title = list(module.Note.lsi1.query(pk))
+    assert all(isinstance(n, module.Note) for n in by_title)
+    assert [(n.note_id, n.title) for n in by_title] == [("n2", "apple"), ("n3", "banana"), ("n1", "cherry")]
+    recent = module.Note.lsi2.query(pk, consistent_read=True, scan_index_forward=False)
+    assert [n.note_id for n in recent] == ["n1", "n3", "n2"]
+    (banana,) = module.Note.lsi1.query(pk, module._LSI1Index.LSI1SK.startswith("NOTE#banana#"))
+    assert (banana.note_id, banana.updated_at) == ("n3", "2024-01-02T00:00:00.000000Z")
+    # Through the polymorphic base model, the LSI's items still read back as their entity class.
+    assert {type(n).__name__ for n in module.NotesItem.lsi1.query(pk)} == {"Note"}
+
+
+def test_an_lsi_takes_no_capacity_of_its_own(moto_client: DynamoDBClient) -> None:
+    module = _load(NOTES.design, table_name=TABLE, billing="PROVISIONED", capacity={"table": (3, 4)})
+    assert not hasattr(module._LSI1Index.Meta, "read_capacity_units")
+    module.NotesItem.create_table(wait=True)
+    described = moto_client.describe_table(TableName=TABLE)["Table"]
+    assert described["ProvisionedThroughput"]["ReadCapacityUnits"] == 3
+    assert sorted(i["IndexName"] for i in described["LocalSecondaryIndexes"]) == ["LSI1", "LSI2"]
