@@ -3,7 +3,11 @@
 A department's employees live in its partition and are read by name and by hire date (the
 latter strongly consistent, for payroll cut-offs): both orders keep the department's partition,
 so they are local secondary indexes, not GSIs. Employees are also found by job title across
-departments, by manager, and by a unique email: those need GSIs.
+departments, by manager, and by a unique email: three more layouts of one entity, so three
+GSIs. The app allows two (``max_gsis=2``, an organisation's budget): dynamodel writes each
+employee twice, the item and one index item (``Employee@1``) in the same transaction, and
+the index item's keys share a GSI with the item's (the adjacency-list technique of the
+DynamoDB guide's relational HR example).
 """
 
 from __future__ import annotations
@@ -52,4 +56,5 @@ hr = App(
         Query(Employee, by="manager_id", sort="name", name="reports_of"),
         Get(Employee, by="email", unique=True, name="employee_by_email"),
     ],
+    max_gsis=2,
 )

@@ -111,9 +111,16 @@ def fills(design: Design) -> tuple[tuple[str, str, int], ...]:
     return tuple(
         (op.index, op.entity, items_of(design, op.entity))
         for ix in design.indexes
+        if ix.name not in item_keyed(design)
         for op in diff_designs(without_index(doc, ix.name), doc)
         if isinstance(op, FillIndexKeys)
     )
+
+
+def item_keyed(design: Design) -> frozenset[str]:
+    """GSIs that key index items (max_gsis): no generated migration adds one to a live table."""
+    items = {i.name for i in design.index_items}
+    return frozenset(k.index for k in design.keys if k.entity in items)
 
 
 def measure(app: App, style: KeyStyle) -> StyleRow:

@@ -15,6 +15,7 @@ __all__ = [
     "COPYVER_PREFIX",
     "EXPIRES_ATTR",
     "GUARD_TYPE",
+    "INDEX_ITEM_MARK",
     "MIGRATION_PK",
     "MIGRATION_STATE_SK",
     "MIGRATION_TYPE",
@@ -26,6 +27,7 @@ __all__ = [
     "TYPE_ATTR",
     "VERSION_ATTR",
     "WRITE_ID_ATTR",
+    "entity_of_type",
     "is_key_name",
 ]
 
@@ -46,6 +48,8 @@ SHARD_ATTR = "_shard"
 COPYVER_PREFIX = "_copyver_"
 """Prefix of the stamp of the source state a target's copies were taken at."""
 GUARD_TYPE = "_UNIQUE"
+INDEX_ITEM_MARK = "@"
+"""Joins an entity and a number in the ``_type`` of its index items (``Employee@1``)."""
 """The ``_type`` and key namespace of unique-guard items."""
 MIGRATION_TYPE = "_MIGRATION"
 """The ``_type`` of the migration runner's bookkeeping items (lease, checkpoints, revisions)."""
@@ -57,9 +61,15 @@ OWNER_PK = "owner_pk"
 OWNER_SK = "owner_sk"
 """The key of the item a guard item holds its unique value for."""
 
-_KEY_NAME = re.compile(r"(PK|SK|GSI[0-9]+PK|GSI[0-9]+SK)")
+_KEY_NAME = re.compile(r"(PK|SK|GSI[0-9]+PK|GSI[0-9]+SK|LSI[0-9]+SK)")
 
 
 def is_key_name(name: str) -> bool:
     """Whether ``name`` is one of the table's key attributes (``PK``, ``SK``, ``GSI<n>PK``/``SK``)."""
     return _KEY_NAME.fullmatch(name) is not None
+
+
+def entity_of_type(type_name: str) -> str:
+    """The entity a stored ``_type`` belongs to: ``Employee`` for ``Employee`` and its index
+    items ``Employee@1`` (dynamodel.design.adjacency)."""
+    return type_name.split(INDEX_ITEM_MARK, 1)[0]

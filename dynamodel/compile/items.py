@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
 
-from dynamodel.codec import AttributeValue, Item, entity_to_item
+from dynamodel.codec import AttributeValue, Item, entity_to_item, item_to_values
 from dynamodel.design.model import TABLE, Design, EntityKeys, UniqueGuard
 from dynamodel.errors import DefinitionError, KeyEncodingError, RequestError
 from dynamodel.layout import (
@@ -41,6 +41,7 @@ from dynamodel.layout import (
     SHARD_ATTR,
     TYPE_ATTR,
     VERSION_ATTR,
+    WRITE_ID_ATTR,
 )
 from dynamodel.spec import EntitySpec, where_values
 
@@ -52,6 +53,8 @@ __all__ = [
     "entity_keys",
     "guard_item",
     "guard_key",
+    "index_item_keys",
+    "index_items",
     "is_copy_source",
     "key_attrs",
     "native_attributes",
@@ -225,7 +228,7 @@ def build_item(
         ``_expires_at``) and the names a partial update would have to REMOVE to reach
         it (absent optional attributes, copy stamps and GSI keys of indexes the item left).
     """
-    spec = design.app.entity(entity)
+    spec = design.entity_spec(entity)
     item = entity_to_item(spec, values)
     keys, remove = derived_keys(design, entity, values)
     for name, text in keys.items():
@@ -246,6 +249,26 @@ def build_item(
     elif spec.ttl is not None:
         gone.append(EXPIRES_ATTR)
     return item, (*gone, *remove)
+
+
+def index_items(design: Design, entity: str, item: Item) -> list[Item]:
+    """The index items stored with ``item`` (dynamodel.design.adjacency): the same attributes,
+    version, birth and write id, under each index item's own keys."""
+    out: list[Item] = []
+    for name in design.index_items_of(entity):
+        values = item_to_values(design.entity_spec(name), item)
+        version = int(item[VERSION_ATTR]["N"])
+        born = int(item[BORN_ATTR]["N"]) if BORN_ATTR in item else None
+        built, _ = build_item(design, name, values, version=version, born=born)
+        if WRITE_ID_ATTR in item:
+            built[WRITE_ID_ATTR] = item[WRITE_ID_ATTR]
+        out.append(built)
+    return out
+
+
+def index_item_keys(design: Design, entity: str, values: Mapping[str, object]) -> list[Item]:
+    """The keys of the index items stored with the ``entity`` item holding ``values``."""
+    return [base_key(design, name, values) for name in design.index_items_of(entity)]
 
 
 def guard_key(guard: UniqueGuard, values: Mapping[str, object]) -> Item | None:

@@ -54,7 +54,7 @@ def native_condition(
         RequestError: a partition attribute has no value, or a range value is wrong.
     """
     ix = design.index(plan.index)
-    entity = design.app.entity(plan.entities[0])
+    entity = design.entity_spec(plan.entities[0])
     parts: list[str] = []
     for name, _ in ix.partition_attributes:
         value = entity.name if name == TYPE_ATTR else values.get(name)

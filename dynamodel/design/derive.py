@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dynamodel.design.adjacency import reach_budget
 from dynamodel.design.blocks import order_blocks
 from dynamodel.design.layout import Layout, compute_layout, default_base_layout
 from dynamodel.design.local import choose_local_indexes
@@ -84,14 +85,14 @@ def derive(app: AppSpec, *, baseline: Mapping[str, Any] | None = None) -> Design
             break
         scanned |= off
     if baseline is None:
-        return _within_budget(design)
+        return _within_budget(design, baseline)
     renumbered = stable_slots(result.slots, design, baseline)
     if renumbered != result.slots:
         design = _build(app, placed, scans, renumbered, optimal=result.optimal, baseline=baseline)
     moved = reprojected_slots(renumbered, design, baseline)
     if moved != renumbered:
         design = _build(app, placed, scans, moved, optimal=result.optimal, baseline=baseline)
-    return _within_budget(design)
+    return _within_budget(design, baseline)
 
 
 def _search(
@@ -267,12 +268,18 @@ def _strong_reads_served(design: Design) -> None:
         )
 
 
-def _within_budget(design: Design) -> Design:
-    """``design``, unless it needs more GSIs than the app's ``max_gsis``: then which patterns force each."""
+def _within_budget(design: Design, baseline: Mapping[str, Any] | None) -> Design:
+    """``design``, within the app's ``max_gsis``: as derived, or with index items (the
+    adjacency technique, :mod:`dynamodel.design.adjacency`); else which patterns force each GSI."""
     _strong_reads_served(design)
     budget = design.app.max_gsis
     if budget is None or len(design.indexes) <= budget:
         return design
+    reached = reach_budget(
+        design.app, design, lambda app: derive(app, baseline=baseline), _write_weights(design.app)
+    )
+    if reached is not None:
+        return reached
     lines = []
     for ix in design.indexes:
         readers = sorted(p.name for p in design.plans if p.index == ix.name)
@@ -287,7 +294,8 @@ def _within_budget(design: Design) -> Design:
     )
     raise TooManyIndexesError(
         msg,
-        hint="drop or merge a pattern of one index, read it with allow_scan: true, or raise max_gsis",
+        hint="drop or merge a pattern of one index, read it with allow_scan: true, or raise max_gsis "
+        "(index items could not reach it: see dynamodel.design.adjacency for when an entity can have them)",
     )
 
 

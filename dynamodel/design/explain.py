@@ -12,7 +12,7 @@ from dynamodel.design.local import local_note
 from dynamodel.design.model import TABLE, CopyPath, Design, IndexSpec
 from dynamodel.design.native import native_form
 from dynamodel.design.requirements import predicate_text
-from dynamodel.layout import SHARD_ATTR
+from dynamodel.layout import SHARD_ATTR, entity_of_type
 from dynamodel.spec import AttributeSpec, where_values
 
 # What "minimal" is measured against: the search is exact, but only over designs of this form
@@ -57,6 +57,12 @@ def design_to_dict(design: Design) -> dict[str, Any]:
             {"local_indexes": [index_json(ix) for ix in design.local_indexes]} if design.local_indexes else {}
         ),
         "entities": entities,
+        # Only designs with index items say it: every other design stays byte-identical.
+        **(
+            {"index_items": {i.name: entity_of_type(i.name) for i in design.index_items}}
+            if design.index_items
+            else {}
+        ),
         "patterns": [
             {
                 "name": p.name,
@@ -239,6 +245,17 @@ def explain(design: Design) -> str:
         out.append("Projections (every reader names its fields; other indexes project ALL):")
         out += [f"  {ix.name}: INCLUDE {', '.join(ix.non_key_attributes)}" for ix in included]
     out += _key_styles(design)
+    if design.index_items:
+        out.append("")
+        out.append(
+            f"Index items (max_gsis {design.app.max_gsis}; each written with its entity, in the same transaction):"
+        )
+        for item in design.index_items:
+            served = sorted(p.name for p in design.plans if item.name in p.entities)
+            on = sorted(k.index for k in design.keys if k.entity == item.name and k.index != TABLE)
+            out.append(
+                f"  {item.name}: a copy of every {entity_of_type(item.name)}, keyed on {', '.join(on)} for {', '.join(served)}"
+            )
     if design.local_indexes:
         out.append("")
         out.append(f"Local indexes (each item keeps its base partition; {local_note()}):")

@@ -56,17 +56,18 @@ def _keeps_base_partition(design: Design, index: IndexSpec) -> bool:
     return True
 
 
-def _entries(design: Design, index: str) -> dict[str, tuple[str, str]]:
-    return {k.entity: (k.pk.pattern(), k.sk.pattern()) for k in design.keys if k.index == index}
+def _entries(design: Design, index: str) -> dict[str, str]:
+    # Its partition is each item's own PK: the sort keys say what the LSI holds.
+    return {k.entity: k.sk.pattern() for k in design.keys if k.index == index}
 
 
-def _deployed(baseline: Mapping[str, Any]) -> dict[str, dict[str, tuple[str, str]]]:
-    """Deployed LSI name -> entity -> its (pk, sk) templates there."""
-    out: dict[str, dict[str, tuple[str, str]]] = {}
+def _deployed(baseline: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Deployed LSI name -> entity -> its sort key template there."""
+    out: dict[str, dict[str, str]] = {}
     for entity, per_index in dict(baseline.get("entities", {})).items():
         for index, entry in dict(per_index).items():
             if is_local_name(str(index)):
-                out.setdefault(str(index), {})[str(entity)] = (str(entry.get("pk")), str(entry.get("sk")))
+                out.setdefault(str(index), {})[str(entity)] = str(entry.get("sk"))
     return out
 
 

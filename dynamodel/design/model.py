@@ -7,7 +7,8 @@ from typing import Literal
 
 from dynamodel.copyrefs import stamp_attr
 from dynamodel.keys import KeyTemplate
-from dynamodel.spec import AppSpec, Consistency, Order, PatternKind, RangeOp, WhereMatch
+from dynamodel.layout import entity_of_type
+from dynamodel.spec import AppSpec, Consistency, EntitySpec, Order, PatternKind, RangeOp, WhereMatch
 
 Operation = Literal["GetItem", "Query", "Scan", "PutItem", "UpdateItem", "TransactWriteItems"]
 TABLE = "table"
@@ -165,6 +166,22 @@ class Design:
     optimal: bool
     copy_paths: tuple[CopyPath, ...] = ()
     local_indexes: tuple[IndexSpec, ...] = ()
+    # Index items (dynamodel.design.adjacency): ``<Entity>@<n>`` copies of an entity written
+    # with it, keyed for one more layout; their keys are in ``keys`` under those names.
+    index_items: tuple[EntitySpec, ...] = ()
+
+    def entity_spec(self, name: str) -> EntitySpec:
+        """The declaration of an entity or of an index item (``Employee@1``)."""
+        for spec in self.index_items:
+            if spec.name == name:
+                return spec
+        return self.app.entity(name)
+
+    def index_items_of(self, entity: str) -> tuple[str, ...]:
+        """The index items written with every ``entity`` item, by name."""
+        return tuple(
+            s.name for s in self.index_items if entity_of_type(s.name) == entity and s.name != entity
+        )
 
     def keys_for(self, entity: str, index: str = TABLE) -> EntityKeys | None:
         """The keys an entity writes on ``index``, or None if it is not on that index."""

@@ -69,6 +69,6 @@ def holds_only(design: Design, pattern: str) -> tuple[str, ...] | None:
     return tuple(
         a.name
         for e in plan.entities
-        for a in design.app.entity(e).attributes
+        for a in design.entity_spec(e).attributes
         if a.name in ix.non_key_attributes
     )

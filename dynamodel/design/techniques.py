@@ -20,6 +20,8 @@ def derive_techniques(design: Design) -> tuple[str, ...]:
             found.add("scan")
     if design.local_indexes:
         found.add("local_secondary_index")
+    if design.index_items:
+        found.add("adjacency_index_items")
     for ix in design.indexes:
         if ix.native:
             found.add("native_multi_attribute_keys")

@@ -65,6 +65,7 @@ from dynamodel.emit.pynamodb_indexes import (
     q,
 )
 from dynamodel.errors import DefinitionError
+from dynamodel.layout import entity_of_type
 from dynamodel.spec import AttributeSpec, EntitySpec
 
 __all__ = ["HEADER", "MODEL_MEMBERS", "TABLE_NAME_ENV", "expressible", "left_out", "render_pynamodb"]
@@ -142,6 +143,15 @@ def _docstring_lines(design: Design) -> list[str]:
             "and query them through dynamodel:",
             "",
             *(f"    {ix.name}: {key_text(ix)}" for ix in missing),
+        ]
+    if design.index_items:
+        lines += [
+            "",
+            "Index items (max_gsis): dynamodel writes these copies with their entity, in one",
+            "transaction; no model class reads them (an entity class's query or scan filters on",
+            "its _type and skips them). Write the entity through dynamodel, or they fall behind:",
+            "",
+            *(f"    {i.name}: a copy of every {entity_of_type(i.name)}" for i in design.index_items),
         ]
     lines += [
         "",

@@ -81,6 +81,7 @@ def diff_designs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Operati
             msg,
             hint="create a new table with the new design and copy the items over, or keep the patterns that used the LSI",
         )
+    _check_index_items(old, new)
     ops: list[Operation] = []
     before = {ix["name"]: ix for ix in old.get("indexes", [])}
     after = {ix["name"]: ix for ix in new.get("indexes", [])}
@@ -115,6 +116,26 @@ def _path_key(path: Mapping[str, Any]) -> tuple[object, ...]:
     )
 
 
+def _check_index_items(old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    """Index items come and go with their entity's items only: no generated step writes or
+    removes them for items that exist already."""
+    was, now = dict(old.get("index_items", {})), dict(new.get("index_items", {}))
+    existing = set(old.get("entities", {}))
+    changed = sorted(name for name in was.keys() ^ now.keys() if (now.get(name) or was.get(name)) in existing)
+    moved = sorted(
+        n for n in was.keys() & now.keys() if old["entities"].get(n) != new.get("entities", {}).get(n)
+    )
+    if changed or moved:
+        msg = (
+            f"the index items {', '.join(changed + moved)} (max_gsis) change for entities the table already "
+            "holds, and no generated step writes, re-keys or removes index items of existing items."
+        )
+        raise MigrationError(
+            msg,
+            hint="write a Transform that puts (or deletes) them for every item, or keep max_gsis and the patterns as deployed",
+        )
+
+
 def _native(design: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(str(ix["name"]) for ix in design.get("indexes", []) if ix.get("partition_attributes"))
 
@@ -136,13 +157,15 @@ def _entity_keys(
                 if was.get(_TABLE) != now.get(_TABLE):
                     ops.append(RekeyEntity(entity, dict(was[_TABLE]), dict(now[_TABLE])))
             elif index in native_new and index in now:
+                if index in was and index not in native_old:  # its rendered keys are not read any more
+                    ops.append(RemoveIndexKeys(entity, index, dict(was[index])))
                 shards = int(now[index].get("shards", 1))
                 if shards > 1 and (index not in was or int(was[index].get("shards", 1)) != shards):
                     ops.append(FillIndexKeys(entity, index, {**now[index], NATIVE_KEY: True}))
             elif index not in now:
                 if index not in native_old:  # a native index's attributes are the entity's own
                     ops.append(RemoveIndexKeys(entity, index, dict(was[index])))
-            elif index not in was:
+            elif index not in was or index in native_old:  # keys to render that items lack
                 ops.append(FillIndexKeys(entity, index, dict(now[index])))
             elif was[index] != now[index]:
                 ops.append(RewriteIndexKeys(entity, index, dict(was[index]), dict(now[index])))

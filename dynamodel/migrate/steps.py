@@ -303,8 +303,14 @@ def transformed_write(
     move (that is a re-key) and its unique values may not change (their guards would not).
 
     Raises:
-        MigrationError: the new values move the item or change a unique value.
+        MigrationError: the new values move the item or change a unique value, or the entity
+            has index items (a transform rewrites the item alone: they would fall behind).
     """
+    if design.index_items_of(entity):
+        msg = f"{entity} has index items ({', '.join(design.index_items_of(entity))}), which a Transform does not rewrite."
+        raise MigrationError(
+            msg, hint="rewrite them in the same Transform by hand, or migrate before setting max_gsis"
+        )
     built, _ = build_item(
         design,
         entity,

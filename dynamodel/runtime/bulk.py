@@ -12,7 +12,7 @@ from dynamodel.layout import PK, SK
 from dynamodel.model import Entity
 from dynamodel.runtime import batch
 from dynamodel.runtime.copies import describe
-from dynamodel.runtime.guards import guards_of
+from dynamodel.runtime.guards import transactional
 from dynamodel.runtime.instances import key_text, values_of
 from dynamodel.runtime.session import Session
 from dynamodel.runtime.versions import born_of
@@ -23,8 +23,8 @@ E = TypeVar("E", bound=Entity)
 def _batchable(s: Session, name: str) -> None:
     spec = s.design.app.entity(name)
     why = []
-    if guards_of(s, name):
-        why.append("unique attributes (guard items must be written in the same transaction)")
+    if transactional(s, name):
+        why.append("unique attributes or index items (written in the same transaction as the item)")
     if any(a.copy_of is not None for a in spec.attributes):
         why.append("copied attributes (filled from their source at write time)")
     roots = {e.aggregate for e in s.design.app.entities if e.aggregate}

@@ -13,8 +13,9 @@ from typing import Any
 
 from dynamodel.codec import Item
 from dynamodel.compile import Condition, build_delete, build_put, guard_item, guard_key
+from dynamodel.compile.items import index_item_keys, index_items
 from dynamodel.design.model import UniqueGuard
-from dynamodel.layout import PK, SK
+from dynamodel.layout import PK, SK, TYPE_ATTR
 from dynamodel.runtime.session import Session
 
 
@@ -22,12 +23,29 @@ def guards_of(s: Session, entity: str) -> tuple[UniqueGuard, ...]:
     return tuple(g for g in s.design.guards if g.entity == entity)
 
 
+def transactional(s: Session, entity: str) -> bool:
+    """Whether every write of ``entity`` is a transaction: it claims unique values, or writes
+    index items with the item (dynamodel.design.adjacency)."""
+    return bool(guards_of(s, entity)) or bool(s.design.index_items_of(entity))
+
+
 def guard_actions(
-    s: Session, name: str, values: Mapping[str, object], owner: Item, old_values: Mapping[str, object] | None
+    s: Session,
+    name: str,
+    values: Mapping[str, object],
+    owner: Item,
+    old_values: Mapping[str, object] | None,
+    *,
+    written: Item,
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Claim each unique value for ``owner`` and release the values it no longer holds."""
-    actions: list[dict[str, Any]] = []
-    labels: list[str] = []
+    """Claim each unique value for ``owner`` and release the values it no longer holds; put
+    the index items of ``written`` (the item the transaction puts) beside it."""
+    actions: list[dict[str, Any]] = [
+        {"Put": build_put(s.table_name, i)} for i in index_items(s.design, name, written)
+    ]
+    labels: list[str] = [
+        f"index item {i[TYPE_ATTR]['S']} of {name}" for i in index_items(s.design, name, written)
+    ]
     owner_pk, owner_sk = owner[PK]["S"], owner[SK]["S"]
     for g in guards_of(s, name):
         new = guard_item(g, values, owner)
@@ -48,9 +66,10 @@ def guard_releases(
     s: Session, name: str, owner: Item, stored_values: Mapping[str, object]
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Delete the guard of every unique value ``stored_values`` hold, as ``owner`` (an item's key)
-    goes away; each only while it is still owned by that item."""
-    actions: list[dict[str, Any]] = []
-    labels: list[str] = []
+    goes away, each only while it is still owned by that item; and the item's index items."""
+    keys = index_item_keys(s.design, name, stored_values)
+    actions: list[dict[str, Any]] = [{"Delete": build_delete(s.table_name, k)} for k in keys]
+    labels: list[str] = [f"index item of {name}" for _ in keys]
     for g in guards_of(s, name):
         old = guard_key(g, stored_values)
         if old is not None:

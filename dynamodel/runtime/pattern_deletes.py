@@ -21,7 +21,7 @@ from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.layout import VERSION_ATTR
 from dynamodel.model import Entity
 from dynamodel.runtime.copies import describe, read_item
-from dynamodel.runtime.guards import guard_releases, guards_of
+from dynamodel.runtime.guards import guard_releases, transactional
 from dynamodel.runtime.instances import values_of
 from dynamodel.runtime.session import Session
 from dynamodel.runtime.versions import (
@@ -104,7 +104,7 @@ def delete_actions(
     spec = s.design.app.entity(d.entity)
     base = base_key(s.design, d.entity, d.values)
     shown = describe(spec, d.values)
-    guards = guards_of(s, d.entity)
+    guards = transactional(s, d.entity)
     if not guards and not read:
         if d.stored is None:
             cond = Condition.exists()

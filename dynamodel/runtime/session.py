@@ -15,7 +15,7 @@ from dynamodel import instance_state
 from dynamodel.codec import Item, item_to_values
 from dynamodel.design.model import Design
 from dynamodel.errors import ExecutionError, RequestError, UnknownEntityError
-from dynamodel.layout import TYPE_ATTR, VERSION_ATTR
+from dynamodel.layout import TYPE_ATTR, VERSION_ATTR, entity_of_type
 from dynamodel.model import Entity
 from dynamodel.runtime.cursor import CursorCodec
 from dynamodel.runtime.migration_gate import MigrationGate
@@ -118,7 +118,9 @@ class Session:
         read as None), and it cannot be written back (its other attributes would be lost).
         """
         type_av = item.get(TYPE_ATTR)
-        name = type_av.get("S") if type_av else None
+        stored = type_av.get("S") if type_av else None
+        # An index item (Employee@1) is a copy of its entity: decoded as that entity.
+        name = entity_of_type(stored) if isinstance(stored, str) else None
         if not isinstance(name, str) or name not in self.models:
             msg = f"An item in table '{self.table_name}' has _type {name!r}, which is not an entity of app '{self.app_name}'."
             raise ExecutionError(

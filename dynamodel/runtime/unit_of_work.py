@@ -28,7 +28,7 @@ from dynamodel.errors import RequestError
 from dynamodel.layout import PK, SK
 from dynamodel.model import Entity
 from dynamodel.runtime.copies import describe, fill_copies, read_item
-from dynamodel.runtime.guards import guard_actions, guard_releases, guards_of
+from dynamodel.runtime.guards import guard_actions, guard_releases, transactional
 from dynamodel.runtime.immutables import changed_immutable, check_pinned, refuse_immutable_change
 from dynamodel.runtime.instances import key_values, values_of
 from dynamodel.runtime.sending import stamp_write, transact
@@ -87,7 +87,7 @@ class UnitOfWork:
         label = f"{describe(spec, values)} changed since it was read (version moved on, or it was created or deleted)"
         self._add({"Put": build_put(s.table_name, item, cond)}, label, owner, describe(spec, values))
         old_values = item_to_values(spec, current) if current is not None else None
-        g_actions, g_labels = guard_actions(s, name, values, owner, old_values)
+        g_actions, g_labels = guard_actions(s, name, values, owner, old_values, written=item)
         self.actions += g_actions
         self.labels += g_labels
         self._after.append(lambda: remember(entity, version, born))
@@ -123,7 +123,7 @@ class UnitOfWork:
         born = stored.born if stored else UNKNOWN_BORN
         current = (
             self._current(entity)
-            if born == UNKNOWN_BORN or guards_of(self._s, type(entity).__name__)
+            if born == UNKNOWN_BORN or transactional(self._s, type(entity).__name__)
             else None
         )
         if born == UNKNOWN_BORN:

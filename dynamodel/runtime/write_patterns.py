@@ -177,7 +177,7 @@ def run_write_pattern(
         actions.append({"Put": build_put(s.table_name, item, Condition.not_exists())})
         labels.append(f"{describe(spec, vals)} already exists")
         owner = {PK: item[PK], SK: item[SK]}
-        g_actions, g_labels = guard_actions(s, ename, vals, owner, None)
+        g_actions, g_labels = guard_actions(s, ename, vals, owner, None, written=item)
         actions += g_actions
         labels += g_labels
     removed: list[tuple[str, Mapping[str, object]]] = []

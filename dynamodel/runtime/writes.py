@@ -34,7 +34,7 @@ from dynamodel.layout import PK, SK, VERSION_ATTR
 from dynamodel.model import Entity
 from dynamodel.runtime.copies import describe, fill_copies, read_item
 from dynamodel.runtime.errors import restated
-from dynamodel.runtime.guards import guard_actions, guard_releases, guards_of
+from dynamodel.runtime.guards import guard_actions, guard_releases, transactional
 from dynamodel.runtime.immutables import (
     changed_immutable,
     check_pinned,
@@ -78,7 +78,7 @@ def create(s: Session, entity: E) -> E:
     item, _ = build_item(s.design, name, values, version=1, born=born)
     stamp_write(item, write_id)
     spec = s.design.app.entity(name)
-    if guards_of(s, name):
+    if transactional(s, name):
         _guarded_write(s, name, values, item, current=None, creating=True, write_id=write_id)
     else:
         check_item_size(item, describe(spec, values))
@@ -124,7 +124,7 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
     name, values = _prepare(s, entity)
     spec = s.design.app.entity(name)
     write_id = new_write_id()
-    if guards_of(s, name):
+    if transactional(s, name):
         current = _read_current(s, name, values)
         changed = changed_immutable(spec, values, current)
         if changed is not None and current is not None:
@@ -163,7 +163,7 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
     name, values = _prepare(s, entity)
     spec = s.design.app.entity(name)
     write_id = new_write_id()
-    if guards_of(s, name):
+    if transactional(s, name):
         current = _read_current(s, name, values)
         found = None if current is None else item_version(current)
         found_born = None if current is None else item_born(current)
@@ -258,7 +258,7 @@ def _guarded_write(
         cond = Condition.version_is(item_version(current), item_born(current))
         label = f"{describe(spec, values)} was changed concurrently (version moved on)"
     old_values = item_to_values(spec, current) if current is not None else None
-    g_actions, guard_labels = guard_actions(s, name, values, owner, old_values)
+    g_actions, guard_labels = guard_actions(s, name, values, owner, old_values, written=item)
     actions = [{"Put": build_put(s.table_name, item, cond)}, *g_actions]
     transact(s, actions, [label, *guard_labels], f"write of {describe(spec, values)}", token=write_id)
 
@@ -300,7 +300,7 @@ def delete(
     base = base_key(s.design, name, values)
     write_id = new_write_id()
     what = f"delete of {describe(spec, values)}"
-    if guards_of(s, name):
+    if transactional(s, name):
         current = _read_current(s, name, values)
         if current is None:
             if expected_version is not None:

@@ -3,7 +3,7 @@
 :func:`scan_table` reads every item; :func:`check_stored` checks that the table holds exactly
 the model's entities (so a refused write left nothing) at the model's versions, with keys
 that parse back (:func:`~dynamodel.testing.table_checks.check_item_keys`), one guard item per
-``unique`` value owned by its holder, and, once propagation has drained, every copy equal to
+``unique`` value owned by its holder, every index item in step with its entity, and, once propagation has drained, every copy equal to
 its source.
 """
 
@@ -14,7 +14,18 @@ from typing import Any
 from dynamodel.app import App
 from dynamodel.codec import Item, item_to_values
 from dynamodel.compile import base_key
-from dynamodel.layout import GUARD_TYPE, MIGRATION_TYPE, OWNER_PK, OWNER_SK, PK, SK, TYPE_ATTR, VERSION_ATTR
+from dynamodel.layout import (
+    BORN_ATTR,
+    GUARD_TYPE,
+    MIGRATION_TYPE,
+    OWNER_PK,
+    OWNER_SK,
+    PK,
+    SK,
+    TYPE_ATTR,
+    VERSION_ATTR,
+    entity_of_type,
+)
 from dynamodel.testing.mirror import Model
 from dynamodel.testing.oracle import normalise
 from dynamodel.testing.table_checks import check_item_keys, entity_values, parse_key, same_values
@@ -43,6 +54,7 @@ def check_stored(app: App, model: Model, items: list[Item], *, copies: bool) -> 
     spec = app.spec
     seen: Seen = {}
     guards: list[Item] = []
+    index_items: list[Item] = []
     count = 0
     for item in items:
         kind = item.get(TYPE_ATTR, {}).get("S")
@@ -52,6 +64,9 @@ def check_stored(app: App, model: Model, items: list[Item], *, copies: bool) -> 
         if kind == MIGRATION_TYPE:
             continue  # the migration runner's bookkeeping (applied revisions, checkpoints)
         assert isinstance(kind, str), f"a stored item has no _type: {item}"
+        if kind != entity_of_type(kind):
+            index_items.append(item)
+            continue
         assert kind in app.models, f"a stored item has _type {kind!r}: {item}"
         values = entity_values(app.models[kind].model_validate(item_to_values(spec.entity(kind), item)))
         want = model.oracle.get(kind, values)
@@ -65,6 +80,7 @@ def check_stored(app: App, model: Model, items: list[Item], *, copies: bool) -> 
         count += 1
     assert count == model.size(), f"the table holds {count} entities, the model {model.size()}"
     _check_guards(app, guards, seen)
+    _check_index_items(app, index_items, seen, {(i[PK]["S"], i[SK]["S"]): i for i in items})
     if copies:
         _check_copies(app, model, seen)
 
@@ -103,3 +119,37 @@ def _check_copies(app: App, model: Model, seen: Seen) -> None:
                 assert normalise(values.get(attr)) == normalise(src[1].get(source_attr)), (
                     f"{entity} {values}: copy {attr}={values.get(attr)!r} != {source}.{source_attr}={src[1].get(source_attr)!r} after draining"
                 )
+
+
+def _check_index_items(
+    app: App, index_items: list[Item], seen: Seen, by_key: dict[tuple[str, str], Item]
+) -> None:
+    """Every index item is its stored entity's, in step with it (the same values, version and
+    birth, keys that parse back); every entity item has each of its index items."""
+    design = app.design
+    found: set[tuple[str, tuple[str, str]]] = set()
+    for item in index_items:
+        kind = item[TYPE_ATTR]["S"]
+        entity = entity_of_type(kind)
+        assert kind in design.index_items_of(entity), (
+            f"a stored item has _type {kind!r}, no index item of the design"
+        )
+        values = entity_values(
+            app.models[entity].model_validate(item_to_values(design.entity_spec(kind), item))
+        )
+        key = base_key(design, entity, values)
+        owner = (key[PK]["S"], key[SK]["S"])
+        assert owner in seen, f"index item {kind} {values} outlived its {entity} (or was written without it)"
+        assert same_values(values, seen[owner][1]), (
+            f"index item {kind} holds {values}, its {entity} {seen[owner][1]}"
+        )
+        main = by_key[owner]
+        for attr in (VERSION_ATTR, BORN_ATTR):
+            assert item.get(attr) == main.get(attr), (
+                f"index item {kind} {values}: {attr} {item.get(attr)} != {main.get(attr)}"
+            )
+        check_item_keys(app, kind, item, values)
+        found.add((kind, owner))
+    for owner, (entity, values) in seen.items():
+        for kind in design.index_items_of(entity):
+            assert (kind, owner) in found, f"{entity} {values} has no index item {kind}"

@@ -92,7 +92,7 @@ def test_table_has_exactly_the_key_attributes_it_uses(case: str) -> None:
     design = design_of(case)
     props = _table(design)["Properties"]
     used = {k["AttributeName"] for k in props["KeySchema"]}
-    for gsi in props.get("GlobalSecondaryIndexes", []):
+    for gsi in props.get("GlobalSecondaryIndexes", []) + props.get("LocalSecondaryIndexes", []):
         used |= {k["AttributeName"] for k in gsi["KeySchema"]}
         ix = design.index(gsi["IndexName"])
         # ALL, or (where every reader names its fields) INCLUDE with the design's attributes.
@@ -102,7 +102,11 @@ def test_table_has_exactly_the_key_attributes_it_uses(case: str) -> None:
         assert gsi["Projection"] == wanted
     defined = [d["AttributeName"] for d in props["AttributeDefinitions"]]
     assert sorted(defined) == sorted(used)
-    assert {d["AttributeType"] for d in props["AttributeDefinitions"]} == {"S"}
+    # Rendered keys are strings; a native GSI's attributes are typed as they are stored.
+    assert {d["AttributeType"] for d in props["AttributeDefinitions"]} <= {"S", "N", "B"}
+    assert [g["IndexName"] for g in props.get("LocalSecondaryIndexes", [])] == [
+        ix.name for ix in design.local_indexes
+    ]
     assert props["KeySchema"] == [
         {"AttributeName": "PK", "KeyType": "HASH"},
         {"AttributeName": "SK", "KeyType": "RANGE"},

@@ -41,7 +41,12 @@ def test_emitting_twice_gives_identical_bytes(case: str) -> None:
 def test_declaration_order_does_not_change_the_output(case: str) -> None:
     spec = SPECS[case]
     reordered = build_app_spec(
-        spec.name, list(reversed(spec.entities)), list(reversed(spec.patterns)), list(reversed(spec.actions))
+        spec.name,
+        list(reversed(spec.entities)),
+        list(reversed(spec.patterns)),
+        list(reversed(spec.actions)),
+        spec.max_gsis,
+        key_style=spec.key_style,
     )
     assert _all_files(derive(reordered)) == _all_files(design_of(case))
 

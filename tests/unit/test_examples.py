@@ -82,7 +82,12 @@ def test_design_is_deterministic(module: str) -> None:
     assert design_to_json(derive(spec)) == first
     assert design_to_json(APPS[module].design) == first
     reversed_spec = build_app_spec(
-        spec.name, list(reversed(spec.entities)), list(reversed(spec.patterns)), list(reversed(spec.actions))
+        spec.name,
+        list(reversed(spec.entities)),
+        list(reversed(spec.patterns)),
+        list(reversed(spec.actions)),
+        spec.max_gsis,
+        key_style=spec.key_style,
     )
     assert design_to_json(derive(reversed_spec)) == first
 

@@ -27,7 +27,7 @@ def test_every_template_reads_back_from_its_design_json(name: str) -> None:
     doc = design_to_dict(design)
     for keys in design.keys:
         entry = doc["entities"][keys.entity][keys.index]
-        assert entity_keys_from_json(design.app.entity(keys.entity), keys.index, entry) == keys
+        assert entity_keys_from_json(design.entity_spec(keys.entity), keys.index, entry) == keys
     for guard, entry in zip(design.guards, doc["unique_guards"], strict=True):
         assert guard_from_json(design.app.entity(guard.entity), entry) == guard
 
@@ -47,7 +47,10 @@ def test_a_fill_writes_exactly_the_keys_build_item_writes_and_then_nothing(
 ) -> None:
     design = APPS[name].design
     doc = design_to_dict(design)
-    entity = data.draw(st.sampled_from(sorted(doc["entities"])))
+    # Index items (Employee@1) are written with their entity, never filled by a migration.
+    entity = data.draw(
+        st.sampled_from(sorted(e for e in doc["entities"] if e not in doc.get("index_items", {})))
+    )
     values = data.draw(for_app(design.app)[entity])
     try:
         full, _ = build_item(design, entity, values, version=3)

@@ -31,7 +31,15 @@ def apps_with_fields(draw: st.DrawFn) -> tuple[App, App]:
             pat = dataclasses.replace(pat, fields=tuple(sorted(fields)))
         patterns.append(pat)
     entities = list(app.models.values())
-    return app, App(app.name, entities, patterns, actions=list(app.spec.actions))
+    spec = app.spec
+    return app, App(
+        app.name,
+        entities,
+        patterns,
+        actions=list(spec.actions),
+        max_gsis=spec.max_gsis,
+        key_style=spec.key_style,
+    )
 
 
 def _served(plan: PatternPlan) -> tuple[object, ...]:

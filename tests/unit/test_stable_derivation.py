@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from example_apps import discover_apps
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dynamodel.design import Design, PatternPlan, derive, design_to_dict
@@ -70,6 +70,8 @@ def test_a_stable_design_serves_as_well_and_rewrites_no_more(
     base: dict[str, Any] = design_to_dict(derive(_without(spec, deployed)))
     new_spec = _without(spec, edited)
     fresh, stable = derive(new_spec), derive(new_spec, baseline=base)
+    # Index items chosen anew for items the table holds have no generated migration (test_adjacency.py).
+    assume(design_to_dict(stable).get("index_items") == base.get("index_items"))
     # As good as a fresh derivation: as many indexes, and every pattern the same request. A live
     # table gains no LSI, so an index a fresh derivation makes local may stay a GSI (same sort key).
     assert _serving(stable) == _serving(fresh)
