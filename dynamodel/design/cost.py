@@ -131,7 +131,13 @@ def _writes(
     }
     guarded = sum(1 for g in design.guards if g.entity == entity) if guards else 0
     guards_units = guarded * _GUARD * (2 if transaction else 1)
-    return table + guards_units + sum(gsis.values()), {TABLE: float(table + guards_units), **gsis}
+    by_index = {TABLE: float(table + guards_units), **gsis}
+    # Index items (max_gsis) are written with the item, always in a transaction.
+    for name in design.index_items_of(entity):
+        _, extra = _writes(design, name, transaction=True, guards=False)
+        for index, units in extra.items():
+            by_index[index] = by_index.get(index, 0.0) + units
+    return sum(by_index.values()), by_index
 
 
 def _pattern_cost(
@@ -201,8 +207,9 @@ def estimate(design: Design, prices: Prices | None = None) -> CostReport:
             known = False
             continue
         stored += n * sum(
-            projected_size(design, ent.name, k.index) + _INDEX_OVERHEAD
-            for k in design.entity_indexes(ent.name)
+            projected_size(design, name, k.index) + _INDEX_OVERHEAD
+            for name in (ent.name, *design.index_items_of(ent.name))
+            for k in design.entity_indexes(name)
         )
     storage_monthly = stored / 1e9 * prices.storage_gb_month if known else None
     if storage_monthly is not None:

@@ -90,7 +90,7 @@ def _native_keys_size(ent: EntitySpec, keys: EntityKeys, index: IndexSpec, skip:
 
 def item_size(design: Design, entity: str) -> int:
     """Estimated bytes of one stored item of ``entity`` (see the module docstring)."""
-    ent = design.app.entity(entity)
+    ent = design.entity_spec(entity)
     size = _attributes_size(ent) + sum(len(k) + v for k, v in BOOKKEEPING.items())
     shards = 1
     for k in design.entity_indexes(entity):
@@ -108,7 +108,7 @@ def projected_size(design: Design, entity: str, index: str) -> int:
     ix = design.index(index)
     if ix.projection == "ALL" or index == TABLE:
         return item_size(design, entity)
-    ent = design.app.entity(entity)
+    ent = design.entity_spec(entity)
     keys = design.keys_for(entity, index)
     size = sum(len(k) + v for k, v in BOOKKEEPING.items() if k in ix.non_key_attributes)
     size += sum(len(a.name) + value_size(ent, a) for a in ent.attributes if a.name in ix.non_key_attributes)
