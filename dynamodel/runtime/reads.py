@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from dynamodel.codec import Item
 from dynamodel.compile import build_get_request, build_query_request, build_query_requests, build_scan_request
-from dynamodel.design.model import TABLE, PatternPlan
+from dynamodel.design.model import TABLE, IndexSpec, PatternPlan
 from dynamodel.design.requirements import sorts
 from dynamodel.errors import ExecutionError, RequestError
 from dynamodel.model import Entity
@@ -187,8 +188,9 @@ def _sharded_page(
         positions = [p if p is None or p is True else check_start_key(p) for p in decoded]
     ix = s.design.index(plan.index)
     key_names: tuple[str, ...] = (s.design.table.partition_key, s.design.table.sort_key)
-    if plan.index != TABLE:
-        key_names = (*key_names, ix.partition_key, ix.sort_key)
+    if plan.index != TABLE:  # a native index's start key holds every one of its attributes
+        key_names = tuple(dict.fromkeys((*key_names, *(n for n, _ in ix.key_definitions()))))
+    order = _sort_value(ix)
 
     def read(i: int) -> tuple[int, list[Item], Any]:
         request = dict(requests[i])
@@ -213,12 +215,10 @@ def _sharded_page(
             else:
                 fetched[i] = (items, lek)
     desc = plan.descending
-    horizons = [items[-1][ix.sort_key]["S"] for items, lek in fetched.values() if lek]
+    horizons = [order(items[-1]) for items, lek in fetched.values() if lek]
     horizon = (max(horizons) if desc else min(horizons)) if horizons else None
-    streams = [
-        [(item[ix.sort_key]["S"], i, item) for item in items] for i, (items, _) in sorted(fetched.items())
-    ]
-    taken: list[tuple[str, int, Item]] = []
+    streams = [[(order(item), i, item) for item in items] for i, (items, _) in sorted(fetched.items())]
+    taken: list[tuple[Any, int, Item]] = []
     for entry in heapq.merge(*streams, key=lambda t: t[0], reverse=desc):
         if limit is not None and len(taken) >= limit:
             break
@@ -237,6 +237,22 @@ def _sharded_page(
     next_cursor = None if done else s.cursors.encode(plan.name, digest, positions)
     holds = projected(s, plan)
     return _page(plan, [s.decode(item, holds=holds) for _, _, item in taken], next_cursor, calls)
+
+
+def _sort_value(ix: IndexSpec) -> Callable[[Item], Any]:
+    """How items of one index compare in its sort order: the rendered sort key, or for a native
+    index its sort attributes in turn, each as DynamoDB orders it (numbers as numbers)."""
+    if not ix.native:
+        return lambda item: item[ix.sort_key]["S"]
+    parts = ix.sort_attributes
+
+    def value(item: Item) -> tuple[object, ...]:
+        return tuple(
+            Decimal(item[n]["N"]) if kind == "N" else item[n]["B"] if kind == "B" else item[n]["S"]
+            for n, kind in parts
+        )
+
+    return value
 
 
 def _scan_page(

@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dynamodel.design import Design, PatternPlan, derive, design_to_dict
-from dynamodel.errors import MigrationError
+from dynamodel.errors import MigrationError, UnsatisfiablePatternError
 from dynamodel.migrate import ops
 from dynamodel.migrate.diff import diff_designs
 from dynamodel.spec import AppSpec
@@ -69,7 +69,11 @@ def test_a_stable_design_serves_as_well_and_rewrites_no_more(
     spec = APPS[app].spec
     base: dict[str, Any] = design_to_dict(derive(_without(spec, deployed)))
     new_spec = _without(spec, edited)
-    fresh, stable = derive(new_spec), derive(new_spec, baseline=base)
+    try:
+        fresh, stable = derive(new_spec), derive(new_spec, baseline=base)
+    except UnsatisfiablePatternError:  # e.g. hr's strong read once the collection keeping its LSI goes
+        assume(False)
+        raise
     # Index items chosen anew for items the table holds have no generated migration (test_adjacency.py).
     assume(design_to_dict(stable).get("index_items") == base.get("index_items"))
     # As good as a fresh derivation: as many indexes, and every pattern the same request. A live
