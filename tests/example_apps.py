@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import access_patterns
 from dynamodel.app import App
+from dynamodel.spec import AppSpec
+from dynamodel.validate import build_app_spec
 
 
 @dataclass(frozen=True)
@@ -49,3 +51,16 @@ def discover_apps() -> list[App]:
     for example in example_apps():
         found.setdefault(example.app.name, example.app)
     return [found[k] for k in sorted(found)]
+
+
+def declared_backwards(spec: AppSpec) -> AppSpec:
+    """``spec`` declared in the reverse order (entities, patterns, actions), all else the same:
+    derivation and every output must not depend on declaration order."""
+    return build_app_spec(
+        spec.name,
+        list(reversed(spec.entities)),
+        list(reversed(spec.patterns)),
+        list(reversed(spec.actions)),
+        spec.max_gsis,
+        key_style=spec.key_style,
+    )
