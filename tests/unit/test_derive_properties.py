@@ -18,7 +18,16 @@ from dynamodel.design import Design, derive, design_to_json
 from dynamodel.design.model import TABLE, EntityKeys
 from dynamodel.errors import CollectionConflictError, UnsatisfiablePatternError
 from dynamodel.keys import Lit, Ref
-from dynamodel.spec import AppSpec, AttributeSpec, EntitySpec, Order, PatternSpec, RangeOp
+from dynamodel.spec import (
+    KEY_STYLES,
+    AppSpec,
+    AttributeSpec,
+    EntitySpec,
+    KeyStyle,
+    Order,
+    PatternSpec,
+    RangeOp,
+)
 from dynamodel.validate import build_app_spec
 
 TYPES = ("str", "int", "date", "datetime", "enum")
@@ -241,3 +250,44 @@ def test_immutable_attributes_never_cost_an_index(app: AppSpec) -> None:
             return len(d.indexes) + len(d.local_indexes)
 
         assert count(with_immutable) <= count(without)
+
+
+def _non_empty(app: AppSpec) -> AppSpec:
+    """``app`` with every str attribute declared never empty: the ids a native GSI may key on."""
+    entities = tuple(
+        replace(
+            e,
+            attributes=tuple(
+                replace(a, min_length=1) if a.type == "str" and a.copy_of is None else a for a in e.attributes
+            ),
+        )
+        for e in app.entities
+    )
+    return replace(app, entities=entities)
+
+
+@given(apps(), st.sampled_from(KEY_STYLES))
+def test_every_plan_is_served_in_every_key_style(app: AppSpec, style: KeyStyle) -> None:
+    styled = replace(_non_empty(app), key_style=style)
+    try:
+        design = derive(styled)
+    except (UnsatisfiablePatternError, CollectionConflictError):
+        assume(False)
+        raise
+    for pat in styled.patterns:
+        _check_plan(styled, design, pat.name)
+        assert not design.plan(pat.name).uses_filter
+    for ix in design.indexes:
+        members = [k for k in design.keys if k.index == ix.name]
+        if not ix.native:
+            continue
+        assert style != "synthetic"
+        (keys,) = members  # a native GSI serves one entity
+        pk, sk = _refs(keys)
+        # The attributes the synthetic key would render, in its order (the entity's name for a
+        # constant partition, the stored shard where it is sharded).
+        assert [n for n, _ in ix.partition_attributes if n not in ("_type", "_shard")] == pk
+        assert [n for n, _ in ix.sort_attributes] == sk
+        assert (keys.shards > 1) == any(n == "_shard" for n, _ in ix.partition_attributes)
+    if style == "auto":  # never a GSI more than the fewest: native keys come free or not at all
+        assert len(design.indexes) == len(derive(replace(styled, key_style="synthetic")).indexes)
