@@ -70,9 +70,7 @@ def _with_items(app: AppSpec, moved: Sequence[PatternSpec], shared: bool) -> App
             continue
         counts[entity] = counts.get(entity, 0) + 1
         names[p.name] = index_item_name(entity, counts[entity])
-    virtual = {
-        v: replace(_copy_of(app.entity(p.entities[0])), name=v) for p in moved for v in [names[p.name]]
-    }
+    virtual = {names[p.name]: replace(_copy_of(app.entity(p.entities[0])), name=names[p.name]) for p in moved}
     patterns = tuple(replace(p, entities=(names[p.name],)) if p.name in names else p for p in app.patterns)
     return replace(app, entities=(*app.entities, *virtual.values()), patterns=patterns, max_gsis=None)
 
