@@ -67,9 +67,9 @@ def test_a_stable_design_serves_as_well_and_rewrites_no_more(
     app: str, deployed: frozenset[int], edited: frozenset[int]
 ) -> None:
     spec = APPS[app].spec
-    base: dict[str, Any] = design_to_dict(derive(_without(spec, deployed)))
     new_spec = _without(spec, edited)
     try:
+        base: dict[str, Any] = design_to_dict(derive(_without(spec, deployed)))
         fresh, stable = derive(new_spec), derive(new_spec, baseline=base)
     except UnsatisfiablePatternError:  # e.g. hr's strong read once the collection keeping its LSI goes
         assume(False)
