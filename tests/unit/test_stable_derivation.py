@@ -80,9 +80,9 @@ def test_a_stable_design_serves_as_well_and_rewrites_no_more(
     # table gains no LSI, so an index a fresh derivation makes local may stay a GSI (same sort key).
     assert {ix.name for ix in stable.local_indexes} <= {ix["name"] for ix in base.get("local_indexes", [])}
     assert [_shape(p) for p in stable.plans] == [_shape(p) for p in fresh.plans]
-    # Under max_gsis, an LSI the table cannot gain is paid for with index items, not an index:
-    # the counts and keys compare only where both designs chose the same index items.
-    if design_to_dict(stable).get("index_items") == design_to_dict(fresh).get("index_items"):
+    # Under max_gsis, an LSI the table cannot gain is paid for with index items (one may carry
+    # more layouts), not an index: the counts and keys compare where neither design has any.
+    if not stable.index_items and not fresh.index_items:
         assert _serving(stable) == _serving(fresh)
         # The same entity keys, only the index names may differ (and the partition of a local index).
         skip = _made_local(fresh) | _made_local(stable)
