@@ -59,7 +59,9 @@ def test_without_an_edit_the_baseline_changes_nothing(name: str) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    app=st.sampled_from(sorted(APPS)),
+    # A GSI budget trades indexes for index items, which a live table never gains by a generated
+    # migration: budgeted apps (hr) are tested in test_adjacency.py, not for stable names.
+    app=st.sampled_from(sorted(a for a in APPS if APPS[a].spec.max_gsis is None)),
     deployed=st.frozensets(st.integers(0, 12), max_size=3),
     edited=st.frozensets(st.integers(0, 12), max_size=4),
 )
@@ -74,19 +76,14 @@ def test_a_stable_design_serves_as_well_and_rewrites_no_more(
     except UnsatisfiablePatternError:  # e.g. hr's strong read once the collection keeping its LSI goes
         assume(False)
         raise
-    # Index items chosen anew for items the table holds have no generated migration (test_adjacency.py).
-    assume(design_to_dict(stable).get("index_items") == base.get("index_items"))
     # As good as a fresh derivation: as many indexes, and every pattern the same request. A live
     # table gains no LSI, so an index a fresh derivation makes local may stay a GSI (same sort key).
     assert {ix.name for ix in stable.local_indexes} <= {ix["name"] for ix in base.get("local_indexes", [])}
     assert [_shape(p) for p in stable.plans] == [_shape(p) for p in fresh.plans]
-    # Under max_gsis, an LSI the table cannot gain is paid for with index items (one may carry
-    # more layouts), not an index: the counts and keys compare where neither design has any.
-    if not stable.index_items and not fresh.index_items:
-        assert _serving(stable) == _serving(fresh)
-        # The same entity keys, only the index names may differ (and the partition of a local index).
-        skip = _made_local(fresh) | _made_local(stable)
-        assert _entries(stable, skip) == _entries(fresh, skip)
+    assert _serving(stable) == _serving(fresh)
+    # The same entity keys, only the index names may differ (and the partition of a local index).
+    skip = _made_local(fresh) | _made_local(stable)
+    assert _entries(stable, skip) == _entries(fresh, skip)
     # Never more in-place key rewrites than the fresh numbering would cause.
     stable_steps = diff_designs(base, design_to_dict(stable))
     try:
