@@ -70,7 +70,7 @@ def test_every_key_style_of_every_app_is_run_by_some_machine() -> None:
 
 @pytest.mark.parametrize("app", STYLED, ids=[f"{a.name}-{a.spec.key_style}" for a in STYLED])
 def test_app_machine_in_another_key_style(app: App) -> None:
-    run_app_machine(app, settings=machine_settings(max_examples=min(5, machine_settings().max_examples)))
+    run_app_machine(app, settings=machine_settings(max_examples=min(4, machine_settings().max_examples)))
 
 
 def test_subclass_form_generates_rules_bundles_and_settings() -> None:

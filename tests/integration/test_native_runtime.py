@@ -154,7 +154,7 @@ def test_an_empty_value_in_a_native_key_is_refused_before_anything_is_sent(make_
 
 @pytest.mark.parametrize("style", ["auto", "native"])
 def test_the_app_machine_agrees_with_the_oracle_on_native_keys(style: Literal["auto", "native"]) -> None:
-    run_app_machine(_sales(style), settings=machine_settings(max_examples=6, database=None))
+    run_app_machine(_sales(style), settings=machine_settings(max_examples=4, database=None))
 
 
 def test_pages_of_a_sharded_native_index_continue_in_order(make_table: MakeTable) -> None:
