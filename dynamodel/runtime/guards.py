@@ -40,12 +40,9 @@ def guard_actions(
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Claim each unique value for ``owner`` and release the values it no longer holds; put
     the index items of ``written`` (the item the transaction puts) beside it."""
-    actions: list[dict[str, Any]] = [
-        {"Put": build_put(s.table_name, i)} for i in index_items(s.design, name, written)
-    ]
-    labels: list[str] = [
-        f"index item {i[TYPE_ATTR]['S']} of {name}" for i in index_items(s.design, name, written)
-    ]
+    copies = index_items(s.design, name, written)
+    actions: list[dict[str, Any]] = [{"Put": build_put(s.table_name, i)} for i in copies]
+    labels: list[str] = [f"index item {i[TYPE_ATTR]['S']} of {name}" for i in copies]
     owner_pk, owner_sk = owner[PK]["S"], owner[SK]["S"]
     for g in guards_of(s, name):
         new = guard_item(g, values, owner)
