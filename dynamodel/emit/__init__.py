@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, get_args
 
 from dynamodel.design.model import Design
@@ -36,17 +36,24 @@ from dynamodel.emit.stacks import (
     select_stacks,
     stack_graph,
 )
+from dynamodel.emit.workbench import emit_workbench
 from dynamodel.errors import DefinitionError
 
 Format = Literal["cloudformation", "sam", "boto3", "pynamodb"]
 FORMATS: tuple[Format, ...] = get_args(Format)
+"""The formats that define the table (what every emit test covers)."""
+WORKBENCH = "workbench"
+EMIT_FORMATS: tuple[str, ...] = (*FORMATS, WORKBENCH)
+"""Every ``dynamodel emit --format``: the table definitions and a NoSQL Workbench data model."""
 
 __all__ = [
     "DEFAULT_STAGE",
     "DEPLOY_ORDER_FILE",
+    "EMIT_FORMATS",
     "FORMATS",
     "TTL_ATTRIBUTE",
     "TYPE_ATTRIBUTE",
+    "WORKBENCH",
     "Billing",
     "Capacity",
     "Format",
@@ -56,6 +63,7 @@ __all__ = [
     "deploy_order",
     "deploy_plan",
     "emit_files",
+    "emit_workbench",
     "render_action_stack",
     "render_cloudformation",
     "render_cloudformation_text",
@@ -81,12 +89,13 @@ def emit_files(
     capacity: Capacity | None = None,
     stack: str | None = None,
     migrate_options: Mapping[str, Any] | None = None,
+    samples: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> list[tuple[str, str]]:
     """The files ``dynamodel emit`` writes for one format, as ``(file name, text)`` pairs.
 
     Args:
         design: the derived design.
-        fmt: ``cloudformation``, ``sam``, ``boto3`` or ``pynamodb``.
+        fmt: ``cloudformation``, ``sam``, ``boto3``, ``pynamodb`` or ``workbench``.
         as_json: JSON instead of YAML for ``cloudformation`` and ``sam`` (``boto3`` is
             always JSON, ``pynamodb`` always Python).
         billing: ``PAY_PER_REQUEST`` (default) or ``PROVISIONED``; not used by ``sam``.
@@ -94,11 +103,15 @@ def emit_files(
         stack: with ``sam``, the app's stacks instead (see :func:`stack_files`): ``table``,
             ``action:NAME``, ``migrate`` or ``all``.
         migrate_options: keyword arguments of the ``migrate`` stack's emitter.
+        samples: with ``workbench``, the stored sample items by entity name (the emit layer
+            makes none: ``dynamodel emit`` passes ``dynamodel.testing.samples.sample_items``);
+            none when not given.
 
     Returns:
         With ``stack``: see :func:`stack_files`. Otherwise, for ``shop``: ``shop.cloudformation.yaml``, ``shop.sam.yaml``,
         ``shop.create_table.json`` (``create_table`` kwargs and the calls to run after it,
-        for the table ``shop-dev``) or ``shop_pynamodb.py``.
+        for the table ``shop-dev``), ``shop_pynamodb.py`` or ``shop.workbench.json`` (a NoSQL
+        Workbench data model, :mod:`dynamodel.emit.workbench`).
 
     Raises:
         DefinitionError: unknown format, ``sam`` for a design without copies, or
@@ -141,8 +154,10 @@ def emit_files(
         # App names may hold '-', which a Python module name cannot.
         module = re.sub(r"[^A-Za-z0-9_]", "_", app)
         return [(f"{module}_pynamodb.py", render_pynamodb(design, billing=billing, capacity=capacity))]
+    if fmt == WORKBENCH:
+        return [(f"{app}.workbench.json", emit_workbench(design, samples or {}))]
     msg = f"unknown emit format {fmt!r}."
-    raise DefinitionError(msg, hint=f"use one of: {', '.join(FORMATS)}")
+    raise DefinitionError(msg, hint=f"use one of: {', '.join(EMIT_FORMATS)}")
 
 
 def stack_files(
