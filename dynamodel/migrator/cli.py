@@ -1,7 +1,7 @@
 """``dynamodel migrate up|down|status|verify|check``: wire with ``add_commands(migrate_subparsers)``.
 
 dynamodel migrate status access_patterns.shop:shop --table shop-dev --endpoint-url http://127.0.0.1:8000
-dynamodel migrate up access_patterns.shop:shop --table shop-dev [--to REV] [--dry-run] [--max-wcu 1000]
+dynamodel migrate up access_patterns.shop:shop --table shop-dev [--to REV] [--dry-run] [--max-wcu 1000] [--json]
 dynamodel migrate down access_patterns.shop:shop --table shop-dev [--to REV|base]
 dynamodel migrate verify access_patterns.shop:shop --table shop-dev
 dynamodel migrate check access_patterns.shop:shop --table shop-dev
@@ -10,18 +10,20 @@ dynamodel migrate check access_patterns.shop:shop --table shop-dev
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from dynamodel.design import Design
 from dynamodel.errors import DriftDetectedError, MigrationError
 from dynamodel.migrate.lock import existing_lock
+from dynamodel.migrate.ops import Operation
 from dynamodel.migrate.revisions import load_history
 from dynamodel.migrator.checks import drift, verify
 from dynamodel.migrator.runner import MigrationRunner, RevisionReport
-from dynamodel.migrator.table_ops import describe
+from dynamodel.migrator.table_ops import describe, is_table_op
+from dynamodel.progress import progress
 from dynamodel.propagate.cli import common_arguments, make_clients, positive_int
 from dynamodel.targets import load_app_spec, load_design, lock_path
 
@@ -36,19 +38,9 @@ def _design(args: argparse.Namespace) -> Design:
     return load_design(args.target, baseline=lock.design if lock is not None else None)
 
 
-def _runner(args: argparse.Namespace, *, progress: Any = None) -> MigrationRunner:
+def _runner(args: argparse.Namespace) -> MigrationRunner:
     design = _design(args)
     client, _ = make_clients(args)
-    on_page = None
-    if progress is not None:
-        # DescribeTable's ItemCount (refreshed about every six hours) bounds the scan: an estimate.
-        count = int(describe(client, args.table).get("ItemCount", 0)) or None
-        task = progress.add_task("items scanned", total=count)
-
-        def on_page(seen: int, units: int) -> None:
-            del units
-            progress.advance(task, seen)
-
     return MigrationRunner(
         client,
         args.table,
@@ -57,40 +49,7 @@ def _runner(args: argparse.Namespace, *, progress: Any = None) -> MigrationRunne
         segments=args.segments,
         workers=args.workers,
         max_wcu=args.max_wcu,
-        on_page=on_page,
     )
-
-
-def _progress(stack: ExitStack) -> Any:
-    """A rich progress bar on a terminal (items, rate, elapsed), else None: piped output stays clean."""
-    if not sys.stderr.isatty():
-        return None
-    from rich.progress import (  # noqa: PLC0415 - only for a terminal
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        Task,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-    from rich.text import Text  # noqa: PLC0415
-
-    class Rate(ProgressColumn):
-        def render(self, task: Task) -> Text:
-            return Text(f"{task.speed or 0:,.0f} items/s")
-
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        Rate(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        transient=True,
-    )
-    return stack.enter_context(bar)
 
 
 def _print(reports: list[RevisionReport], budget: float | None, *, dry_run: bool) -> None:
@@ -108,13 +67,50 @@ def _print(reports: list[RevisionReport], budget: float | None, *, dry_run: bool
         sys.stdout.write(f"dry run: nothing was written ({units} write units predicted, indexes included)\n")
 
 
+def _document(reports: list[RevisionReport], *, dry_run: bool) -> dict[str, Any]:
+    """``--json``: what each revision did, operation by operation."""
+    ops = ("seen", "written", "units", "index_units", "conflicts", "note")
+    return {
+        "dry_run": dry_run,
+        "revisions": [
+            {
+                "revision": r.revision,
+                "direction": r.direction,
+                "message": r.message,
+                "operations": [
+                    {"operation": o.operation.describe(), **{k: getattr(o, k) for k in ops}} for o in r.ops
+                ],
+            }
+            for r in reports
+        ],
+    }
+
+
 def _cmd_move(args: argparse.Namespace) -> int:
     """``migrate up`` and ``migrate down``: the same runner, in either direction."""
-    with ExitStack() as stack:
-        runner = _runner(args, progress=None if args.dry_run else _progress(stack))
+    runner = _runner(args)
+    show = not (args.dry_run or args.json)
+    with progress("migrating", total=None, unit="items", enabled=None if show else False) as meter:
+        if meter.drawing:
+            # DescribeTable's ItemCount (refreshed about every six hours) bounds each operation's
+            # scan: an estimate, shown as ~N.
+            count = int(describe(runner.client, args.table).get("ItemCount", 0)) or None
+
+            def on_page(seen: int, units: int) -> None:
+                del units
+                meter.advance(seen)
+
+            def on_op(op: Operation) -> None:
+                items = None if is_table_op(op) else count
+                meter.restart(op.describe(), total=items, estimate=items is not None)
+
+            runner.on_page, runner.on_op = on_page, on_op
         move = runner.up if args.direction == "up" else runner.down
         reports = move(args.to, dry_run=args.dry_run)
-    _print(reports, args.max_wcu, dry_run=args.dry_run)
+    if args.json:
+        sys.stdout.write(json.dumps(_document(reports, dry_run=args.dry_run), indent=2) + "\n")
+    else:
+        _print(reports, args.max_wcu, dry_run=args.dry_run)
     return 0
 
 
@@ -196,6 +192,7 @@ def add_commands(steps: Any) -> None:
         _common(p)
         p.add_argument("--to", help="the revision to stop at (a prefix is enough; 'base' before the first)")
         p.add_argument("--dry-run", action="store_true", help="write nothing; print the work and its cost")
+        p.add_argument("--json", action="store_true", help="print one JSON document, and no progress bar")
         p.set_defaults(func=_cmd_move, direction=name)
     for name, func, help_text in (
         ("status", _cmd_status, "the table's applied migrations next to the files"),
