@@ -90,6 +90,7 @@ def drain_actions(
     handlers: Mapping[str, Callable[[ActionEvent[Any]], object]] | None = None,
     dlq: DeadLetterQueue | None = None,
     checkpoints: dict[str, StreamCheckpoint] | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> ActionsReport:
     """Run each action (and propagation, when the design has copies) over the pending stream.
 
@@ -101,6 +102,8 @@ def drain_actions(
         dlq: where records given up on go (None: a record that keeps failing stops the drain
             with PropagationError, and a not-retryable one is retried as any other).
         checkpoints: action name -> where to resume; by default this process's own.
+        on_progress: called with the size of every batch an action reads, before its event
+            filter (the sum is the drains' ``deliveries``).
 
     Raises:
         RequestError: an action name that is not declared.
@@ -121,6 +124,8 @@ def drain_actions(
         def passing(
             records: Sequence[Mapping[str, Any]], name: str = name, patterns: list[dict[str, Any]] = patterns
         ) -> list[Mapping[str, Any]]:
+            if on_progress is not None:
+                on_progress(len(records))
             chosen_records = [r for r in records if matches_any(patterns, lambda_record(r))]
             report.delivered[name] += len(chosen_records)
             return chosen_records

@@ -19,8 +19,21 @@ from urllib.parse import urlsplit
 from dynamodel.attribute_types import PARSE_ERRORS, lookup
 from dynamodel.design.model import Design
 from dynamodel.errors import RequestError
-from dynamodel.propagate.driver import StreamCheckpoint, drain, stream_arn
-from dynamodel.propagate.handler import DEFAULT_MAX_ATTEMPTS, JsonlDeadLetterQueue, ListDeadLetterQueue
+from dynamodel.progress import progress
+from dynamodel.propagate.cli_json import (
+    counted,
+    drain_document,
+    item_count,
+    repair_document,
+    replay_document,
+)
+from dynamodel.propagate.driver import DrainReport, StreamCheckpoint, drain, stream_arn
+from dynamodel.propagate.handler import (
+    DEFAULT_MAX_ATTEMPTS,
+    JsonlDeadLetterQueue,
+    ListDeadLetterQueue,
+    process_records,
+)
 from dynamodel.propagate.repair import repair_copies, replay_dead_letters
 from dynamodel.targets import load_design
 
@@ -168,54 +181,72 @@ def _save_checkpoint(path: Path | None, cp: StreamCheckpoint | None, arn: str) -
         ) from None
 
 
+def _write(text: str) -> None:
+    # Looked up at each call: on a terminal the bar swaps sys.stdout for a proxy that prints above it.
+    sys.stdout.write(text)
+
+
 def _cmd_propagate(args: argparse.Namespace) -> int:
     replay = _file_arg("--replay", args.replay, must_exist=True)
     dlq_path = _file_arg("--dlq", args.dlq)
     cp_path = _file_arg("--checkpoint", args.checkpoint)
     design = _design(args.target)
     client, streams = make_clients(args)
-    out = sys.stdout.write
     if replay is not None:
         letters = JsonlDeadLetterQueue(replay).read()
         result = replay_dead_letters(letters, design=design, table_name=args.table, client=client)
+        if args.json:
+            _write(json.dumps(replay_document(len(letters), result), indent=2) + "\n")
+            return 1 if result.failures else 0
         s = result.stats
-        out(
+        _write(
             f"replayed {len(letters)} dead letter(s): {s.updated} copy update(s), {s.current} already current, "
             f"{len(result.failures)} still failing\n"
         )
         for seq, err in result.errors.items():
-            out(f"  {seq}: {err}\n")
+            _write(f"  {seq}: {err}\n")
         return 1 if result.failures else 0
     dlq = JsonlDeadLetterQueue(dlq_path) if dlq_path else ListDeadLetterQueue()
     checkpoint = _load_checkpoint(cp_path)
     arn = stream_arn(client, args.table)
     dead = 0
-    try:
-        while True:
-            report = drain(
-                design,
-                args.table,
-                client,
-                streams,
-                dlq=dlq,
-                max_attempts=args.max_attempts,
-                batch_size=args.batch_size,
-                checkpoint=checkpoint,
-            )
+    enabled = False if args.json else None
+    with progress("stream records", total=None, unit="records", enabled=enabled) as meter:
+        try:
+            while True:
+                report = drain(
+                    design,
+                    args.table,
+                    client,
+                    streams,
+                    dlq=dlq,
+                    max_attempts=args.max_attempts,
+                    batch_size=args.batch_size,
+                    checkpoint=checkpoint,
+                    handler=counted(process_records, meter.advance),
+                )
+                _save_checkpoint(cp_path, checkpoint, arn)
+                dead += len(report.dead_letters)
+                if report.deliveries or not args.follow:
+                    _print_drain(report, args)
+                if not args.follow:
+                    break
+                time.sleep(args.interval)
+        except KeyboardInterrupt:  # --follow ends with Ctrl-C
             _save_checkpoint(cp_path, checkpoint, arn)
-            dead += len(report.dead_letters)
-            if report.deliveries or not args.follow:
-                out(report.summary() + "\n")
-            for letter in report.dead_letters:
-                seq = letter.record.get("dynamodb", {}).get("SequenceNumber")
-                where = f" -> {args.dlq}" if args.dlq else ""
-                out(f"  dead letter {seq}{where}: {letter.error}\n")
-            if not args.follow:
-                break
-            time.sleep(args.interval)
-    except KeyboardInterrupt:  # --follow ends with Ctrl-C
-        _save_checkpoint(cp_path, checkpoint, arn)
     return 1 if dead else 0
+
+
+def _print_drain(report: DrainReport, args: argparse.Namespace) -> None:
+    if args.json:
+        # One document per drain, on one line under --follow (JSON Lines), else indented.
+        _write(json.dumps(drain_document(report), indent=None if args.follow else 2) + "\n")
+        return
+    _write(report.summary() + "\n")
+    for letter in report.dead_letters:
+        seq = letter.record.get("dynamodb", {}).get("SequenceNumber")
+        where = f" -> {args.dlq}" if args.dlq else ""
+        _write(f"  dead letter {seq}{where}: {letter.error}\n")
 
 
 def _cmd_repair(args: argparse.Namespace) -> int:
@@ -227,18 +258,36 @@ def _cmd_repair(args: argparse.Namespace) -> int:
             msg = "--id needs --source (the entity the identity belongs to)."
             raise RequestError(msg, hint="e.g. --source Customer --id customer_id=c1")
         identity = parse_identity(design, args.source, args.id)
-    report = repair_copies(
-        design, args.table, client, source=args.source, identity=identity, force=args.force
-    )
-    sys.stdout.write(report.summary() + "\n")
+    with progress("items read", total=None, unit="items", enabled=False if args.json else None) as meter:
+        if meter.drawing and identity is None:
+            # Each copied source's items are read by a Scan of the table (or a Query of fewer), so
+            # the table's estimated item count per source bounds the reads.
+            sources = len({p.source for p in design.copy_paths if args.source in (None, p.source)})
+            count = item_count(client, args.table)
+            meter.update(total=count * sources if count else None, estimate=True)
+        elif meter.drawing:
+            meter.update(total=1)
+        report = repair_copies(
+            design,
+            args.table,
+            client,
+            source=args.source,
+            identity=identity,
+            force=args.force,
+            on_progress=meter.advance,
+        )
+    if args.json:
+        _write(json.dumps(repair_document(report), indent=2) + "\n")
+        return 0
+    _write(report.summary() + "\n")
     if report.ahead and not args.force:
-        sys.stdout.write(
+        _write(
             f"  {report.ahead} target(s) hold copies stamped newer than their source "
             "(a source without _born re-created, or a hand-written stamp?): "
             "rerun with --force to overwrite them\n"
         )
     if report.missing_sources:
-        sys.stdout.write("  the source item does not exist; its copies were left as they are\n")
+        _write("  the source item does not exist; its copies were left as they are\n")
     return 0
 
 
@@ -296,6 +345,9 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument(
         "--replay", help="replay the dead letters in this JSON Lines file instead of reading the stream"
     )
+    p.add_argument(
+        "--json", action="store_true", help="print JSON (one line per drain with --follow), no progress bar"
+    )
     p.set_defaults(func=_cmd_propagate)
     p = subparsers.add_parser(
         "repair-copies", help="recompute copies from their sources and fix those that drifted"
@@ -312,4 +364,5 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument(
         "--force", action="store_true", help="also overwrite copies stamped newer than their source"
     )
+    p.add_argument("--json", action="store_true", help="print one JSON document, and no progress bar")
     p.set_defaults(func=_cmd_repair)

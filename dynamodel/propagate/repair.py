@@ -16,7 +16,7 @@ cause is fixed). Replaying is always safe: records older than the copies change 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -151,6 +151,7 @@ class _Repair:
         self.stats = PropagationStats()
         self.propagator = Propagator(design, table_name, client, backoff=backoff, stats=self.stats)
         self.backoff = backoff
+        self.on_progress: Callable[[int], None] | None = None
 
     def sources(self, source: str, paths: tuple[CopyPath, ...], page_size: int | None) -> Iterator[Item]:
         """Every item of ``source`` (a Query when the design allows one, else a Scan on ``_type``)."""
@@ -185,6 +186,9 @@ class _Repair:
             for item in response.get("Items", []):
                 if item.get(TYPE_ATTR, {}).get("S") == source:
                     yield item
+            if self.on_progress is not None:
+                # Counted once the page's sources are repaired: the items the Scan (or Query) read.
+                self.on_progress(int(response.get("ScannedCount", len(response.get("Items", [])))))
             start = response.get("LastEvaluatedKey")
             if not start:
                 return
@@ -234,6 +238,7 @@ def repair_copies(
     force: bool = False,
     page_size: int | None = None,
     backoff: Backoff = DEFAULT_BACKOFF,
+    on_progress: Callable[[int], None] | None = None,
 ) -> RepairReport:
     """Recompute copies from their sources and fix the targets whose copies differ.
 
@@ -251,6 +256,8 @@ def repair_copies(
             concurrent propagation still wins.
         page_size: ``Limit`` of the source Scan/Query pages.
         backoff: retries of throttled requests.
+        on_progress: called with the number of items read, after each page of the sources'
+            Scan or Query has been repaired (with ``identity``: 1, after its source item).
 
     Returns:
         Counts: ``fixed`` targets were rewritten; a second run over an unchanged table
@@ -263,6 +270,7 @@ def repair_copies(
     started = time.monotonic()
     paths = _paths(design, source)
     run = _Repair(design, table_name, client, force=force, backoff=backoff)
+    run.on_progress = on_progress
     if identity is not None:
         if source is None:
             msg = "repair_copies(identity=...) needs the source entity too."
@@ -280,6 +288,8 @@ def repair_copies(
             run.report.missing_sources += 1
         else:
             run.one_source(item, paths)
+        if on_progress is not None:
+            on_progress(1)
     else:
         for name in dict.fromkeys(p.source for p in paths):
             mine = tuple(p for p in paths if p.source == name)
