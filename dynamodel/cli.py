@@ -79,12 +79,18 @@ def _cmd_emit(args: argparse.Namespace) -> int:
         raise DefinitionError(msg, hint="add --out DIR")
     design = load_design(args.target)
     migrate = {"segments": args.segments, "max_wcu": args.max_wcu}
+    samples = None
+    if args.format == "workbench":  # the model's TableData: the emit layer draws no items itself
+        from dynamodel.testing.samples import sample_items  # noqa: PLC0415 - imports hypothesis
+
+        samples = sample_items(design)
     files = emit_files(
         design,
         args.format or ("sam" if args.stack else "cloudformation"),
         as_json=args.json,
         stack=args.stack,
         migrate_options=migrate,
+        samples=samples,
     )
     if args.out is None:
         # One stack to stdout: its template only (deploy-order.json describes a directory).
@@ -101,6 +107,25 @@ def _cmd_emit(args: argparse.Namespace) -> int:
         where = exc.filename or out
         msg = f"Cannot write to --out {out}: {where}: {exc.strerror or exc}."
         raise RequestError(msg, hint="give a directory you can write to (it is created if missing)") from None
+    return 0
+
+
+def _cmd_import_workbench(args: argparse.Namespace) -> int:
+    from dynamodel.workbench_import import import_workbench  # noqa: PLC0415
+
+    path = Path(args.file)
+    try:
+        skeleton = import_workbench(path.read_bytes(), source=str(path), table=args.table)
+        for line in skeleton.unmapped:
+            sys.stderr.write(f"not mapped: {line}\n")
+        if args.out is not None:
+            Path(args.out).write_text(skeleton.text, encoding="utf-8")
+            sys.stderr.write(f"wrote {args.out}\n")
+    except OSError as exc:
+        msg = f"Cannot {'write' if path.is_file() else 'read'} {exc.filename or path}: {exc.strerror or exc}."
+        raise DefinitionError(msg, hint="give a Workbench model file and an --out you can write") from None
+    if args.out is None:
+        sys.stdout.write(skeleton.text)
     return 0
 
 
@@ -267,8 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", help="spec file (.yaml/.json) or module:APP")
     p.add_argument(
         "--format",
-        choices=["cloudformation", "sam", "boto3", "pynamodb"],
-        help="default: cloudformation (sam with --stack)",
+        choices=["cloudformation", "sam", "boto3", "pynamodb", "workbench"],
+        help="default: cloudformation (sam with --stack); workbench: a NoSQL Workbench data model with sample items",
     )
     p.add_argument(
         "--stack",
@@ -291,6 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="migrate stack: write units per second for the whole run (default: no limit)",
     )
     p.set_defaults(func=_cmd_emit, json=False)
+    p = sub.add_parser("import-workbench", help="read a NoSQL Workbench data model into a spec skeleton")
+    p.add_argument("file", help="the model's JSON file (Workbench: Data modeler > Export)")
+    p.add_argument("--out", help="the spec file to write (default: stdout)")
+    p.add_argument("--table", help="the table to read, when the model has several")
+    p.set_defaults(func=_cmd_import_workbench)
     p = sub.add_parser(
         "stacks", help="print the app's stacks, what each imports from which, and the deploy order"
     )
