@@ -135,9 +135,16 @@ def _bar(console: Console, unit: str) -> Progress:
             about = "~" if task.fields.get("estimate") else ""
             return Text(f"{done}/{about}{int(task.total):,}", style="progress.download")
 
+    def rate(task: Task) -> float | None:
+        # rich's speed needs two samples in its window; one page read so far still has a rate.
+        speed = task.finished_speed or task.speed
+        if speed is None and task.elapsed and task.completed:
+            speed = task.completed / task.elapsed
+        return speed
+
     class Rate(ProgressColumn):
         def render(self, task: Task) -> Text:
-            speed = task.finished_speed or task.speed
+            speed = rate(task)
             shown = "?" if speed is None else f"{speed:,.1f}" if speed < 10 else f"{speed:,.0f}"
             return Text(f"{shown} {unit}/s", style="progress.data.speed")
 
@@ -145,10 +152,10 @@ def _bar(console: Console, unit: str) -> Progress:
         def render(self, task: Task) -> Text:
             if task.total is None:
                 return Text("")
-            left = task.time_remaining
-            if left is None:
+            speed = rate(task)
+            if not speed:
                 return Text("ETA ?", style="progress.remaining")
-            minutes, seconds = divmod(int(left), 60)
+            minutes, seconds = divmod(round(max(task.total - task.completed, 0) / speed), 60)
             hours, minutes = divmod(minutes, 60)
             return Text(f"ETA {hours}:{minutes:02d}:{seconds:02d}", style="progress.remaining")
 
