@@ -227,7 +227,11 @@ class _Reader:
         entity = _Entity(name)
         for attr in self.types:
             self._attribute(entity, attr, self.rows[:_SAMPLE_LIMIT], keep_keys=True)
-        entity.identity = [n for n in (self.pk[0], self.sk[0] if self.sk else "") if n in entity.attrs]
+        keys = [n for n in (self.pk[0], self.sk[0] if self.sk else "") if n]
+        if all(k in entity.attrs for k in keys):
+            entity.identity = keys
+        else:  # keyed on rendered strings (PK, GSI1PK): what identifies an item is not written down
+            self.unmapped.append(f"{name}: the table's key {keys} is rendered, so its identity is not known")
         self._check_identity(entity)
         return entity
 
