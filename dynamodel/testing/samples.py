@@ -6,10 +6,10 @@ loaded from a spec file, which has no Python models, works too) and laid out by
 :func:`dynamodel.compile.items.build_item`, exactly as the runtime writes them.
 
 * **Readable.** The testing strategies are adversarial (``#``, ``$``, control characters,
-  other entities' tags); here text, numbers, dates and containers are drawn from readable
-  strategies instead (``customer-kqzt``, ``19.90``, ``2026-03-14T08:45:00Z``), still valid
-  for the declared type (``min_length``, optional, enum values, aware datetimes). Enums,
-  booleans and attribute types registered by the application keep their own strategy.
+  other entities' tags); here each type draws readable values instead (``customer-kqzt``,
+  ``19.90``, ``2026-03-14T08:45:00Z``), still valid for the declared type (``min_length``,
+  optional, enum values, aware datetimes). A type registered by the application gives its
+  own ``sample`` values.
 * **Related.** A child takes its parent's identity from one of the parent's samples, and a
   copy takes its source's value, so an item collection shows a parent with its children and
   a copy shows what its source holds.
@@ -17,8 +17,9 @@ loaded from a spec file, which has no Python models, works too) and laid out by
   indexes (rotating through them, and through the values a predicate allows) and carries the
   optional attributes an index keys on.
 * **Deterministic.** One hypothesis run with ``derandomize=True`` and no database draws
-  everything: the same design gives the same items in every call and every process.
-  It cannot run inside another ``@given`` test (hypothesis does not nest).
+  everything, from coin flips only (see :func:`_pick`): the same design gives the same items
+  in every call and every process, whatever else it imported. It cannot run inside another
+  ``@given`` test (hypothesis does not nest).
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ from typing import Any, TypeVar
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 
+from dynamodel import attribute_types
 from dynamodel.codec import Item
 from dynamodel.compile.items import build_item, index_items
 from dynamodel.design.model import TABLE, Design, EntityKeys
 from dynamodel.spec import AppSpec, AttributeSpec, EntitySpec, where_values
-from dynamodel.testing.strategies import for_attribute, for_entity
+from dynamodel.testing.strategies import for_entity
 
 __all__ = ["readable_attribute", "sample_items", "sample_values"]
 
@@ -46,12 +48,32 @@ Values = dict[str, Any]
 _BORN = 1_767_225_600 * 10**9
 """2026-01-01T00:00:00Z in nanoseconds: a fixed ``_born`` (the runtime stores the creation time)."""
 _EXAMPLES = 3
-"""Hypothesis runs its simplest example first (every text ``aaa``); the last of a few is a random one."""
+"""Hypothesis runs its simplest example first (every choice its least); the last of a few is random."""
 _ATTEMPTS = 20
 """Draws per sample before giving up on a fresh identity (an entity keyed on a bool has two)."""
 _LETTERS = string.ascii_lowercase
-_WORDS = st.text(_LETTERS, min_size=3, max_size=6)
 _UTC = dt.UTC
+
+
+def _pick(n: int) -> st.SearchStrategy[int]:
+    """An int in ``[0, n)`` made of coin flips.
+
+    Hypothesis mixes constants found in the loaded modules into its integer, float and text
+    draws (its "local constants"), so those draws change with what the process has imported;
+    its boolean draws never do. Built from booleans alone, the samples are the same whichever
+    modules are loaded.
+    """
+    bits = max(1, (n - 1).bit_length() + 2)  # two more bits than needed: a near-even spread
+    return st.lists(st.booleans(), min_size=bits, max_size=bits).map(
+        lambda flips: sum(1 << i for i, f in enumerate(flips) if f) % n
+    )
+
+
+def _word(low: int = 3, high: int = 6) -> st.SearchStrategy[str]:
+    letters = st.lists(_pick(len(_LETTERS)), min_size=high, max_size=high)
+    return st.tuples(_pick(high - low + 1), letters).map(
+        lambda d: "".join(_LETTERS[i] for i in d[1][: low + d[0]])
+    )
 
 
 def _stem(name: str) -> str:
@@ -59,44 +81,53 @@ def _stem(name: str) -> str:
 
 
 def readable_attribute(attr: AttributeSpec) -> st.SearchStrategy[Any] | None:
-    """Readable values of one attribute's declared type, or None where the testing strategy
-    already is readable (enum, bool) or the type is the application's own."""
+    """Readable values of one attribute's declared type, the same whatever the process imported;
+    None for a type registered by the application (its ``sample`` values are used instead)."""
     low = attr.min_length or 0
     base: st.SearchStrategy[Any]
     if attr.type == "str":
-        suffix = st.text(_LETTERS, min_size=max(3, low), max_size=max(6, low))
+        suffix = _word(max(3, low), max(6, low))
         stem = _stem(attr.name)
         if "email" in attr.name.lower():
             base = suffix.map(lambda s: f"{s}@example.com")
         else:
             base = suffix.map(lambda s: f"{stem}-{s}")
+    elif attr.type == "enum":
+        values = attr.enum
+        base = _pick(len(values)).map(lambda i: values[i])
+    elif attr.type == "bool":
+        base = st.booleans()
     elif attr.type == "int":
-        base = st.integers(1, 999)
+        base = _pick(999).map(lambda n: n + 1)
     elif attr.type == "decimal":
-        base = st.integers(100, 99_999).map(lambda n: Decimal(n) / 100)
+        base = _pick(99_900).map(lambda n: Decimal(n + 100) / 100)
     elif attr.type == "float":
-        base = st.integers(0, 100_000).map(lambda n: n / 100)
+        base = _pick(100_000).map(lambda n: n / 100)
     elif attr.type == "datetime":
-        base = st.integers(0, 365 * 24 * 4 - 1).map(
+        base = _pick(365 * 24 * 4).map(
             lambda q: dt.datetime(2026, 1, 1, tzinfo=_UTC) + dt.timedelta(minutes=15 * q)
         )
     elif attr.type == "date":
-        base = st.integers(0, 364).map(lambda d: dt.date(2026, 1, 1) + dt.timedelta(days=d))
+        base = _pick(365).map(lambda d: dt.date(2026, 1, 1) + dt.timedelta(days=d))
     elif attr.type == "bytes":
-        base = st.text(_LETTERS, min_size=max(1, low), max_size=max(6, low)).map(str.encode)
+        base = _word(max(1, low), max(6, low)).map(str.encode)
     elif attr.type == "list":
-        base = st.lists(_WORDS, max_size=3)
+        base = st.lists(_word(), max_size=3)
     elif attr.type == "map":
-        base = st.dictionaries(_WORDS, _WORDS | st.integers(0, 99), max_size=2)
+        base = st.dictionaries(_word(), _word() | _pick(100), max_size=2)
     else:
         return None
     # Present twice as often as absent: a reviewer mostly wants to see the value.
-    return st.one_of(base, base, st.none()) if attr.optional else base
+    return _pick(3).flatmap(lambda n: st.none() if n == 0 else base) if attr.optional else base
 
 
 def _value_of(attr: AttributeSpec, app: AppSpec) -> st.SearchStrategy[Any]:
     readable = readable_attribute(attr)
-    return readable if readable is not None else for_attribute(attr, app)
+    if readable is not None:
+        return readable
+    kind = attribute_types.lookup(attr.type)
+    # The type's own examples (what explain renders keys from): fixed values, valid by its author.
+    return _pick(8).map(lambda n: kind.sample(attr.name, attr.enum, n))
 
 
 def _present(attr: AttributeSpec, app: AppSpec) -> st.SearchStrategy[Any]:
