@@ -241,6 +241,13 @@ def _write(path: Path, text: str, *, hint: str) -> None:
         raise MigrationError(msg, hint=hint) from None
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from dynamodel.report.output import write_report  # noqa: PLC0415 - draws samples with hypothesis
+
+    sys.stderr.write(f"wrote {write_report(load_design(args.target), Path(args.html))}\n")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from dynamodel.demo import run_demo  # noqa: PLC0415 - needs moto, only for the demo
 
@@ -357,6 +364,12 @@ def build_parser() -> argparse.ArgumentParser:
     from dynamodel.actions.cli import add_command as add_actions_command  # noqa: PLC0415
 
     add_actions_command(sub)
+    p = sub.add_parser(
+        "report", help="write a self-contained HTML design review: matrix, patterns, samples, cost"
+    )
+    p.add_argument("target", help="spec file (.yaml/.json) or module:APP")
+    p.add_argument("--html", required=True, metavar="PATH", help="the HTML file to write")
+    p.set_defaults(func=_cmd_report)
     p = sub.add_parser("demo", help="derive, emit and run the shop example on an embedded engine")
     p.add_argument("--out", default="out/demo", help="where to write the emitted templates")
     p.set_defaults(func=_cmd_demo)
