@@ -226,7 +226,8 @@ def _description(design: Design, conflicts: Sequence[str]) -> str:
             )
         )
     if lost:
-        lines.append("Not expressible in this format: " + "; ".join(lost) + ".")
+        lines.append("Not expressible in this format:")
+        lines += [f"- {note}." for note in lost]
     return "\n".join(lines)
 
 
