@@ -60,9 +60,12 @@ def test_shop_round_trips_entities_attribute_names_and_types() -> None:
     assert entities["Customer"]["attributes"]["email"] == "str"
 
 
-@pytest.mark.parametrize("example", example_apps(), ids=lambda e: e.app.name)
-def test_every_example_app_round_trips_entity_and_attribute_names(example: Any) -> None:
-    app = example.app
+# Beside the shop: index items and LSIs (hr), a native multi-attribute key (tickets), the most entities (github).
+ROUND_TRIPPED = [e.app for e in example_apps() if e.app.name in ("hr", "tickets", "github")]
+
+
+@pytest.mark.parametrize("app", ROUND_TRIPPED, ids=lambda a: a.name)
+def test_other_example_apps_round_trip_entity_and_attribute_names(app: Any) -> None:
     skeleton = import_workbench(exported(app))
     entities = entities_of(skeleton.text)
     assert list(entities) == [e.name for e in app.spec.entities]
