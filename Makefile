@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck suite bench clean
+.PHONY: demo test lint typecheck suite bench report clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict dynamodel access_patterns
-	$(BIN)/mypy --strict tests/unit tests/paths.py tests/example_apps.py tests/teams_app.py tests/projection_app.py tests/conftest.py benchmarks
+	$(BIN)/mypy --strict tests/unit tests/paths.py tests/example_apps.py tests/teams_app.py tests/projection_app.py tests/conftest.py tests/browser benchmarks
 	$(BIN)/mypy --strict tests/integration
 
 suite: $(STAMP)
@@ -36,6 +36,13 @@ $(VENV)/.bench: $(STAMP)
 
 bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/run.py
+
+# The shop's design review page and a screenshot of it in headless Chromium (apt-get install chromium).
+report: $(STAMP)
+	$(BIN)/dynamodel report access_patterns.shop:shop --html build/report/shop.html
+	$(BIN)/python -m dynamodel.report.screenshot build/report/shop.html build/report/shop.png
+	@echo "report:     build/report/shop.html"
+	@echo "screenshot: build/report/shop.png"
 
 # Rewrites tests/golden/ from the emitters; review the snapshots in the diff before committing.
 golden: $(STAMP)

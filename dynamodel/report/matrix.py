@@ -78,10 +78,10 @@ def _column_header(design: Design, ix: IndexSpec) -> str:
     if ix.projection == "INCLUDE":
         projection += " " + ", ".join(ix.non_key_attributes)
     return (
-        f'<th scope="col" id="{column_id(design, name)}" class="{column_id(design, name)}"><span class="ix-name">{esc(name)}</span>'
-        f'<span class="ix-kind">{esc(kind)}</span>{"".join(marks)}'
-        f'<span class="ix-keys">{esc(index_caption(design, ix))}</span>'
-        f'<span class="ix-proj">projection {esc(projection)}</span></th>'
+        f'<th scope="col" id="{column_id(design, name)}" class="{column_id(design, name)}"><span class="ix-name">{esc(name)}</span> '
+        f'<span class="ix-kind">{esc(kind)}</span> {"".join(marks)}'
+        f' <span class="ix-keys">{esc(index_caption(design, ix))}</span>'
+        f' <span class="ix-proj">projection {esc(projection)}</span></th>'
     )
 
 

@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DynamodelError as exc:
         sys.stderr.write(f"error: {' '.join(str(exc).split())}\n")
         return 2
-    sys.stdout.write(f"{args.out}\n")
+    sys.stderr.write(f"wrote {args.out}\n")
     return 0
 
 
