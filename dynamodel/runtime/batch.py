@@ -19,8 +19,10 @@ from botocore.exceptions import ClientError
 from dynamodel.codec import AttributeValue, Item
 from dynamodel.errors import RequestError, UnprocessedItemsError
 from dynamodel.layout import PK, SK
+from dynamodel.runtime.backoff import DEFAULT_BACKOFF, Backoff
+from dynamodel.runtime.drive import run_sync
 from dynamodel.runtime.errors import THROTTLING_CODES, aws_error_code, map_client_error
-from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
+from dynamodel.runtime.steps import Pause, Send, Steps
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -98,6 +100,20 @@ def batch_write(
     backoff: Backoff = DEFAULT_BACKOFF,
     key_attributes: Sequence[str] = TABLE_KEY_ATTRIBUTES,
 ) -> None:
+    """Put ``puts`` and delete ``deletes`` through ``client``: see :func:`batch_write_steps`."""
+    run_sync(
+        batch_write_steps(table_name, puts, deletes, backoff=backoff, key_attributes=key_attributes), client
+    )
+
+
+def batch_write_steps(
+    table_name: str,
+    puts: Sequence[Item] = (),
+    deletes: Sequence[Key] = (),
+    *,
+    backoff: Backoff = DEFAULT_BACKOFF,
+    key_attributes: Sequence[str] = TABLE_KEY_ATTRIBUTES,
+) -> Steps[None]:
     """Put ``puts`` and delete ``deletes`` with BatchWriteItem, 25 writes per request.
 
     Each request is retried, with ``backoff``, for its unprocessed items and when the
@@ -105,7 +121,6 @@ def batch_write(
     Batch writes are not atomic and not conditional: use transactions for invariants.
 
     Args:
-        client: a boto3 DynamoDB client.
         table_name: the table.
         puts: whole items (key attributes included).
         deletes: primary keys.
@@ -122,8 +137,8 @@ def batch_write(
     requests = _write_requests(table_name, puts, deletes, key_attributes)
     total = len(requests)
 
-    def send(pending: list[WriteRequest]) -> list[WriteRequest]:
-        response = client.batch_write_item(RequestItems={table_name: pending})  # type: ignore[dict-item]
+    def send(pending: list[WriteRequest]) -> Steps[list[WriteRequest]]:
+        response: Any = yield Send("BatchWriteItem", {"RequestItems": {table_name: pending}})
         left: Any = response.get("UnprocessedItems", {}).get(table_name, [])
         return list(left)
 
@@ -134,7 +149,7 @@ def batch_write(
             f"after {backoff.attempts} attempts ({len(unprocessed)} unprocessed, {never_sent} never sent)"
         )
 
-    _send_until_processed(
+    yield from _send_until_processed(
         requests,
         MAX_BATCH_WRITE,
         send,
@@ -154,12 +169,22 @@ def batch_get(
     consistent: bool = False,
     backoff: Backoff = DEFAULT_BACKOFF,
 ) -> list[Item]:
+    """Read the items at ``keys`` through ``client``: see :func:`batch_get_steps`."""
+    return run_sync(batch_get_steps(table_name, keys, consistent=consistent, backoff=backoff), client)
+
+
+def batch_get_steps(
+    table_name: str,
+    keys: Sequence[Key],
+    *,
+    consistent: bool = False,
+    backoff: Backoff = DEFAULT_BACKOFF,
+) -> Steps[list[Item]]:
     """Read the items at ``keys`` with BatchGetItem, 100 keys per request.
 
     Unprocessed keys and throttled requests are retried with ``backoff``.
 
     Args:
-        client: a boto3 DynamoDB client.
         table_name: the table.
         keys: primary keys, all with the same attribute names; a key given twice is
             read once.
@@ -190,9 +215,9 @@ def batch_get(
     wanted = list(unique.values())
     found: dict[_Identity, Item] = {}
 
-    def send(pending: list[Key]) -> list[Key]:
-        response = client.batch_get_item(
-            RequestItems={table_name: {"Keys": pending, "ConsistentRead": consistent}}
+    def send(pending: list[Key]) -> Steps[list[Key]]:
+        response: Any = yield Send(
+            "BatchGetItem", {"RequestItems": {table_name: {"Keys": pending, "ConsistentRead": consistent}}}
         )
         items: Any = response.get("Responses", {}).get(table_name, [])
         for item in items:
@@ -200,7 +225,7 @@ def batch_get(
         left: Any = response.get("UnprocessedKeys", {}).get(table_name, {})
         return list(left.get("Keys", [])) if left else []
 
-    _send_until_processed(
+    yield from _send_until_processed(
         wanted,
         MAX_BATCH_GET,
         send,
@@ -219,14 +244,14 @@ def batch_get(
 def _send_until_processed(
     requests: Sequence[_Request],
     size: int,
-    send: Callable[[list[_Request]], list[_Request]],
+    send: Callable[[list[_Request]], Steps[list[_Request]]],
     *,
     backoff: Backoff,
     operation: str,
     context: Callable[[int], str],
     stopped: Callable[[list[_Request], list[_Request]], str],
     hint: str,
-) -> None:
+) -> Steps[None]:
     """Send ``requests`` ``size`` at a time, each chunk retried until DynamoDB processed all of it.
 
     ``send`` sends one chunk and returns what DynamoDB left unprocessed. A throttled
@@ -243,7 +268,7 @@ def _send_until_processed(
         retry = 0
         while True:
             try:
-                unprocessed = send(pending)
+                unprocessed = yield from send(pending)
             except ClientError as exc:
                 if aws_error_code(exc) not in THROTTLING_CODES:
                     raise map_client_error(exc, operation=operation, context=context(done)) from exc
@@ -258,6 +283,6 @@ def _send_until_processed(
                 raise UnprocessedItemsError(
                     stopped(unprocessed, not_done), items=not_done, hint=hint, aws_code=aws_code
                 )
-            backoff.pause(retry)
+            yield Pause(backoff.delay(retry), backoff)
             retry += 1
             pending = unprocessed

@@ -15,6 +15,7 @@ from dynamodel.runtime.copies import describe
 from dynamodel.runtime.guards import transactional
 from dynamodel.runtime.instances import key_text, values_of
 from dynamodel.runtime.session import Session
+from dynamodel.runtime.steps import Steps
 from dynamodel.runtime.versions import born_of
 
 E = TypeVar("E", bound=Entity)
@@ -35,7 +36,7 @@ def _batchable(s: Session, name: str) -> None:
         raise RequestError(msg, hint=f"write {name} with create()/put() or its write pattern")
 
 
-def batch_put(s: Session, entities: Iterable[Entity]) -> int:
+def batch_put(s: Session, entities: Iterable[Entity]) -> Steps[int]:
     """Put many items with BatchWriteItem (25 per request, unprocessed items retried).
 
     A bulk load: each item is overwritten (not conditional) and stored with ``_version``
@@ -53,11 +54,11 @@ def batch_put(s: Session, entities: Iterable[Entity]) -> int:
         item, _ = build_item(s.design, name, vals, version=1, born=born_of())
         check_item_size(item, describe(s.design.app.entity(name), vals))
         items.append(item)
-    batch.batch_write(s.client, s.table_name, items, backoff=s.backoff)
+    yield from batch.batch_write_steps(s.table_name, items, backoff=s.backoff)
     return len(items)
 
 
-def batch_get(s: Session, cls: type[E], keys: Sequence[Mapping[str, object]]) -> list[E | None]:
+def batch_get(s: Session, cls: type[E], keys: Sequence[Mapping[str, object]]) -> Steps[list[E | None]]:
     """Read many items of one entity by key (100 per request); None where there is none."""
     name = s.entity_name(cls)
     needed = key_attrs(s.design, name)
@@ -69,7 +70,7 @@ def batch_get(s: Session, cls: type[E], keys: Sequence[Mapping[str, object]]) ->
             raise RequestError(msg, hint=f"pass dicts with {', '.join(needed)}")
         vals = {a: s.coerce(name, a, v) for a, v in k.items()}
         wanted.append(base_key(s.design, name, vals))
-    items = batch.batch_get(s.client, s.table_name, wanted, backoff=s.backoff)
+    items = yield from batch.batch_get_steps(s.table_name, wanted, backoff=s.backoff)
     found = {(i[PK]["S"], i[SK]["S"]): i for i in items}
     out: list[E | None] = []
     for key in wanted:

@@ -11,6 +11,7 @@ from dynamodel.copyrefs import references
 from dynamodel.errors import RequestError
 from dynamodel.layout import PK, SK
 from dynamodel.runtime.session import Session
+from dynamodel.runtime.steps import Steps
 from dynamodel.spec import EntitySpec
 
 
@@ -19,12 +20,10 @@ def describe(spec: EntitySpec, values: Mapping[str, object]) -> str:
     return f"{spec.name}({ident})"
 
 
-def read_item(s: Session, key: Item, context: str) -> Item | None:
+def read_item(s: Session, key: Item, context: str) -> Steps[Item | None]:
     """A strongly consistent GetItem; None when there is no item."""
-    response: Any = s.call(
-        "GetItem",
-        lambda: s.client.get_item(TableName=s.table_name, Key=key, ConsistentRead=True),
-        context,
+    response: Any = yield from s.send(
+        "GetItem", {"TableName": s.table_name, "Key": key, "ConsistentRead": True}, context
     )
     item: Item | None = response.get("Item")
     return item if item else None
@@ -35,7 +34,7 @@ def fill_copies(
     entity: str,
     values: dict[str, object],
     pending: Mapping[tuple[str, str, str], Mapping[str, object]] | None = None,
-) -> dict[str, object]:
+) -> Steps[dict[str, object]]:
     """Fill every ``Copy(...)`` attribute from its source item (read strongly consistent).
 
     Copies through one reference (the local attributes naming a source item) are filled
@@ -71,7 +70,7 @@ def fill_copies(
         src_ref = (ref.source, key[PK]["S"], key[SK]["S"])
         src_values = pending.get(src_ref) if pending else None
         if src_values is None:
-            item = read_item(s, key, f"copy source {ref.source}")
+            item = yield from read_item(s, key, f"copy source {ref.source}")
             if item is not None:
                 src_values = item_to_values(s.design.app.entity(ref.source), item)
             elif ref.optional:

@@ -16,25 +16,24 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol
 
 from dynamodel.design.model import TABLE, PatternPlan
 from dynamodel.errors import IndexFillingError
 from dynamodel.layout import MIGRATION_PK, MIGRATION_STATE_SK, PK, SK
+from dynamodel.runtime.steps import Steps
 
 __all__ = ["MigrationGate", "WhileFilling"]
 
 WhileFilling = Literal["refuse", "partial"]
-T = TypeVar("T")
 
 
 class Session(Protocol):
     """What the gate needs of the runtime's session (which holds the gate)."""
 
-    client: Any
     table_name: str
 
-    def call(self, operation: str, request: Callable[[], T], context: str = "") -> T:
+    def send(self, operation: str, request: dict[str, Any], context: str = "") -> Steps[Any]:
         """One request, retried while throttled."""
         ...
 
@@ -50,16 +49,16 @@ class MigrationGate:
     _read_at: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def filling(self, s: Session, *, fresh: bool = False) -> tuple[str, ...]:
+    def filling(self, s: Session, *, fresh: bool = False) -> Steps[tuple[str, ...]]:
         """The indexes a migration is filling now (read at most once per ``ttl`` unless ``fresh``)."""
         with self._lock:
             now = self.clock()
             if not fresh and self._read_at is not None and now - self._read_at < self.ttl:
                 return self._filling
         key = {PK: {"S": MIGRATION_PK}, SK: {"S": MIGRATION_STATE_SK}}
-        got: Any = s.call(
+        got: Any = yield from s.send(
             "GetItem",
-            lambda: s.client.get_item(TableName=s.table_name, Key=key, ProjectionExpression="filling"),
+            {"TableName": s.table_name, "Key": key, "ProjectionExpression": "filling"},
             "the migration state",
         )
         text = got.get("Item", {}).get("filling", {}).get("S", "[]")
@@ -68,11 +67,13 @@ class MigrationGate:
             self._filling, self._read_at = found, now
         return found
 
-    def check(self, s: Session, plan: PatternPlan) -> None:
+    def check(self, s: Session, plan: PatternPlan) -> Steps[None]:
         """Raise IndexFillingError when ``plan`` reads an index a migration is still filling."""
         if plan.index == TABLE or self.mode == "partial":
             return
-        if plan.index in self.filling(s) and plan.index in self.filling(s, fresh=True):
+        if plan.index in (yield from self.filling(s)) and plan.index in (
+            yield from self.filling(s, fresh=True)
+        ):
             msg = (
                 f"Pattern '{plan.name}' reads {plan.index}, which a migration of table "
                 f"'{s.table_name}' is still filling: items not reached yet would be missing."

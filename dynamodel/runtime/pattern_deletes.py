@@ -24,6 +24,7 @@ from dynamodel.runtime.copies import describe, read_item
 from dynamodel.runtime.guards import guard_releases, transactional
 from dynamodel.runtime.instances import values_of
 from dynamodel.runtime.session import Session
+from dynamodel.runtime.steps import Steps
 from dynamodel.runtime.versions import (
     UNKNOWN_BORN,
     Stored,
@@ -91,7 +92,7 @@ def deletion_of(s: Session, pattern: str, value: object, where: str, keyword: st
 
 def delete_actions(
     s: Session, pattern: str, d: Deletion, *, read: bool
-) -> tuple[list[dict[str, Any]], list[str], dict[str, object]]:
+) -> Steps[tuple[list[dict[str, Any]], list[str], dict[str, object]]]:
     """The actions deleting ``d`` (and releasing its guards), their labels, and its values.
 
     ``read`` asks for the stored item even without guards (to find an increment target that
@@ -113,7 +114,7 @@ def delete_actions(
             cond = locking_condition(d.stored.version, d.stored.born)
             label = f"{shown} does not exist or changed since it was read (version {d.stored.version})"
         return [{"Delete": build_delete(s.table_name, base, cond)}], [label], d.values
-    current = read_item(s, base, f"read {shown} before write pattern '{pattern}' deletes it")
+    current = yield from read_item(s, base, f"read {shown} before write pattern '{pattern}' deletes it")
     found, found_born = item_number(current, VERSION_ATTR), item_born(current)
     if current is None or (
         d.stored is not None

@@ -1,4 +1,4 @@
-"""Running read patterns: GetItem, Query (one or fanned out over shards), pages and cursors."""
+"""Running read patterns as steps: GetItem, Query (one or fanned out over shards), pages and cursors."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from dynamodel.errors import ExecutionError, RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime.cursor import check_start_key, query_digest
 from dynamodel.runtime.session import Session
+from dynamodel.runtime.steps import Steps, parallel
 
 # Unbound: a typed view (``dynamodel stubs``) pages items of an INCLUDE index as a Protocol
 # of the attributes they hold; at run time every item is an Entity.
@@ -85,18 +86,18 @@ def coerce_args(s: Session, plan: PatternPlan, args: Mapping[str, object]) -> di
     return out
 
 
-def get(s: Session, name: str, args: Mapping[str, object]) -> Entity | None:
+def get(s: Session, name: str, args: Mapping[str, object]) -> Steps[Entity | None]:
     """Run a ``get`` pattern: GetItem on the base table, or a Query expecting at most one item."""
     plan = s.design.plan(name)
     args = coerce_args(s, plan, args)
     if s.gate is not None:
-        s.gate.check(s, plan)
+        yield from s.gate.check(s, plan)
     if plan.operation == "GetItem":
         request = build_get_request(s.design, name, args, s.table_name)
-        response = s.call("GetItem", lambda: s.client.get_item(**request), f"pattern '{name}'")
+        response = yield from s.send("GetItem", request, f"pattern '{name}'")
         item: Any = response.get("Item")
         return s.decode(item) if item else None
-    page = query_page(s, name, args, limit=2, cursor=None, _checked=True)
+    page = yield from query_page(s, name, args, limit=2, cursor=None, _checked=True)
     if len(page.items) > 1:
         msg = f"Pattern '{name}' is a get, but {len(page.items)} items match {dict(args)}."
         raise ExecutionError(
@@ -118,23 +119,23 @@ def query_page(
     limit: int | None,
     cursor: str | None,
     _checked: bool = False,
-) -> Page[Entity]:
+) -> Steps[Page[Entity]]:
     """One page of a query pattern (Query, fanned-out Query, or an allowed Scan)."""
     plan = s.design.plan(name)
     if not _checked:
         args = coerce_args(s, plan, args)
         if s.gate is not None:
-            s.gate.check(s, plan)
+            yield from s.gate.check(s, plan)
     if plan.kind == "write":
         msg = f"Pattern '{name}' is a write; call it with the entities to write."
         raise RequestError(msg, hint=f"table.{name}(entity, ...)")
     if plan.operation == "Scan":
-        return _scan_page(s, plan, args, limit, cursor)
+        return (yield from _scan_page(s, plan, args, limit, cursor))
     if plan.operation != "Query":
         msg = f"Pattern '{name}' runs as {plan.operation}; it returns one item, not pages."
         raise RequestError(msg, hint=f"call table.{name}(...) for the item")
     if plan.shards > 1:
-        return _sharded_page(s, plan, args, limit, cursor)
+        return (yield from _sharded_page(s, plan, args, limit, cursor))
     request = build_query_request(s.design, name, args, s.table_name, limit=limit)
     # Cursors are bound to the query without its start position; the digest is only worth
     # computing when a cursor comes in or goes out (most calls read one page).
@@ -143,7 +144,7 @@ def query_page(
         request["ExclusiveStartKey"] = check_start_key(
             s.cursors.decode(cursor, name, query_digest([unpositioned]))
         )
-    response: Any = s.call("Query", lambda: s.client.query(**request), f"pattern '{name}'")
+    response: Any = yield from s.send("Query", request, f"pattern '{name}'")
     holds = projected(s, plan)
     items = [s.decode(x, holds=holds) for x in response.get("Items", [])]
     lek: Any = response.get("LastEvaluatedKey")
@@ -169,7 +170,7 @@ def _declared(plan: PatternPlan) -> tuple[str, ...]:
 
 def _sharded_page(
     s: Session, plan: PatternPlan, args: Mapping[str, object], limit: int | None, cursor: str | None
-) -> Page[Entity]:
+) -> Steps[Page[Entity]]:
     """Query every shard in parallel and merge by sort key; the cursor keeps each shard's place.
 
     A shard that has more items than it returned sets a horizon: its last sort key read.
@@ -192,13 +193,11 @@ def _sharded_page(
         key_names = tuple(dict.fromkeys((*key_names, *(n for n, _ in ix.key_definitions()))))
     order = _sort_value(ix)
 
-    def read(i: int) -> tuple[int, list[Item], Any]:
+    def read(i: int) -> Steps[tuple[int, list[Item], Any]]:
         request = dict(requests[i])
         if isinstance(positions[i], dict):
             request["ExclusiveStartKey"] = positions[i]
-        response: Any = s.call(
-            "Query", lambda: s.client.query(**request), f"pattern '{plan.name}', shard {i}"
-        )
+        response: Any = yield from s.send("Query", request, f"pattern '{plan.name}', shard {i}")
         return i, list(response.get("Items", [])), response.get("LastEvaluatedKey")
 
     fetched: dict[int, tuple[list[Item], Any]] = {}
@@ -206,7 +205,7 @@ def _sharded_page(
     calls = 0
     while pending:
         calls += len(pending)
-        results = list(s.executor.map(read, pending)) if len(pending) > 1 else [read(pending[0])]
+        results = yield from parallel([read(i) for i in pending])
         pending = []
         for i, items, lek in results:
             if lek and not items:  # nothing read yet, but more to come: read on from there
@@ -257,37 +256,15 @@ def _sort_value(ix: IndexSpec) -> Callable[[Item], Any]:
 
 def _scan_page(
     s: Session, plan: PatternPlan, args: Mapping[str, object], limit: int | None, cursor: str | None
-) -> Page[Entity]:
+) -> Steps[Page[Entity]]:
     request = build_scan_request(s.design, plan.name, args, s.table_name, limit=limit)
     unpositioned = dict(request)
     if cursor is not None:
         request["ExclusiveStartKey"] = check_start_key(
             s.cursors.decode(cursor, plan.name, query_digest([unpositioned]))
         )
-    response: Any = s.call("Scan", lambda: s.client.scan(**request), f"pattern '{plan.name}'")
+    response: Any = yield from s.send("Scan", request, f"pattern '{plan.name}'")
     items = [s.decode(x) for x in response.get("Items", [])]
     lek: Any = response.get("LastEvaluatedKey")
     next_cursor = s.cursors.encode(plan.name, query_digest([unpositioned]), lek) if lek else None
     return _page(plan, items, next_cursor, 1)
-
-
-def pages(
-    s: Session, name: str, args: Mapping[str, object], *, limit: int | None = None, cursor: str | None = None
-) -> Iterator[Page[Entity]]:
-    """Every page of a query pattern, following cursors to the end."""
-    plan = s.design.plan(name)
-    checked = coerce_args(s, plan, args)
-    while True:
-        page = query_page(s, name, checked, limit=limit, cursor=cursor, _checked=True)
-        yield page
-        if page.cursor is None:
-            return
-        cursor = page.cursor
-
-
-def iterate(
-    s: Session, name: str, args: Mapping[str, object], *, limit: int | None = None, cursor: str | None = None
-) -> Iterator[Entity]:
-    """Every item of a query pattern, in order, across all pages."""
-    for page in pages(s, name, args, limit=limit, cursor=cursor):
-        yield from page.items

@@ -13,7 +13,7 @@ before it is sent (by the request builder): an atomic write is never split, it i
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from dynamodel.codec import Item
@@ -21,6 +21,7 @@ from dynamodel.compile import build_transaction
 from dynamodel.errors import ConditionFailedError, TransactionCancelledError
 from dynamodel.layout import WRITE_ID_ATTR
 from dynamodel.runtime.session import Session
+from dynamodel.runtime.steps import Steps
 
 
 class TransactionConditionError(ConditionFailedError):
@@ -66,16 +67,12 @@ def _ours(err: ConditionFailedError, write_id: str) -> Item | None:
 
 def send_conditional(
     s: Session, operation: str, request: dict[str, Any], write_id: str, what: str
-) -> tuple[Any, Item | None]:
+) -> Steps[tuple[Any, Item | None]]:
     """Send a conditional PutItem/UpdateItem; ``(response, None)``, or ``(None, item)`` when
     the condition failed on this call's own earlier attempt (its answer was lost)."""
     request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-    send: Callable[[], Any] = {
-        "PutItem": lambda: s.client.put_item(**request),
-        "UpdateItem": lambda: s.client.update_item(**request),
-    }[operation]
     try:
-        return s.call(operation, send, what), None
+        return (yield from s.send(operation, request, what)), None
     except ConditionFailedError as err:
         mine = _ours(err, write_id)
         if mine is None:
@@ -90,7 +87,7 @@ def transact(
     what: str,
     *,
     token: str | None = None,
-) -> None:
+) -> Steps[None]:
     """Send one TransactWriteItems (limits checked first); explain failed conditions.
 
     ``token`` is the call's write id (a new one when not given): every retry of this call
@@ -104,7 +101,7 @@ def transact(
     """
     request = build_transaction(actions, what, token or new_write_id())
     try:
-        s.call("TransactWriteItems", lambda: s.client.transact_write_items(**request), what)
+        yield from s.send("TransactWriteItems", request, what)
     except TransactionCancelledError as err:
         reasons = list(err.reasons)
         failed = [

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -17,13 +17,11 @@ from dynamodel.design.model import Design
 from dynamodel.errors import ExecutionError, RequestError, UnknownEntityError
 from dynamodel.layout import TYPE_ATTR, VERSION_ATTR, entity_of_type
 from dynamodel.model import Entity
+from dynamodel.runtime.backoff import DEFAULT_BACKOFF, Backoff
 from dynamodel.runtime.cursor import CursorCodec
 from dynamodel.runtime.migration_gate import MigrationGate
-from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff, retry_throttled
+from dynamodel.runtime.steps import Send, Steps, with_retries
 from dynamodel.runtime.versions import item_born, item_number, remember
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 T = TypeVar("T")
 
@@ -37,7 +35,8 @@ class Session:
         design: the derived design.
         models: entity name → its Entity class.
         table_name: the DynamoDB table.
-        client: a boto3 DynamoDB client (any endpoint).
+        client: the client the table's driver sends through: boto3's for ``Table``,
+            aiobotocore's for ``AsyncTable`` (the steps themselves never touch it).
         cursors: signs and checks page cursors.
         backoff: retries of throttled requests.
         max_workers: threads for fanned-out (sharded) queries.
@@ -48,7 +47,7 @@ class Session:
     design: Design
     models: Mapping[str, type[Entity]]
     table_name: str
-    client: DynamoDBClient
+    client: Any
     cursors: CursorCodec
     backoff: Backoff = DEFAULT_BACKOFF
     max_workers: int = 8
@@ -67,10 +66,10 @@ class Session:
             self.executor.shutdown(wait=True)
             del self.__dict__["executor"]
 
-    def call(self, operation: str, request: Callable[[], T], context: str = "") -> T:
+    def send(self, operation: str, request: dict[str, Any], context: str = "") -> Steps[Any]:
         """One DynamoDB request, retried while throttled, errors mapped to dynamodel's."""
         where = f"table '{self.table_name}'" + (f", {context}" if context else "")
-        return retry_throttled(request, backoff=self.backoff, operation=operation, context=where)
+        return with_retries(Send(operation, request), self.backoff, operation, where)
 
     def model(self, entity: str) -> type[Entity]:
         """The Entity class of ``entity``."""

@@ -29,119 +29,28 @@ returns ``Customer | None`` and ``table.query(Order, "orders_of_customer", ...)`
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from dynamodel.compile import (
-    PatternCall,
-    build_get_request,
-    build_query_requests,
-    build_scan_request,
-    call_convention,
-)
-from dynamodel.design.model import Design
-from dynamodel.design.projections import holds_only
-from dynamodel.errors import RequestError
+from dynamodel.compile import call_convention
 from dynamodel.model import Entity
-from dynamodel.runtime import bulk, reads, write_patterns, writes
-from dynamodel.runtime.cursor import CursorCodec
-from dynamodel.runtime.migration_gate import MigrationGate, WhileFilling
-from dynamodel.runtime.pattern_deletes import delete_keyword
+from dynamodel.runtime.backoff import DEFAULT_BACKOFF, Backoff
+from dynamodel.runtime.drive import run_sync
+from dynamodel.runtime.migration_gate import WhileFilling
 from dynamodel.runtime.reads import CollectionPage, Page
-from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
-from dynamodel.runtime.sending import new_write_id
-from dynamodel.runtime.session import Session
+from dynamodel.runtime.steps import Steps
+from dynamodel.runtime.table_base import TableBase, UnknownPatternError, _doc, _read_signature
 from dynamodel.runtime.unit_of_work import UnitOfWork
-from dynamodel.runtime.versions import version_of
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+    from dynamodel.design.model import Design
+
+__all__ = ["PatternMethod", "Table", "UnknownPatternError"]
+
 E = TypeVar("E", bound=Entity)
-
-
-def _read_signature(conv: PatternCall) -> inspect.Signature:
-    kw = inspect.Parameter.KEYWORD_ONLY
-    params = [inspect.Parameter(a, kw) for a in conv.required]
-    params += [inspect.Parameter(r, kw, default=None) for r in conv.range_params]
-    if conv.paged:
-        params += [
-            inspect.Parameter("limit", kw, default=None, annotation="int | None"),
-            inspect.Parameter("cursor", kw, default=None, annotation="str | None"),
-        ]
-    if conv.kind == "get":
-        ret = f"{conv.entities[0]} | None"
-    elif len(conv.entities) > 1:
-        ret = "CollectionPage"
-    else:
-        ret = f"Page[{conv.entities[0]}]"
-    return inspect.Signature(params, return_annotation=ret)
-
-
-def _doc(design: Design, name: str) -> str:
-    plan = design.plan(name)
-    pat = design.app.pattern(name)
-    if pat.kind == "write":
-        targets = [f"{write_patterns.target_keyword(e)}=" for e, _, _ in pat.increments]
-        lines = [f"Write pattern '{name}': {plan.reason}.", ""]
-        if pat.entities:
-            lines += [
-                f"Pass {', '.join(pat.entities)} instances, positionally or by keyword, single or in lists.",
-                "Every item is created (conditional on not existing) in one TransactWriteItems.",
-            ]
-        if pat.deletes:
-            keys = ", ".join(f"{delete_keyword(e)}={{key attributes}}" for e in pat.deletes)
-            lines += [
-                f"Pass the {', '.join(pat.deletes)} to delete as instances, or their keys as {keys}"
-                + (" or positionally." if len(pat.deletes) == 1 else "."),
-                "Each must exist (at the version an instance was read at), or nothing is written.",
-            ]
-        if targets:
-            lines.append(
-                f"Increment targets are found from the items' attributes, or given as {', '.join(targets)}{{key attributes}}."
-            )
-        lines.append("Returns the written entities as stored.")
-        return "\n".join(lines)
-    conv = call_convention(design, name)
-    args = [f"{a}=..." for a in conv.required] + [f"{r}=None" for r in conv.range_params]
-    if conv.paged:
-        args.append("limit=None, cursor=None")
-    lines = [
-        f"Pattern '{name}' ({pat.kind} {', '.join(pat.entities)}) -> {_read_signature(conv).return_annotation}.",
-        "",
-    ]
-    lines.append(f"Call: {name}({', '.join(args)})")
-    if pat.where:
-        lines.append(f"Fixed by the declaration: {', '.join(f'{a}={v!r}' for a, v in pat.where)}.")
-    if conv.range_params == ("value",):
-        lines.append(
-            f"Range: value= selects {pat.sort} {_OPS[pat.range or 'eq']} value; leave it out for all."
-        )
-    elif conv.range_params:
-        lines.append(
-            f"Range: lo <= {pat.sort} <= hi (inclusive); lo alone means >=, hi alone <=; leave both out for all."
-        )
-    if conv.paged:
-        lines.append(
-            "Pages: limit= is the page size; pass page.cursor back as cursor= (None after the last page)."
-        )
-    lines.append(f"Runs: {plan.operation} on {plan.index}: {plan.key_condition or '-'}")
-    lines.append(f"Why: {plan.reason}")
-    held = holds_only(design, name)
-    if held is not None:
-        lines.append(
-            f"Items hold only {', '.join(held)} (the index projects what the pattern's fields name); "
-            "another attribute raises PartialItemError, and such an item cannot be written back."
-        )
-    return "\n".join(lines)
-
-
-_OPS = {"eq": "==", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "begins_with": "begins with"}
-
-
-class UnknownPatternError(RequestError, AttributeError):
-    """``table.<name>`` names no declared pattern (also an AttributeError, so ``hasattr`` works)."""
+T = TypeVar("T")
 
 
 class PatternMethod:
@@ -182,7 +91,7 @@ class PatternMethod:
         return self._table.params(self.__name__, **args)
 
 
-class Table:
+class Table(TableBase):
     """A DynamoDB table holding one app's entities, with a method per declared pattern.
 
     Create it with ``app.connect(table_name, client)``; see the module docstring for the
@@ -201,40 +110,26 @@ class Table:
         max_workers: int = 8,
         while_filling: WhileFilling | None = None,
     ) -> None:
-        if not table_name or not isinstance(table_name, str):
-            msg = f"table name {table_name!r} is not valid."
-            raise RequestError(msg, hint="pass the DynamoDB table's name, e.g. 'shop-dev'")
-        self.name = table_name
-        self.design: Design = design
-        self.app_name = design.app.name
-        self._session = Session(
-            app_name=self.app_name,
-            design=design,
-            models=dict(models),
-            table_name=table_name,
-            client=client,
-            cursors=CursorCodec.for_table(self.app_name, table_name, cursor_secret),
+        super().__init__(
+            design,
+            models,
+            table_name,
+            client,
+            cursor_secret=cursor_secret,
             backoff=backoff,
             max_workers=max_workers,
-            gate=MigrationGate(while_filling) if while_filling is not None else None,
+            while_filling=while_filling,
         )
-        self._methods: dict[str, PatternMethod] = {}
+
+    def _drive(self, steps: Steps[T]) -> T:
+        s = self._session
+        return run_sync(steps, s.client, lambda: s.executor)
 
     @property
     def client(self) -> DynamoDBClient:
         """The boto3 client requests go through."""
-        return self._session.client
-
-    @property
-    def patterns(self) -> tuple[str, ...]:
-        """The names of the declared patterns."""
-        return tuple(p.name for p in self.design.app.patterns)
-
-    def __repr__(self) -> str:
-        return f"<Table {self.name!r} of app {self.app_name!r}: {len(self.patterns)} patterns>"
-
-    def __dir__(self) -> Iterable[str]:
-        return [*super().__dir__(), *self.patterns]
+        client: DynamoDBClient = self._session.client
+        return client
 
     def __getattr__(self, name: str) -> PatternMethod:
         if name.startswith("_"):
@@ -244,14 +139,7 @@ class Table:
 
     def pattern(self, name: str) -> PatternMethod:
         """The method of pattern ``name``."""
-        method = self._methods.get(name)
-        if method is None:
-            if name not in self.patterns:
-                msg = f"App '{self.app_name}' has no pattern '{name}'."
-                raise UnknownPatternError(msg, hint=f"use one of: {', '.join(self.patterns)}")
-            method = PatternMethod(self, name)
-            self._methods[name] = method
-        return method
+        return self._method(name, PatternMethod)
 
     def close(self) -> None:
         """Release the threads of sharded queries (the client stays open)."""
@@ -265,33 +153,13 @@ class Table:
 
     # ---- reads ---------------------------------------------------------------------------
 
-    def _kind(self, name: str) -> str:
-        if name not in self.patterns:
-            known = ", ".join(self.patterns)
-            msg = f"App '{self.app_name}' has no pattern '{name}'."
-            raise RequestError(msg, hint=f"use one of: {known}")
-        return self.design.app.pattern(name).kind
-
     def run(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
         """Run pattern ``name``: the same as ``table.<name>(...)``."""
-        kind = self._kind(name)
-        if kind == "write":
-            return write_patterns.run_write_pattern(self._session, name, args, kwargs)
-        if args:
-            msg = f"Pattern '{name}' takes keyword arguments only."
-            raise RequestError(msg, hint=f"see help(table.{name})")
-        if kind == "get":
-            return reads.get(self._session, name, kwargs)
-        limit = kwargs.pop("limit", None)
-        cursor = kwargs.pop("cursor", None)
-        return reads.query_page(self._session, name, kwargs, limit=limit, cursor=cursor)
+        return self._drive(self._run_steps(name, args, kwargs))
 
     def get(self, entity: type[E], name: str, /, **args: Any) -> E | None:
         """Typed form of a get pattern: ``table.get(Customer, "get_customer", customer_id=...)``."""
-        self._expect(entity, name, "get")
-        found = reads.get(self._session, name, args)
-        assert found is None or isinstance(found, entity)
-        return found
+        return self._drive(self._get_steps(entity, name, args))
 
     def query(
         self,
@@ -304,40 +172,30 @@ class Table:
         **args: Any,
     ) -> Page[E]:
         """Typed form of a single-entity query pattern, returning ``Page[entity]``."""
-        self._expect(entity, name, "query")
-        page = reads.query_page(self._session, name, args, limit=limit, cursor=cursor)
-        return Page([x for x in page.items if isinstance(x, entity)], page.cursor, page.requests)
+        return self._drive(self._query_steps(entity, name, args, limit, cursor))
 
     def collection(
         self, name: str, /, *, limit: int | None = None, cursor: str | None = None, **args: Any
     ) -> CollectionPage:
         """Typed form of a multi-entity query pattern, returning a CollectionPage."""
-        if self._kind(name) != "query" or len(self.design.app.pattern(name).entities) < 2:
-            msg = f"Pattern '{name}' is not a multi-entity query."
-            raise RequestError(msg, hint="use table.query(Entity, name, ...) or table.get(...)")
-        page = reads.query_page(self._session, name, args, limit=limit, cursor=cursor)
-        assert isinstance(page, CollectionPage)
-        return page
-
-    def _expect(self, entity: type[Entity], name: str, kind: str) -> None:
-        if self._kind(name) != kind:
-            msg = f"Pattern '{name}' is a {self.design.app.pattern(name).kind}, not a {kind}."
-            raise RequestError(msg, hint="use the method that matches the pattern's kind")
-        ents = self.design.app.pattern(name).entities
-        if ents != (entity.__name__,):
-            msg = f"Pattern '{name}' returns {', '.join(ents)}, not {entity.__name__}."
-            raise RequestError(
-                msg, hint="pass the pattern's entity class, or use table.collection for several"
-            )
+        return self._drive(self._collection_steps(name, args, limit, cursor))
 
     def pages(
         self, name: str, /, *, limit: int | None = None, cursor: str | None = None, **args: Any
     ) -> Iterator[Page[Entity]]:
         """Every page of a query pattern, following cursors to the end."""
-        if self._kind(name) != "query":
-            msg = f"Pattern '{name}' is not a query."
-            raise RequestError(msg, hint=f"call table.{name}(...)")
-        return reads.pages(self._session, name, args, limit=limit, cursor=cursor)
+        checked = self._paging(name, args)
+        return self._follow(name, checked, limit, cursor)
+
+    def _follow(
+        self, name: str, checked: Mapping[str, object], limit: int | None, cursor: str | None
+    ) -> Iterator[Page[Entity]]:
+        while True:
+            page = self._drive(self._page_steps(name, checked, limit, cursor))
+            yield page
+            if page.cursor is None:
+                return
+            cursor = page.cursor
 
     all_pages = pages
 
@@ -364,75 +222,38 @@ class Table:
             assert isinstance(item, entity)
             yield item
 
-    def requests(self, name: str, /, *, limit: int | None = None, **args: Any) -> list[dict[str, Any]]:
-        """Every request kwargs a read pattern sends for one page (one per shard)."""
-        kind = self._kind(name)
-        plan = self.design.plan(name)
-        checked = reads.coerce_args(self._session, plan, args)
-        if kind == "write":
-            msg = f"Pattern '{name}' is a write; its requests depend on the entities."
-            raise RequestError(msg, hint="see dynamodel.compile.build_transaction")
-        if plan.operation == "GetItem":
-            return [build_get_request(self.design, name, checked, self.name)]
-        if plan.operation == "Scan":
-            return [build_scan_request(self.design, name, checked, self.name, limit=limit)]
-        return build_query_requests(self.design, name, checked, self.name, limit=limit)
-
-    def params(self, name: str, /, *, limit: int | None = None, **args: Any) -> dict[str, Any]:
-        """The kwargs of the request a read pattern sends (ElectroDB's ``.params()``).
-
-        A fanned-out (sharded) pattern sends one request per shard: use ``requests()``.
-        """
-        found = self.requests(name, limit=limit, **args)
-        if len(found) > 1:
-            msg = f"Pattern '{name}' sends {len(found)} requests (one per shard)."
-            raise RequestError(msg, hint=f"use table.requests('{name}', ...) to see them all")
-        return found[0]
-
     # ---- writes --------------------------------------------------------------------------
 
     def create(self, entity: E) -> E:
         """Write a new item (``attribute_not_exists``); ConditionFailedError if it exists."""
-        return writes.create(self._session, entity)
+        return self._drive(self._create_steps(entity))
 
     def put(self, entity: E, *, expected_version: int | None = None) -> E:
         """Create or replace an item; with ``expected_version``, only over that version."""
-        return writes.put(self._session, entity, expected_version=expected_version)
+        return self._drive(self._put_steps(entity, expected_version))
 
     def update(self, entity: E, *, expected_version: int | None = None) -> E:
         """Replace an existing item if it is still at the version read (or ``expected_version``)."""
-        return writes.update(self._session, entity, expected_version=expected_version)
+        return self._drive(self._update_steps(entity, expected_version))
 
     def delete(
         self, target: type[Entity] | Entity, /, *, expected_version: int | None = None, **key: Any
     ) -> bool:
         """Delete by instance or by ``EntityClass, **key attributes``; True if an item was deleted."""
-        return writes.delete(self._session, target, key, expected_version=expected_version)
+        return self._drive(self._delete_steps(target, key, expected_version))
 
     def write(self, name: str, /, *entities: Any, **kwargs: Any) -> list[Entity]:
         """Run write pattern ``name`` (the same as ``table.<name>(...)``)."""
-        if self._kind(name) != "write":
-            msg = f"Pattern '{name}' is not a write pattern."
-            raise RequestError(msg, hint=f"call table.{name}(...) to read")
-        return write_patterns.run_write_pattern(self._session, name, entities, kwargs)
+        return self._drive(self._write_steps(name, entities, kwargs))
 
     def batch_put(self, entities: Iterable[Entity]) -> int:
         """Bulk-write items (not conditional, ``_version`` 1); see bulk.batch_put."""
-        return bulk.batch_put(self._session, entities)
+        return self._drive(self._batch_put_steps(entities))
 
     def batch_get(self, entity: type[E], keys: Sequence[Mapping[str, Any]]) -> list[E | None]:
         """Read items by key attributes, aligned with ``keys`` (None where missing)."""
-        return bulk.batch_get(self._session, entity, keys)
+        return self._drive(self._batch_get_steps(entity, keys))
 
     def unit_of_work(self) -> UnitOfWork:
         """Writes collected and committed as one transaction (see ``runtime/unit_of_work.py``)."""
-        return UnitOfWork(self._session, new_write_id())
-
-    def decode(self, item: Mapping[str, Any]) -> Entity:
-        """The entity instance of a stored item (low-level form), its version remembered."""
-        return self._session.decode(dict(item))
-
-    @staticmethod
-    def version_of(entity: Entity) -> int | None:
-        """The stored version of an instance read or written through a table, else None."""
-        return version_of(entity)
+        return UnitOfWork(self._work(), self._drive)

@@ -33,6 +33,7 @@ from dynamodel.runtime.immutables import changed_immutable, check_pinned, refuse
 from dynamodel.runtime.instances import key_values, values_of
 from dynamodel.runtime.sending import stamp_write, transact
 from dynamodel.runtime.session import Session
+from dynamodel.runtime.steps import Steps
 from dynamodel.runtime.versions import (
     UNKNOWN_BORN,
     born_of,
@@ -43,14 +44,15 @@ from dynamodel.runtime.versions import (
     stored_of,
 )
 
-__all__ = ["UnitOfWork"]
+__all__ = ["AsyncUnitOfWork", "UnitOfWork", "Work"]
 
 
-class UnitOfWork:
-    """Writes of one transaction; nothing is sent before :meth:`commit`.
+class Work:
+    """Writes of one transaction, as steps; nothing is sent before :meth:`commit`.
 
     Each method decides its write now (reading the current item where guards or a
     create-or-replace need it) and records it with a condition on that state.
+    :class:`UnitOfWork` and :class:`AsyncUnitOfWork` run these steps.
     """
 
     def __init__(self, session: Session, write_id: str) -> None:
@@ -72,11 +74,11 @@ class UnitOfWork:
 
     def _write(
         self, entity: Entity, version: int, born: int | None, cond: Condition, current: Item | None
-    ) -> None:
+    ) -> Steps[None]:
         s = self._s
         name = s.entity_name(type(entity))
         spec = s.design.app.entity(name)
-        values = fill_copies(s, name, values_of(entity))
+        values = yield from fill_copies(s, name, values_of(entity))
         if current is not None:
             changed = changed_immutable(spec, values, current)
             if changed is not None:
@@ -92,25 +94,25 @@ class UnitOfWork:
         self.labels += g_labels
         self._after.append(lambda: remember(entity, version, born))
 
-    def _current(self, entity: Entity) -> Item | None:
+    def _current(self, entity: Entity) -> Steps[Item | None]:
         s = self._s
         name = s.entity_name(type(entity))
         return read_item(s, base_key(s.design, name, values_of(entity)), f"read {name} for an action's write")
 
-    def create(self, entity: Entity) -> None:
+    def create(self, entity: Entity) -> Steps[None]:
         """Create the item (the commit fails if it exists)."""
-        self._write(entity, 1, born_of(), Condition.not_exists(), None)
+        yield from self._write(entity, 1, born_of(), Condition.not_exists(), None)
 
-    def put(self, entity: Entity) -> None:
+    def put(self, entity: Entity) -> Steps[None]:
         """Create or replace the item, conditioned on the state read now."""
-        current = self._current(entity)
+        current = yield from self._current(entity)
         if current is None:
-            self._write(entity, 1, born_of(), Condition.not_exists(), None)
+            yield from self._write(entity, 1, born_of(), Condition.not_exists(), None)
             return
         version, born = item_version(current), item_born(current)
-        self._write(entity, version + 1, born, Condition.version_is(version, born), current)
+        yield from self._write(entity, version + 1, born, Condition.version_is(version, born), current)
 
-    def update(self, entity: Entity, *, expected_version: int | None = None) -> None:
+    def update(self, entity: Entity, *, expected_version: int | None = None) -> Steps[None]:
         """Replace the item if it is still at the version the instance was read at."""
         check_pinned(entity)
         stored = stored_of(entity)
@@ -122,15 +124,15 @@ class UnitOfWork:
             )
         born = stored.born if stored else UNKNOWN_BORN
         current = (
-            self._current(entity)
+            (yield from self._current(entity))
             if born == UNKNOWN_BORN or transactional(self._s, type(entity).__name__)
             else None
         )
         if born == UNKNOWN_BORN:
             born = item_born(current) if current is not None else born_of()
-        self._write(entity, expected + 1, born, locking_condition(expected, born), current)
+        yield from self._write(entity, expected + 1, born, locking_condition(expected, born), current)
 
-    def delete(self, target: type[Entity] | Entity, **key: object) -> None:
+    def delete(self, target: type[Entity] | Entity, **key: object) -> Steps[None]:
         """Delete the item (an instance: only at the version it was read at); its guards go with it."""
         s = self._s
         cls = target if isinstance(target, type) else type(target)
@@ -141,7 +143,7 @@ class UnitOfWork:
             raise RequestError(msg, hint="call delete(EntityClass, **key) to delete by key")
         values = values_of(target) if isinstance(target, Entity) else key_values(s, name, key, "delete")
         base = base_key(s.design, name, values)
-        current = read_item(s, base, f"read {name} for an action's delete")
+        current = yield from read_item(s, base, f"read {name} for an action's delete")
         if current is None:
             return  # nothing to delete, so nothing joins the transaction
         stored = stored_of(target) if isinstance(target, Entity) else None
@@ -170,16 +172,102 @@ class UnitOfWork:
 
     def commit(
         self, extra: Sequence[dict[str, Any]] = (), extra_labels: Sequence[str] = (), *, what: str
-    ) -> None:
+    ) -> Steps[None]:
         """Send every write (and ``extra`` actions) in one TransactWriteItems.
 
         Raises:
             TransactionConditionError: a condition failed (``failed`` names which); nothing was written.
             WriteTooLargeError: over DynamoDB's transaction limits; nothing was sent.
         """
-        transact(self._s, [*self.actions, *extra], [*self.labels, *extra_labels], what, token=self._write_id)
+        yield from transact(
+            self._s, [*self.actions, *extra], [*self.labels, *extra_labels], what, token=self._write_id
+        )
         for after in self._after:
             after()
 
     def __len__(self) -> int:
         return len(self.actions)
+
+
+class UnitOfWork:
+    """A :class:`Work` whose every write is decided now, through a sync table's client."""
+
+    def __init__(self, work: Work, run: Callable[[Steps[Any]], Any]) -> None:
+        self.work = work
+        self._run = run
+
+    @property
+    def actions(self) -> list[dict[str, Any]]:
+        """The TransactWriteItems actions collected so far."""
+        return self.work.actions
+
+    def create(self, entity: Entity) -> None:
+        """Create the item (the commit fails if it exists)."""
+        self._run(self.work.create(entity))
+
+    def put(self, entity: Entity) -> None:
+        """Create or replace the item, conditioned on the state read now."""
+        self._run(self.work.put(entity))
+
+    def update(self, entity: Entity, *, expected_version: int | None = None) -> None:
+        """Replace the item if it is still at the version the instance was read at."""
+        self._run(self.work.update(entity, expected_version=expected_version))
+
+    def delete(self, target: type[Entity] | Entity, **key: object) -> None:
+        """Delete the item (an instance: only at the version it was read at); its guards go with it."""
+        self._run(self.work.delete(target, **key))
+
+    def increment(self, entity: type[Entity], attr: str, by: int = 1, **key: object) -> None:
+        """Add ``by`` to a counter of an existing item (and bump its version)."""
+        self.work.increment(entity, attr, by, **key)
+
+    def commit(
+        self, extra: Sequence[dict[str, Any]] = (), extra_labels: Sequence[str] = (), *, what: str
+    ) -> None:
+        """Send every write (and ``extra`` actions) in one TransactWriteItems; see :meth:`Work.commit`."""
+        self._run(self.work.commit(extra, extra_labels, what=what))
+
+    def __len__(self) -> int:
+        return len(self.work)
+
+
+class AsyncUnitOfWork:
+    """A :class:`Work` on an async table: ``await work.put(order)``, then ``await work.commit(...)``."""
+
+    def __init__(self, work: Work, run: Callable[[Steps[Any]], Any]) -> None:
+        self.work = work
+        self._run = run
+
+    @property
+    def actions(self) -> list[dict[str, Any]]:
+        """The TransactWriteItems actions collected so far."""
+        return self.work.actions
+
+    async def create(self, entity: Entity) -> None:
+        """Create the item (the commit fails if it exists)."""
+        await self._run(self.work.create(entity))
+
+    async def put(self, entity: Entity) -> None:
+        """Create or replace the item, conditioned on the state read now."""
+        await self._run(self.work.put(entity))
+
+    async def update(self, entity: Entity, *, expected_version: int | None = None) -> None:
+        """Replace the item if it is still at the version the instance was read at."""
+        await self._run(self.work.update(entity, expected_version=expected_version))
+
+    async def delete(self, target: type[Entity] | Entity, **key: object) -> None:
+        """Delete the item (an instance: only at the version it was read at); its guards go with it."""
+        await self._run(self.work.delete(target, **key))
+
+    def increment(self, entity: type[Entity], attr: str, by: int = 1, **key: object) -> None:
+        """Add ``by`` to a counter of an existing item (nothing is read, so nothing to await)."""
+        self.work.increment(entity, attr, by, **key)
+
+    async def commit(
+        self, extra: Sequence[dict[str, Any]] = (), extra_labels: Sequence[str] = (), *, what: str
+    ) -> None:
+        """Send every write (and ``extra`` actions) in one TransactWriteItems; see :meth:`Work.commit`."""
+        await self._run(self.work.commit(extra, extra_labels, what=what))
+
+    def __len__(self) -> int:
+        return len(self.work)

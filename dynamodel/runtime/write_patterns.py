@@ -26,6 +26,7 @@ from dynamodel.runtime.instances import instance_of, key_text, values_of
 from dynamodel.runtime.pattern_deletes import Deletion, delete_actions, delete_keyword, deletion_of
 from dynamodel.runtime.sending import new_write_id, send_conditional, stamp_write, transact
 from dynamodel.runtime.session import Session
+from dynamodel.runtime.steps import Steps
 from dynamodel.runtime.versions import born_of, remember
 
 
@@ -125,7 +126,7 @@ def target_keys(
 
 def run_write_pattern(
     s: Session, name: str, args: Sequence[object], kwargs: Mapping[str, object]
-) -> list[Entity]:
+) -> Steps[list[Entity]]:
     """Apply a write pattern as one TransactWriteItems (or one conditional put).
 
     Every entity is created (conditional on not existing), copies are filled, unique
@@ -159,7 +160,7 @@ def run_write_pattern(
         key = base_key(s.design, ename, vals)
         pending[(ename, key[PK]["S"], key[SK]["S"])] = vals
     for ename, vals in staged:
-        fill_copies(s, ename, vals, pending)
+        yield from fill_copies(s, ename, vals, pending)
     actions: list[dict[str, Any]] = []
     labels: list[str] = []
     seen: set[tuple[str, str]] = set()
@@ -188,7 +189,7 @@ def run_write_pattern(
             kwargs.get(target_keyword(t)) is None and not all(a in d.values for a in key_attrs(s.design, t))
             for t, _, _ in pat.increments
         )
-        d_actions, d_labels, d_values = delete_actions(s, name, d, read=blind)
+        d_actions, d_labels, d_values = yield from delete_actions(s, name, d, read=blind)
         ident = (d_actions[0]["Delete"]["Key"][PK]["S"], d_actions[0]["Delete"]["Key"][SK]["S"])
         if ident in seen:
             msg = f"Write pattern '{name}' got {describe(s.design.app.entity(d.entity), d.values)} twice."
@@ -212,14 +213,14 @@ def run_write_pattern(
         body = actions[0]["Put"]
         check_item_size(body["Item"], what)
         try:
-            send_conditional(s, "PutItem", body, write_id, what)
+            yield from send_conditional(s, "PutItem", body, write_id, what)
         except ConditionFailedError as err:
             msg = f"The {what} was refused: {labels[0]}. Nothing was written."
             raise ConditionFailedError(
                 msg, hint="use put() to replace it", aws_code=err.aws_code, request_id=err.request_id
             ) from err
     else:
-        transact(s, actions, labels, what, token=write_id)
+        yield from transact(s, actions, labels, what, token=write_id)
     out: list[Entity] = []
     for e, (_, vals) in zip(entities, staged, strict=True):
         remember(e, 1, born)

@@ -50,6 +50,7 @@ from dynamodel.runtime.sending import (
     transact,
 )
 from dynamodel.runtime.session import Session
+from dynamodel.runtime.steps import Steps
 from dynamodel.runtime.versions import (
     UNKNOWN_BORN,
     born_of,
@@ -64,27 +65,27 @@ from dynamodel.spec import EntitySpec
 E = TypeVar("E", bound=Entity)
 
 
-def _prepare(s: Session, entity: Entity) -> tuple[str, dict[str, object]]:
+def _prepare(s: Session, entity: Entity) -> Steps[tuple[str, dict[str, object]]]:
     name = s.entity_name(type(entity))
-    values = fill_copies(s, name, values_of(entity))
+    values = yield from fill_copies(s, name, values_of(entity))
     return name, values
 
 
-def create(s: Session, entity: E) -> E:
+def create(s: Session, entity: E) -> Steps[E]:
     """Write a new item; ConditionFailedError if an item with its key exists (nothing changes)."""
-    name, values = _prepare(s, entity)
+    name, values = yield from _prepare(s, entity)
     write_id = new_write_id()
     born = born_of()
     item, _ = build_item(s.design, name, values, version=1, born=born)
     stamp_write(item, write_id)
     spec = s.design.app.entity(name)
     if transactional(s, name):
-        _guarded_write(s, name, values, item, current=None, creating=True, write_id=write_id)
+        yield from _guarded_write(s, name, values, item, current=None, creating=True, write_id=write_id)
     else:
         check_item_size(item, describe(spec, values))
         request = build_put(s.table_name, item, Condition.not_exists())
         try:
-            send_conditional(s, "PutItem", request, write_id, f"create {name}")
+            yield from send_conditional(s, "PutItem", request, write_id, f"create {name}")
         except ConditionFailedError as err:
             msg = f"{describe(spec, values)} already exists (key {key_text(base_key(s.design, name, values))}); nothing was written."
             raise restated(
@@ -94,7 +95,7 @@ def create(s: Session, entity: E) -> E:
     return instance_of(s, type(entity), values, 1, born)
 
 
-def update(s: Session, entity: E, *, expected_version: int | None = None) -> E:
+def update(s: Session, entity: E, *, expected_version: int | None = None) -> Steps[E]:
     """Replace an existing item if its stored version is ``expected_version``.
 
     The expected version is ``expected_version`` or, when not given, the version the
@@ -113,26 +114,26 @@ def update(s: Session, entity: E, *, expected_version: int | None = None) -> E:
         raise RequestError(
             msg, hint="update an instance read through the table, pass expected_version=..., or use put()"
         )
-    return _replace(s, entity, expected, stored.born if stored else UNKNOWN_BORN)
+    return (yield from _replace(s, entity, expected, stored.born if stored else UNKNOWN_BORN))
 
 
-def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
+def put(s: Session, entity: E, *, expected_version: int | None = None) -> Steps[E]:
     """Create or replace an item; with ``expected_version``, only if the stored version matches."""
     if expected_version is not None:
         stored = stored_of(entity)
-        return _replace(s, entity, expected_version, stored.born if stored else UNKNOWN_BORN)
-    name, values = _prepare(s, entity)
+        return (yield from _replace(s, entity, expected_version, stored.born if stored else UNKNOWN_BORN))
+    name, values = yield from _prepare(s, entity)
     spec = s.design.app.entity(name)
     write_id = new_write_id()
     if transactional(s, name):
-        current = _read_current(s, name, values)
+        current = yield from _read_current(s, name, values)
         changed = changed_immutable(spec, values, current)
         if changed is not None and current is not None:
             raise refuse_immutable_change(spec, values, changed, current)
         version = item_version(current)
         born = item_born(current) if current is not None else born_of()
         item, _ = build_item(s.design, name, values, version=version + 1, born=born)
-        _guarded_write(
+        yield from _guarded_write(
             s, name, values, stamp_write(item, write_id), current=current, creating=False, write_id=write_id
         )
         remember(entity, version + 1, born)
@@ -145,7 +146,7 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
         s.table_name, item, remove, condition=Condition.not_written_by(write_id).and_(fresh_or_same)
     )
     try:
-        response, mine = send_conditional(s, "UpdateItem", request, write_id, f"put {name}")
+        response, mine = yield from send_conditional(s, "UpdateItem", request, write_id, f"put {name}")
     except ConditionFailedError as err:
         changed = changed_immutable(spec, values, err.item)
         if changed is not None and err.item is not None:
@@ -158,13 +159,13 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> E:
     return instance_of(s, type(entity), values, version, born_now)
 
 
-def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
+def _replace(s: Session, entity: E, expected: int, born: int | None) -> Steps[E]:
     check_pinned(entity)
-    name, values = _prepare(s, entity)
+    name, values = yield from _prepare(s, entity)
     spec = s.design.app.entity(name)
     write_id = new_write_id()
     if transactional(s, name):
-        current = _read_current(s, name, values)
+        current = yield from _read_current(s, name, values)
         found = None if current is None else item_version(current)
         found_born = None if current is None else item_born(current)
         if found != expected or not _same_life(born, found_born):
@@ -173,7 +174,7 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
         if changed is not None and current is not None:
             raise refuse_immutable_change(spec, values, changed, current)
         item, _ = build_item(s.design, name, values, version=expected + 1, born=found_born)
-        _guarded_write(
+        yield from _guarded_write(
             s, name, values, stamp_write(item, write_id), current=current, creating=False, write_id=write_id
         )
         remember(entity, expected + 1, found_born)
@@ -191,7 +192,7 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> E:
         request = build_put(s.table_name, item, condition)
         operation = "PutItem"
     try:
-        response, mine = send_conditional(s, operation, request, write_id, f"update {name}")
+        response, mine = yield from send_conditional(s, operation, request, write_id, f"update {name}")
     except ConditionFailedError as err:
         changed = changed_immutable(spec, values, err.item)
         if changed is not None and err.item is not None and item_version(err.item) == expected:
@@ -226,7 +227,7 @@ def _stale(
     )
 
 
-def _read_current(s: Session, name: str, values: Mapping[str, object]) -> Item | None:
+def _read_current(s: Session, name: str, values: Mapping[str, object]) -> Steps[Item | None]:
     return read_item(s, base_key(s.design, name, values), f"read {name} before a guarded write")
 
 
@@ -244,7 +245,7 @@ def _guarded_write(
     current: Item | None,
     creating: bool,
     write_id: str,
-) -> None:
+) -> Steps[None]:
     spec = s.design.app.entity(name)
     owner = {PK: item[PK], SK: item[SK]}
     if creating or current is None:
@@ -260,7 +261,9 @@ def _guarded_write(
     old_values = item_to_values(spec, current) if current is not None else None
     g_actions, guard_labels = guard_actions(s, name, values, owner, old_values, written=item)
     actions = [{"Put": build_put(s.table_name, item, cond)}, *g_actions]
-    transact(s, actions, [label, *guard_labels], f"write of {describe(spec, values)}", token=write_id)
+    yield from transact(
+        s, actions, [label, *guard_labels], f"write of {describe(spec, values)}", token=write_id
+    )
 
 
 def delete(
@@ -269,7 +272,7 @@ def delete(
     key: Mapping[str, object],
     *,
     expected_version: int | None = None,
-) -> bool:
+) -> Steps[bool]:
     """Delete one item by its key (or an instance); True if an item was deleted.
 
     With ``expected_version`` (or an instance whose version is known), only if the stored
@@ -301,7 +304,7 @@ def delete(
     write_id = new_write_id()
     what = f"delete of {describe(spec, values)}"
     if transactional(s, name):
-        current = _read_current(s, name, values)
+        current = yield from _read_current(s, name, values)
         if current is None:
             if expected_version is not None:
                 raise _stale(spec, values, expected_version, None)
@@ -316,11 +319,11 @@ def delete(
             *releases,
         ]
         labels = [f"{describe(spec, values)} was changed concurrently (version moved on)", *release_labels]
-        transact(s, actions, labels, what, token=write_id)
+        yield from transact(s, actions, labels, what, token=write_id)
         return True
     condition = Condition.exists() if expected_version is None else locking_condition(expected_version, born)
     try:
-        transact(
+        yield from transact(
             s,
             [{"Delete": build_delete(s.table_name, base, condition)}],
             [f"{describe(spec, values)} does not exist (or is at another version)"],

@@ -1,8 +1,10 @@
 """The driver on moto's in-process ``mock_aws``: streams need account-id endpoints disabled.
 
-Engine assumed: ``moto.mock_aws`` (in process, no server). Measured with moto 5.2.5: without
-``account_id_endpoint_mode="disabled"`` DescribeStream answers 404, which the driver turns
-into a PropagationError whose hint says what to set.
+Engine assumed: ``moto.mock_aws`` (in process, no server). Measured with moto 5.2.5 and
+botocore 1.44: without ``account_id_endpoint_mode="disabled"`` DescribeStream answers 404,
+which the driver turns into a PropagationError whose hint says what to set. botocore 1.43
+(which aiobotocore pins) does not use the account-id endpoint for streams, so the second test
+gives DescribeStream that 404 answer itself.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from access_patterns.shop import Customer, Order, shop
@@ -74,9 +77,14 @@ def test_drain_in_process_with_account_id_endpoints_disabled(aws: None) -> None:
     assert order["Item"]["customer_name"] == {"S": "Ann B"}
 
 
-def test_without_it_the_error_says_what_to_set(aws: None) -> None:
+def test_without_it_the_error_says_what_to_set(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     client, streams = clients(None)
     seed(client)
+
+    def not_served(**_: object) -> None:
+        raise ClientError({"Error": {"Code": "404", "Message": "Not Found"}}, "DescribeStream")
+
+    monkeypatch.setattr(streams, "describe_stream", not_served)
     with pytest.raises(PropagationError, match="DescribeStream") as info:
         drain(shop.design, "shop-mock", client, streams, checkpoint=StreamCheckpoint())
     assert "account_id_endpoint_mode" in (info.value.hint or "")
