@@ -60,8 +60,8 @@ h4 { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: v
 .card .label { color: var(--muted); font-size: 12px; }
 .card .value { font-size: 20px; font-weight: 600; }
 .card .hint { color: var(--muted); font-size: 12px; }
-dl.legend { display: flex; flex-wrap: wrap; gap: 6px 22px; margin: 0; padding: 10px 14px; background: var(--surface); border: 1px solid var(--border); border-radius: 8px; }
-dl.legend div { display: flex; align-items: baseline; gap: 6px; max-width: 52ch; padding: 0; border: 0; }
+dl.legend { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 6px 22px; margin: 0; padding: 10px 14px; background: var(--surface); border: 1px solid var(--border); border-radius: 8px; }
+dl.legend div { display: flex; align-items: baseline; gap: 6px; padding: 0; border: 0; }
 dl.legend dt { flex: none; }
 dl.legend dd { margin: 0; color: var(--muted); font-size: 12.5px; }
 .scroll { overflow-x: auto; background: var(--surface); border: 1px solid var(--border); border-radius: 8px; }
