@@ -18,6 +18,7 @@ from dynamodel.validate import build_app_spec
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+    from dynamodel.runtime.async_table import AsyncTable
     from dynamodel.runtime.migration_gate import WhileFilling
     from dynamodel.runtime.table import Table
 
@@ -237,6 +238,35 @@ class App:
         from dynamodel.runtime.connect import connect  # noqa: PLC0415 - keeps boto3 out of `import dynamodel`
 
         return connect(
+            self.design,
+            self.models,
+            table_name,
+            client,
+            cursor_secret=cursor_secret,
+            while_filling=while_filling if self._baseline is not None else None,
+        )
+
+    async def connect_async(
+        self,
+        table_name: str,
+        client: Any,
+        *,
+        cursor_secret: bytes | None = None,
+        while_filling: WhileFilling | None = "refuse",
+    ) -> AsyncTable:
+        """The table ``table_name`` for asyncio: every pattern an ``async`` method.
+
+        The same options, results and errors as :meth:`connect`; ``client`` is an
+        aiobotocore DynamoDB client (``async with get_session().create_client("dynamodb")``,
+        or ``engine.async_client()`` of the embedded engine).
+
+        Example:
+            >>> table = await shop.connect_async("shop-dev", client)  # doctest: +SKIP
+            >>> await table.get_customer(customer_id="c1")  # doctest: +SKIP
+        """
+        from dynamodel.runtime.connect import connect_async  # noqa: PLC0415 - keeps boto3 out of `import dynamodel`
+
+        return connect_async(
             self.design,
             self.models,
             table_name,

@@ -22,6 +22,7 @@ import logging
 import threading
 import urllib.error
 import urllib.request
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from botocore.client import BaseClient
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodbstreams.client import DynamoDBStreamsClient
+    from types_aiobotocore_dynamodb.client import DynamoDBClient as AioDynamoDBClient
 
 HOST = "127.0.0.1"
 REGION = "us-east-1"
@@ -100,6 +102,33 @@ def _serialise_moto(enable: bool) -> None:
             for name, original in _originals.items():
                 setattr(DynamoDBBackend, name, original)
             _originals.clear()
+
+
+def async_client(
+    endpoint_url: str, region: str, credentials: Any, **config: Any
+) -> AbstractAsyncContextManager[AioDynamoDBClient]:
+    """An aiobotocore client (an async context manager) with the engine's settings."""
+    try:
+        from aiobotocore.config import AioConfig  # noqa: PLC0415 - aiobotocore is an optional extra
+        from aiobotocore.session import get_session  # noqa: PLC0415
+    except ImportError as err:  # pragma: no cover - depends on the installation
+        msg = "an async client needs aiobotocore, which is not installed"
+        raise ExecutionError(msg, hint="pip install 'dynamodel[async]'") from err
+    options: dict[str, Any] = {"retries": {"max_attempts": 2, "mode": "standard"}}
+    options.update(config)
+    key = credentials.access_key if credentials is not None else DUMMY_KEY
+    secret = credentials.secret_key if credentials is not None else DUMMY_KEY
+    token = credentials.token if credentials is not None else DUMMY_KEY
+    created: AbstractAsyncContextManager[AioDynamoDBClient] = get_session().create_client(
+        "dynamodb",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
+        config=AioConfig(**options),
+    )
+    return created
 
 
 class EmbeddedEngine:
@@ -220,6 +249,14 @@ class EmbeddedEngine:
         """A boto3 ``dynamodbstreams`` client on this engine."""
         return self.client("dynamodbstreams", **config)
 
+    def async_client(self, **config: Any) -> AbstractAsyncContextManager[AioDynamoDBClient]:
+        """An aiobotocore DynamoDB client on this engine, for ``app.connect_async``::
+
+        async with engine.async_client() as client:
+            table = await shop.connect_async("shop-dev", client)
+        """
+        return async_client(self.endpoint_url, self._region, None, **config)
+
     def reset(self) -> None:
         """Delete every table (and every other resource) the server holds."""
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", data=b"", method="POST")
@@ -264,6 +301,11 @@ class EndpointEngine:
         """A boto3 ``dynamodbstreams`` client at the endpoint."""
         found: DynamoDBStreamsClient = self.client("dynamodbstreams", **config)
         return found
+
+    def async_client(self, **config: Any) -> AbstractAsyncContextManager[AioDynamoDBClient]:
+        """An aiobotocore DynamoDB client at the endpoint (the environment's credentials, or dummies)."""
+        creds = self._session.get_credentials()
+        return async_client(self.endpoint_url, self.region, creds, **config)
 
     def __repr__(self) -> str:
         return f"EndpointEngine({self.endpoint_url})"

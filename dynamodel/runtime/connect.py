@@ -1,14 +1,17 @@
-"""``connect``: an app's declared patterns bound to a DynamoDB table through a boto3 client."""
+"""``connect`` and ``connect_async``: an app's declared patterns bound to a DynamoDB table through
+a boto3 client, or an aiobotocore client for asyncio."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import threading
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dynamodel.errors import DynamodelWarning, RequestError
+from dynamodel.runtime.async_table import AsyncTable
 from dynamodel.runtime.cursor import check_secret
 from dynamodel.runtime.migration_gate import WhileFilling
 from dynamodel.runtime.retry import DEFAULT_BACKOFF, Backoff
@@ -69,6 +72,12 @@ def connect(
             client; ``backoff`` is not a Backoff; ``max_workers`` is not a whole number >= 1.
     """
     _check_options(client, backoff, max_workers)
+    if _is_async(client):
+        msg = "connect() got an aiobotocore (async) client; it sends through boto3's."
+        raise RequestError(
+            msg,
+            hint="await app.connect_async(table_name, client) for asyncio, or pass boto3.client('dynamodb')",
+        )
     if while_filling not in (None, "refuse", "partial"):
         msg = f"while_filling={while_filling!r} is not an option."
         raise RequestError(msg, hint="pass 'refuse', 'partial' or None")
@@ -83,6 +92,50 @@ def connect(
         max_workers=max_workers,
         while_filling=while_filling,
     )
+
+
+def connect_async(
+    design: Design,
+    models: Mapping[str, type[Entity]],
+    table_name: str,
+    client: Any,
+    *,
+    cursor_secret: bytes | None = None,
+    backoff: Backoff = DEFAULT_BACKOFF,
+    while_filling: WhileFilling | None = None,
+) -> AsyncTable:
+    """Bind a design's patterns to ``table_name`` through an aiobotocore client.
+
+    The arguments of :func:`connect` (no ``max_workers``: the shards of a fanned-out query
+    are read concurrently on the event loop); ``client`` comes from
+    ``aiobotocore.session.get_session().create_client("dynamodb", ...)`` and stays the
+    caller's to close.
+
+    Raises:
+        RequestError: ``client`` is a boto3 (sync) client or not a client, or as :func:`connect`.
+    """
+    _check_options(client, backoff, 1)
+    if not _is_async(client):
+        msg = "connect_async() needs an aiobotocore (async) client, not a boto3 one."
+        raise RequestError(
+            msg,
+            hint="async with aiobotocore.session.get_session().create_client('dynamodb', ...) as client: ... (or app.connect for boto3)",
+        )
+    if while_filling not in (None, "refuse", "partial"):
+        msg = f"while_filling={while_filling!r} is not an option."
+        raise RequestError(msg, hint="pass 'refuse', 'partial' or None")
+    secret = _secret(design.app.name, table_name, cursor_secret)
+    return AsyncTable(
+        design, models, table_name, client, cursor_secret=secret, backoff=backoff, while_filling=while_filling
+    )
+
+
+def _is_async(client: object) -> bool:
+    """Whether ``client`` sends with coroutines (aiobotocore) rather than blocking calls (boto3)."""
+    if any(c.__module__.startswith("aiobotocore.") for c in type(client).__mro__):
+        return True
+    # aiobotocore's own methods are not marked as coroutine functions; a hand-made double may be.
+    return inspect.iscoroutinefunction(getattr(client, "get_item", None))
 
 
 def _check_options(client: object, backoff: object, max_workers: object) -> None:

@@ -11,7 +11,9 @@ Fixtures:
 * ``dynamodel_table``: a factory, ``dynamodel_table(app)`` → a connected
   :class:`~dynamodel.runtime.table.Table` on a fresh table named ``<app>-<stage>`` (a unique
   stage per call), created from the emitted ``create_table`` definition and deleted when
-  the test ends.
+  the test ends. ``dynamodel_table(app, runtime="async")`` connects the async table
+  (aiobotocore) behind the same sync interface (:mod:`dynamodel.testing.blocking`), so one
+  test runs on both runtimes.
 * ``dynamodel_machine``: ``dynamodel_machine(app, **options)`` runs the app's
   :class:`~dynamodel.testing.machine.AppMachine` on the session's engine (over HTTP).
 
@@ -45,7 +47,9 @@ from hypothesis.errors import InvalidArgument
 
 from dynamodel.app import App
 from dynamodel.engine import EmbeddedEngine, EndpointEngine
+from dynamodel.errors import RequestError
 from dynamodel.runtime.table import Table
+from dynamodel.testing.blocking import BlockingTable, LoopThread, open_client
 from dynamodel.testing.inprocess import create_test_table, new_stage
 from dynamodel.testing.machine import run_app_machine
 from dynamodel.testing.stages import session_stage
@@ -112,9 +116,23 @@ def dynamodel_client(dynamodel_engine: EmbeddedEngine | EndpointEngine) -> Dynam
     return client
 
 
+@pytest.fixture(scope="session")
+def dynamodel_loop() -> Iterator[LoopThread]:
+    """An event loop in a thread of its own, serving the async tables of the session."""
+    loop = LoopThread()
+    yield loop
+    loop.stop()
+
+
 @pytest.fixture
-def dynamodel_table(dynamodel_client: DynamoDBClient, dynamodel_stage: str | None) -> Iterator[MakeTable]:
-    """``dynamodel_table(app, stage=None, **connect_options)``: a fresh table for ``app``, dropped after.
+def dynamodel_table(
+    dynamodel_engine: EmbeddedEngine | EndpointEngine,
+    dynamodel_client: DynamoDBClient,
+    dynamodel_stage: str | None,
+    request: pytest.FixtureRequest,
+) -> Iterator[MakeTable]:
+    """``dynamodel_table(app, stage=None, runtime="sync", **connect_options)``: a fresh table for
+    ``app``, dropped after; ``runtime="async"`` connects it through aiobotocore (blocking view).
 
     Named ``<app>-<stage>-<unique>`` with the session's stage, ``<app>-<stage>`` with the one given.
 
@@ -124,15 +142,28 @@ def dynamodel_table(dynamodel_client: DynamoDBClient, dynamodel_stage: str | Non
         ...     table.create(Customer(customer_id="c1", email="a@x", name="A", order_count=0))
     """
     created: list[str] = []
+    closers: list[Callable[[], None]] = []
 
-    def make(app: App, stage: str | None = None, **connect_options: Any) -> Table:
+    def make(app: App, stage: str | None = None, runtime: str = "sync", **connect_options: Any) -> Any:
         if stage is None and dynamodel_stage is not None:
             stage = f"{dynamodel_stage}-{new_stage()}"
         table = create_test_table(app, dynamodel_client, stage, **connect_options)
         created.append(table.name)
-        return table
+        if runtime == "sync":
+            return table
+        if runtime != "async":
+            msg = f"runtime={runtime!r} is not a runtime"
+            raise RequestError(msg, hint="pass 'sync' (boto3) or 'async' (aiobotocore)")
+        loop: LoopThread = request.getfixturevalue("dynamodel_loop")
+        client, close = open_client(loop, dynamodel_engine.async_client())
+        closers.append(close)
+        options = {"cursor_secret": table._session.cursors.secret, **connect_options}
+        connected = loop.run(app.connect_async(table.name, client, **options))
+        return BlockingTable(connected, loop)
 
     yield make
+    for close in closers:
+        close()
     for name in created:
         dynamodel_client.delete_table(TableName=name)
 

@@ -6,6 +6,7 @@ and a fresh table per ``make_table`` call, dropped when the test ends.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,6 +16,7 @@ from dynamodel.testing.pytest_plugin import (
     MakeTable,
     dynamodel_client,
     dynamodel_engine,
+    dynamodel_loop,
     dynamodel_machine,
     dynamodel_stage,
     dynamodel_table,
@@ -28,11 +30,13 @@ __all__ = [
     "client",
     "dynamodel_client",
     "dynamodel_engine",
+    "dynamodel_loop",
     "dynamodel_machine",
     "dynamodel_stage",
     "dynamodel_table",
     "engine",
     "make_table",
+    "runtime",
 ]
 
 
@@ -48,7 +52,23 @@ def client(dynamodel_client: DynamoDBClient) -> DynamoDBClient:
     return dynamodel_client
 
 
+RUNTIMES = ("sync", "async")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module or test marked ``both_runtimes`` runs once per runtime (its ``make_table`` tables)."""
+    if metafunc.definition.get_closest_marker("both_runtimes") and "runtime" in metafunc.fixturenames:
+        metafunc.parametrize("runtime", RUNTIMES, indirect=True)
+
+
 @pytest.fixture
-def make_table(dynamodel_table: MakeTable) -> MakeTable:
-    """``make_table(app, **connect_options)``: a fresh table for ``app``, dropped after the test."""
-    return dynamodel_table
+def runtime(request: pytest.FixtureRequest) -> str:
+    """The runtime ``make_table`` connects: ``sync`` (boto3) unless the test runs both."""
+    return str(getattr(request, "param", "sync"))
+
+
+@pytest.fixture
+def make_table(dynamodel_table: MakeTable, runtime: str) -> MakeTable:
+    """``make_table(app, **connect_options)``: a fresh table for ``app``, dropped after the test;
+    connected through ``runtime`` (the async table behind a blocking view, for ``async``)."""
+    return functools.partial(dynamodel_table, runtime=runtime)

@@ -24,7 +24,7 @@ from dynamodel.errors import RequestError
 from dynamodel.runtime.table import Table
 from dynamodel.spec import PatternSpec
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_runtimes]
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.runtime.table import Table
 from dynamodel.testing.pytest_plugin import MakeTable
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_runtimes]
 
 
 def _copy(table: Table, employee: Employee) -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ from dynamodel.runtime.table import Table
 from dynamodel.spec_file import dump_spec, parse_spec, parse_spec_text
 from dynamodel.testing.pytest_plugin import MakeTable
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_runtimes]
 
 
 class User(Entity, identity=("user_id",)):

@@ -21,7 +21,7 @@ from dynamodel.propagate import drain
 from dynamodel.testing import machine_settings, run_app_machine
 from dynamodel.testing.pytest_plugin import MakeTable
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_runtimes]
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 

@@ -16,7 +16,7 @@ from dynamodel.engine import EmbeddedEngine
 from dynamodel.propagate import drain, repair_copies
 from dynamodel.testing.pytest_plugin import MakeTable
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_runtimes]
 
 
 class User(Entity, identity=("user_id",)):

@@ -16,7 +16,7 @@ from dynamodel.errors import PartialItemError, RequestError
 from dynamodel.testing import machine_settings, run_app_machine
 from dynamodel.testing.pytest_plugin import MakeTable
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_runtimes]
 BODY = "x" * 3000
 
 

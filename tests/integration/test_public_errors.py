@@ -28,7 +28,7 @@ from dynamodel.testing.pytest_plugin import MakeTable
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_runtimes]
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 BAD_LIMITS: list[Any] = [5.5, "5", 0, -1, True, False, float("nan"), Decimal(5)]

@@ -27,7 +27,7 @@ from dynamodel.runtime.reads import CollectionPage, Page
 from dynamodel.runtime.table import Table
 from dynamodel.testing.pytest_plugin import MakeTable
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_runtimes]
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

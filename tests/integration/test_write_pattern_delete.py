@@ -21,7 +21,7 @@ from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.runtime.table import Table
 from dynamodel.testing.pytest_plugin import MakeTable
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_runtimes]
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
