@@ -27,6 +27,7 @@ item. Inside a list or a map, ``None`` is stored as ``{"NULL": True}``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from dynamodel.attribute_types import AttributeValue, Decoder, Encoder, lookup
 from dynamodel.attribute_types.registry import WIRE_ENCODERS
@@ -40,7 +41,7 @@ from dynamodel.attribute_types.wire import (
 )
 from dynamodel.attribute_types.wire import short as _short
 from dynamodel.errors import RequestError
-from dynamodel.spec import AttributeSpec, EntitySpec
+from dynamodel.spec import EntitySpec
 
 __all__ = [
     "MAX_ADJUSTED_EXPONENT",
@@ -94,23 +95,34 @@ def serialize(value: object) -> AttributeValue:
 # ---- entities ------------------------------------------------------------------------------
 
 
-_Plan = tuple[tuple[str, AttributeSpec, Encoder, str, Decoder], ...]
-_PLANS: dict[int, tuple[EntitySpec, _Plan, frozenset[str]]] = {}
+class _Plan(NamedTuple):
+    """What the codec needs of one entity, computed once per EntitySpec."""
+
+    spec: EntitySpec
+    names: frozenset[str]
+    # (name, encoder) and (name, decoder) pairs: the loops unpack two names, nothing else.
+    encoders: tuple[tuple[str, Encoder], ...]
+    decoders: tuple[tuple[str, Decoder], ...]
+    expected: dict[str, str]
+    """Attribute name -> what its encoder's error asks for (``pass <expected>``)."""
 
 
-def _plan(spec: EntitySpec) -> tuple[_Plan, frozenset[str]]:
-    cached = _PLANS.get(id(spec))
-    if cached is not None and cached[0] is spec:
-        return cached[1], cached[2]
-    rows = []
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan(spec: EntitySpec) -> _Plan:
+    plan = _PLANS.get(id(spec))
+    if plan is not None and plan.spec is spec:
+        return plan
+    encoders, decoders, expected = [], [], {}
     for a in spec.attributes:
         attr_type = lookup(a.type)
-        encode, expected = attr_type.bind(a.enum)
-        rows.append((a.name, a, encode, expected, attr_type.from_wire))
-    plan = tuple(rows)
-    names = frozenset(a.name for a in spec.attributes)
-    _PLANS[id(spec)] = (spec, plan, names)  # keeps spec alive, so its id is never reused
-    return plan, names
+        encode, expected[a.name] = attr_type.bind(a.enum)
+        encoders.append((a.name, encode))
+        decoders.append((a.name, attr_type.from_wire))
+    plan = _Plan(spec, frozenset(expected), tuple(encoders), tuple(decoders), expected)
+    _PLANS[id(spec)] = plan  # keeps spec alive, so its id is never reused
+    return plan
 
 
 def entity_to_item(spec: EntitySpec, values: Mapping[str, object]) -> Item:
@@ -130,28 +142,35 @@ def entity_to_item(spec: EntitySpec, values: Mapping[str, object]) -> Item:
             DynamoDB cannot store (see :func:`serialize`), or a name the entity does
             not declare; the message names the entity and the attribute.
     """
-    plan, names = _plan(spec)
-    if not names.issuperset(values):
+    plan = _PLANS.get(id(spec))
+    if plan is None or plan.spec is not spec:
+        plan = _plan(spec)
+    names = plan.names
+    # A dict's key view compares with the set without building one (issuperset would).
+    if not (values.keys() <= names if type(values) is dict else names.issuperset(values)):
         unknown = next(name for name in values if name not in names)
         msg = f"{spec.name} has no attribute '{unknown}'"
         raise RequestError(
             msg, hint=f"pass only the declared attributes: {', '.join(a.name for a in spec.attributes)}"
         )
     item: Item = {}
-    for name, attr, encode, expected, _ in plan:
-        value = values.get(name)
-        if value is None:
-            continue
-        try:
-            av = encode(value)
-        except RequestError as err:
-            msg = f"{spec.name}.{name}: {err.message}"
-            raise RequestError(msg, hint=err.hint) from None
-        if av is None:
-            msg = f"{spec.name}.{name} is declared {attr.type} but got {type(value).__name__} {_short(value)}"
-            raise RequestError(msg, hint=f"pass {expected}")
-        item[name] = av
-    return item
+    get = values.get
+    try:
+        for name, encode in plan.encoders:
+            value = get(name)
+            if value is not None:
+                av = encode(value)
+                if av is None:
+                    break
+                item[name] = av
+        else:
+            return item
+    except RequestError as err:
+        msg = f"{spec.name}.{name}: {err.message}"
+        raise RequestError(msg, hint=err.hint) from None
+    attr_type = next(a.type for a in spec.attributes if a.name == name)
+    msg = f"{spec.name}.{name} is declared {attr_type} but got {type(value).__name__} {_short(value)}"
+    raise RequestError(msg, hint=f"pass {plan.expected[name]}")
 
 
 def encode_attribute(spec: EntitySpec, name: str, value: object) -> AttributeValue:
@@ -182,9 +201,26 @@ def item_to_values(spec: EntitySpec, item: Mapping[str, AttributeValue]) -> dict
         RequestError: a stored value does not match its declared type (the item was
             written by another writer or an older version of the entity).
     """
-    plan, _ = _plan(spec)
+    plan = _PLANS.get(id(spec))
+    if plan is None or plan.spec is not spec:
+        plan = _plan(spec)
     out: dict[str, object] = {}
-    for name, attr, _, _, decode in plan:
+    get = item.get
+    try:
+        for name, decode in plan.decoders:
+            av = get(name)
+            if av is not None:
+                out[name] = decode(av)
+    except (KeyError, ValueError, TypeError, ArithmeticError):
+        # A NULL or a mismatched value: start again, checking each attribute.
+        return _checked_values(plan, item)
+    return out
+
+
+def _checked_values(plan: _Plan, item: Mapping[str, AttributeValue]) -> dict[str, object]:
+    spec = plan.spec
+    out: dict[str, object] = {}
+    for name, decode in plan.decoders:
         av = item.get(name)
         if av is None:
             continue
@@ -194,7 +230,8 @@ def item_to_values(spec: EntitySpec, item: Mapping[str, AttributeValue]) -> dict
             if av.get("NULL") is True:
                 out[name] = None
                 continue
-            msg = f"{spec.name}.{name} is declared {attr.type} but the item holds {_short(av)}"
+            attr_type = next(a.type for a in spec.attributes if a.name == name)
+            msg = f"{spec.name}.{name} is declared {attr_type} but the item holds {_short(av)}"
             raise RequestError(
                 msg,
                 hint="the item was written by another writer or an older version of the entity; migrate it or fix the declaration",

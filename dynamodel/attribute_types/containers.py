@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel
 
 from dynamodel.attribute_types.base import AttributeType, AttributeValue, WireEncoder
-from dynamodel.attribute_types.wire import de_map, deserialize, ser_list, ser_map, ser_set
+from dynamodel.attribute_types.wire import de_list, de_map, deserialize, ser_list, ser_map, ser_set
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
 
 def _enc_list(v: object) -> AttributeValue | None:
-    if isinstance(v, list | tuple):
+    if type(v) is list or isinstance(v, list | tuple):
         return ser_list(v)
     if isinstance(v, set | frozenset):
         # DynamoDB has no empty set; an empty list reads back as an empty collection.
@@ -27,6 +27,8 @@ _COLLECTION_TAGS = frozenset({"L", "SS", "NS", "BS", "NULL"})
 
 
 def _de_list(av: AttributeValue) -> object:
+    if len(av) == 1 and "L" in av:
+        return de_list(av["L"])
     if not _COLLECTION_TAGS.issuperset(av):
         raise TypeError(av)
     return deserialize(av)
@@ -61,7 +63,7 @@ class ListType(AttributeType):
 
 
 def _enc_map(v: object) -> AttributeValue | None:
-    if isinstance(v, Mapping):
+    if type(v) is dict or isinstance(v, Mapping):
         return ser_map(v)
     if isinstance(v, BaseModel):
         return ser_map(v.model_dump(mode="python"))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from dynamodel.attribute_types.base import AttributeType, AttributeValue, WireEncoder
 from dynamodel.attribute_types.keycoding import decode_number, encode_number, refuse_bool, short, wrong_type
-from dynamodel.attribute_types.wire import float_text, int_text, number_text, to_int
+from dynamodel.attribute_types.wire import INT_LIMIT, decimal_text, float_text, int_text, to_int
 from dynamodel.errors import KeyEncodingError
 
 if TYPE_CHECKING:
@@ -33,14 +33,18 @@ def _ser_int(v: int) -> AttributeValue:
 
 def _enc_int(v: object) -> AttributeValue | None:
     if type(v) is int:
-        return {"N": int_text(v)}
+        return {"N": str(v) if -INT_LIMIT < v < INT_LIMIT else int_text(v)}
     if isinstance(v, int) and not isinstance(v, bool):
         return {"N": int_text(int(v))}
     return None
 
 
 def _de_int(av: AttributeValue) -> object:
-    return to_int(av["N"])
+    text = av["N"]
+    try:
+        return int(text)
+    except ValueError:
+        return to_int(text)
 
 
 class IntType(_Number):
@@ -93,12 +97,12 @@ class IntType(_Number):
 
 
 def _ser_decimal(v: Decimal) -> AttributeValue:
-    return {"N": number_text(v, v)}
+    return {"N": decimal_text(v)}
 
 
 def _enc_decimal(v: object) -> AttributeValue | None:
     if isinstance(v, Decimal):
-        return {"N": number_text(v, v)}
+        return {"N": decimal_text(v)}
     if isinstance(v, int) and not isinstance(v, bool):
         return {"N": int_text(int(v))}
     return None
@@ -131,7 +135,7 @@ class DecimalType(_Number):
         return {Decimal: _ser_decimal}
 
     def wire_fallback(self, value: object) -> AttributeValue | None:
-        return {"N": number_text(value, value)} if isinstance(value, Decimal) else None
+        return {"N": decimal_text(value)} if isinstance(value, Decimal) else None
 
     def strategy(self, values: tuple[str, ...], tags: Sequence[str]) -> SearchStrategy[Any]:
         from hypothesis import strategies as st  # noqa: PLC0415 - test-only dependency

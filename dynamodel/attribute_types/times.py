@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
 _UTC = dt.UTC
+_TWO = tuple(f"{n:02d}" for n in range(100))
 
 
 def datetime_text(v: dt.datetime) -> str:
@@ -31,15 +32,13 @@ def datetime_text(v: dt.datetime) -> str:
             except (OverflowError, ValueError):
                 msg = f"datetime {v.isoformat()} falls outside years 1..9999 once converted to UTC"
                 raise RequestError(msg, hint="use a datetime within years 1..9999 UTC") from None
-    # %-formatting is twice as fast as isoformat(timespec=...) here, and pads years < 1000.
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031
-        v.year,
-        v.month,
-        v.day,
-        v.hour,
-        v.minute,
-        v.second,
-        v.microsecond,
+    # Table lookups for the two-digit fields: half the cost of %-formatting, which was most of
+    # the cost of writing a datetime.
+    year, micro = v.year, v.microsecond
+    return (
+        f"{_TWO[year // 100]}{_TWO[year % 100]}-{_TWO[v.month]}-{_TWO[v.day]}"
+        f"T{_TWO[v.hour]}:{_TWO[v.minute]}:{_TWO[v.second]}"
+        f".{_TWO[micro // 10000]}{_TWO[micro // 100 % 100]}{_TWO[micro % 100]}Z"
     )
 
 
@@ -61,7 +60,9 @@ def _parse_datetime(text: str) -> dt.datetime:
 
 
 def _de_datetime(av: AttributeValue) -> object:
-    return _parse_datetime(av["S"])
+    value = dt.datetime.fromisoformat(av["S"])
+    # What dynamodel writes ("...Z") reads back in UTC already: no second call for it.
+    return value if value.tzinfo is _UTC else _parse_datetime(av["S"])
 
 
 class DateTimeType(AttributeType):

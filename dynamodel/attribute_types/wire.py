@@ -80,8 +80,28 @@ def int_text(v: int) -> str:
     return number_text(Decimal(v), v)
 
 
+def decimal_text(d: Decimal) -> str:
+    """``number_text(d, d)``, without ``normalize()`` when ``str(d)`` is already that text."""
+    text = str(d)
+    # Without an exponent, at most 38 characters and no trailing zero after a point, str() is
+    # plain, in range and normalised: what normalize() and plain formatting would give.
+    if len(text) <= MAX_DIGITS and "E" not in text:
+        last = text[-1]
+        if last in "123456789" or (last == "0" and "." not in text and text != "-0"):
+            return text
+    return number_text(d, d)
+
+
 def float_text(v: float) -> str:
     """The wire text of a float, or RequestError when DynamoDB cannot store it."""
+    text = repr(v)
+    # repr without an exponent (and not inf/nan) is plain notation between 1E-4 and 1E+16,
+    # and its only trailing zero is the one of ".0".
+    if "e" not in text and "n" not in text:
+        if text[-1] != "0":
+            return text
+        if text[-2:] == ".0" and text != "-0.0":
+            return text[:-2]
     if not math.isfinite(v):
         msg = f"{v!r} cannot be stored: DynamoDB numbers have no NaN or Infinity"
         raise RequestError(msg, hint="store a finite value, or leave the attribute out (None)")
@@ -130,7 +150,16 @@ def ser_str(v: str) -> AttributeValue:
 
 def ser_list(v: list[Any] | tuple[Any, ...]) -> AttributeValue:
     """A list or tuple as L, every element serialised by its own type."""
-    return {"L": [ser_map(x) if type(x) is dict else ser_nested(x) for x in v]}
+    return {
+        "L": [
+            ser_map(x)
+            if type(x) is dict
+            else {"S": x}
+            if type(x) is str and x.isascii()
+            else (WIRE_ENCODERS.get(type(x)) or ser_other)(x)
+            for x in v
+        ]
+    }
 
 
 def _map_key(key: object) -> str:
@@ -147,17 +176,21 @@ def _map_key(key: object) -> str:
 def ser_map(v: Mapping[Any, Any]) -> AttributeValue:
     """A mapping with str keys as M."""
     out: dict[str, AttributeValue] = {}
-    encoders = WIRE_ENCODERS
     for key, x in v.items():
         k = key if type(key) is str and key.isascii() else _map_key(key)
-        # The common scalars inline: a function call per value is most of the cost.
+        # The common types inline: a function call per value is most of the cost. Each
+        # branch gives what the type's WIRE_ENCODERS entry gives.
         t = type(x)
-        if t is str and x.isascii():
-            out[k] = {"S": x}
+        if t is str:
+            out[k] = {"S": x} if x.isascii() else ser_str(x)
         elif t is int and -INT_LIMIT < x < INT_LIMIT:
             out[k] = {"N": str(x)}
+        elif t is Decimal:
+            out[k] = {"N": decimal_text(x)}
+        elif t is dict:
+            out[k] = ser_map(x)
         else:
-            out[k] = (encoders.get(t) or ser_other)(x)
+            out[k] = (WIRE_ENCODERS.get(t) or ser_other)(x)
     return {"M": out}
 
 
@@ -221,9 +254,16 @@ def de_map(m: dict[str, AttributeValue]) -> dict[str, object]:
         elif "N" in av:
             text = av["N"]
             out[k] = Decimal(text) if "." in text or "e" in text or "E" in text else int(text)
+        elif "M" in av and len(av) == 1:
+            out[k] = de_map(av["M"])
         else:
             out[k] = deserialize(av)
     return out
+
+
+def de_list(xs: list[AttributeValue]) -> list[object]:
+    """The list of an L payload."""
+    return [de_map(x["M"]) if "M" in x else deserialize(x) for x in xs]
 
 
 _DECODERS: dict[str, Callable[[Any], object]] = {
@@ -233,7 +273,7 @@ _DECODERS: dict[str, Callable[[Any], object]] = {
     "NULL": lambda _: None,
     "B": bytes,
     "M": de_map,
-    "L": lambda xs: [de_map(x["M"]) if "M" in x else deserialize(x) for x in xs],
+    "L": de_list,
     "SS": set,
     "NS": lambda xs: {number(x) for x in xs},
     "BS": lambda xs: {bytes(x) for x in xs},
