@@ -110,7 +110,7 @@ def async_client(
     """An aiobotocore client (an async context manager) with the engine's settings."""
     try:
         from aiobotocore.config import AioConfig  # noqa: PLC0415 - aiobotocore is an optional extra
-        from aiobotocore.session import get_session  # noqa: PLC0415
+        from aiobotocore.session import AioSession  # noqa: PLC0415
     except ImportError as err:  # pragma: no cover - depends on the installation
         msg = "an async client needs aiobotocore, which is not installed"
         raise ExecutionError(msg, hint="pip install 'dynamodel[async]'") from err
@@ -119,7 +119,7 @@ def async_client(
     key = credentials.access_key if credentials is not None else DUMMY_KEY
     secret = credentials.secret_key if credentials is not None else DUMMY_KEY
     token = credentials.token if credentials is not None else DUMMY_KEY
-    created: AbstractAsyncContextManager[AioDynamoDBClient] = get_session().create_client(
+    created: AbstractAsyncContextManager[AioDynamoDBClient] = AioSession().create_client(
         "dynamodb",
         region_name=region,
         endpoint_url=endpoint_url,

@@ -7,8 +7,9 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
+import pytest
 from paths import REPO
 
 from dynamodel.errors import ErrorCode
@@ -79,6 +80,79 @@ def test_runtime_example_runs_on_the_embedded_engine(capsys: object) -> None:
     )
     namespace: dict[str, object] = {"__name__": "readme_runtime"}
     exec(compile(code, "README.md", "exec", dont_inherit=True), namespace)
+
+
+def _async_blocks() -> list[str]:
+    section = README.split("### Async (asyncio, aiobotocore)", 1)[1].split("\n## ", 1)[0]
+    return [block.split("```", 1)[0] for block in section.split("```python\n")[1:]]
+
+
+def test_async_example_runs_on_the_embedded_engine(capsys: pytest.CaptureFixture[str]) -> None:
+    namespace: dict[str, object] = {"__name__": "readme_async"}
+    exec(compile(_async_blocks()[0], "README.md", "exec", dont_inherit=True), namespace)
+    assert capsys.readouterr().out == ""  # the customer has no orders: the loop printed nothing
+
+
+def test_fastapi_example_serves_pages_and_404s(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The FastAPI example, run with a stand-in for FastAPI (not a dependency) and its lifespan
+    opening the embedded engine's async client where production opens AWS's."""
+    import asyncio
+    import sys
+    import types
+
+    import aiobotocore.session
+
+    from access_patterns.shop import Customer, shop
+    from dynamodel.engine import EmbeddedEngine
+
+    class HTTPError(Exception):
+        def __init__(self, status_code: int, detail: str) -> None:
+            super().__init__(detail)
+            self.status_code = status_code
+
+    class FastAPI:
+        def __init__(self, lifespan: Any) -> None:
+            self.lifespan = lifespan
+            self.routes: dict[str, Any] = {}
+
+        def get(self, path: str) -> Any:
+            def register(handler: Any) -> Any:
+                self.routes[path] = handler
+                return handler
+
+            return register
+
+    fake = types.ModuleType("fastapi")
+    fake.FastAPI = FastAPI  # type: ignore[attr-defined]
+    fake.HTTPException = HTTPError  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fastapi", fake)
+    monkeypatch.setenv("DYNAMODEL_CURSOR_SECRET", "readme-fastapi")
+    with EmbeddedEngine() as engine:
+        engine.client().create_table(**shop.to_create_table("shop-prod"))
+
+        class Session:
+            def create_client(self, service: str) -> Any:
+                assert service == "dynamodb"
+                return engine.async_client()
+
+        monkeypatch.setattr(aiobotocore.session, "get_session", Session)
+        namespace: dict[str, Any] = {"__name__": "readme_fastapi"}
+        exec(compile(_async_blocks()[1], "README.md", "exec", dont_inherit=True), namespace)
+        api = namespace["api"]
+
+        async def serve() -> None:
+            async with api.lifespan(api):
+                table = namespace["tables"]["shop"]
+                await table.create(
+                    Customer(customer_id="c1", email="a@example.com", name="Ann", order_count=0)
+                )
+                handler = api.routes["/customers/{customer_id}/orders"]
+                assert await handler("c1") == {"orders": [], "cursor": None}
+                with pytest.raises(HTTPError) as missing:
+                    await handler("nobody")
+                assert missing.value.status_code == 404
+
+        asyncio.run(serve())
 
 
 def test_testing_example_runs_as_a_users_test_file(tmp_path: Path) -> None:
