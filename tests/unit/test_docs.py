@@ -128,7 +128,8 @@ def test_fastapi_example_serves_pages_and_404s(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setitem(sys.modules, "fastapi", fake)
     monkeypatch.setenv("DYNAMODEL_CURSOR_SECRET", "readme-fastapi")
     with EmbeddedEngine() as engine:
-        engine.client().create_table(**shop.to_create_table("shop-prod"))
+        definition: Any = shop.to_create_table("shop-prod")
+        engine.client().create_table(**definition)
 
         class Session:
             def create_client(self, service: str) -> Any:
