@@ -266,7 +266,7 @@ def _cmd_stubs(args: argparse.Namespace) -> int:
     if not isinstance(app, App):
         msg = f"{spec_target!r} is not an App (found {type(app).__name__}); typed stubs need its entity classes."
         raise DefinitionError(msg, hint=f"point at the App object defined in {module_name}")
-    sys.stdout.write(render_protocol(app))
+    sys.stdout.write(render_protocol(app, include_async=not args.sync_only))
     return 0
 
 
@@ -355,8 +355,13 @@ def build_parser() -> argparse.ArgumentParser:
     from dynamodel.migrator.cli import add_commands as add_migrate_commands  # noqa: PLC0415
 
     add_migrate_commands(steps)
-    p = sub.add_parser("stubs", help="print a typed Table subclass with one typed method per pattern")
+    p = sub.add_parser(
+        "stubs", help="print typed Table and AsyncTable subclasses with one typed method per pattern"
+    )
     p.add_argument("target", help="module:APP")
+    p.add_argument(
+        "--sync-only", action="store_true", help="the Table subclass alone, as before the async table"
+    )
     p.set_defaults(func=_cmd_stubs)
     from dynamodel.propagate.cli import add_commands  # noqa: PLC0415 - propagate/repair subcommands
 
