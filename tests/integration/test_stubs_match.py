@@ -1,12 +1,13 @@
 """The generated stubs say exactly what the runtime accepts (issue 11 item 13).
 
 For every example app, every parameter of every generated method is checked against the
-runtime: a parameter typed ``X | None`` must accept None and one without None must refuse it;
+runtime, sync (``Table``) and async (``AsyncTable``): a parameter typed ``X | None`` must accept None and one without None must refuse it;
 a parameter with a default may be left out and one without must not. "Refuses" means a
 ``RequestError`` before anything is sent; any other outcome (a page, an empty answer, a
 refusal by the engine) means the arguments were accepted.
 
-Engine assumed: moto in process (``InProcessEngine``), one fresh table per app.
+Engine assumed: moto in process (``InProcessEngine``), one fresh table per app; the async
+table on the session's moto server (``dynamodel_table(app, runtime="async")``, blocking view).
 """
 
 from __future__ import annotations
@@ -23,18 +24,21 @@ from typing import Any, get_args, get_origin
 
 import pytest
 from example_apps import discover_apps
+from stub_views import stub_methods
 
 from dynamodel.app import App
 from dynamodel.errors import DynamodelError, RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime.instances import values_of
 from dynamodel.runtime.stubs import render_protocol
-from dynamodel.runtime.table import Table
 from dynamodel.runtime.write_patterns import target_keys, target_keyword
 from dynamodel.testing.inprocess import InProcessEngine, create_test_table
+from dynamodel.testing.pytest_plugin import MakeTable
 
 pytestmark = pytest.mark.integration
 APPS = discover_apps()
+RUNTIMES = ("sync", "async")
+DELETING = [a for a in APPS if any(p.deletes for p in a.spec.patterns)]
 _ABSENT = object()
 
 
@@ -79,14 +83,11 @@ def _instance(model: type[Entity]) -> Entity:
     return model(**values)
 
 
-def _methods(app: App) -> dict[str, ast.FunctionDef]:
-    tree = ast.parse(render_protocol(app))
-    (cls,) = [n for n in tree.body if isinstance(n, ast.ClassDef)]
-    guarded = next(n for n in cls.body if isinstance(n, ast.If))
-    return {f.name: f for f in guarded.body if isinstance(f, ast.FunctionDef)}
+def _methods(app: App, runtime: str = "sync") -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    return stub_methods(render_protocol(app), runtime)
 
 
-def _stub_params(fn: ast.FunctionDef) -> dict[str, tuple[bool, bool]]:
+def _stub_params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, tuple[bool, bool]]:
     """Keyword parameter -> (accepts None, has a default), as the stub declares them."""
     out: dict[str, tuple[bool, bool]] = {}
     for arg, default in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=True):
@@ -111,10 +112,24 @@ def engine() -> InProcessEngine:
     return InProcessEngine()
 
 
-def _read_cases(app: App, table: Table) -> list[tuple[str, str, bool, bool, bool, bool]]:
+@pytest.fixture
+def connect(engine: InProcessEngine, request: pytest.FixtureRequest) -> MakeTable:
+    """``connect(app, runtime)``: a fresh table of ``runtime`` (the async one behind a blocking view)."""
+
+    def make(app: App, runtime: str) -> Any:
+        if runtime == "sync":
+            return create_test_table(app, engine.client())
+        # Only the async runtime needs the moto server (aiobotocore speaks HTTP).
+        make_table: MakeTable = request.getfixturevalue("dynamodel_table")
+        return make_table(app, runtime=runtime)
+
+    return make
+
+
+def _read_cases(app: App, table: Any, runtime: str) -> list[tuple[str, str, bool, bool, bool, bool]]:
     """(pattern, parameter, stub accepts None, runtime does, stub has default, runtime does)."""
     cases = []
-    for name, fn in sorted(_methods(app).items()):
+    for name, fn in sorted(_methods(app, runtime).items()):
         pat = app.spec.pattern(name)
         if pat.kind == "write":
             continue
@@ -144,10 +159,11 @@ def _read_cases(app: App, table: Table) -> list[tuple[str, str, bool, bool, bool
     return cases
 
 
+@pytest.mark.parametrize("runtime", RUNTIMES)
 @pytest.mark.parametrize("app", APPS, ids=[a.name for a in APPS])
-def test_read_stubs_say_what_the_runtime_accepts(app: App, engine: InProcessEngine) -> None:
-    table = create_test_table(app, engine.client())
-    cases = _read_cases(app, table)
+def test_read_stubs_say_what_the_runtime_accepts(app: App, runtime: str, connect: MakeTable) -> None:
+    table = connect(app, runtime)
+    cases = _read_cases(app, table, runtime)
     assert cases
     wrong = [c for c in cases if c[2] != c[3] or c[4] != c[5]]
     assert not wrong, "(pattern, parameter, stub None, runtime None, stub default, runtime default): " + repr(
@@ -176,13 +192,14 @@ def test_write_stub_target_keywords_say_when_they_are_needed(app: App, engine: I
             assert stub_default == runtime_optional, (name, target, stub_default)
 
 
-@pytest.mark.parametrize("app", APPS, ids=[a.name for a in APPS])
-def test_write_stubs_say_how_items_to_delete_are_given(app: App, engine: InProcessEngine) -> None:
+@pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.parametrize("app", DELETING, ids=[a.name for a in DELETING])
+def test_write_stubs_say_how_items_to_delete_are_given(app: App, runtime: str, connect: MakeTable) -> None:
     from dynamodel.compile import key_attrs
     from dynamodel.runtime.pattern_deletes import delete_keyword
 
-    table = create_test_table(app, engine.client())
-    for name, fn in sorted(_methods(app).items()):
+    table = connect(app, runtime)
+    for name, fn in sorted(_methods(app, runtime).items()):
         pat = app.spec.pattern(name)
         if pat.kind != "write" or not pat.deletes:
             continue
