@@ -17,7 +17,8 @@ botocore's own retries pass through it) and adds two behaviours:
 
 ``InProcessEngine(rules=...)`` applies them to every client it makes;
 :meth:`DynamoRules.install_http` applies them to a client of a server over HTTP (the
-EmbeddedEngine's, or the pytest plugin's).
+EmbeddedEngine's, or the pytest plugin's), and :meth:`DynamoRules.install_async` to an
+aiobotocore client of one (the same rules around its aiohttp session's ``send``).
 """
 
 from __future__ import annotations
@@ -26,16 +27,18 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.awsrequest import AWSRequest, AWSResponse
 
-__all__ = ["TOKEN_WINDOW_S", "WRITE_OPERATIONS", "DynamoRules", "Send"]
+__all__ = ["TOKEN_WINDOW_S", "WRITE_OPERATIONS", "AsyncSend", "DynamoRules", "Send"]
 
 Send = Callable[[AWSRequest], AWSResponse]
 """Sends one HTTP attempt to the engine and returns its answer."""
+AsyncSend = Callable[[AWSRequest], Awaitable[AWSResponse]]
+"""The same, awaited (aiobotocore's ``AIOHTTPSession.send``)."""
 
 TOKEN_WINDOW_S = 600.0  # DynamoDB's documented idempotency window for ClientRequestToken
 WRITE_OPERATIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
@@ -72,9 +75,24 @@ class _Raw:
         yield self._data
 
 
-def _answer(request: AWSRequest, status: int, body: dict[str, Any]) -> AWSResponse:
+class _AsyncRaw:
+    """The smallest raw body aiobotocore's AioAWSResponse reads from."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    async def read(self) -> bytes:
+        return self._data
+
+
+def _answer(request: AWSRequest, status: int, body: dict[str, Any], *, aio: bool = False) -> AWSResponse:
     headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "dynamodel-rules"}
-    return AWSResponse(request.url, status, headers, _Raw(json.dumps(body).encode()))  # type: ignore[arg-type]
+    data = json.dumps(body).encode()
+    if aio:
+        from aiobotocore.awsrequest import AioAWSResponse  # noqa: PLC0415 - aiobotocore is an optional extra
+
+        return AioAWSResponse(request.url, status, headers, _AsyncRaw(data))  # type: ignore[arg-type]
+    return AWSResponse(request.url, status, headers, _Raw(data))  # type: ignore[arg-type]
 
 
 @dataclass
@@ -110,16 +128,11 @@ class DynamoRules:
         """``send`` with the rules applied around it."""
 
         def attempt(request: AWSRequest, operation: str) -> AWSResponse:
-            body = _body(request) if operation == "TransactWriteItems" else {}
-            token = body.get("ClientRequestToken") if self.token_rule else None
-            if isinstance(token, str):
-                early = self._check_token(request, token, _digest(body))
-                if early is not None:
-                    return early
+            token, digest, early = self._before(request, operation)
+            if early is not None:
+                return early
             response = send(request)
-            if isinstance(token, str) and response.status_code < 300:
-                with self._lock:
-                    self._tokens[token] = (_digest(body), self.clock())
+            self._after(token, digest, response)
             return response
 
         def ruled(request: AWSRequest) -> AWSResponse:
@@ -132,6 +145,45 @@ class DynamoRules:
             return response
 
         return ruled
+
+    def wrap_async(self, send: AsyncSend) -> AsyncSend:
+        """:meth:`wrap` for an awaited ``send`` (the same rules, the same state)."""
+
+        async def attempt(request: AWSRequest, operation: str) -> AWSResponse:
+            token, digest, early = self._before(request, operation, aio=True)
+            if early is not None:
+                return early
+            response = await send(request)
+            self._after(token, digest, response)
+            return response
+
+        async def ruled(request: AWSRequest) -> AWSResponse:
+            operation = _operation(request)
+            if operation not in WRITE_OPERATIONS:
+                return await send(request)
+            response = await attempt(request, operation)
+            if self._take_loss():
+                await response.content  # type: ignore[misc] # read, so aiohttp frees the connection
+                response = await attempt(request, operation)
+            return response
+
+        return ruled
+
+    def _before(
+        self, request: AWSRequest, operation: str, *, aio: bool = False
+    ) -> tuple[str | None, str, AWSResponse | None]:
+        """The request's token and digest, and the token rule's answer when it needs no engine."""
+        body = _body(request) if operation == "TransactWriteItems" else {}
+        token = body.get("ClientRequestToken") if self.token_rule else None
+        if not isinstance(token, str):
+            return None, "", None
+        digest = _digest(body)
+        return token, digest, self._check_token(request, token, digest, aio=aio)
+
+    def _after(self, token: str | None, digest: str, response: AWSResponse) -> None:
+        if token is not None and response.status_code < 300:
+            with self._lock:
+                self._tokens[token] = (digest, self.clock())
 
     def install(self, client: Any, send: Send) -> Any:
         """Make ``client`` send every request through ``self.wrap(send)``; returns the client."""
@@ -148,7 +200,23 @@ class DynamoRules:
         http = client._endpoint.http_session  # botocore's own sender, after the rules
         return self.install(client, http.send)
 
-    def _check_token(self, request: AWSRequest, token: str, digest: str) -> AWSResponse | None:
+    def install_async(self, client: Any) -> Any:
+        """Apply the rules to an aiobotocore client that talks HTTP to its endpoint; returns it.
+
+        aiobotocore awaits ``before-send`` handlers, and its ``AIOHTTPSession.send`` is the
+        aiohttp counterpart of botocore's sender: the rules sit in the same place.
+        """
+        ruled = self.wrap_async(client._endpoint.http_session.send)
+
+        async def before_send(request: AWSRequest, **_: Any) -> AWSResponse:
+            return await ruled(request)
+
+        client.meta.events.register_first("before-send", before_send)
+        return client
+
+    def _check_token(
+        self, request: AWSRequest, token: str, digest: str, *, aio: bool = False
+    ) -> AWSResponse | None:
         with self._lock:
             seen = self._tokens.get(token)
             if seen is not None and self.clock() - seen[1] > TOKEN_WINDOW_S:
@@ -161,10 +229,10 @@ class DynamoRules:
                 "__type": "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
                 "message": "The request uses the same client token as a previous, but non-identical request.",
             }
-            return _answer(request, 400, error)
+            return _answer(request, 400, error, aio=aio)
         with self._lock:
             self.replayed += 1
-        return _answer(request, 200, {})
+        return _answer(request, 200, {}, aio=aio)
 
     def _take_loss(self) -> bool:
         with self._lock:
