@@ -3,10 +3,13 @@
 :class:`InProcessEngine` makes boto3 clients whose requests moto answers inside this process
 (no socket, no server); :func:`default_client_factory` shares one engine per process, and
 :func:`create_test_table` creates a table under a fresh stage name (:func:`new_stage`).
+The async runtime's aiobotocore clients need HTTP: :func:`embedded_client_factory` shares one
+:class:`~dynamodel.engine.EmbeddedEngine` per process, started on first use.
 """
 
 from __future__ import annotations
 
+import atexit
 import uuid
 from typing import Any
 
@@ -15,12 +18,22 @@ from botocore.awsrequest import AWSResponse
 
 from dynamodel.app import App
 from dynamodel.emit.boto3_kwargs import render_create_table
-from dynamodel.engine import DUMMY_KEY, REGION, client_config, serial_lock
+from dynamodel.engine import DUMMY_KEY, REGION, EmbeddedEngine, client_config, serial_lock
 from dynamodel.errors import ExecutionError
 from dynamodel.runtime.table import Table
 from dynamodel.testing.faults import DynamoRules
 
-__all__ = ["InProcessEngine", "create_test_table", "default_client_factory", "new_stage"]
+__all__ = [
+    "IN_PROCESS",
+    "InProcessEngine",
+    "create_test_table",
+    "default_client_factory",
+    "embedded_client_factory",
+    "new_stage",
+]
+
+IN_PROCESS = "_dynamodel_in_process"
+"""Set on the clients an InProcessEngine makes: their endpoint is AWS's, never to be reached."""
 
 
 class InProcessEngine:
@@ -70,6 +83,7 @@ class InProcessEngine:
             status, headers, body = answer
             return AWSResponse(request.url, status, headers, MockRawResponse(body))  # type: ignore[arg-type]
 
+        setattr(client, IN_PROCESS, True)
         if self.rules is not None:
             return self.rules.install(client, send)
         client.meta.events.register_first("before-send", lambda request, **_: send(request))
@@ -84,6 +98,19 @@ def default_client_factory(service: str) -> Any:
     if not _DEFAULT_ENGINE:
         _DEFAULT_ENGINE.append(InProcessEngine())
     return _DEFAULT_ENGINE[0].client(service)
+
+
+_EMBEDDED: list[EmbeddedEngine] = []
+
+
+def embedded_client_factory(service: str) -> Any:
+    """Clients of a process-wide :class:`~dynamodel.engine.EmbeddedEngine`, started on first use
+    and stopped when the process exits (the async machine's default engine)."""
+    if not _EMBEDDED:
+        engine = EmbeddedEngine().start()
+        atexit.register(engine.stop)
+        _EMBEDDED.append(engine)
+    return _EMBEDDED[0].client(service)
 
 
 def new_stage() -> str:

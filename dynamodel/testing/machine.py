@@ -19,8 +19,13 @@ keys exist exactly while their predicate holds, write shards match, each ``uniqu
 has exactly one guard item owned by its holder, and, when propagation can be drained,
 every copy equals its source.
 
+With ``runtime="async"`` the same rules and checks drive an
+:class:`~dynamodel.runtime.async_table.AsyncTable` (aiobotocore, over HTTP) behind a
+:class:`~dynamodel.testing.blocking.BlockingTable`: see :mod:`~dynamodel.testing.machine_async`.
+
 The machine's parts live in their own modules: ``machine_config`` (what a machine class
-runs against), ``inprocess`` (the default engine), ``mirror`` (the model), ``draws`` (read
+runs against), ``machine_async`` (the async runtime), ``machine_profile`` (examples and
+steps), ``inprocess`` (the default engine), ``mirror`` (the model), ``draws`` (read
 arguments and copy sources drawn from values that exist), ``pattern_reads`` (pages
 followed, answers compared), ``stored_checks`` (the whole table against the model),
 ``table_checks`` (checks of one returned or stored item), ``rules`` and ``delete_rules``
@@ -40,7 +45,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Literal
 
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_machine_as_test
 
@@ -52,7 +57,13 @@ from dynamodel.spec import RangeOp
 from dynamodel.testing.draws import draw_read_args, wire_references
 from dynamodel.testing.inprocess import InProcessEngine, create_test_table, default_client_factory, new_stage
 from dynamodel.testing.machine_api import Outcome
-from dynamodel.testing.machine_config import ClientFactory, Drain, MachineConfig, propagation_driver
+from dynamodel.testing.machine_config import ClientFactory, Drain, MachineConfig, Runtime, propagation_driver
+from dynamodel.testing.machine_profile import (
+    FAST_EXAMPLES,
+    FAST_STEPS,
+    ActiveProfileSettings,
+    machine_settings,
+)
 from dynamodel.testing.mirror import ItemRef, Model
 from dynamodel.testing.oracle import Values
 from dynamodel.testing.pattern_reads import check_answer, read_all
@@ -73,6 +84,7 @@ __all__ = [
     "MachineConfig",
     "Model",
     "Outcome",
+    "Runtime",
     "app_machine",
     "check_blocks",
     "check_item_keys",
@@ -85,11 +97,7 @@ __all__ = [
     "same_values",
 ]
 
-FAST_EXAMPLES = 15
-FAST_STEPS = 30
 SWEEP_AFTER = 10
-# hypothesis loads "ci" by itself wherever $CI is set: a CI run stays fast unless asked.
-_FAST_PROFILES = ("default", "fast", "ci")
 
 
 # ---- the machine ----------------------------------------------------------------------------
@@ -114,24 +122,13 @@ def _all_rules_enabled(machine: RuleBasedStateMachine) -> None:
         strategy.enabled_rules_strategy = st.just(FeatureFlags())
 
 
-class _ActiveProfileSettings:
-    """``TestCase.settings`` read when the test runs, not when the class is made.
-
-    A test module defines ``TestShop = app_machine(shop).TestCase`` before pytest has
-    loaded the profile (``HYPOTHESIS_PROFILE``, or the plugin's ``pytest_configure``).
-    """
-
-    def __get__(self, obj: object, owner: type | None = None) -> settings:
-        return machine_settings()
-
-
 class AppMachine(RuleBasedStateMachine):
     """The state machine of one app; subclass with ``app = ...`` or call :func:`app_machine`.
 
     Class attributes a subclass may set: ``app`` (required), ``client_factory``,
     ``max_items``, ``drain`` (``"auto"``, None, or a ``drain(table)`` callable),
-    ``scan_every`` (scan the table after every n-th write step) and ``check_all``
-    (read every pattern after every write). Rules, bundles and
+    ``scan_every`` (scan the table after every n-th write step), ``check_all``
+    (read every pattern after every write) and ``runtime`` (``"sync"`` or ``"async"``). Rules, bundles and
     invariants are generated from the app when the subclass is created.
 
     Example:
@@ -164,10 +161,11 @@ class AppMachine(RuleBasedStateMachine):
             swarm=bool(getattr(cls, "swarm", False)),
             check_all=bool(getattr(cls, "check_all", True)),
             stage=getattr(cls, "stage", None),
+            runtime=getattr(cls, "runtime", "sync"),
             pools=value_pools(app.spec),
         )
         install_rules(cls)
-        cls.TestCase.settings = _ActiveProfileSettings()  # type: ignore[assignment]
+        cls.TestCase.settings = ActiveProfileSettings()  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
@@ -179,8 +177,8 @@ class AppMachine(RuleBasedStateMachine):
         self.app = cfg.app
         self.spec = cfg.app.spec
         self.client = cfg.client("dynamodb")
-        self.table = create_test_table(
-            self.app, self.client, f"{cfg.stage}-{new_stage()}" if cfg.stage else None
+        self.table = cfg.connect(
+            create_test_table(self.app, self.client, f"{cfg.stage}-{new_stage()}" if cfg.stage else None)
         )
         self.table_name = self.table.name
         self.drainer = cfg.drain_for(self.table)
@@ -326,40 +324,6 @@ class AppMachine(RuleBasedStateMachine):
 # ---- entry points ---------------------------------------------------------------------------
 
 
-def machine_settings(
-    *, max_examples: int = FAST_EXAMPLES, stateful_step_count: int = FAST_STEPS, **overrides: Any
-) -> settings:
-    """Settings for a machine: small under the fast, default or ci profile, the profile's otherwise.
-
-    Under ``HYPOTHESIS_PROFILE=thorough`` (or any profile other than ``fast``/``default``/``ci``;
-    hypothesis loads ``ci`` by itself where ``$CI`` is set)
-    the active profile decides examples and steps; otherwise at most ``max_examples``
-    test cases of ``stateful_step_count`` steps run, so ``make test`` stays fast.
-    """
-    base = settings.default
-    assert base is not None
-    quiet = {
-        "deadline": None,
-        "suppress_health_check": [*base.suppress_health_check, HealthCheck.too_slow],
-        # Every replay runs on a real engine (milliseconds per request): the explain phase
-        # re-runs the failure dozens of times, and shrinking a second distinct failure
-        # doubles the wait, for little more than the first minimal replay tells.
-        "phases": [p for p in base.phases if p != Phase.explain],
-        "report_multiple_bugs": False,
-    }
-    if settings.get_current_profile_name() not in _FAST_PROFILES:
-        return settings(base, **{**quiet, **overrides})
-    return settings(
-        base,
-        **{
-            **quiet,
-            "max_examples": min(max_examples, base.max_examples),
-            "stateful_step_count": stateful_step_count,
-            **overrides,
-        },
-    )
-
-
 def app_machine(
     app: App,
     *,
@@ -370,6 +334,7 @@ def app_machine(
     swarm: bool = False,
     check_all: bool = True,
     stage: str | None = None,
+    runtime: Runtime = "sync",
 ) -> type[AppMachine]:
     """A RuleBasedStateMachine class for ``app``; its ``.TestCase`` is a ready unittest/pytest test.
 
@@ -390,6 +355,12 @@ def app_machine(
             cases, with every pattern still read in each test case's final sweep.
         stage: tables are named ``<app>-<stage>-<unique>`` (the pytest plugin passes the
             session's stage, ``--dynamodel-stage`` or the CI build's id); None: ``<app>-<unique>``.
+        runtime: ``"sync"`` drives the boto3 ``Table``; ``"async"`` drives an ``AsyncTable``
+            on an aiobotocore client of the same engine's endpoint, awaited on one event-loop
+            thread per class (closed by :func:`run_app_machine`, else at exit). aiobotocore
+            needs HTTP: with the default ``client_factory`` an EmbeddedEngine is started
+            (once per process); a factory of in-process clients raises RequestError. The
+            fault rules (token rule, lost responses) apply on both, to local engines.
 
     Example:
         >>> TestShop = app_machine(shop).TestCase  # doctest: +SKIP
@@ -403,6 +374,7 @@ def app_machine(
         "swarm": swarm,
         "check_all": check_all,
         "stage": stage,
+        "runtime": runtime,
         "__module__": __name__,
     }
     name = "".join(part.title() for part in app.name.split("_")) + "Machine"
@@ -417,4 +389,8 @@ def run_app_machine(app: App, *, settings: settings | None = None, **options: An
         settings: hypothesis settings; default :func:`machine_settings`.
         options: passed to :func:`app_machine`.
     """
-    run_state_machine_as_test(app_machine(app, **options), settings=settings or machine_settings())
+    machine = app_machine(app, **options)
+    try:
+        run_state_machine_as_test(machine, settings=settings or machine_settings())
+    finally:
+        machine._config.close()

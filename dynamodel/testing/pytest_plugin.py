@@ -15,7 +15,8 @@ Fixtures:
   (aiobotocore) behind the same sync interface (:mod:`dynamodel.testing.blocking`), so one
   test runs on both runtimes.
 * ``dynamodel_machine``: ``dynamodel_machine(app, **options)`` runs the app's
-  :class:`~dynamodel.testing.machine.AppMachine` on the session's engine (over HTTP).
+  :class:`~dynamodel.testing.machine.AppMachine` on the session's engine (over HTTP);
+  ``runtime="async"`` drives the async table (aiobotocore) on the same engine.
 
 Without fixtures, ``run_app_machine(app)`` or ``TestShop = app_machine(shop).TestCase``
 run the machine on moto in process, which is about twice as fast.
@@ -175,6 +176,8 @@ def dynamodel_machine(
     """``dynamodel_machine(app, settings=None, **options)``: run the app's machine over HTTP.
 
     Its tables carry the session's stage (``<app>-<stage>-<unique>``), like ``dynamodel_table``'s.
+    ``options`` go to :func:`~dynamodel.testing.machine.app_machine` (``runtime="async"``: its
+    aiobotocore client talks to the session's engine).
 
     Example:
         >>> def test_shop_patterns(dynamodel_machine):  # doctest: +SKIP
