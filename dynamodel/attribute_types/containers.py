@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel
 
 from dynamodel.attribute_types.base import AttributeType, AttributeValue, WireEncoder
-from dynamodel.attribute_types.wire import de_list, de_map, deserialize, ser_list, ser_map, ser_set
+from dynamodel.attribute_types.wire import de_map, deserialize, ser_list, ser_map, ser_set
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -28,7 +28,8 @@ _COLLECTION_TAGS = frozenset({"L", "SS", "NS", "BS", "NULL"})
 
 def _de_list(av: AttributeValue) -> object:
     if len(av) == 1 and "L" in av:
-        return de_list(av["L"])
+        # de_list's loop, written here: one call less per list attribute.
+        return [de_map(x["M"]) if "M" in x else deserialize(x) for x in av["L"]]
     if not _COLLECTION_TAGS.issuperset(av):
         raise TypeError(av)
     return deserialize(av)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
 _UTC = dt.UTC
+_fromisoformat = dt.datetime.fromisoformat
 _TWO = tuple(f"{n:02d}" for n in range(100))
 
 
@@ -60,7 +61,7 @@ def _parse_datetime(text: str) -> dt.datetime:
 
 
 def _de_datetime(av: AttributeValue) -> object:
-    value = dt.datetime.fromisoformat(av["S"])
+    value = _fromisoformat(av["S"])
     # What dynamodel writes ("...Z") reads back in UTC already: no second call for it.
     return value if value.tzinfo is _UTC else _parse_datetime(av["S"])
 
