@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from dynamodel.attribute_types.base import AttributeType, AttributeValue, WireEncoder
 from dynamodel.attribute_types.keycoding import decode_number, encode_number, refuse_bool, short, wrong_type
-from dynamodel.attribute_types.wire import INT_LIMIT, decimal_text, float_text, int_text, to_int
+from dynamodel.attribute_types.wire import (
+    INT_LIMIT,
+    SMALL_INT_TEXTS,
+    SMALL_INTS,
+    decimal_text,
+    float_text,
+    int_text,
+    to_int,
+)
 from dynamodel.errors import KeyEncodingError
 
 if TYPE_CHECKING:
@@ -33,6 +41,8 @@ def _ser_int(v: int) -> AttributeValue:
 
 def _enc_int(v: object) -> AttributeValue | None:
     if type(v) is int:
+        if 0 <= v < 1000:
+            return {"N": SMALL_INT_TEXTS[v]}
         return {"N": str(v) if -INT_LIMIT < v < INT_LIMIT else int_text(v)}
     if isinstance(v, int) and not isinstance(v, bool):
         return {"N": int_text(int(v))}
@@ -41,6 +51,9 @@ def _enc_int(v: object) -> AttributeValue | None:
 
 def _de_int(av: AttributeValue) -> object:
     text = av["N"]
+    n = SMALL_INTS.get(text)
+    if n is not None:
+        return n
     try:
         return int(text)
     except ValueError:

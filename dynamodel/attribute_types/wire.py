@@ -25,6 +25,12 @@ NUMBER_RANGE = "zero, or between 1E-130 and 9.9999999999999999999999999999999999
 _CONTEXT = Context(prec=MAX_DIGITS, traps=[Inexact, InvalidOperation])
 INT_LIMIT = 10**MAX_DIGITS  # |int| below this has at most 38 digits and is in range
 _INT_MAX_BITS = 420  # 2**420 > 1E+126: any int this long is out of range
+# Counts, quantities and versions are mostly small: a lookup in these is several times
+# cheaper than str(n) or int(text), which the codec would otherwise call for each.
+SMALL_INT_TEXTS = tuple(str(n) for n in range(1000))
+"""``str(n)`` for 0 <= n < 1000."""
+SMALL_INTS = {text: n for n, text in enumerate(SMALL_INT_TEXTS)}
+"""``int(text)`` for the texts of SMALL_INT_TEXTS."""
 
 
 def short(value: object) -> str:
@@ -184,7 +190,7 @@ def ser_map(v: Mapping[Any, Any]) -> AttributeValue:
         if t is str:
             out[k] = {"S": x} if x.isascii() else ser_str(x)
         elif t is int and -INT_LIMIT < x < INT_LIMIT:
-            out[k] = {"N": str(x)}
+            out[k] = {"N": SMALL_INT_TEXTS[x] if 0 <= x < 1000 else str(x)}
         elif t is Decimal:
             out[k] = {"N": decimal_text(x)}
         elif t is dict:
@@ -253,7 +259,11 @@ def de_map(m: dict[str, AttributeValue]) -> dict[str, object]:
             out[k] = av["S"]
         elif "N" in av:
             text = av["N"]
-            out[k] = Decimal(text) if "." in text or "e" in text or "E" in text else int(text)
+            n = SMALL_INTS.get(text)
+            if n is None:
+                out[k] = Decimal(text) if "." in text or "e" in text or "E" in text else int(text)
+            else:
+                out[k] = n
         elif "M" in av and len(av) == 1:
             out[k] = de_map(av["M"])
         else:
