@@ -15,6 +15,7 @@ from dynamodel.attribute_types.wire import (
     decimal_text,
     float_text,
     int_text,
+    number_text,
     to_int,
 )
 from dynamodel.errors import KeyEncodingError
@@ -114,8 +115,10 @@ def _ser_decimal(v: Decimal) -> AttributeValue:
 
 
 def _enc_decimal(v: object) -> AttributeValue | None:
-    if isinstance(v, Decimal):
+    if type(v) is Decimal:
         return {"N": decimal_text(v)}
+    if isinstance(v, Decimal):
+        return {"N": number_text(v, v)}
     if isinstance(v, int) and not isinstance(v, bool):
         return {"N": int_text(int(v))}
     return None
@@ -148,7 +151,7 @@ class DecimalType(_Number):
         return {Decimal: _ser_decimal}
 
     def wire_fallback(self, value: object) -> AttributeValue | None:
-        return {"N": decimal_text(value)} if isinstance(value, Decimal) else None
+        return {"N": number_text(value, value)} if isinstance(value, Decimal) else None
 
     def strategy(self, values: tuple[str, ...], tags: Sequence[str]) -> SearchStrategy[Any]:
         from hypothesis import strategies as st  # noqa: PLC0415 - test-only dependency

@@ -87,7 +87,8 @@ def int_text(v: int) -> str:
 
 
 def decimal_text(d: Decimal) -> str:
-    """``number_text(d, d)``, without ``normalize()`` when ``str(d)`` is already that text."""
+    """``number_text(d, d)`` for an exact Decimal (a subclass may override ``__str__``),
+    without ``normalize()`` when ``str(d)`` is already that text."""
     text = str(d)
     # Without an exponent, at most 38 characters and no trailing zero after a point, str() is
     # plain, in range and normalised: what normalize() and plain formatting would give.

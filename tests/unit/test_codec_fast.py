@@ -195,3 +195,14 @@ _agreed = st.recursive(
 @given(_agreed)
 def test_serialize_agrees_with_boto3(value: object) -> None:
     assert serialize(value) == _boto.serialize(value)
+
+
+class _Shouty(Decimal):
+    def __str__(self) -> str:
+        return "LOUD"
+
+
+def test_decimal_subclass_is_written_by_its_value_not_its_str() -> None:
+    spec = EntitySpec("T", ("id",), (AttributeSpec("id", "str"), AttributeSpec("d", "decimal")))
+    assert entity_to_item(spec, {"id": "a", "d": _Shouty("1.50")})["d"] == {"N": "1.5"}
+    assert serialize(_Shouty("2")) == {"N": "2"}
