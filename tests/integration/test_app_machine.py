@@ -5,6 +5,11 @@ machines of every app; one run of the shop's machine over HTTP on moto's server,
 the pytest plugin's fixtures. Examples and steps follow the active
 hypothesis profile (``machine_settings``): small under ``fast``, the profile's own under
 ``HYPOTHESIS_PROFILE=thorough``.
+
+The async runtime (``runtime="async"``: an AsyncTable on aiobotocore behind a blocking view)
+runs for three apps covering its features (the shop; online_shop's two copies drained
+through ``table.client``; hr's unique guards), on the EmbeddedEngine the machine starts,
+with a few test cases each (aiobotocore needs HTTP, and each app costs about 6 s).
 """
 
 from __future__ import annotations
@@ -16,13 +21,23 @@ from typing import Any
 import pytest
 from example_apps import discover_apps
 from hypothesis import settings
+from hypothesis.stateful import run_state_machine_as_test
 
 from dynamodel.app import App
 from dynamodel.design.explain import design_to_dict
 from dynamodel.engine import EmbeddedEngine
+from dynamodel.errors import RequestError
 from dynamodel.runtime.table import Table
 from dynamodel.spec import KeyStyle
-from dynamodel.testing import AppMachine, app_machine, machine_settings, run_app_machine
+from dynamodel.testing import (
+    AppMachine,
+    DynamoRules,
+    InProcessEngine,
+    app_machine,
+    machine_settings,
+    run_app_machine,
+)
+from dynamodel.testing.blocking import BlockingTable
 from dynamodel.testing.machine import propagation_driver
 from dynamodel.testing.pytest_plugin import MakeTable
 
@@ -41,9 +56,30 @@ def test_every_example_app_is_found() -> None:
     assert {a.name for a in APPS} >= {"shop", "github", "library", "online_shop", "battle_royale"}
 
 
-@pytest.mark.parametrize("app", APPS, ids=[a.name for a in APPS])
-def test_app_machine(app: App) -> None:
-    run_app_machine(app)
+# The shop (copies and a unique email), two copies drained per write, unique guards per department.
+ASYNC_APPS = ("shop", "online_shop", "hr")
+MACHINE_CASES = [pytest.param(a, "sync", id=a.name) for a in APPS] + [
+    pytest.param(a, "async", id=f"{a.name}-async") for a in APPS if a.name in ASYNC_APPS
+]
+
+
+def test_the_async_machine_covers_propagation_and_unique_guards() -> None:
+    chosen = [a for a in APPS if a.name in ASYNC_APPS]
+    assert len(chosen) == len(ASYNC_APPS)
+    assert any(a.design.needs_stream for a in chosen)
+    assert any(design_to_dict(a.design)["unique_guards"] for a in chosen)
+
+
+@pytest.mark.parametrize(("app", "runtime"), MACHINE_CASES)
+def test_app_machine(app: App, runtime: str) -> None:
+    if runtime == "sync":
+        run_app_machine(app)
+        return
+    machine = app_machine(app, runtime="async")
+    try:
+        run_state_machine_as_test(machine, settings=machine_settings(max_examples=3, stateful_step_count=15))
+    finally:
+        machine._config.close()
 
 
 def _layout(app: App) -> dict[str, Any]:
@@ -119,11 +155,81 @@ def test_copies_are_drained_when_propagation_exists() -> None:
         machine.teardown()
 
 
-def test_shop_machine_over_http(dynamodel_machine: RunMachine) -> None:
-    """The same machine through the plugin, on moto's server over real HTTP."""
+@pytest.mark.parametrize("runtime", ["sync", "async"])
+def test_shop_machine_over_http(dynamodel_machine: RunMachine, runtime: str) -> None:
+    """The same machine through the plugin, on moto's server over real HTTP (options passed through)."""
     from access_patterns.shop import shop
 
-    dynamodel_machine(shop, settings=machine_settings(max_examples=3, stateful_step_count=15))
+    dynamodel_machine(
+        shop, runtime=runtime, settings=machine_settings(max_examples=3, stateful_step_count=15)
+    )
+
+
+def test_async_machine_drives_an_async_table_and_closes_its_loop() -> None:
+    """Its writes go through aiobotocore, where a lost answer is retried and meets its token."""
+    from access_patterns.shop import Customer, shop
+
+    cls = app_machine(shop, runtime="async")
+    machine = cls()
+    rules = cls._config.rules
+    customer = Customer(customer_id="c1", email="a@x", name="A", order_count=0)
+    try:
+        assert isinstance(machine.table, BlockingTable)
+        machine.attempt("ok", "create Customer", lambda: machine.table.create(customer), lose=True)
+        assert (rules.lost, rules.replayed) == (1, 1)  # a guarded create is a transaction
+        assert machine.table.get_customer(customer_id="c1") is not None
+        if machine.drainer is not None:
+            machine.drainer()  # propagation drains through the blocking aiobotocore client
+    finally:
+        machine.teardown()
+        cls._config.close()
+    assert cls._config._async is not None
+    assert cls._config._async._loop is None
+
+
+def test_async_machine_refuses_in_process_clients() -> None:
+    from access_patterns.shop import shop
+
+    cls = app_machine(shop, runtime="async", client_factory=InProcessEngine().client)
+    with pytest.raises(RequestError, match="needs an engine over HTTP"):
+        cls()
+    with pytest.raises(RequestError, match="not a runtime"):
+        app_machine(shop, runtime="asyncio")  # type: ignore[arg-type]
+
+
+def test_fault_rules_apply_to_an_aiobotocore_client(engine: EmbeddedEngine) -> None:
+    """A lost TransactWriteItems answer is retried and meets its token; another body with it is refused."""
+    from botocore.exceptions import ClientError
+
+    from dynamodel.testing.blocking import LoopThread, open_client
+
+    rules = DynamoRules()
+    name = "rules-async"
+    engine.client().create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    loop = LoopThread()
+    client, close = open_client(loop, engine.async_client())
+    rules.install_async(client)
+
+    def put(pk: str) -> Any:
+        item = {"Put": {"TableName": name, "Item": {"pk": {"S": pk}}}}
+        return loop.run(client.transact_write_items(TransactItems=[item], ClientRequestToken="t" * 36))
+
+    try:
+        rules.lose_next_response()
+        put("a")
+        assert (rules.lost, rules.replayed) == (1, 1)
+        with pytest.raises(ClientError, match="IdempotentParameterMismatch"):
+            put("b")
+        assert loop.run(client.scan(TableName=name))["Count"] == 1
+    finally:
+        close()
+        loop.stop()
+        engine.client().delete_table(TableName=name)
 
 
 def test_table_fixture_gives_a_fresh_table_per_call(

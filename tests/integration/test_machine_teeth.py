@@ -6,7 +6,8 @@ that it fails, that the failure names the symptom, and that the replay hypothesi
 is short: only the steps that matter. The shop is used because it has every feature the
 bugs touch: a datetime sort key, a sparse sharded index, a copy, paged collections.
 
-Engine assumed: moto in process (``InProcessEngine``), the machine's default.
+Engine assumed: moto in process (``InProcessEngine``), the machine's default; the async
+machine's case runs on the EmbeddedEngine the machine starts for it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import pytest
+from hypothesis import Phase
 
 from access_patterns.shop import shop
 from dynamodel import App, Entity, Query
@@ -25,7 +28,9 @@ from dynamodel.compile import Condition, build_transaction, items
 from dynamodel.design.model import Design
 from dynamodel.errors import KeyEncodingError
 from dynamodel.propagate.handler import Propagator
-from dynamodel.runtime import reads, sending, writes
+from dynamodel.runtime import async_table, reads, sending, writes
+from dynamodel.runtime.aio import run_async
+from dynamodel.runtime.steps import Steps
 from dynamodel.testing import machine_settings, run_app_machine
 
 pytestmark = pytest.mark.integration
@@ -198,6 +203,43 @@ def test_without_a_range_the_wrong_order_itself_is_reported(monkeypatch: pytest.
     assert re.search(r"readings.*not in asc order of at", str(err)), str(err)
     steps = replay_steps(err, "SensorsMachine")
     assert 2 <= len(steps) <= MAX_STEPS, "\n".join(steps)
+
+
+T = TypeVar("T")
+
+
+class _DroppingClient:
+    """An aiobotocore client whose ``put_item`` answers like DynamoDB and sends nothing."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "put_item":
+
+            async def dropped(**_: Any) -> dict[str, Any]:
+                return {}
+
+            return dropped
+        return getattr(self._client, name)
+
+
+def test_the_async_machine_finds_a_write_only_the_async_driver_drops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The async driver loses every PutItem: invisible to the sync machine, found on async."""
+
+    async def dropping(steps: Steps[T], client: Any) -> T:
+        return await run_async(steps, _DroppingClient(client))
+
+    monkeypatch.setattr(async_table, "run_async", dropping)  # where AsyncTable._drive looks it up
+    # Found, not shrunk: shrinking over HTTP costs 20 s, and the sync cases above test it.
+    settings = machine_settings(
+        max_examples=50, stateful_step_count=10, database=None, derandomize=True, phases=[Phase.generate]
+    )
+    with pytest.raises(AssertionError) as info:
+        run_app_machine(shop, settings=settings, check_all=False, runtime="async")
+    # A dropped write shows as a later write the model expected refused, or a read or scan without it.
+    assert re.search(r"written|stored|missing|returned|differ", str(info.value)), str(info.value)
+    assert replay_steps(info.value), "no replay printed"
 
 
 def test_the_replay_parser_counts_rule_calls_only() -> None:
