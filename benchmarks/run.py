@@ -11,6 +11,7 @@ Run: .venv/bin/python benchmarks/run.py   (``make bench``)
      .venv/bin/python benchmarks/run.py --only quality   (section 1 alone, in seconds: rewrites that
      section and its target rows of RESULTS.md, keeps the rest, and says so in the header)
      .venv/bin/python benchmarks/run.py --only key_style   (section 6 alone, in a second, the same way)
+     .venv/bin/python benchmarks/run.py --only runtime   (section 4 alone, a few minutes, the same way)
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ RESULTS = HERE / "RESULTS.md"
 CODEC_BENCH = HERE / "codec_bench.py"
 CODEC_ITEMS = 100_000
 CODEC_TARGET = 0.5  # dynamodel's codec time / boto3's
-RUNTIME_TARGET = 1.10  # dynamodel's CPU per call / raw boto3's
 FILL_TARGET = migrate_fill.FILL_TARGET  # the migration runner's fill time / a hand-written loop's
 
 
@@ -207,50 +207,7 @@ def targets(
                 codec.error or "",
             )
         )
-    if runtime is None or runtime.cpu_ratio is None:
-        why = runtime.note if runtime else "runtime overhead not run"
-        out.append(
-            Target("runtime", f"<= {RUNTIME_TARGET}x raw boto3's CPU per call", "not measured", None, why)
-        )
-        out.append(
-            Target("requests", "requests per pattern = the design's plan.requests", "not measured", None)
-        )
-        out.append(fill_target(fill))
-        return out
-    met = runtime.cpu_ratio <= RUNTIME_TARGET
-    extra = runtime.ours_cpu_us - runtime.raw_cpu_us
-    note = (
-        ""
-        if met
-        else f"missed by {runtime.cpu_ratio - RUNTIME_TARGET:.3f}x: dynamodel adds {extra:.0f} µs of CPU per "
-        f"call to raw boto3's {runtime.raw_cpu_us:.0f} µs: work the raw side does not do (argument "
-        "coercion, key rendering and escaping, the cursor digest of every paged query, pydantic validation of "
-        "every item returned), not attributed further here"
-    )
-    out.append(
-        Target(
-            "runtime",
-            f"<= {RUNTIME_TARGET}x raw boto3's CPU per call",
-            f"{runtime.cpu_ratio:.3f}x CPU ({runtime.ours_cpu_us:.0f} vs {runtime.raw_cpu_us:.0f} µs/call), "
-            f"{runtime.wall_ratio:.2f}x wall",
-            met,
-            note,
-        )
-    )
-    out.append(
-        Target(
-            "requests",
-            "requests per pattern = the design's plan.requests",
-            "all equal" if runtime.requests_ok else runtime.request_summary(),
-            runtime.requests_ok,
-            ""
-            if runtime.requests_ok
-            else "place_order: the runtime reads the Customer (source of Order.customer_name, a Copy) with a "
-            "GetItem before the TransactWriteItems; plan.requests counts only the transaction"
-            if runtime.mismatched == ("place_order",)
-            else "see the runtime table",
-        )
-    )
+    out += [Target(*row) for row in runtime_overhead.target_rows(runtime)]
     out.append(fill_target(fill))
     return out
 
@@ -330,13 +287,13 @@ def _row_cells(line: str) -> list[str]:
     return [c.strip().replace("\\|", "|") for c in cells]
 
 
-def replace_quality(text: str, section: str, rows: Sequence[Target], when: str) -> str:
-    """RESULTS.md with section 1 and its target rows replaced, the rest kept, and the header saying so.
+def replace_section(text: str, title: str, section: str, rows: Sequence[Target], note: str) -> str:
+    """RESULTS.md with one section and its target rows replaced, the rest kept, and the header saying so.
 
-    The targets table is rebuilt: section 1's rows first (as a full run orders them), then every other
-    row as it was.
+    The targets table is rebuilt: the section's rows first, then every other row as it was. ``note``
+    (a header line) replaces the previous note that starts with the same three words.
     """
-    start = text.index(f"## {QUALITY_TITLE}")
+    start = text.index(f"## {title}")
     end = text.index("\n## ", start) + 1
     text = text[:start] + section + "\n" + text[end:]
     t_start = text.index("## Targets\n\n") + len("## Targets\n\n")
@@ -348,12 +305,8 @@ def replace_quality(text: str, section: str, rows: Sequence[Target], when: str) 
         [*_target_cells(rows), *(c for c in old if c[0] not in names)],
     )
     text = text[:t_start] + table + text[t_end:]
-    note = (
-        f"- Section 1 and its target rows (GSIs, single-request reads, read units, write units): "
-        f"`.venv/bin/python benchmarks/run.py --only quality`, run on {when}; the other sections are "
-        "from the run above"
-    )
-    lines = [line for line in text.split("\n") if not line.startswith("- Section 1 and its target rows")]
+    prefix = " ".join(note.split()[:3])
+    lines = [line for line in text.split("\n") if not line.startswith(prefix)]
     at = lines.index("## Targets") - 1
     return "\n".join([*lines[:at], note, *lines[at:]])
 
@@ -378,8 +331,9 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md and the PNG")
     parser.add_argument(
         "--only",
-        choices=["quality", "key_style"],
-        help="run one part: 'quality' = section 1 (design quality, seconds), 'key_style' = section 6; "
+        choices=["quality", "key_style", "runtime"],
+        help="run one part: 'quality' = section 1 (design quality, seconds), 'key_style' = section 6, "
+        "'runtime' = section 4 (runtime overhead, a few minutes); "
         "rewrites only that section (and its target rows) of RESULTS.md and says so in its header",
     )
     args = parser.parse_args()
@@ -401,6 +355,24 @@ def main() -> None:
             print(f"rewrote section 6 of {RESULTS.relative_to(HERE.parent)}")
         return
 
+    if args.only == "runtime":
+        runtime = runtime_overhead.run(rounds=args.rounds)
+        show(runtime_overhead.TITLE, runtime_overhead.report(runtime))
+        rows = [Target(*row) for row in runtime_overhead.target_rows(runtime)]
+        print(f"\n## Targets (section 4)\n\n{targets_table(rows)}")
+        if not args.no_write:
+            note = (
+                f"- Section 4 and its target rows (runtime sync, runtime async, requests): "
+                f"`.venv/bin/python benchmarks/run.py --only runtime`, run on {when} in "
+                f"{runtime.seconds:.0f} s; the other sections are from the runs above"
+            )
+            text = replace_section(
+                RESULTS.read_text(encoding="utf-8"), runtime_overhead.TITLE, sections[0], rows, note
+            )
+            RESULTS.write_text(text, encoding="utf-8")
+            print(f"rewrote section 4 and its target rows of {RESULTS.relative_to(HERE.parent)}")
+        return
+
     quality = design_quality.run()
     show(QUALITY_TITLE, quality_section(quality))
     if args.only == "quality":
@@ -408,10 +380,15 @@ def main() -> None:
         rows = quality_targets(quality)
         print(f"\n## Targets (section 1)\n\n{targets_table(rows)}\n\nTotal: {elapsed:.0f} s")
         if not args.no_write:
-            RESULTS.write_text(
-                replace_quality(RESULTS.read_text(encoding="utf-8"), sections[0], rows, when),
-                encoding="utf-8",
+            note = (
+                f"- Section 1 and its target rows (GSIs, single-request reads, read units, write units): "
+                f"`.venv/bin/python benchmarks/run.py --only quality`, run on {when}; the other sections are "
+                "from the run above"
             )
+            text = replace_section(
+                RESULTS.read_text(encoding="utf-8"), QUALITY_TITLE, sections[0], rows, note
+            )
+            RESULTS.write_text(text, encoding="utf-8")
             print(f"rewrote section 1 and its target rows of {RESULTS.relative_to(HERE.parent)}")
         return
 
@@ -447,7 +424,7 @@ def main() -> None:
         show("3. Codec", body)
 
     runtime = runtime_overhead.run(rounds=args.rounds)
-    show("4. Runtime overhead against raw boto3", runtime_overhead.report(runtime))
+    show(runtime_overhead.TITLE, runtime_overhead.report(runtime))
 
     fill = migrate_fill.run(args.fill_items, args.fill_rounds)
     show("5. Migration fill: the runner against a hand-written loop (issue 13)", migrate_fill.report(fill))
