@@ -311,6 +311,16 @@ def replace_section(text: str, title: str, section: str, rows: Sequence[Target],
     return "\n".join([*lines[:at], note, *lines[at:]])
 
 
+def replace_quality(text: str, section: str, rows: Sequence[Target], when: str) -> str:
+    """RESULTS.md with section 1 and its target rows replaced (``--only quality``)."""
+    note = (
+        f"- Section 1 and its target rows (GSIs, single-request reads, read units, write units): "
+        f"`.venv/bin/python benchmarks/run.py --only quality`, run on {when}; the other sections are "
+        "from the run above"
+    )
+    return replace_section(text, QUALITY_TITLE, section, rows, note)
+
+
 def machine() -> str:
     """Platform, CPU count and Python version."""
     return (
@@ -380,14 +390,7 @@ def main() -> None:
         rows = quality_targets(quality)
         print(f"\n## Targets (section 1)\n\n{targets_table(rows)}\n\nTotal: {elapsed:.0f} s")
         if not args.no_write:
-            note = (
-                f"- Section 1 and its target rows (GSIs, single-request reads, read units, write units): "
-                f"`.venv/bin/python benchmarks/run.py --only quality`, run on {when}; the other sections are "
-                "from the run above"
-            )
-            text = replace_section(
-                RESULTS.read_text(encoding="utf-8"), QUALITY_TITLE, sections[0], rows, note
-            )
+            text = replace_quality(RESULTS.read_text(encoding="utf-8"), sections[0], rows, when)
             RESULTS.write_text(text, encoding="utf-8")
             print(f"rewrote section 1 and its target rows of {RESULTS.relative_to(HERE.parent)}")
         return

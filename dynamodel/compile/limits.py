@@ -65,7 +65,21 @@ def item_size(item: Mapping[str, AttributeValue]) -> int:
     plus 1; booleans and nulls 1; lists and maps 3 bytes plus 1 byte per element plus
     the elements (and, for maps, the keys).
     """
-    return sum(len(name.encode("utf-8")) + _value_size(av) for name, av in item.items())
+    size = 0
+    # Every transaction item is sized before it is sent: the common S and N values are counted
+    # inline (an ASCII str's length is its UTF-8 size, and isascii() is O(1) in CPython).
+    for name, av in item.items():
+        size += len(name) if name.isascii() else len(name.encode("utf-8"))
+        payload = av.get("S")
+        if payload is not None and len(av) == 1:
+            size += len(payload) if payload.isascii() else len(payload.encode("utf-8"))
+            continue
+        payload = av.get("N")
+        if payload is not None and len(av) == 1:
+            size += _number_size(payload)
+            continue
+        size += _value_size(av)
+    return size
 
 
 def check_item_size(item: Mapping[str, AttributeValue], what: str) -> int:

@@ -183,11 +183,14 @@ class TableBase:
             gate=MigrationGate(while_filling) if while_filling is not None else None,
         )
         self._methods: dict[str, Any] = {}
+        self._patterns = tuple(p.name for p in design.app.patterns)
+        # Every call checks its pattern's kind: one dict lookup instead of a scan of the patterns.
+        self._kinds = {p.name: p.kind for p in design.app.patterns}
 
     @property
     def patterns(self) -> tuple[str, ...]:
         """The names of the declared patterns."""
-        return tuple(p.name for p in self.design.app.patterns)
+        return self._patterns
 
     def __repr__(self) -> str:
         return (
@@ -211,11 +214,12 @@ class TableBase:
     # ---- checks and steps shared by both tables ------------------------------------------
 
     def _kind(self, name: str) -> str:
-        if name not in self.patterns:
+        kind = self._kinds.get(name)
+        if kind is None:
             known = ", ".join(self.patterns)
             msg = f"App '{self.app_name}' has no pattern '{name}'."
             raise RequestError(msg, hint=f"use one of: {known}")
-        return self.design.app.pattern(name).kind
+        return kind
 
     def _run_steps(self, name: str, args: Sequence[Any], kwargs: dict[str, Any]) -> Steps[Any]:
         kind = self._kind(name)

@@ -52,10 +52,22 @@ def remember(instance: object, version: int, born: int | None = UNKNOWN_BORN) ->
     (or copied with ``model_copy``) before it is written back, and an edit of one of them
     is refused then, before anything is sent.
     """
-    spec = getattr(type(instance), "__entity_spec__", None)
-    attrs = [a.name for a in spec.attributes if a.immutable] if spec is not None else []
-    pinned = tuple((a, getattr(instance, a, None)) for a in attrs)
+    attrs = _immutables(type(instance))
+    pinned = tuple((a, getattr(instance, a, None)) for a in attrs) if attrs else ()
     instance_state.put(instance, Stored(version, born, pinned))
+
+
+_IMMUTABLES: dict[type, tuple[str, ...]] = {}
+
+
+def _immutables(cls: type) -> tuple[str, ...]:
+    """The immutable attributes of an entity class, found once per class (every read remembers)."""
+    found = _IMMUTABLES.get(cls)
+    if found is None:
+        spec = getattr(cls, "__entity_spec__", None)
+        found = tuple(a.name for a in spec.attributes if a.immutable) if spec is not None else ()
+        _IMMUTABLES[cls] = found
+    return found
 
 
 def stored_of(instance: object) -> Stored | None:
