@@ -20,7 +20,7 @@ The shards of a fanned-out query are read concurrently on the running event loop
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from dynamodel.compile import call_convention
 from dynamodel.model import Entity
@@ -96,7 +96,7 @@ class AsyncTable(TableBase):
         """The method of pattern ``name``."""
         return self._method(name, AsyncPatternMethod)
 
-    async def __aenter__(self) -> AsyncTable:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -30,7 +30,7 @@ returns ``Customer | None`` and ``table.query(Order, "orders_of_customer", ...)`
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from dynamodel.compile import call_convention
 from dynamodel.model import Entity
@@ -145,7 +145,7 @@ class Table(TableBase):
         """Release the threads of sharded queries (the client stays open)."""
         self._session.close()
 
-    def __enter__(self) -> Table:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,33 +1,7 @@
-"""What the sync and the async table share: the call convention, pattern lookup, and the steps
-of every call (``Table`` drives them with boto3, ``AsyncTable`` with aiobotocore).
+"""What the sync and the async table share: pattern lookup, checks, and the steps of every call.
 
-The connected table has one method per declared pattern, plus entity writes and batches.
-
-Call convention (every pattern method is keyword-only, except write patterns)::
-
-    table = shop.connect("shop-dev", boto3.client("dynamodb"))
-    table.get_customer(customer_id="c1")                      # get → Customer | None
-    page = table.orders_of_customer(customer_id="c1", lo=t0, hi=t1, limit=20)
-    page.items, page.cursor                                    # cursor=None on the last page
-    table.orders_of_customer(customer_id="c1", cursor=page.cursor, limit=20)
-    for order in table.orders_of_customer.iterate(customer_id="c1"): ...
-    page = table.order_with_lines(order_id="o1")               # CollectionPage
-    page.items_of(OrderLine), page.groups["Order"]
-    table.place_order(order, lines=[line1, line2])             # write pattern: one transaction
-    table.orders_of_customer.params(customer_id="c1")          # the Query kwargs, nothing sent
-
-* ``by`` attributes are required keyword arguments; ``where`` values come from the
-  declaration and cannot be passed.
-* Range arguments by the declared operator: ``value=`` for eq, lt, lte, gt, gte and
-  begins_with; ``lo=``/``hi=`` for between (either may be left out: ``lo`` alone is
-  ``>=``, ``hi`` alone is ``<=``). Leaving the range out reads the whole sorted list.
-* Query patterns take ``limit=`` (page size) and ``cursor=`` (from the previous page).
-* A pattern whose name clashes with a method of this class is reached with
-  ``table.run("name", ...)``.
-
-For static types use the typed entry points: ``table.get(Customer, "get_customer", ...)``
-returns ``Customer | None`` and ``table.query(Order, "orders_of_customer", ...)`` returns
-``Page[Order]``.
+``Table`` (:mod:`dynamodel.runtime.table`, whose docstring gives the call convention) drives
+the steps with boto3; ``AsyncTable`` (:mod:`dynamodel.runtime.async_table`) with aiobotocore.
 """
 
 from __future__ import annotations
