@@ -78,9 +78,7 @@ def connect(
             msg,
             hint="await app.connect_async(table_name, client) for asyncio, or pass boto3.client('dynamodb')",
         )
-    if while_filling not in (None, "refuse", "partial"):
-        msg = f"while_filling={while_filling!r} is not an option."
-        raise RequestError(msg, hint="pass 'refuse', 'partial' or None")
+    _check_while_filling(while_filling)
     secret = _secret(design.app.name, table_name, cursor_secret)
     return Table(
         design,
@@ -121,13 +119,17 @@ def connect_async(
             msg,
             hint="async with aiobotocore.session.get_session().create_client('dynamodb', ...) as client: ... (or app.connect for boto3)",
         )
-    if while_filling not in (None, "refuse", "partial"):
-        msg = f"while_filling={while_filling!r} is not an option."
-        raise RequestError(msg, hint="pass 'refuse', 'partial' or None")
+    _check_while_filling(while_filling)
     secret = _secret(design.app.name, table_name, cursor_secret)
     return AsyncTable(
         design, models, table_name, client, cursor_secret=secret, backoff=backoff, while_filling=while_filling
     )
+
+
+def _check_while_filling(while_filling: object) -> None:
+    if while_filling not in (None, "refuse", "partial"):
+        msg = f"while_filling={while_filling!r} is not an option."
+        raise RequestError(msg, hint="pass 'refuse', 'partial' or None")
 
 
 def _is_async(client: object) -> bool:
