@@ -22,12 +22,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any, Self, TypeVar
 
-from dynamodel.compile import call_convention
 from dynamodel.model import Entity
 from dynamodel.runtime.aio import run_async
 from dynamodel.runtime.reads import CollectionPage, Page
 from dynamodel.runtime.steps import Steps
-from dynamodel.runtime.table_base import TableBase, UnknownPatternError, _doc, _read_signature
+from dynamodel.runtime.table_base import PatternMethodBase, TableBase, UnknownPatternError
 from dynamodel.runtime.unit_of_work import AsyncUnitOfWork
 
 __all__ = ["AsyncPatternMethod", "AsyncTable"]
@@ -36,19 +35,11 @@ E = TypeVar("E", bound=Entity)
 T = TypeVar("T")
 
 
-class AsyncPatternMethod:
+class AsyncPatternMethod(PatternMethodBase["AsyncTable"]):
     """A declared pattern bound to an async table: ``await`` it, or ``async for`` over
     ``.iterate``/``.pages``; ``.params`` sends nothing."""
 
-    def __init__(self, table: AsyncTable, name: str) -> None:
-        self._table = table
-        self.__name__ = name
-        self.__qualname__ = f"AsyncTable.{name}"
-        self.__doc__ = _doc(table.design, name)
-        pat = table.design.app.pattern(name)
-        self.kind = pat.kind
-        if pat.kind != "write":
-            self.__signature__ = _read_signature(call_convention(table.design, name))
+    owner = "AsyncTable"
 
     def __repr__(self) -> str:
         return f"<async pattern {self.__name__} of table {self._table.name!r}>"
@@ -65,10 +56,6 @@ class AsyncPatternMethod:
         return self._table.pages(self.__name__, limit=limit, **args)
 
     all_pages = pages
-
-    def params(self, **args: Any) -> dict[str, Any]:
-        """The request kwargs the call would send (nothing is sent)."""
-        return self._table.params(self.__name__, **args)
 
 
 class AsyncTable(TableBase):

@@ -32,14 +32,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from dynamodel.compile import call_convention
 from dynamodel.model import Entity
 from dynamodel.runtime.backoff import DEFAULT_BACKOFF, Backoff
 from dynamodel.runtime.drive import run_sync
 from dynamodel.runtime.migration_gate import WhileFilling
 from dynamodel.runtime.reads import CollectionPage, Page
 from dynamodel.runtime.steps import Steps
-from dynamodel.runtime.table_base import TableBase, UnknownPatternError, _doc, _read_signature
+from dynamodel.runtime.table_base import PatternMethodBase, TableBase, UnknownPatternError
 from dynamodel.runtime.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -53,18 +52,8 @@ E = TypeVar("E", bound=Entity)
 T = TypeVar("T")
 
 
-class PatternMethod:
+class PatternMethod(PatternMethodBase["Table"]):
     """A declared pattern bound to a table: call it, or use ``.iterate``/``.pages``/``.params``."""
-
-    def __init__(self, table: Table, name: str) -> None:
-        self._table = table
-        self.__name__ = name
-        self.__qualname__ = f"Table.{name}"
-        self.__doc__ = _doc(table.design, name)
-        pat = table.design.app.pattern(name)
-        self.kind = pat.kind
-        if pat.kind != "write":
-            self.__signature__ = _read_signature(call_convention(table.design, name))
 
     def __repr__(self) -> str:
         return f"<pattern {self.__name__} of table {self._table.name!r}>"
@@ -85,10 +74,6 @@ class PatternMethod:
         return self._table.pages(self.__name__, limit=limit, **args)
 
     all_pages = pages
-
-    def params(self, **args: Any) -> dict[str, Any]:
-        """The request kwargs the call would send (nothing is sent)."""
-        return self._table.params(self.__name__, **args)
 
 
 class Table(TableBase):

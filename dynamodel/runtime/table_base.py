@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from dynamodel.compile import (
     PatternCall,
@@ -118,6 +118,30 @@ _OPS = {"eq": "==", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "begins_with
 
 class UnknownPatternError(RequestError, AttributeError):
     """``table.<name>`` names no declared pattern (also an AttributeError, so ``hasattr`` works)."""
+
+
+TB = TypeVar("TB", bound="TableBase")
+
+
+class PatternMethodBase(Generic[TB]):
+    """A declared pattern bound to a table: its name, help and signature; ``.params`` sends
+    nothing. The sync and async methods add how the call, ``.iterate`` and ``.pages`` run."""
+
+    owner = "Table"  # the class name shown in the method's __qualname__
+
+    def __init__(self, table: TB, name: str) -> None:
+        self._table = table
+        self.__name__ = name
+        self.__qualname__ = f"{self.owner}.{name}"
+        self.__doc__ = _doc(table.design, name)
+        pat = table.design.app.pattern(name)
+        self.kind = pat.kind
+        if pat.kind != "write":
+            self.__signature__ = _read_signature(call_convention(table.design, name))
+
+    def params(self, **args: Any) -> dict[str, Any]:
+        """The request kwargs the call would send (nothing is sent)."""
+        return self._table.params(self.__name__, **args)
 
 
 class TableBase:
