@@ -42,11 +42,16 @@ REGION = "us-east-1"
 DUMMY_KEY = "testing"  # moto accepts any credentials; these never reach AWS
 
 
-def client_config(**overrides: Any) -> Config:
-    """The botocore Config the engine's clients use: 2 attempts, standard retries, no proxies."""
+def _client_options(**overrides: Any) -> dict[str, Any]:
+    """What the engine's clients are configured with: 2 attempts, standard retries, no proxies."""
     options: dict[str, Any] = {"retries": {"max_attempts": 2, "mode": "standard"}, "proxies": {}}
     options.update(overrides)
-    return Config(**options)
+    return options
+
+
+def client_config(**overrides: Any) -> Config:
+    """The botocore Config the engine's clients use (see :func:`_client_options`)."""
+    return Config(**_client_options(**overrides))
 
 
 _SERIALISED_OPERATIONS = (
@@ -114,8 +119,6 @@ def async_client(
     except ImportError as err:  # pragma: no cover - depends on the installation
         msg = "an async client needs aiobotocore, which is not installed"
         raise ExecutionError(msg, hint="pip install 'dynamodel[async]'") from err
-    options: dict[str, Any] = {"retries": {"max_attempts": 2, "mode": "standard"}}
-    options.update(config)
     key = credentials.access_key if credentials is not None else DUMMY_KEY
     secret = credentials.secret_key if credentials is not None else DUMMY_KEY
     token = credentials.token if credentials is not None else DUMMY_KEY
@@ -126,7 +129,7 @@ def async_client(
         aws_access_key_id=key,
         aws_secret_access_key=secret,
         aws_session_token=token,
-        config=AioConfig(**options),
+        config=AioConfig(**_client_options(**config)),
     )
     return created
 
