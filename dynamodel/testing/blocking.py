@@ -20,7 +20,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
+from dynamodel.app import App
 from dynamodel.runtime.async_table import AsyncPatternMethod, AsyncTable
+from dynamodel.runtime.table import Table
 from dynamodel.runtime.unit_of_work import AsyncUnitOfWork
 
 T = TypeVar("T")
@@ -204,3 +206,10 @@ def open_client(
         loop.run(leave())
 
     return loop.run(enter()), close
+
+
+def connect_blocking(loop: LoopThread, app: App, table: Table, client: Any, **options: Any) -> BlockingTable:
+    """``table`` (created and connected with boto3) connected again through the aiobotocore
+    ``client``, with the same cursor secret unless ``options`` give one, behind a blocking view."""
+    options = {"cursor_secret": table._session.cursors.secret, **options}
+    return BlockingTable(loop.run(app.connect_async(table.name, client, **options)), loop)

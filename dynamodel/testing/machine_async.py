@@ -20,7 +20,7 @@ from dynamodel.app import App
 from dynamodel.engine import async_client
 from dynamodel.errors import RequestError
 from dynamodel.runtime.table import Table
-from dynamodel.testing.blocking import BlockingTable, LoopThread, open_client
+from dynamodel.testing.blocking import BlockingTable, LoopThread, connect_blocking, open_client
 from dynamodel.testing.faults import DynamoRules
 from dynamodel.testing.inprocess import IN_PROCESS
 
@@ -47,9 +47,7 @@ class AsyncRuntime:
     def connect(self, app: App, table: Table, sync_client: Any) -> BlockingTable:
         """``table`` (created and connected on ``sync_client``) connected again, async, behind a blocking view."""
         loop, client = self._open(sync_client)
-        secret = table._session.cursors.secret
-        connected = loop.run(app.connect_async(table.name, client, cursor_secret=secret))
-        return BlockingTable(connected, loop)
+        return connect_blocking(loop, app, table, client)
 
     def _open(self, sync_client: Any) -> tuple[LoopThread, Any]:
         if self._loop is not None:

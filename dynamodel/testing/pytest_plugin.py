@@ -50,7 +50,7 @@ from dynamodel.app import App
 from dynamodel.engine import EmbeddedEngine, EndpointEngine
 from dynamodel.errors import RequestError
 from dynamodel.runtime.table import Table
-from dynamodel.testing.blocking import BlockingTable, LoopThread, open_client
+from dynamodel.testing.blocking import LoopThread, connect_blocking, open_client
 from dynamodel.testing.inprocess import create_test_table, new_stage
 from dynamodel.testing.machine import run_app_machine
 from dynamodel.testing.stages import session_stage
@@ -158,9 +158,7 @@ def dynamodel_table(
         loop: LoopThread = request.getfixturevalue("dynamodel_loop")
         client, close = open_client(loop, dynamodel_engine.async_client())
         closers.append(close)
-        options = {"cursor_secret": table._session.cursors.secret, **connect_options}
-        connected = loop.run(app.connect_async(table.name, client, **options))
-        return BlockingTable(connected, loop)
+        return connect_blocking(loop, app, table, client, **connect_options)
 
     yield make
     for close in closers:
