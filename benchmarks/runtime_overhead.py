@@ -25,16 +25,16 @@ import asyncio
 import gc
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from runtime_async import AsyncRawShop, run_dynamodel_async, run_raw_async
+from runtime_async import AsyncDynamodelShop, AsyncRawShop
 from runtime_common import (
     CUSTOMERS,
-    PAGE_LIMIT,
     ROUNDS,
     CustomerWork,
     Meter,
@@ -44,9 +44,10 @@ from runtime_common import (
     wait_active,
     workload,
 )
-from runtime_pynamodb import PynamoShop, run_pynamodb
-from runtime_raw import RawRequests, RawShop, run_raw
+from runtime_pynamodb import PynamoShop
+from runtime_raw import RawRequests, RawShop
 from runtime_report import TITLE, OverheadResult, report, shapes_match, target_rows
+from runtime_sequence import run_sequence, run_sequence_async
 
 from access_patterns.shop import Customer, Order, OrderLine, shop
 from dynamodel.app import App
@@ -58,48 +59,41 @@ __all__ = ["ROUNDS", "TITLE", "OverheadResult", "main", "report", "run", "target
 SECRET = b"runtime-benchmark-cursor-secret!"
 
 
-def run_dynamodel(table: Any, meter: Meter, work: list[CustomerWork]) -> None:
-    """The sequence through dynamodel's connected table."""
+class DynamodelShop:
+    """The shop through dynamodel's connected table."""
 
-    def create(c: Customer) -> int:
-        table.create(c)
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def create_customer(self, c: Customer) -> int:
+        self.table.create(c)
         return 1
 
-    def place(o: Order, lines: tuple[OrderLine, ...]) -> int:
-        return len(table.place_order(o, lines=list(lines)))
+    def place_order(self, o: Order, lines: tuple[OrderLine, ...]) -> int:
+        return len(self.table.place_order(o, lines=list(lines)))
 
-    def get(cid: str) -> int:
-        return 1 if table.get_customer(customer_id=cid) else 0
+    def get_customer(self, customer_id: str) -> int:
+        return 1 if self.table.get_customer(customer_id=customer_id) else 0
 
-    def by_email(email: str) -> int:
-        return 1 if table.customer_by_email(email=email) else 0
+    def customer_by_email(self, email: str) -> int:
+        return 1 if self.table.customer_by_email(email=email) else 0
 
-    def orders(cid: str, lo: datetime, hi: datetime) -> int:
-        return len(table.orders_of_customer(customer_id=cid, lo=lo, hi=hi).items)
+    def orders_of_customer(self, customer_id: str, lo: datetime, hi: datetime) -> int:
+        return len(self.table.orders_of_customer(customer_id=customer_id, lo=lo, hi=hi).items)
 
-    def with_lines(oid: str) -> int:
-        return len(table.order_with_lines(order_id=oid).items)
+    def order_with_lines(self, order_id: str) -> int:
+        return len(self.table.order_with_lines(order_id=order_id).items)
 
-    def recent(cid: str) -> int:
-        return len(table.customer_with_recent_orders(customer_id=cid).items)
+    def customer_with_recent_orders(self, customer_id: str) -> int:
+        return len(self.table.customer_with_recent_orders(customer_id=customer_id).items)
 
-    def open_orders(lo: datetime, hi: datetime) -> int:
-        return len(table.open_orders_by_date(lo=lo, hi=hi).items)
+    def open_orders_by_date(self, lo: datetime, hi: datetime) -> int:
+        return len(self.table.open_orders_by_date(lo=lo, hi=hi).items)
 
-    for w in work:
-        cid = w.customer.customer_id
-        meter.call("create customer", create, w.customer)
-        for order, lines in w.orders:
-            meter.call("place_order", place, order, lines)
-        meter.call("get_customer", get, cid)
-        meter.call("customer_by_email", by_email, w.customer.email)
-        meter.call("orders_of_customer", orders, cid, w.lo, w.hi)
-        for order, _ in w.orders:
-            meter.call("order_with_lines", with_lines, order.order_id)
-        meter.call("customer_with_recent_orders", recent, cid)
-        meter.call("open_orders_by_date", open_orders, w.lo, w.hi)
-        pages = (len(p.items) for p in table.orders_of_customer.pages(customer_id=cid, limit=PAGE_LIMIT))
-        meter.pages("orders_of_customer (page)", pages)
+    def orders_pages(self, customer_id: str, limit: int) -> Iterator[int]:
+        return (
+            len(p.items) for p in self.table.orders_of_customer.pages(customer_id=customer_id, limit=limit)
+        )
 
 
 def _create(client: Any, name: str) -> None:
@@ -150,11 +144,12 @@ def _run_sync(endpoint: str, rounds: int, app: App) -> dict[str, Meter]:
     raw = RawShop(clients["raw"], RawRequests("bench-raw", shards))
     lean = RawShop(clients["lean"], RawRequests("bench-lean", shards, lean=True))
     pyn = PynamoShop("bench-pynamodb", endpoint, shards)
+    ours = DynamodelShop(table)
     runners = {
-        "dynamodel": lambda w, m: run_dynamodel(table, m, w),
-        "raw": lambda w, m: run_raw(raw, m, w),
-        "lean": lambda w, m: run_raw(lean, m, w),
-        "pynamodb": lambda w, m: run_pynamodb(pyn, m, w),
+        "dynamodel": lambda w, m: run_sequence(ours, m, w),
+        "raw": lambda w, m: run_sequence(raw, m, w),
+        "lean": lambda w, m: run_sequence(lean, m, w),
+        "pynamodb": lambda w, m: run_sequence(pyn, m, w),
     }
     order = list(runners)
     for name in order:  # warm-up: models, adapters, connections, request shapes
@@ -189,16 +184,18 @@ async def _run_async(endpoint: str, rounds: int, app: App) -> dict[str, Meter]:
             await client.create_table(**render_create_table(app.design, f"bench-async-{name}"))
             meters[name].attach(client)
         await asyncio.sleep(0.2)
-        table = await app.connect_async("bench-async-dynamodel", ours_client, cursor_secret=SECRET)
+        ours = AsyncDynamodelShop(
+            await app.connect_async("bench-async-dynamodel", ours_client, cursor_secret=SECRET)
+        )
         raw = AsyncRawShop(
             raw_client, RawRequests("bench-async-raw", app.design.plan("open_orders_by_date").shards)
         )
 
         async def side(name: str, work: list[CustomerWork]) -> None:
             if name == "dynamodel":
-                await run_dynamodel_async(table, meters[name], work)
+                await run_sequence_async(ours, meters[name], work)
             else:
-                await run_raw_async(raw, meters[name], work)
+                await run_sequence_async(raw, meters[name], work)
 
         for name, meter in meters.items():
             meter.recording = False

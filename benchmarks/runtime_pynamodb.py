@@ -34,7 +34,6 @@ from pynamodb import indexes
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
-from runtime_common import PAGE_LIMIT, CustomerWork, Meter
 from runtime_raw import _dt
 
 from access_patterns.shop import Customer, Order, OrderLine
@@ -273,20 +272,3 @@ class PynamoShop:
             start = found.last_evaluated_key
             if not start:
                 return
-
-
-def run_pynamodb(shop: PynamoShop, meter: Meter, work: list[CustomerWork]) -> None:
-    """The benchmark's sequence through PynamoDB."""
-    for w in work:
-        cid = w.customer.customer_id
-        meter.call("create customer", shop.create_customer, w.customer)
-        for order, lines in w.orders:
-            meter.call("place_order", shop.place_order, order, lines)
-        meter.call("get_customer", shop.get_customer, cid)
-        meter.call("customer_by_email", shop.customer_by_email, w.customer.email)
-        meter.call("orders_of_customer", shop.orders_of_customer, cid, w.lo, w.hi)
-        for order, _ in w.orders:
-            meter.call("order_with_lines", shop.order_with_lines, order.order_id)
-        meter.call("customer_with_recent_orders", shop.customer_with_recent_orders, cid)
-        meter.call("open_orders_by_date", shop.open_orders_by_date, w.lo, w.hi)
-        meter.pages("orders_of_customer (page)", shop.orders_pages(cid, PAGE_LIMIT))

@@ -29,8 +29,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from runtime_common import PAGE_LIMIT, CustomerWork, Meter
-
 from access_patterns.shop import Customer, Order, OrderLine
 
 if TYPE_CHECKING:
@@ -362,20 +360,3 @@ class RawShop:
             start = got.get("LastEvaluatedKey")
             if not start:
                 return
-
-
-def run_raw(raw: RawShop, meter: Meter, work: list[CustomerWork]) -> None:
-    """The benchmark's sequence through the hand-written boto3 code."""
-    for w in work:
-        cid = w.customer.customer_id
-        meter.call("create customer", raw.create_customer, w.customer)
-        for order, lines in w.orders:
-            meter.call("place_order", raw.place_order, order, lines)
-        meter.call("get_customer", raw.get_customer, cid)
-        meter.call("customer_by_email", raw.customer_by_email, w.customer.email)
-        meter.call("orders_of_customer", raw.orders_of_customer, cid, w.lo, w.hi)
-        for order, _ in w.orders:
-            meter.call("order_with_lines", raw.order_with_lines, order.order_id)
-        meter.call("customer_with_recent_orders", raw.customer_with_recent_orders, cid)
-        meter.call("open_orders_by_date", raw.open_orders_by_date, w.lo, w.hi)
-        meter.pages("orders_of_customer (page)", raw.orders_pages(cid, PAGE_LIMIT))
