@@ -22,9 +22,10 @@ from dynamodel.migrate.ops import Operation
 from dynamodel.migrate.revisions import load_history
 from dynamodel.migrator.checks import drift, verify
 from dynamodel.migrator.runner import MigrationRunner, RevisionReport
-from dynamodel.migrator.table_ops import describe, is_table_op
+from dynamodel.migrator.table_ops import is_table_op
 from dynamodel.progress import progress
 from dynamodel.propagate.cli import common_arguments, make_clients, positive_int
+from dynamodel.propagate.cli_json import item_count
 from dynamodel.targets import load_app_spec, load_design, lock_path
 
 __all__ = ["add_commands"]
@@ -92,9 +93,8 @@ def _cmd_move(args: argparse.Namespace) -> int:
     show = not (args.dry_run or args.json)
     with progress("migrating", total=None, unit="items", enabled=None if show else False) as meter:
         if meter.drawing:
-            # DescribeTable's ItemCount (refreshed about every six hours) bounds each operation's
-            # scan: an estimate, shown as ~N.
-            count = int(describe(runner.client, args.table).get("ItemCount", 0)) or None
+            # DescribeTable's ItemCount bounds each operation's scan: an estimate, shown as ~N.
+            count = item_count(runner.client, args.table)
 
             def on_page(seen: int, units: int) -> None:
                 del units
