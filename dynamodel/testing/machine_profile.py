@@ -9,12 +9,12 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 
-__all__ = ["FAST_EXAMPLES", "FAST_STEPS", "ActiveProfileSettings", "machine_settings"]
+__all__ = ["FAST_EXAMPLES", "FAST_PROFILES", "FAST_STEPS", "ActiveProfileSettings", "machine_settings"]
 
 FAST_EXAMPLES = 15
 FAST_STEPS = 30
 # hypothesis loads "ci" by itself wherever $CI is set: a CI run stays fast unless asked.
-_FAST_PROFILES = ("default", "fast", "ci")
+FAST_PROFILES = ("default", "fast", "ci")
 
 
 class ActiveProfileSettings:
@@ -49,7 +49,7 @@ def machine_settings(
         "phases": [p for p in base.phases if p != Phase.explain],
         "report_multiple_bugs": False,
     }
-    if settings.get_current_profile_name() not in _FAST_PROFILES:
+    if settings.get_current_profile_name() not in FAST_PROFILES:
         return settings(base, **{**quiet, **overrides})
     return settings(
         base,

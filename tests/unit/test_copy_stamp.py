@@ -18,7 +18,10 @@ from stored_items import stored
 
 from access_patterns.shop import Customer, Order, shop
 from dynamodel import App, Copy, Entity, Get
+from dynamodel.compile import build_item
+from dynamodel.layout import COPYVER_PREFIX
 from dynamodel.propagate import drain, repair_copies
+from dynamodel.runtime import writes
 from dynamodel.runtime.table import Table
 from dynamodel.testing import app_machine
 from dynamodel.testing.inprocess import InProcessEngine, create_test_table
@@ -133,7 +136,7 @@ def test_update_of_a_target_that_is_also_a_source_resets_the_stamp(engine: InPro
         table.client.delete_table(TableName=table.name)
 
 
-def test_the_app_machine_sees_a_frozen_copy_in_this_replay() -> None:
+def _replay_the_frozen_copy() -> None:
     """The steps the AppMachine needs to meet issue 11 item 4 (its random runs rarely do:
     the order must be stamped by a drain before it moves to an older customer)."""
     state: Any = app_machine(shop)()  # rules are attached per app at run time
@@ -153,3 +156,22 @@ def test_the_app_machine_sees_a_frozen_copy_in_this_replay() -> None:
         state.check_table()
     finally:
         state.teardown()
+
+
+def test_the_app_machine_sees_a_frozen_copy_in_this_replay() -> None:
+    _replay_the_frozen_copy()
+
+
+def test_the_app_machine_fails_this_replay_when_a_write_keeps_the_stamp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Teeth for issue 11 item 4: the bug put back (a write leaves the old source's stamp on
+    the target), the machine's own checks fail on the replay above."""
+
+    def keeping_stamps(*args: Any, **kwargs: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+        item, remove = build_item(*args, **kwargs)
+        return item, tuple(name for name in remove if not name.startswith(COPYVER_PREFIX))
+
+    monkeypatch.setattr(writes, "build_item", keeping_stamps)
+    with pytest.raises(AssertionError, match="customer_name"):
+        _replay_the_frozen_copy()
