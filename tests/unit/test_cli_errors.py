@@ -39,6 +39,8 @@ def _one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str], *needle
     assert "Traceback" not in err
     assert err.startswith("error: "), err
     assert err.count("\n") == 1, err
+    # The CLI's last resort also prints one line; an expected failure must never reach it.
+    assert "a bug in dynamodel" not in err, err
     for needle in needles:
         assert needle in err, err
     return err
@@ -198,6 +200,7 @@ def test_missing_credentials_in_a_process(command: str) -> None:
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("error: "), done.stderr
     assert done.stderr.count("\n") == 1, done.stderr
+    assert "a bug in dynamodel" not in done.stderr, done.stderr
     assert "credentials" in done.stderr
     assert done.stdout == ""
 
@@ -217,4 +220,5 @@ def test_import_failure_in_a_process(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1, done.stderr
+    assert "a bug in dynamodel" not in done.stderr, done.stderr
     assert "not today" in done.stderr
