@@ -11,7 +11,7 @@ and checks what the write returned. The rules of ``write`` patterns live in
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from hypothesis import strategies as st
@@ -230,6 +230,8 @@ def _update_rule(entity: str, moved_to: str | None) -> Callable[..., Any]:
             action = lambda: self.table.put(obj)  # noqa: E731
         if expected == "ok" and filled is not None and m.unique_taken(entity, filled):
             expected = "condition"
+        if mode != "stale" and filled is not None and _changes_immutable(self, entity, current, new):
+            expected = "request"  # the stored values refuse it; a stale version is refused first
         done = self.attempt(expected, f"{mode} {entity}", action, lose=lose)
         if expected != "ok" or filled is None:
             self.after_write(check)
@@ -240,6 +242,16 @@ def _update_rule(entity: str, moved_to: str | None) -> Callable[..., Any]:
         self.after_write(check, [(entity, current), (entity, filled)])
 
     return named(update, f"update_{entity}" + (f"_in_{moved_to}" if moved_to else ""))
+
+
+def _changes_immutable(
+    self: MachineApi, entity: str, current: Mapping[str, object], new: Mapping[str, object]
+) -> bool:
+    """Whether a write of ``new`` over ``current`` changes an attribute declared immutable."""
+    return any(
+        a.immutable and current.get(a.name) != new.get(a.name)
+        for a in self.app.spec.entity(entity).attributes
+    )
 
 
 def _delete_rule(entity: str) -> Callable[..., Any]:

@@ -1,17 +1,22 @@
 """An update that changes an immutable attribute is refused, and nothing is written (issue 11, item 10).
 
-Engine: moto in process.
+Engine: moto in process. The AppMachine's updates try it too, and predict the refusal.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from hypothesis import Phase
 
 from dynamodel import App, ConditionFailedError, Entity, Get, RequestError
+from dynamodel.runtime import writes
 from dynamodel.runtime.table import Table
+from dynamodel.testing import machine_settings, rules, run_app_machine
 from dynamodel.testing.inprocess import InProcessEngine, create_test_table
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -83,3 +88,41 @@ def test_guarded_entities_refuse_it_too(table: Table) -> None:
         table.update(Member(member_id="m1", handle="bo", joined_at=T1), expected_version=1)
     assert table.get_member(member_id="m1") == Member(member_id="m1", handle="ann", joined_at=T0)
     assert table.member_by_handle(handle="bo") is None
+
+
+# ---- the AppMachine changes immutable attributes too ------------------------------------------
+
+
+def _counting_immutable_changes(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    seen: Counter[str] = Counter()
+    predict = rules._changes_immutable
+
+    def counting(self: Any, entity: str, current: Any, new: Any) -> bool:
+        changed = predict(self, entity, current, new)
+        seen[entity] += changed
+        return changed
+
+    monkeypatch.setattr(rules, "_changes_immutable", counting)
+    return seen
+
+
+def test_the_app_machine_tries_to_change_immutable_attributes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its updates change immutable attributes of plain and guarded entities, and it predicts
+    the refusal (a stale version is refused first)."""
+    seen = _counting_immutable_changes(monkeypatch)
+    run_app_machine(blog, settings=machine_settings(max_examples=8, stateful_step_count=20, derandomize=True))
+    assert seen["Post"] > 0, seen
+    assert seen["Member"] > 0, seen
+
+
+def test_the_app_machine_fails_when_an_immutable_attribute_is_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Teeth: with the runtime's refusal taken out, the machine finds the changed attribute."""
+    monkeypatch.setattr(writes, "changed_immutable", lambda *args: None)
+    monkeypatch.setattr(writes, "stored_immutables_equal", lambda *args: None)
+    settings = machine_settings(
+        max_examples=8, stateful_step_count=20, derandomize=True, database=None, phases=[Phase.generate]
+    )
+    with pytest.raises(AssertionError, match="expected it to be refused"):
+        run_app_machine(blog, settings=settings)
