@@ -7,8 +7,7 @@ comments sorted by when they were posted, and keeps a count of them.
 A comment's ``posted_at`` never changes (``immutable``), so comments sit in their ticket's
 partition sorted by it, with no GSI: 3 GSIs, where the same app without that declaration needs
 4 (`dynamodel design access_patterns.tickets:tickets` says what each one serves; two of them
-also find the tickets whose reporter's or assignee's name must follow a rename). Its author never
-changes either: a write that would change it is refused.
+also find the tickets whose reporter's or assignee's name must follow a rename).
 """
 
 from __future__ import annotations
@@ -51,9 +50,7 @@ class Ticket(Entity, identity=("ticket_id",), parent=Tenant):
     assignee_name: str | None = Copy(User.name, via={"user_id": "assignee_id"}, optional=True)
 
 
-class Comment(
-    Entity, identity=("ticket_id", "comment_id"), parent=Ticket, immutable=("posted_at", "author_id")
-):
+class Comment(Entity, identity=("ticket_id", "comment_id"), parent=Ticket, immutable=("posted_at",)):
     """A comment on a ticket; ``comment_count`` on the ticket follows adds and deletes."""
 
     ticket_id: NonEmptyStr
