@@ -119,8 +119,22 @@ def normalise_via(source: EntitySpec, via: tuple[tuple[str, str], ...]) -> tuple
     return tuple(sorted(pairs, key=lambda p: (order.get(p[0], len(order)), p)))
 
 
+# Every write of an entity with copies asks for its references: derived once per (app, entity).
+# The app is kept beside its result, so its id is never reused while the entry lives.
+_REFERENCES: dict[tuple[int, str], tuple[AppSpec, tuple[Reference, ...]]] = {}
+
+
 def references(app: AppSpec, entity: str) -> tuple[Reference, ...]:
     """Every reference of ``entity`` to a copy source, in declaration order of their copies."""
+    known = _REFERENCES.get((id(app), entity))
+    if known is not None and known[0] is app:
+        return known[1]
+    found = _references(app, entity)
+    _REFERENCES[(id(app), entity)] = (app, found)
+    return found
+
+
+def _references(app: AppSpec, entity: str) -> tuple[Reference, ...]:
     spec = app.entity(entity)
     groups: dict[tuple[EntitySpec, tuple[tuple[str, str], ...]], list[tuple[str, str, bool, bool]]] = {}
     for a in spec.attributes:

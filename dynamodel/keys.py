@@ -21,7 +21,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
+from datetime import date, datetime
+from decimal import Decimal
+from typing import ClassVar, Literal, get_args
 
 from dynamodel.attribute_types import KEYABLE_NAMES, AttributeType, find
 from dynamodel.attribute_types.keycoding import check_utf8 as _check_utf8
@@ -147,6 +149,16 @@ def decode_value(kind: str, text: str) -> object:
     return _key_type(kind).decode_key(text)
 
 
+# A write renders the same values into several keys (an order's id in its own key, its lines'
+# and its index keys), and the same values recur across calls: remembering the components of
+# immutable built-in values makes each later rendering one dict lookup. Only built-in kinds are
+# remembered (a registered type may be replaced); the dict is emptied when it is full.
+_CACHED_VALUE_TYPES = frozenset({str, int, float, Decimal, bool, bytes, datetime, date})
+_CACHED_KINDS = frozenset(VALUE_KINDS)
+_COMPONENTS: dict[tuple[str, type, object], str] = {}
+_COMPONENTS_MAX = 8192
+
+
 def component(kind: str, value: object) -> str:
     """Return the complete key component for a value: escaped and terminated.
 
@@ -157,7 +169,21 @@ def component(kind: str, value: object) -> str:
     Returns:
         ``escape(encode_value(kind, value)) + "#"``.
     """
-    return escape(encode_value(kind, value)) + TERMINATOR
+    t = type(value)
+    if t not in _CACHED_VALUE_TYPES or kind not in _CACHED_KINDS:
+        return escape(encode_value(kind, value)) + TERMINATOR
+    # Equal values of one type encode alike (aware datetimes at one instant, 1.5 and 1.50).
+    memo = (kind, t, value)
+    try:
+        text = _COMPONENTS.get(memo)
+    except (TypeError, ValueError):  # a signalling NaN cannot be hashed; encoding refuses it
+        return escape(encode_value(kind, value)) + TERMINATOR
+    if text is None:
+        text = escape(encode_value(kind, value)) + TERMINATOR
+        if len(_COMPONENTS) >= _COMPONENTS_MAX:
+            _COMPONENTS.clear()
+        _COMPONENTS[memo] = text
+    return text
 
 
 # ---- templates -----------------------------------------------------------------------------
@@ -186,6 +212,8 @@ class KeyTemplate:
     """The layout of one key attribute: literal tags and attribute values, in order."""
 
     parts: tuple[Part, ...]
+    # Set per instance in __post_init__ (not a field: asdict, eq and hash see only ``parts``).
+    _compiled: ClassVar[tuple[tuple[Part, str | None], ...]]
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -203,6 +231,9 @@ class KeyTemplate:
             else:
                 msg = f"key template part {_short(part)} is neither Lit nor Ref"
                 raise KeyEncodingError(msg, hint="build templates from Lit(...) and Ref(...)")
+        # Each literal escaped and terminated once, not on every rendering.
+        compiled = tuple((p, escape(p.text) + TERMINATOR if isinstance(p, Lit) else None) for p in self.parts)
+        object.__setattr__(self, "_compiled", compiled)
 
     def attrs(self) -> tuple[str, ...]:
         """Return the referenced attribute names, in key order."""
@@ -232,14 +263,14 @@ class KeyTemplate:
             how many parts it covers.
         """
         out: list[str] = []
-        for part in self.parts:
-            if isinstance(part, Lit):
-                out.append(escape(part.text) + TERMINATOR)
+        for part, literal in self._compiled:
+            if literal is not None:
+                out.append(literal)
                 continue
-            value = values.get(part.attr)
+            value = values.get(part.attr)  # type: ignore[union-attr]  # only a Ref has no literal
             if value is None:
                 break
-            out.append(self._component(part, value))
+            out.append(self._component(part, value))  # type: ignore[arg-type]
         return "".join(out), len(out)
 
     def render(self, values: Mapping[str, object]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["snake_case"]
 
@@ -10,6 +11,7 @@ _LOWER_UPPER = re.compile(r"([a-z0-9])([A-Z])")
 _ACRONYM_WORD = re.compile(r"([A-Z]+)([A-Z][a-z])")
 
 
+@lru_cache(maxsize=1024)  # entity names are few; keywords are derived on every write pattern call
 def snake_case(name: str) -> str:
     """``OrderLine`` → ``order_line``, ``PRComment`` → ``pr_comment``, ``HTTPServer2`` → ``http_server2``.
 

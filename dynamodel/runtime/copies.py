@@ -59,8 +59,8 @@ def fill_copies(
         if missing and ref.optional:
             values.update((name, None) for name, _ in ref.attributes)
             continue
-        copied = ", ".join(f"{ref.source}.{b}" for _, b in ref.attributes)
         if missing:
+            copied = ", ".join(f"{ref.source}.{b}" for _, b in ref.attributes)
             msg = f"{describe(spec, values)} copies {copied} but lacks {missing} to find the {ref.source}."
             raise RequestError(
                 msg,
@@ -77,6 +77,7 @@ def fill_copies(
                 src_values = {}  # an optional copy of a source that does not exist is absent
             else:
                 who = ", ".join(f"{ref.local(a)}={values.get(ref.local(a))!r}" for a in needed)
+                copied = ", ".join(f"{ref.source}.{b}" for _, b in ref.attributes)
                 msg = (
                     f"{describe(spec, values)} copies {copied}, but the {ref.source} ({who}) does not exist."
                 )

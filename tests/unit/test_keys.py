@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dynamodel import keys as keys_module
 from dynamodel.errors import DynamodelError, KeyEncodingError
 from dynamodel.keys import (
     VALUE_KINDS,
@@ -514,3 +515,45 @@ def test_template_definition_errors() -> None:
 def test_component_helper() -> None:
     assert component("str", "a#") == "a$c#"
     assert issubclass(KeyEncodingError, DynamodelError)
+
+
+# ---- remembered components ----------------------------------------------------------------
+
+any_kind_value = st.sampled_from(VALUE_KINDS).flatmap(lambda k: st.tuples(st.just(k), STRATEGIES[k]))
+
+
+@settings(max_examples=300)
+@given(st.lists(any_kind_value, min_size=1, max_size=12), st.booleans())
+def test_a_remembered_component_is_the_one_encoding_gives(
+    pairs: list[tuple[ValueKind, Any]], full: bool
+) -> None:
+    """component() remembers what it rendered: every later call for an equal value of the same
+    type (another offset of the same instant, 1.50 for 1.5, True beside 1) gives what encoding
+    that value gives, also right after the memory was emptied."""
+    if full:
+        keys_module._COMPONENTS.clear()
+    for kind, value in pairs + pairs[::-1]:
+        assert component(kind, value) == comp(kind, value)
+    for kind, value in pairs:
+        other = _equal_other(value)
+        if other is not None:
+            assert component(kind, other) == comp(kind, other)
+
+
+def _equal_other(value: object) -> object | None:
+    """An equal value of the same type whose encoding the memory must not confuse with another's."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone(timedelta(hours=5)))
+    if type(value) is Decimal and value.is_finite():
+        return value.normalize() if value.adjusted() < 30 else None
+    return None
+
+
+def test_values_of_different_types_that_compare_equal_are_remembered_apart() -> None:
+    keys_module._COMPONENTS.clear()
+    assert component("int", 1) == comp("int", 1)
+    with pytest.raises(KeyEncodingError):
+        component("int", True)  # a bool is not an int key, even after 1 was remembered
+    assert component("bool", True) == comp("bool", True)
+    assert component("decimal", Decimal(1)) == comp("decimal", Decimal(1))
+    assert component("float", 1.0) == comp("float", 1.0)
