@@ -152,10 +152,11 @@ def decode_value(kind: str, text: str) -> object:
 # A write renders the same values into several keys (an order's id in its own key, its lines'
 # and its index keys), and the same values recur across calls: remembering the components of
 # immutable built-in values makes each later rendering one dict lookup. Only built-in kinds are
-# remembered (a registered type may be replaced); the dict is emptied when it is full.
+# remembered, under the encoding function that made them (a type's encoder may be replaced, as
+# the AppMachine's planted bugs do); the dict is emptied when it is full.
 _CACHED_VALUE_TYPES = frozenset({str, int, float, Decimal, bool, bytes, datetime, date})
 _CACHED_KINDS = frozenset(VALUE_KINDS)
-_COMPONENTS: dict[tuple[str, type, object], str] = {}
+_COMPONENTS: dict[tuple[str, object, type, object], str] = {}
 _COMPONENTS_MAX = 8192
 
 
@@ -172,14 +173,15 @@ def component(kind: str, value: object) -> str:
     t = type(value)
     if t not in _CACHED_VALUE_TYPES or kind not in _CACHED_KINDS:
         return escape(encode_value(kind, value)) + TERMINATOR
+    encode = _key_type(kind).encode_key
     # Equal values of one type encode alike (aware datetimes at one instant, 1.5 and 1.50).
-    memo = (kind, t, value)
+    memo = (kind, getattr(encode, "__func__", encode), t, value)
     try:
         text = _COMPONENTS.get(memo)
     except (TypeError, ValueError):  # a signalling NaN cannot be hashed; encoding refuses it
         return escape(encode_value(kind, value)) + TERMINATOR
     if text is None:
-        text = escape(encode_value(kind, value)) + TERMINATOR
+        text = escape(encode(value)) + TERMINATOR
         if len(_COMPONENTS) >= _COMPONENTS_MAX:
             _COMPONENTS.clear()
         _COMPONENTS[memo] = text

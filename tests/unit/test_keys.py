@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dynamodel import keys as keys_module
+from dynamodel.attribute_types.times import DateTimeType
 from dynamodel.errors import DynamodelError, KeyEncodingError
 from dynamodel.keys import (
     VALUE_KINDS,
@@ -557,3 +558,14 @@ def test_values_of_different_types_that_compare_equal_are_remembered_apart() -> 
     assert component("bool", True) == comp("bool", True)
     assert component("decimal", Decimal(1)) == comp("decimal", Decimal(1))
     assert component("float", 1.0) == comp("float", 1.0)
+
+
+def test_a_replaced_encoder_is_not_answered_from_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a type's encoder rendered is remembered under that encoder: replacing it (as the
+    AppMachine's planted bugs do) renders with the new one, and putting it back with the old."""
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    before = component("datetime", when)
+    monkeypatch.setattr(DateTimeType, "encode_key", lambda self, value: "replaced")
+    assert component("datetime", when) == "replaced#"
+    monkeypatch.undo()
+    assert component("datetime", when) == before == comp("datetime", when)
