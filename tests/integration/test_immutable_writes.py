@@ -90,7 +90,6 @@ def test_guarded_entities_refuse_it_too(table: Table) -> None:
     assert table.member_by_handle(handle="bo") is None
 
 
-
 def test_a_stale_instance_of_a_recreated_item_is_stale_not_an_immutable_change(table: Table) -> None:
     """Found by the AppMachine: the old item's instance at the new item's version was told its
     immutable attribute differs, where the truth is that it is stale (another life of the item)."""
@@ -104,6 +103,7 @@ def test_a_stale_instance_of_a_recreated_item_is_stale_not_an_immutable_change(t
         table.update(old)
     assert not isinstance(info.value, RequestError)
     assert table.get_post(post_id="p1") == Post(post_id="p1", posted_at=T1, body="second life")
+
 
 # ---- the AppMachine changes immutable attributes too ------------------------------------------
 
