@@ -171,21 +171,22 @@ def component(kind: str, value: object) -> str:
         ``escape(encode_value(kind, value)) + "#"``.
     """
     t = type(value)
-    if t not in _CACHED_VALUE_TYPES or kind not in _CACHED_KINDS:
-        return escape(encode_value(kind, value)) + TERMINATOR
-    encode = _key_type(kind).encode_key
-    # Equal values of one type encode alike (aware datetimes at one instant, 1.5 and 1.50).
-    memo = (kind, getattr(encode, "__func__", encode), t, value)
-    try:
-        text = _COMPONENTS.get(memo)
-    except (TypeError, ValueError):  # a signalling NaN cannot be hashed; encoding refuses it
-        return escape(encode_value(kind, value)) + TERMINATOR
-    if text is None:
-        text = escape(encode(value)) + TERMINATOR
-        if len(_COMPONENTS) >= _COMPONENTS_MAX:
-            _COMPONENTS.clear()
-        _COMPONENTS[memo] = text
-    return text
+    if t in _CACHED_VALUE_TYPES and kind in _CACHED_KINDS:
+        encode = _key_type(kind).encode_key
+        # Equal values of one type encode alike (aware datetimes at one instant, 1.5 and 1.50).
+        memo = (kind, getattr(encode, "__func__", encode), t, value)
+        try:
+            text = _COMPONENTS.get(memo)
+        except (TypeError, ValueError):  # a signalling NaN cannot be hashed; encoding refuses it
+            pass
+        else:
+            if text is None:
+                text = escape(encode(value)) + TERMINATOR
+                if len(_COMPONENTS) >= _COMPONENTS_MAX:
+                    _COMPONENTS.clear()
+                _COMPONENTS[memo] = text
+            return text
+    return escape(encode_value(kind, value)) + TERMINATOR
 
 
 # ---- templates -----------------------------------------------------------------------------

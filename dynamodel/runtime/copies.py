@@ -7,7 +7,7 @@ from typing import Any
 
 from dynamodel.codec import Item, item_to_values
 from dynamodel.compile import base_key, key_attrs
-from dynamodel.copyrefs import references
+from dynamodel.copyrefs import Reference, references
 from dynamodel.errors import RequestError
 from dynamodel.layout import PK, SK
 from dynamodel.runtime.session import Session
@@ -27,6 +27,11 @@ def read_item(s: Session, key: Item, context: str) -> Steps[Item | None]:
     )
     item: Item | None = response.get("Item")
     return item if item else None
+
+
+def _copied(ref: Reference) -> str:
+    """The source attributes a reference copies, as error messages name them."""
+    return ", ".join(f"{ref.source}.{b}" for _, b in ref.attributes)
 
 
 def fill_copies(
@@ -60,8 +65,7 @@ def fill_copies(
             values.update((name, None) for name, _ in ref.attributes)
             continue
         if missing:
-            copied = ", ".join(f"{ref.source}.{b}" for _, b in ref.attributes)
-            msg = f"{describe(spec, values)} copies {copied} but lacks {missing} to find the {ref.source}."
+            msg = f"{describe(spec, values)} copies {_copied(ref)} but lacks {missing} to find the {ref.source}."
             raise RequestError(
                 msg,
                 hint=f"set {missing} on the {entity}, or declare the copies Copy(..., optional=True) so that no {ref.source} means no copy",
@@ -77,10 +81,7 @@ def fill_copies(
                 src_values = {}  # an optional copy of a source that does not exist is absent
             else:
                 who = ", ".join(f"{ref.local(a)}={values.get(ref.local(a))!r}" for a in needed)
-                copied = ", ".join(f"{ref.source}.{b}" for _, b in ref.attributes)
-                msg = (
-                    f"{describe(spec, values)} copies {copied}, but the {ref.source} ({who}) does not exist."
-                )
+                msg = f"{describe(spec, values)} copies {_copied(ref)}, but the {ref.source} ({who}) does not exist."
                 raise RequestError(
                     msg,
                     hint=f"create the {ref.source} first, fix {', '.join(ref.local(a) for a in needed)}, or declare the copies Copy(..., optional=True)",

@@ -197,12 +197,11 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> Steps[E]
         changed = changed_immutable(spec, values, err.item)
         # Only the same life of the item at the expected version refuses it for the value:
         # a re-created item at that version makes this instance stale.
-        current_life = err.item is not None and _same_life(born, item_born(err.item))
         if (
             changed is not None
             and err.item is not None
             and item_version(err.item) == expected
-            and current_life
+            and _same_life(born, item_born(err.item))
         ):
             raise refuse_immutable_change(spec, values, changed, err.item) from err
         raise _stale(spec, values, expected, None, err) from err
