@@ -47,6 +47,9 @@ SHARD_ATTR = "_shard"
 """The template value of a write-sharded key: ``crc32(PK + SK) % shards``."""
 COPYVER_PREFIX = "_copyver_"
 """Prefix of the stamp of the source state a target's copies were taken at."""
+STAMP_SHIFT = 10**12
+"""A copy stamp is ``_born * STAMP_SHIFT + _version`` of its source (``_version`` below this).
+A stamp with no version part (``T * STAMP_SHIFT``) records that the source was absent at T."""
 GUARD_TYPE = "_UNIQUE"
 INDEX_ITEM_MARK = "@"
 """Joins an entity and a number in the ``_type`` of its index items (``Employee@1``)."""

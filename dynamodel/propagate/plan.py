@@ -40,6 +40,13 @@ The protocol, shared by the stream handler and the repair command:
   deleting or clearing dependants is the application's decision, and "deleted" has no
   version a later record could be ordered against.
 
+* A write that reads the source of an optional copy and finds it missing (the copy is left
+  absent) stores the *absence stamp* ``T * 10**12`` instead, T its clock after the read.
+  Every incarnation of the source deleted before that read was born before T, so its
+  delayed records carry lower stamps and never fill the copy; one created after the read
+  carries a higher stamp and does. A source stored after the read but born before it (a
+  race of the two writes) is settled by the write's target check: the source is re-read
+  and its values replace the absence while the target's stamp is still the one written.
 * A stamp belongs to one source item. Every application write of a target removes its
   stamps (``compile.build_item`` lists them among the attributes to REMOVE; a full-item
   put drops them anyway): the write may have moved the target's reference to another
@@ -66,7 +73,7 @@ from dynamodel.compile import base_key, key_attrs
 from dynamodel.copyrefs import COPYVER_PREFIX
 from dynamodel.design.model import CopyPath, Design
 from dynamodel.errors import RequestError
-from dynamodel.layout import BORN_ATTR, TYPE_ATTR, VERSION_ATTR
+from dynamodel.layout import BORN_ATTR, STAMP_SHIFT, TYPE_ATTR, VERSION_ATTR
 from dynamodel.propagate.records import parse_record
 
 __all__ = [
@@ -162,8 +169,7 @@ class RecordPlan:
 # ---- planning ------------------------------------------------------------------------------
 
 
-STAMP_SHIFT = 10**12
-"""``_version`` values below this fit in a stamp (a trillion writes of one item)."""
+# ``_version`` values below STAMP_SHIFT fit in a stamp (a trillion writes of one item).
 
 
 def _stamp(image: Mapping[str, AttributeValue], what: str) -> int:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from dynamodel.codec import Item
 from dynamodel.design.model import Design
 from dynamodel.errors import ConditionFailedError, DynamodelError, ExecutionError
+from dynamodel.layout import STAMP_SHIFT
 from dynamodel.propagate.copy_requests import (
     build_copy_update,
     build_forced_copy_update,
@@ -171,7 +172,35 @@ class Propagator:
         if source is None:
             return  # a deleted source leaves its copies as they are
         self.stats.targets += 1
-        self.apply(source_update(self.design, check.path, source), check.target)
+        update = source_update(self.design, check.path, source)
+        if _absent_at_write(check) and self._overwrite_absence(update, check.target):
+            return
+        self.apply(update, check.target)
+
+    def _overwrite_absence(self, update: CopyUpdate, written: Item) -> bool:
+        """Fill the copies of a write that found its source missing, from the source read now.
+
+        The write stamped the absence with its own clock; a source stored after that read but
+        born before it has a lower stamp, which the stamp order would refuse for good. The
+        source was just read strongly consistent, so its values are current: they replace the
+        absence as long as the target still holds what the write stored (its stamp unchanged).
+        True when that was done or nothing needs doing; False when the target moved on since
+        (the usual order decides then).
+        """
+        request = build_forced_copy_update(self.design, update, written, self.table_name)
+        if request is None:
+            return True
+        try:
+            self.call(
+                "UpdateItem",
+                partial(self.client.update_item, **request),
+                f"copies of {update.path.source} v{update.version} in a {update.path.target}",
+            )
+        except ConditionFailedError:
+            self.stats.conflicts += 1
+            return False
+        self.stats.updated += 1
+        return True
 
     def key_of(self, item: Item) -> Item:
         """The base-table key of an item."""
@@ -219,3 +248,10 @@ class Propagator:
         raise PropagationError(
             msg, hint="the record is retried; if it keeps failing, run repair-copies later"
         )
+
+
+def _absent_at_write(check: TargetCheck) -> bool:
+    """Whether the checked write stamped its source as missing (a stamp with no version part)."""
+    av = check.target.get(check.path.stamp_attr)
+    text = av.get("N") if av else None
+    return isinstance(text, str) and text.isdigit() and int(text) % STAMP_SHIFT == 0

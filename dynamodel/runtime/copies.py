@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dynamodel.codec import Item, item_to_values
+from dynamodel.codec import AttributeValue, Item, item_to_values
 from dynamodel.compile import base_key, key_attrs
 from dynamodel.copyrefs import Reference, references
 from dynamodel.errors import RequestError
-from dynamodel.layout import PK, SK
+from dynamodel.layout import PK, SK, STAMP_SHIFT
 from dynamodel.runtime.session import Session
 from dynamodel.runtime.steps import Steps
+from dynamodel.runtime.versions import born_of
 from dynamodel.spec import EntitySpec
 
 
@@ -29,6 +30,33 @@ def read_item(s: Session, key: Item, context: str) -> Steps[Item | None]:
     return item if item else None
 
 
+def absence_stamp() -> AttributeValue:
+    """The copy stamp of a source found missing now: ``now * STAMP_SHIFT``, no version part.
+
+    Taken after the read that found it missing. A stream record of an earlier incarnation of
+    the source (created, and deleted, before the read) carries a lower stamp, so propagation
+    never applies it to this target; an incarnation created later carries a higher one and
+    reaches it. The target check of this write re-reads the source and settles the rest (see
+    ``propagate/plan.py``).
+    """
+    return {"N": str(born_of() * STAMP_SHIFT)}
+
+
+def with_absence_stamps(
+    item: Item, remove: tuple[str, ...], absent: Mapping[str, AttributeValue]
+) -> tuple[Item, tuple[str, ...]]:
+    """``build_item``'s ``(item, remove)`` with the stamps of missing sources SET, not removed."""
+    if absent:
+        item.update(absent)
+        remove = tuple(name for name in remove if name not in absent)
+    return item, remove
+
+
+def _propagated(s: Session, entity: str) -> set[str]:
+    """The stamps of ``entity``'s copies that propagation keeps fresh (immutable ones it does not)."""
+    return {p.stamp_attr for p in s.design.copy_paths if p.target == entity}
+
+
 def _copied(ref: Reference) -> str:
     """The source attributes a reference copies, as error messages name them."""
     return ", ".join(f"{ref.source}.{b}" for _, b in ref.attributes)
@@ -39,6 +67,7 @@ def fill_copies(
     entity: str,
     values: dict[str, object],
     pending: Mapping[tuple[str, str, str], Mapping[str, object]] | None = None,
+    absent: dict[str, AttributeValue] | None = None,
 ) -> Steps[dict[str, object]]:
     """Fill every ``Copy(...)`` attribute from its source item (read strongly consistent).
 
@@ -52,6 +81,9 @@ def fill_copies(
         values: its attribute values; copies are overwritten.
         pending: items written in the same call, by (entity, PK, SK): a source among them
             is taken from there instead of the table.
+        absent: filled with the copy stamp of every optional reference whose source item
+            was read and found missing (see :func:`absence_stamp`); the item written must
+            carry them (:func:`with_absence_stamps`).
 
     Raises:
         RequestError: a required copy's source item is missing, or its reference is absent.
@@ -79,6 +111,8 @@ def fill_copies(
                 src_values = item_to_values(s.design.app.entity(ref.source), item)
             elif ref.optional:
                 src_values = {}  # an optional copy of a source that does not exist is absent
+                if absent is not None and ref.stamp_attr in _propagated(s, entity):
+                    absent[ref.stamp_attr] = absence_stamp()
             else:
                 who = ", ".join(f"{ref.local(a)}={values.get(ref.local(a))!r}" for a in needed)
                 msg = f"{describe(spec, values)} copies {_copied(ref)}, but the {ref.source} ({who}) does not exist."

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dynamodel.codec import Item, item_to_values
+from dynamodel.codec import AttributeValue, Item, item_to_values
 from dynamodel.compile import (
     Condition,
     base_key,
@@ -27,7 +27,7 @@ from dynamodel.compile import (
 from dynamodel.errors import RequestError
 from dynamodel.layout import PK, SK
 from dynamodel.model import Entity
-from dynamodel.runtime.copies import describe, fill_copies, read_item
+from dynamodel.runtime.copies import describe, fill_copies, read_item, with_absence_stamps
 from dynamodel.runtime.guards import guard_actions, guard_releases, transactional
 from dynamodel.runtime.immutables import changed_immutable, check_pinned, refuse_immutable_change
 from dynamodel.runtime.instances import key_values, values_of
@@ -78,12 +78,13 @@ class Work:
         s = self._s
         name = s.entity_name(type(entity))
         spec = s.design.app.entity(name)
-        values = yield from fill_copies(s, name, values_of(entity))
+        absent: dict[str, AttributeValue] = {}
+        values = yield from fill_copies(s, name, values_of(entity), absent=absent)
         if current is not None:
             changed = changed_immutable(spec, values, current)
             if changed is not None:
                 raise refuse_immutable_change(spec, values, changed, current)
-        item, _ = build_item(s.design, name, values, version=version, born=born)
+        item, _ = with_absence_stamps(*build_item(s.design, name, values, version=version, born=born), absent)
         check_item_size(stamp_write(item, self._write_id), describe(spec, values))
         owner = {PK: item[PK], SK: item[SK]}
         label = f"{describe(spec, values)} changed since it was read (version moved on, or it was created or deleted)"

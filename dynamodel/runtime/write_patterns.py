@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dynamodel.codec import Item
+from dynamodel.codec import AttributeValue, Item
 from dynamodel.compile import (
     Condition,
     base_key,
@@ -20,7 +20,7 @@ from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.layout import PK, SK
 from dynamodel.model import Entity
 from dynamodel.naming import snake_case
-from dynamodel.runtime.copies import describe, fill_copies
+from dynamodel.runtime.copies import describe, fill_copies, with_absence_stamps
 from dynamodel.runtime.guards import guard_actions
 from dynamodel.runtime.instances import instance_of, key_text, values_of
 from dynamodel.runtime.pattern_deletes import Deletion, delete_actions, delete_keyword, deletion_of
@@ -159,16 +159,18 @@ def run_write_pattern(
         staged.append((ename, vals))
         key = base_key(s.design, ename, vals)
         pending[(ename, key[PK]["S"], key[SK]["S"])] = vals
+    absent: list[dict[str, AttributeValue]] = []
     for ename, vals in staged:
-        yield from fill_copies(s, ename, vals, pending)
+        absent.append({})
+        yield from fill_copies(s, ename, vals, pending, absent[-1])
     actions: list[dict[str, Any]] = []
     labels: list[str] = []
     seen: set[tuple[str, str]] = set()
     write_id = new_write_id()
     born = born_of()
-    for ename, vals in staged:
+    for (ename, vals), missing in zip(staged, absent, strict=True):
         spec = s.design.app.entity(ename)
-        item, _ = build_item(s.design, ename, vals, version=1, born=born)
+        item, _ = with_absence_stamps(*build_item(s.design, ename, vals, version=1, born=born), missing)
         stamp_write(item, write_id)
         ident = (item[PK]["S"], item[SK]["S"])
         if ident in seen:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from dynamodel.codec import Item, item_to_values
+from dynamodel.codec import AttributeValue, Item, item_to_values
 from dynamodel.compile import (
     Condition,
     base_key,
@@ -32,7 +32,7 @@ from dynamodel.compile import (
 from dynamodel.errors import ConditionFailedError, ExecutionError, RequestError
 from dynamodel.layout import PK, SK, VERSION_ATTR
 from dynamodel.model import Entity
-from dynamodel.runtime.copies import describe, fill_copies, read_item
+from dynamodel.runtime.copies import describe, fill_copies, read_item, with_absence_stamps
 from dynamodel.runtime.errors import restated
 from dynamodel.runtime.guards import guard_actions, guard_releases, transactional
 from dynamodel.runtime.immutables import (
@@ -65,18 +65,19 @@ from dynamodel.spec import EntitySpec
 E = TypeVar("E", bound=Entity)
 
 
-def _prepare(s: Session, entity: Entity) -> Steps[tuple[str, dict[str, object]]]:
+def _prepare(s: Session, entity: Entity) -> Steps[tuple[str, dict[str, object], dict[str, AttributeValue]]]:
     name = s.entity_name(type(entity))
-    values = yield from fill_copies(s, name, values_of(entity))
-    return name, values
+    absent: dict[str, AttributeValue] = {}
+    values = yield from fill_copies(s, name, values_of(entity), absent=absent)
+    return name, values, absent
 
 
 def create(s: Session, entity: E) -> Steps[E]:
     """Write a new item; ConditionFailedError if an item with its key exists (nothing changes)."""
-    name, values = yield from _prepare(s, entity)
+    name, values, absent = yield from _prepare(s, entity)
     write_id = new_write_id()
     born = born_of()
-    item, _ = build_item(s.design, name, values, version=1, born=born)
+    item, _ = with_absence_stamps(*build_item(s.design, name, values, version=1, born=born), absent)
     stamp_write(item, write_id)
     spec = s.design.app.entity(name)
     if transactional(s, name):
@@ -122,7 +123,7 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> Steps[
     if expected_version is not None:
         stored = stored_of(entity)
         return (yield from _replace(s, entity, expected_version, stored.born if stored else UNKNOWN_BORN))
-    name, values = yield from _prepare(s, entity)
+    name, values, absent = yield from _prepare(s, entity)
     spec = s.design.app.entity(name)
     write_id = new_write_id()
     if transactional(s, name):
@@ -132,13 +133,15 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> Steps[
             raise refuse_immutable_change(spec, values, changed, current)
         version = item_version(current)
         born = item_born(current) if current is not None else born_of()
-        item, _ = build_item(s.design, name, values, version=version + 1, born=born)
+        item, _ = with_absence_stamps(
+            *build_item(s.design, name, values, version=version + 1, born=born), absent
+        )
         yield from _guarded_write(
             s, name, values, stamp_write(item, write_id), current=current, creating=False, write_id=write_id
         )
         remember(entity, version + 1, born)
         return instance_of(s, type(entity), values, version + 1, born)
-    item, remove = build_item(s.design, name, values, version=1, born=born_of())
+    item, remove = with_absence_stamps(*build_item(s.design, name, values, version=1, born=born_of()), absent)
     check_item_size(stamp_write(item, write_id), describe(spec, values))
     immutable = stored_immutables_equal(spec, values)
     fresh_or_same = None if immutable is None else Condition.not_exists().or_(immutable)
@@ -161,7 +164,7 @@ def put(s: Session, entity: E, *, expected_version: int | None = None) -> Steps[
 
 def _replace(s: Session, entity: E, expected: int, born: int | None) -> Steps[E]:
     check_pinned(entity)
-    name, values = yield from _prepare(s, entity)
+    name, values, absent = yield from _prepare(s, entity)
     spec = s.design.app.entity(name)
     write_id = new_write_id()
     if transactional(s, name):
@@ -173,7 +176,9 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> Steps[E]
         changed = changed_immutable(spec, values, current)
         if changed is not None and current is not None:
             raise refuse_immutable_change(spec, values, changed, current)
-        item, _ = build_item(s.design, name, values, version=expected + 1, born=found_born)
+        item, _ = with_absence_stamps(
+            *build_item(s.design, name, values, version=expected + 1, born=found_born), absent
+        )
         yield from _guarded_write(
             s, name, values, stamp_write(item, write_id), current=current, creating=False, write_id=write_id
         )
@@ -182,12 +187,16 @@ def _replace(s: Session, entity: E, expected: int, born: int | None) -> Steps[E]
     condition = locking_condition(expected, born).and_(stored_immutables_equal(spec, values))
     if born == UNKNOWN_BORN:
         # The birth is not known: SET every attribute, the stored _born kept (if_not_exists).
-        item, remove = build_item(s.design, name, values, version=expected + 1, born=born_of())
+        item, remove = with_absence_stamps(
+            *build_item(s.design, name, values, version=expected + 1, born=born_of()), absent
+        )
         check_item_size(stamp_write(item, write_id), describe(spec, values))
         request = build_upsert(s.table_name, item, remove, condition=condition, version=expected + 1)
         operation = "UpdateItem"
     else:
-        item, _ = build_item(s.design, name, values, version=expected + 1, born=born)
+        item, _ = with_absence_stamps(
+            *build_item(s.design, name, values, version=expected + 1, born=born), absent
+        )
         check_item_size(stamp_write(item, write_id), describe(spec, values))
         request = build_put(s.table_name, item, condition)
         operation = "PutItem"
