@@ -11,18 +11,24 @@ from __future__ import annotations
 
 import threading
 import weakref
+from functools import partial
 
 _data: dict[int, object] = {}
 _partial: dict[int, tuple[str, ...]] = {}
-_lock = threading.Lock()
+# The weak reference of each instance with an entry: its callback forgets the entry. A plain
+# weakref.ref, not weakref.finalize: every read records an instance, and finalize runs several
+# Python functions per instance where ref runs none.
+_refs: dict[int, weakref.ref[object]] = {}
+# Reentrant: a collection inside put() may forget another instance on this very thread.
+_lock = threading.RLock()
 
 
 def put(instance: object, value: object) -> None:
     """Record ``value`` for ``instance`` (replacing what was recorded)."""
     key = id(instance)
     with _lock:
-        if key not in _data and key not in _partial:
-            weakref.finalize(instance, _forget, key)
+        if key not in _refs:
+            _refs[key] = weakref.ref(instance, partial(_forget, key))
         _data[key] = value
 
 
@@ -45,8 +51,8 @@ def mark_partial(instance: object, present: tuple[str, ...]) -> None:
     """Record that ``instance`` holds only the attributes ``present`` (read from an INCLUDE index)."""
     key = id(instance)
     with _lock:
-        if key not in _data and key not in _partial:
-            weakref.finalize(instance, _forget, key)
+        if key not in _refs:
+            _refs[key] = weakref.ref(instance, partial(_forget, key))
         _partial[key] = present
 
 
@@ -55,7 +61,8 @@ def partial_fields(instance: object) -> tuple[str, ...] | None:
     return _partial.get(id(instance))
 
 
-def _forget(key: int) -> None:
+def _forget(key: int, _ref: object = None) -> None:
     with _lock:
+        _refs.pop(key, None)
         _data.pop(key, None)
         _partial.pop(key, None)

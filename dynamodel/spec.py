@@ -12,6 +12,7 @@ from typing import Literal
 
 from dynamodel.attribute_types import KEYABLE_NAMES, NAMES
 from dynamodel.errors import UnknownEntityError, UnknownFieldError
+from dynamodel.memo import PerObject
 
 AttrType = Literal[
     "str", "int", "decimal", "float", "bool", "datetime", "date", "bytes", "list", "map", "enum"
@@ -96,14 +97,11 @@ class EntitySpec:
 
     def attribute(self, name: str) -> AttributeSpec | None:
         """The attribute called ``name``, or None."""
-        for attr in self.attributes:
-            if attr.name == name:
-                return attr
-        return None
+        return _attributes(self).get(name)
 
     def has(self, name: str) -> bool:
         """Whether the entity declares ``name``."""
-        return self.attribute(name) is not None
+        return name in _attributes(self)
 
 
 @dataclass(frozen=True)
@@ -202,18 +200,18 @@ class AppSpec:
 
     def entity(self, name: str) -> EntitySpec:
         """The entity called ``name``; UnknownEntityError if there is none."""
-        for ent in self.entities:
-            if ent.name == name:
-                return ent
+        found = _entities(self).get(name)
+        if found is not None:
+            return found
         known = ", ".join(e.name for e in self.entities)
         msg = f"App '{self.name}': no entity '{name}'."
         raise UnknownEntityError(msg, hint=f"declare it or use one of: {known}")
 
     def pattern(self, name: str) -> PatternSpec:
         """The pattern called ``name``; UnknownFieldError if there is none."""
-        for pat in self.patterns:
-            if pat.name == name:
-                return pat
+        found = _patterns(self).get(name)
+        if found is not None:
+            return found
         msg = f"App '{self.name}': no pattern '{name}'."
         raise UnknownFieldError(msg, hint="check the spelling against the declared pattern names")
 
@@ -238,3 +236,15 @@ class AppSpec:
             seen.add(up)
             current = self.entity(up)
             chain.append(current)
+
+
+# The runtime looks these up on every call: dicts built once per spec, not scans of the tuples.
+_attributes: PerObject[EntitySpec, dict[str, AttributeSpec]] = PerObject(
+    lambda e: {a.name: a for a in reversed(e.attributes)}
+)
+_entities: PerObject[AppSpec, dict[str, EntitySpec]] = PerObject(
+    lambda app: {e.name: e for e in reversed(app.entities)}
+)
+_patterns: PerObject[AppSpec, dict[str, PatternSpec]] = PerObject(
+    lambda app: {p.name: p for p in reversed(app.patterns)}
+)

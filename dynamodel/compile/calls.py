@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NoReturn
 
 from dynamodel.design.model import Design, PatternPlan
 from dynamodel.design.requirements import predicate_text
 from dynamodel.errors import RequestError
+from dynamodel.memo import PerObject
 from dynamodel.spec import PatternSpec, RangeOp
 
 __all__ = [
@@ -118,27 +119,26 @@ def parse_read_args(design: Design, name: str, args: Mapping[str, object]) -> Re
         RequestError: a ``by`` attribute is missing or None, an argument is unknown, or
             a ``where`` attribute is passed (its value comes from the declaration).
     """
-    pat = pattern_spec(design, name)
-    conv = call_convention(design, name)
-    allowed = set(conv.required) | set(conv.range_params)
-    where_attrs = {a for a, _ in pat.where}
+    shape = _shape(design, name)
+    where_attrs = shape.where_attrs
+    allowed = shape.allowed
     for key in args:
-        if key in where_attrs:
-            msg = f"Pattern '{name}': '{key}' is fixed by the declaration (where {predicate_text(key, dict(pat.where)[key])})."
-            raise RequestError(msg, hint=f"leave '{key}' out of the call")
-        if key not in allowed:
-            shown = ", ".join([*conv.required, *conv.range_params]) or "no arguments"
-            msg = f"Pattern '{name}' takes no argument '{key}'."
-            raise RequestError(msg, hint=f"it takes {shown}")
-    missing = [a for a in conv.required if args.get(a) is None]
-    if missing:
-        msg = f"Pattern '{name}' needs {', '.join(repr(m) for m in missing)}."
-        raise RequestError(msg, hint=f"call it with {', '.join(f'{a}=...' for a in conv.required)}")
-    values: dict[str, object] = {a: args[a] for a in conv.required}
+        if key in where_attrs or key not in allowed:
+            _refuse_argument(design, name, key)
+    required = shape.required
+    values: dict[str, object] = {}
+    for a in required:
+        value = args.get(a)
+        if value is None:
+            missing = [a for a in required if args.get(a) is None]
+            msg = f"Pattern '{name}' needs {', '.join(repr(m) for m in missing)}."
+            raise RequestError(msg, hint=f"call it with {', '.join(f'{a}=...' for a in required)}")
+        values[a] = value
     # Several allowed values are in no key: the sparse index they select is the whole answer.
-    values.update({a: m for a, m in pat.where if not isinstance(m, tuple)})
+    values.update(shape.where_values)
     rng: RangeArg | None = None
-    if pat.range == "between":
+    range_op = shape.range
+    if range_op == "between":
         lo, hi = args.get("lo"), args.get("hi")
         if lo is not None and hi is not None:
             rng = RangeArg("between", (lo, hi))
@@ -146,9 +146,53 @@ def parse_read_args(design: Design, name: str, args: Mapping[str, object]) -> Re
             rng = RangeArg("gte", (lo,))
         elif hi is not None:
             rng = RangeArg("lte", (hi,))
-    elif pat.range is not None and args.get("value") is not None:
-        rng = RangeArg(pat.range, (args["value"],))
+    elif range_op is not None and args.get("value") is not None:
+        rng = RangeArg(range_op, (args["value"],))
     return ReadArgs(values, rng)
+
+
+def _refuse_argument(design: Design, name: str, key: str) -> NoReturn:
+    pat = pattern_spec(design, name)
+    conv = call_convention(design, name)
+    where = dict(pat.where)
+    if key in where:
+        msg = f"Pattern '{name}': '{key}' is fixed by the declaration (where {predicate_text(key, where[key])})."
+        raise RequestError(msg, hint=f"leave '{key}' out of the call")
+    shown = ", ".join([*conv.required, *conv.range_params]) or "no arguments"
+    msg = f"Pattern '{name}' takes no argument '{key}'."
+    raise RequestError(msg, hint=f"it takes {shown}")
+
+
+@dataclass(frozen=True)
+class _CallShape:
+    """What :func:`parse_read_args` needs of one pattern, worked out once."""
+
+    required: tuple[str, ...]
+    allowed: frozenset[str]
+    where_attrs: frozenset[str]
+    where_values: dict[str, object]
+    range: RangeOp | None
+
+
+def _shape(design: Design, name: str) -> _CallShape:
+    shapes = _SHAPES(design)
+    shape = shapes.get(name)
+    if shape is None:
+        pat = pattern_spec(design, name)
+        conv = call_convention(design, name)
+        shape = _CallShape(
+            required=conv.required,
+            allowed=frozenset(conv.required) | frozenset(conv.range_params),
+            where_attrs=frozenset(a for a, _ in pat.where),
+            where_values={a: m for a, m in pat.where if not isinstance(m, tuple)},
+            range=pat.range,
+        )
+        shapes[name] = shape
+    return shape
+
+
+# Every read call parses its arguments: the pattern's shape is worked out once per design.
+_SHAPES: PerObject[Design, dict[str, _CallShape]] = PerObject(lambda _design: {})
 
 
 def check_limit(limit: object) -> int:

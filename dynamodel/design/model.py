@@ -8,6 +8,7 @@ from typing import Literal
 from dynamodel.copyrefs import stamp_attr
 from dynamodel.keys import KeyTemplate
 from dynamodel.layout import entity_of_type
+from dynamodel.memo import PerObject
 from dynamodel.spec import AppSpec, Consistency, EntitySpec, Order, PatternKind, RangeOp, WhereMatch
 
 Operation = Literal["GetItem", "Query", "Scan", "PutItem", "UpdateItem", "TransactWriteItems"]
@@ -153,6 +154,15 @@ class UniqueGuard:
 
 
 @dataclass(frozen=True)
+class _Lookups:
+    keys: dict[tuple[str, str], EntityKeys]
+    indexes_of: dict[str, tuple[EntityKeys, ...]]
+    items_of: dict[str, tuple[str, ...]]
+    plans: dict[str, PatternPlan]
+    index_items: dict[str, EntitySpec]
+
+
+@dataclass(frozen=True)
 class Design:
     """The whole derived single-table design: plain data (``App`` renders it: ``shop.explain()``)."""
 
@@ -172,27 +182,19 @@ class Design:
 
     def entity_spec(self, name: str) -> EntitySpec:
         """The declaration of an entity or of an index item (``Employee@1``)."""
-        for spec in self.index_items:
-            if spec.name == name:
-                return spec
-        return self.app.entity(name)
+        return _lookups(self).index_items.get(name) or self.app.entity(name)
 
     def index_items_of(self, entity: str) -> tuple[str, ...]:
         """The index items written with every ``entity`` item, by name."""
-        return tuple(
-            s.name for s in self.index_items if entity_of_type(s.name) == entity and s.name != entity
-        )
+        return _lookups(self).items_of.get(entity, ())
 
     def keys_for(self, entity: str, index: str = TABLE) -> EntityKeys | None:
         """The keys an entity writes on ``index``, or None if it is not on that index."""
-        for k in self.keys:
-            if k.entity == entity and k.index == index:
-                return k
-        return None
+        return _lookups(self).keys.get((entity, index))
 
     def entity_indexes(self, entity: str) -> tuple[EntityKeys, ...]:
         """Every index the entity writes keys to, base table first."""
-        return tuple(k for k in self.keys if k.entity == entity)
+        return _lookups(self).indexes_of.get(entity, ())
 
     def copy_path(
         self, source: str, target: str, via: tuple[tuple[str, str], ...] | None = None
@@ -209,9 +211,9 @@ class Design:
 
     def plan(self, name: str) -> PatternPlan:
         """The plan of one pattern."""
-        for p in self.plans:
-            if p.name == name:
-                return p
+        found = _lookups(self).plans.get(name)
+        if found is not None:
+            return found
         msg = f"no pattern '{name}' in design '{self.app.name}'"
         raise KeyError(msg)
 
@@ -258,3 +260,27 @@ class Design:
             for name, kind in ix.key_definitions():
                 out.setdefault(name, kind)
         return tuple(out.items())
+
+
+def _build_lookups(design: Design) -> _Lookups:
+    keys: dict[tuple[str, str], EntityKeys] = {}
+    indexes_of: dict[str, tuple[EntityKeys, ...]] = {}
+    for k in design.keys:
+        keys.setdefault((k.entity, k.index), k)
+        indexes_of[k.entity] = (*indexes_of.get(k.entity, ()), k)
+    items_of: dict[str, tuple[str, ...]] = {}
+    for spec in design.index_items:
+        owner = entity_of_type(spec.name)
+        if owner != spec.name:
+            items_of[owner] = (*items_of.get(owner, ()), spec.name)
+    plans: dict[str, PatternPlan] = {}
+    for p in design.plans:
+        plans.setdefault(p.name, p)
+    index_items: dict[str, EntitySpec] = {}
+    for spec in design.index_items:
+        index_items.setdefault(spec.name, spec)
+    return _Lookups(keys, indexes_of, items_of, plans, index_items)
+
+
+# The runtime asks these on every call: dicts built once per design, not scans of the tuples.
+_lookups: PerObject[Design, _Lookups] = PerObject(_build_lookups)

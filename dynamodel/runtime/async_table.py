@@ -45,7 +45,8 @@ class AsyncPatternMethod(PatternMethodBase["AsyncTable"]):
         return f"<async pattern {self.__name__} of table {self._table.name!r}>"
 
     async def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._table.run(self.__name__, *args, **kwargs)
+        table = self._table  # AsyncTable.run, written out
+        return await table._drive(table._run_steps(self.__name__, args, kwargs))
 
     def iterate(self, *, limit: int | None = None, **args: Any) -> AsyncIterator[Any]:
         """Every item of the query, across all pages (``limit`` is the page size)."""
@@ -77,7 +78,10 @@ class AsyncTable(TableBase):
         if name.startswith("_"):
             msg = f"{type(self).__name__} has no attribute '{name}'."
             raise UnknownPatternError(msg, hint="pattern names do not start with '_'")
-        return self.pattern(name)
+        method = self.pattern(name)
+        # Found in the instance from now on: the next call skips this lookup.
+        self.__dict__[name] = method
+        return method
 
     def pattern(self, name: str) -> AsyncPatternMethod:
         """The method of pattern ``name``."""

@@ -30,7 +30,8 @@ def values_of(entity: Entity) -> dict[str, object]:
         raise RequestError(
             msg, hint=f"read the whole {name} (a get by its identity), change that, and write it"
         )
-    return {name: getattr(entity, name) for name in type(entity).model_fields}
+    # __pydantic_fields__ is what the model_fields property returns, without its Python calls.
+    return {name: getattr(entity, name) for name in type(entity).__pydantic_fields__}
 
 
 def key_values(s: Session, name: str, key: Mapping[str, object], call: str) -> dict[str, object]:

@@ -69,20 +69,31 @@ class CollectionPage(Page[Entity]):
 
 def coerce_args(s: Session, plan: PatternPlan, args: Mapping[str, object]) -> dict[str, object]:
     """Call arguments converted by the declared field types (``by`` and range values)."""
-    pat = s.design.app.pattern(plan.name)
+    targets = s.arg_targets.get(plan.name)
+    if targets is None:
+        targets = _arg_targets(s, plan)
+        s.arg_targets[plan.name] = targets
     out: dict[str, object] = {}
     for name, value in args.items():
-        if name in pat.by:
-            owner = next(e for e in pat.entities if s.design.app.entity(e).has(name))
-            out[name] = s.coerce(owner, name, value)
-        elif name in ("value", "lo", "hi") and pat.sort is not None:
-            holders = [e for e in pat.entities if sorts(s.design.app, pat, e)]
-            if pat.range == "begins_with" or not holders:
-                out[name] = value
-            else:
-                out[name] = s.coerce(holders[0], pat.sort, value)
-        else:
-            out[name] = value
+        target = targets.get(name)
+        out[name] = value if target is None else s.coerce(target[0], target[1], value)
+    return out
+
+
+def _arg_targets(s: Session, plan: PatternPlan) -> dict[str, tuple[str, str]]:
+    """Which entity attribute's type validates each argument of a read pattern."""
+    app = s.design.app
+    pat = app.pattern(plan.name)
+    out: dict[str, tuple[str, str]] = {}
+    for name in pat.by:
+        owner = next((e for e in pat.entities if app.entity(e).has(name)), None)
+        if owner is not None:
+            out[name] = (owner, name)
+    if pat.sort is not None and pat.range != "begins_with":
+        holders = [e for e in pat.entities if sorts(app, pat, e)]
+        if holders:
+            for name in ("value", "lo", "hi"):
+                out.setdefault(name, (holders[0], pat.sort))
     return out
 
 

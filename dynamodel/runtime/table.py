@@ -59,7 +59,8 @@ class PatternMethod(PatternMethodBase["Table"]):
         return f"<pattern {self.__name__} of table {self._table.name!r}>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._table.run(self.__name__, *args, **kwargs)
+        table = self._table  # Table.run, written out
+        return table._drive(table._run_steps(self.__name__, args, kwargs))
 
     def iterate(self, *, limit: int | None = None, **args: Any) -> Iterator[Any]:
         """Every item of the query, across all pages (``limit`` is the page size).
@@ -120,7 +121,10 @@ class Table(TableBase):
         if name.startswith("_"):
             msg = f"{type(self).__name__} has no attribute '{name}'."
             raise UnknownPatternError(msg, hint="pattern names do not start with '_'")
-        return self.pattern(name)
+        method = self.pattern(name)
+        # Found in the instance from now on: the next call skips this lookup.
+        self.__dict__[name] = method
+        return method
 
     def pattern(self, name: str) -> PatternMethod:
         """The method of pattern ``name``."""
