@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from itertools import filterfalse
 
 from dynamodel.codec import AttributeValue, Item, entity_to_item, item_to_values
-from dynamodel.design.model import TABLE, Design, EntityKeys, UniqueGuard
+from dynamodel.design.model import TABLE, Design, EntityKeys, IndexSpec, UniqueGuard
 from dynamodel.errors import DefinitionError, KeyEncodingError, RequestError
 from dynamodel.layout import (
     BORN_ATTR,
@@ -43,6 +45,7 @@ from dynamodel.layout import (
     VERSION_ATTR,
     WRITE_ID_ATTR,
 )
+from dynamodel.memo import PerObject
 from dynamodel.spec import EntitySpec, where_values
 
 __all__ = [
@@ -97,20 +100,64 @@ def belongs(keys: EntityKeys, values: Mapping[str, object]) -> bool:
     return all(values.get(a) is not None for a in keys.optional_attrs)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """What laying out one entity's items needs of the design, worked out once."""
+
+    spec: EntitySpec
+    base: EntityKeys
+    pk: str
+    sk: str
+    key_attrs: tuple[str, ...]
+    rendered: tuple[tuple[EntityKeys, IndexSpec], ...]
+    """The synthetic indexes it writes (keys rendered from its values), in design order."""
+    native: tuple[tuple[EntityKeys, IndexSpec], ...]
+    """The native indexes it writes (keyed on its own attributes)."""
+    stamps: tuple[str, ...]
+    """The copy stamps it holds, which every application write removes."""
+    attrs: tuple[str, ...]
+
+
+# Every write lays out several items: what each entity's layout needs is worked out once.
+_LAYOUTS: PerObject[Design, dict[str, _Layout]] = PerObject(lambda _design: {})
+
+
+def _layout(design: Design, entity: str) -> _Layout:
+    layouts = _LAYOUTS(design)
+    found = layouts.get(entity)
+    if found is None:
+        base = entity_keys(design, entity, TABLE)
+        indexes = [(k, design.index(k.index)) for k in design.entity_indexes(entity) if k.index != TABLE]
+        spec = design.entity_spec(entity)
+        found = _Layout(
+            spec=spec,
+            base=base,
+            pk=design.table.partition_key,
+            sk=design.table.sort_key,
+            key_attrs=tuple(dict.fromkeys((*base.pk.attrs(), *base.sk.attrs()))),
+            rendered=tuple((k, ix) for k, ix in indexes if not ix.native),
+            native=tuple((k, ix) for k, ix in indexes if ix.native),
+            stamps=tuple(p.stamp_attr for p in design.copy_paths if p.target == entity),
+            attrs=tuple(a.name for a in spec.attributes),
+        )
+        layouts[entity] = found
+    return found
+
+
 def base_key(design: Design, entity: str, values: Mapping[str, object]) -> Item:
     """``{"PK": {"S": ...}, "SK": {"S": ...}}`` of an entity's item.
 
     Raises:
         RequestError: a base-key attribute (see :func:`key_attrs`) is missing.
     """
-    keys = entity_keys(design, entity, TABLE)
+    lay = _layout(design, entity)
     try:
-        pk = keys.pk.render(values)
-        sk = keys.sk.render(values)
+        pk = lay.base.pk.render(values)
+        sk = lay.base.sk.render(values)
     except KeyEncodingError as err:
         msg = f"{entity}: {err.message}"
         raise RequestError(msg, hint=err.hint) from err
-    return {design.table.partition_key: {"S": pk}, design.table.sort_key: {"S": sk}}
+    return {lay.pk: {"S": pk}, lay.sk: {"S": sk}}
 
 
 def key_attrs(design: Design, entity: str) -> tuple[str, ...]:
@@ -119,8 +166,7 @@ def key_attrs(design: Design, entity: str) -> tuple[str, ...]:
     The identity, any carried ancestor identity, and the immutable attributes the design put
     in the base key (a comment's ``posted_at``): a get or delete by key needs all of them.
     """
-    keys = entity_keys(design, entity, TABLE)
-    return tuple(dict.fromkeys((*keys.pk.attrs(), *keys.sk.attrs())))
+    return _layout(design, entity).key_attrs
 
 
 def derived_keys(
@@ -134,18 +180,18 @@ def derived_keys(
         the indexes it does not belong in (sparse predicate false or an optional key
         attribute absent).
     """
-    base = base_key(design, entity, values)
-    pk = base[design.table.partition_key]["S"]
-    sk = base[design.table.sort_key]["S"]
-    out = {design.table.partition_key: pk, design.table.sort_key: sk}
+    lay = _layout(design, entity)
+    try:
+        pk = lay.base.pk.render(values)
+        sk = lay.base.sk.render(values)
+    except KeyEncodingError as err:
+        msg = f"{entity}: {err.message}"
+        raise RequestError(msg, hint=err.hint) from err
+    out = {lay.pk: pk, lay.sk: sk}
     remove: list[str] = []
-    for keys in design.entity_indexes(entity):
-        if keys.index == TABLE:
-            continue
-        ix = design.index(keys.index)
-        if ix.native:  # keyed on the item's own attributes: nothing to render or remove
-            continue
-        if not belongs(keys, values):
+    # Native indexes key on the item's own attributes: nothing to render or remove.
+    for keys, ix in lay.rendered:
+        if (keys.sparse or keys.optional_attrs) and not belongs(keys, values):
             remove += ix.written_keys()
             continue
         vals: Mapping[str, object] = values
@@ -169,12 +215,7 @@ def native_attributes(design: Design, entity: str, item: Mapping[str, AttributeV
             refuses (declare ``min_length`` so that the model refuses it first).
     """
     out: Item = {}
-    for keys in design.entity_indexes(entity):
-        if keys.index == TABLE:
-            continue
-        ix = design.index(keys.index)
-        if not ix.native:
-            continue
+    for keys, ix in _layout(design, entity).native:
         for name, kind in ix.key_definitions():
             value = item.get(name)
             if value is not None and kind in value and not value[kind]:
@@ -228,26 +269,29 @@ def build_item(
         ``_expires_at``) and the names a partial update would have to REMOVE to reach
         it (absent optional attributes, copy stamps and GSI keys of indexes the item left).
     """
-    spec = design.entity_spec(entity)
+    lay = _layout(design, entity)
+    spec = lay.spec
     item = entity_to_item(spec, values)
     keys, remove = derived_keys(design, entity, values)
     for name, text in keys.items():
         item[name] = {"S": text}
     item[TYPE_ATTR] = {"S": entity}
-    item.update(native_attributes(design, entity, item))
+    if lay.native:
+        item.update(native_attributes(design, entity, item))
     item[VERSION_ATTR] = {"N": str(version)}
     if born is not None:
         item[BORN_ATTR] = {"N": str(born)}
-    gone = [a.name for a in spec.attributes if a.name not in item]
+    gone = list(filterfalse(item.__contains__, lay.attrs))
     # A copy stamp belongs to the source the copies were taken from; a write may have moved
     # the reference to another source, whose stamps do not compare with it. The handler's
     # check of this write stamps the copies again (see propagate/plan.py).
-    gone += [p.stamp_attr for p in design.copy_paths if p.target == entity]
-    expires = _expires_at(spec, values)
-    if expires is not None:
-        item[EXPIRES_ATTR] = {"N": str(expires)}
-    elif spec.ttl is not None:
-        gone.append(EXPIRES_ATTR)
+    gone += lay.stamps
+    if spec.ttl is not None:
+        expires = _expires_at(spec, values)
+        if expires is not None:
+            item[EXPIRES_ATTR] = {"N": str(expires)}
+        else:
+            gone.append(EXPIRES_ATTR)
     return item, (*gone, *remove)
 
 
