@@ -8,6 +8,7 @@ and interleaved members each become ``begins_with`` or ``BETWEEN`` on the render
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from dynamodel.codec import AttributeValue, Item, entity_to_item
@@ -22,7 +23,7 @@ from dynamodel.compile.calls import (
 from dynamodel.compile.expressions import Placeholders
 from dynamodel.compile.items import entity_keys
 from dynamodel.compile.native_reads import native_condition
-from dynamodel.design.model import TABLE, Design, EntityKeys, PatternPlan
+from dynamodel.design.model import TABLE, Design, EntityKeys, IndexSpec, PatternPlan
 from dynamodel.errors import DefinitionError, KeyEncodingError, RequestError
 from dynamodel.keys import (
     TERMINATOR,
@@ -35,6 +36,7 @@ from dynamodel.keys import (
     successor_of_prefix,
 )
 from dynamodel.layout import SHARD_ATTR, TYPE_ATTR
+from dynamodel.memo import PerObject
 from dynamodel.spec import EntitySpec, where_values
 
 __all__ = [
@@ -56,17 +58,63 @@ def build_get_request(
     Raises:
         RequestError: wrong arguments, or the pattern is not a GetItem.
     """
-    plan = pattern_plan(design, name)
+    shape = _read_shape(design, name)
+    plan = shape.plan
     if plan.operation != "GetItem":
         msg = f"Pattern '{name}' runs as {plan.operation}, not GetItem."
         raise RequestError(msg, hint="use build_query_requests for it")
-    read = parse_read_args(design, name, args)
-    keys = entity_keys(design, plan.entities[0], TABLE)
-    key = {
-        design.table.partition_key: {"S": _render(keys, "pk", read.values, name)},
-        design.table.sort_key: {"S": _render(keys, "sk", read.values, name)},
-    }
+    values = parse_read_args(design, name, args).values
+    keys = shape.first
+    try:
+        key = {shape.pk: {"S": keys.pk.render(values)}, shape.sk: {"S": keys.sk.render(values)}}
+    except KeyEncodingError as err:
+        msg = f"Pattern '{name}': {err.message}"
+        raise RequestError(msg, hint=err.hint) from err
     return {"TableName": table_name, "Key": key, "ConsistentRead": plan.consistency == "strong"}
+
+
+@dataclass(frozen=True)
+class _ReadShape:
+    """What building a read plan's requests needs of the design, worked out once per plan."""
+
+    plan: PatternPlan
+    index: IndexSpec
+    first: EntityKeys
+    """The keys of the plan's first entity on its index."""
+    pk: str
+    sk: str
+    """The key attribute names of the index (rendered keys) or of the base table (GetItem)."""
+
+
+# Every read builds a request: a plan's index and key templates are looked up once per design.
+_SHAPES: PerObject[Design, dict[int, tuple[PatternPlan, _ReadShape]]] = PerObject(lambda _design: {})
+
+
+def _read_shape(design: Design, name: str) -> _ReadShape:
+    """The shape of the declared pattern ``name`` (RequestError for an undeclared one)."""
+    found = _PATTERN_SHAPES(design).get(name)
+    if found is None:
+        found = _shape_of(design, pattern_plan(design, name))
+        _PATTERN_SHAPES(design)[name] = found
+    return found
+
+
+_PATTERN_SHAPES: PerObject[Design, dict[str, _ReadShape]] = PerObject(lambda _design: {})
+
+
+def _shape_of(design: Design, plan: PatternPlan) -> _ReadShape:
+    shapes = _SHAPES(design)
+    found = shapes.get(id(plan))
+    if found is not None and found[0] is plan:
+        return found[1]
+    ix = design.index(plan.index)
+    if plan.operation == "GetItem":
+        pk, sk = design.table.partition_key, design.table.sort_key
+    else:
+        pk, sk = ix.partition_key, ix.sort_key
+    shape = _ReadShape(plan, ix, entity_keys(design, plan.entities[0], plan.index), pk, sk)
+    shapes[id(plan)] = (plan, shape)  # the entry keeps the plan alive: its id is not reused
+    return shape
 
 
 def _render(keys: EntityKeys, which: Literal["pk", "sk"], values: Mapping[str, object], pattern: str) -> str:
@@ -78,10 +126,13 @@ def _render(keys: EntityKeys, which: Literal["pk", "sk"], values: Mapping[str, o
         raise RequestError(msg, hint=err.hint) from err
 
 
-def _sort_condition(design: Design, plan: PatternPlan, read: ReadArgs) -> tuple[LeadingOp, str, str] | None:
-    """The sort-key condition of a query: ``(kind, a, b)``; None for a whole partition."""
+def _sort_condition(plan: PatternPlan, keys: EntityKeys, read: ReadArgs) -> tuple[LeadingOp, str, str] | None:
+    """The sort-key condition of a query: ``(kind, a, b)``; None for a whole partition.
+
+    ``keys``: the keys of the plan's first entity on its index.
+    """
     if len(plan.entities) > 1:
-        first = entity_keys(design, plan.entities[0], plan.index).sk.parts[0]
+        first = keys.sk.parts[0]
         if isinstance(first, Ref):  # interleaved: every member's sort key starts with the sort value
             return None if read.range is None else _leading(plan, first, read.range)
         if plan.whole_partition:
@@ -89,19 +140,19 @@ def _sort_condition(design: Design, plan: PatternPlan, read: ReadArgs) -> tuple[
         lo = escape(plan.blocks[0]) + TERMINATOR
         hi = successor_of_prefix(escape(plan.blocks[-1]) + TERMINATOR)
         return ("between", lo, hi)
-    keys = entity_keys(design, plan.entities[0], plan.index)
     try:
         prefix, count = keys.sk.render_prefix(read.values)
     except KeyEncodingError as err:
         msg = f"Pattern '{plan.name}': {err.message}"
         raise RequestError(msg, hint=err.hint) from err
-    rendered_attrs = {p.attr for p in keys.sk.parts[:count] if isinstance(p, Ref)}
-    skipped = [a for a in keys.sk.attrs() if a in read.values and a not in rendered_attrs]
-    if skipped:  # pragma: no cover - derive puts equality attributes first in the sort key
-        msg = (
-            f"Pattern '{plan.name}': equality attribute(s) {skipped} come after a gap in {keys.sk.pattern()}."
-        )
-        raise DefinitionError(msg, hint="re-derive the design")
+    # A value given for a part at or after the first one missing would be silently unused.
+    for part in keys.sk.parts[count:]:
+        if (
+            isinstance(part, Ref) and part.attr in read.values
+        ):  # pragma: no cover - derive puts equality attributes first
+            skipped = [p.attr for p in keys.sk.parts[count:] if isinstance(p, Ref) and p.attr in read.values]
+            msg = f"Pattern '{plan.name}': equality attribute(s) {skipped} come after a gap in {keys.sk.pattern()}."
+            raise DefinitionError(msg, hint="re-derive the design")
     if read.range is None:
         return ("begins_with", prefix, "")
     nxt = keys.sk.parts[count] if count < len(keys.sk.parts) else None
@@ -158,17 +209,17 @@ def build_query_request(
     Raises:
         RequestError: wrong arguments, an unencodable value, a missing shard number.
     """
-    plan = pattern_plan(design, name)
-    if plan.operation != "Query":
-        msg = f"Pattern '{name}' runs as {plan.operation}, not Query."
+    shape = _read_shape(design, name)
+    if shape.plan.operation != "Query":
+        msg = f"Pattern '{name}' runs as {shape.plan.operation}, not Query."
         raise RequestError(msg, hint="use build_get_request or build_scan_request for it")
     read = parse_read_args(design, name, args)
-    return _query(design, plan, read, table_name, limit=limit, start_key=start_key, shard=shard)
+    return _query(design, shape, read, table_name, limit=limit, start_key=start_key, shard=shard)
 
 
 def _query(
     design: Design,
-    plan: PatternPlan,
+    shape: _ReadShape,
     read: ReadArgs,
     table_name: str,
     *,
@@ -176,35 +227,42 @@ def _query(
     start_key: Item | None,
     shard: int | None,
 ) -> dict[str, Any]:
-    ix = design.index(plan.index)
+    plan, ix, first = shape.plan, shape.index, shape.first
     values = dict(read.values)
     if plan.shards > 1:
         if shard is None or not 0 <= shard < plan.shards:
             msg = f"Pattern '{plan.name}' is sharded {plan.shards} ways; shard={shard!r} is not one of them."
             raise RequestError(msg, hint=f"pass shard=0..{plan.shards - 1}, or use build_query_requests")
         values[SHARD_ATTR] = shard
-    first = entity_keys(design, plan.entities[0], plan.index)
-    ph = Placeholders()
     if ix.native:
+        ph = Placeholders()
         cond = native_condition(design, plan, values, read.range, ph)
+        names, avs = ph.names, ph.values
     else:
-        cond = f"{ph.name('pk', ix.partition_key)} = {ph.value('pk', {'S': _render(first, 'pk', values, plan.name)})}"
-    sk = None if ix.native else _sort_condition(design, plan, read)
-    if sk is not None:
-        name = ph.name("sk", ix.sort_key)
-        if sk[0] == "begins_with":
-            cond += f" AND begins_with({name}, {ph.value('sk', {'S': sk[1]})})"
-        elif sk[0] != "between":
-            cond += f" AND {name} {sk[0]} {ph.value('sk', {'S': sk[1]})}"
-        else:
-            lo, hi = ph.value("lo", {"S": sk[1]}), ph.value("hi", {"S": sk[2]})
-            cond += f" AND {name} BETWEEN {lo} AND {hi}"
+        # Placeholders as Placeholders would allocate them (#pk, :pk, #sk, :sk or :lo/:hi),
+        # written out: the rendered-key condition is every query's.
+        names = {"#pk": ix.partition_key}
+        avs = {":pk": {"S": _render(first, "pk", values, plan.name)}}
+        cond = "#pk = :pk"
+        sk = _sort_condition(plan, first, read)
+        if sk is not None:
+            names["#sk"] = ix.sort_key
+            if sk[0] == "begins_with":
+                avs[":sk"] = {"S": sk[1]}
+                cond += " AND begins_with(#sk, :sk)"
+            elif sk[0] != "between":
+                avs[":sk"] = {"S": sk[1]}
+                cond += f" AND #sk {sk[0]} :sk"
+            else:
+                avs[":lo"] = {"S": sk[1]}
+                avs[":hi"] = {"S": sk[2]}
+                cond += " AND #sk BETWEEN :lo AND :hi"
     kwargs: dict[str, Any] = {"TableName": table_name}
     if plan.index != TABLE:
         kwargs["IndexName"] = plan.index
     kwargs["KeyConditionExpression"] = cond
-    kwargs["ExpressionAttributeNames"] = ph.names
-    kwargs["ExpressionAttributeValues"] = ph.values
+    kwargs["ExpressionAttributeNames"] = names
+    kwargs["ExpressionAttributeValues"] = avs
     kwargs["ScanIndexForward"] = not plan.descending
     if plan.consistency == "strong":  # the base table or a local index: GSIs never are
         kwargs["ConsistentRead"] = True
@@ -234,7 +292,13 @@ def build_plan_query(
         msg = f"Plan '{plan.name}' runs as {plan.operation}, not Query."
         raise RequestError(msg, hint="only Query plans have a key condition to build")
     return _query(
-        design, plan, ReadArgs(dict(values), None), table_name, limit=limit, start_key=start_key, shard=shard
+        design,
+        _shape_of(design, plan),
+        ReadArgs(dict(values), None),
+        table_name,
+        limit=limit,
+        start_key=start_key,
+        shard=shard,
     )
 
 

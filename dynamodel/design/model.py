@@ -160,6 +160,7 @@ class _Lookups:
     items_of: dict[str, tuple[str, ...]]
     plans: dict[str, PatternPlan]
     index_items: dict[str, EntitySpec]
+    indexes: dict[str, IndexSpec]
 
 
 @dataclass(frozen=True)
@@ -221,9 +222,9 @@ class Design:
         """The base table (``table``) or the named GSI."""
         if name == TABLE:
             return self.table
-        for ix in (*self.indexes, *self.local_indexes):
-            if ix.name == name:
-                return ix
+        found = _lookups(self).indexes.get(name)
+        if found is not None:
+            return found
         msg = f"no index '{name}' in design '{self.app.name}'"
         raise KeyError(msg)
 
@@ -279,7 +280,10 @@ def _build_lookups(design: Design) -> _Lookups:
     index_items: dict[str, EntitySpec] = {}
     for spec in design.index_items:
         index_items.setdefault(spec.name, spec)
-    return _Lookups(keys, indexes_of, items_of, plans, index_items)
+    indexes: dict[str, IndexSpec] = {}
+    for ix in (*design.indexes, *design.local_indexes):
+        indexes.setdefault(ix.name, ix)
+    return _Lookups(keys, indexes_of, items_of, plans, index_items, indexes)
 
 
 # The runtime asks these on every call: dicts built once per design, not scans of the tuples.

@@ -19,7 +19,7 @@ The shards of a fanned-out query are read concurrently on the running event loop
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, Self, TypeVar
 
 from dynamodel.model import Entity
@@ -66,8 +66,10 @@ class AsyncTable(TableBase):
     the sync table's (see :mod:`dynamodel.runtime.table`), every call awaited.
     """
 
-    async def _drive(self, steps: Steps[T]) -> T:
-        return await run_async(steps, self._session.client)
+    def _drive(self, steps: Steps[T]) -> Coroutine[Any, Any, T]:
+        # The driver's coroutine itself, not one wrapping it: every wake-up of a request
+        # (aiobotocore awaits many times per request) passes through each frame of the chain.
+        return run_async(steps, self._session.client)
 
     @property
     def client(self) -> Any:

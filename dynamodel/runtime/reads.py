@@ -157,7 +157,10 @@ def query_page(
         )
     response: Any = yield from s.send("Query", request, f"pattern '{name}'")
     holds = projected(s, plan)
-    items = [s.decode(x, holds=holds) for x in response.get("Items", [])]
+    decode = s.decode
+    items: list[Entity] = []
+    for x in response.get("Items", ()):
+        items.append(decode(x, holds=holds))  # noqa: PERF401 - a comprehension is one more code object per call
     lek: Any = response.get("LastEvaluatedKey")
     next_cursor = s.cursors.encode(name, query_digest([unpositioned]), lek) if lek else None
     return _page(plan, items, next_cursor, 1)
@@ -171,12 +174,8 @@ def projected(s: Session, plan: PatternPlan) -> tuple[str, ...] | None:
 
 def _page(plan: PatternPlan, items: list[Entity], cursor: str | None, requests: int) -> Page[Entity]:
     if len(plan.entities) > 1:
-        return CollectionPage(items, cursor, requests, entities=_declared(plan))
+        return CollectionPage(items, cursor, requests, entities=plan.entities)
     return Page(items, cursor, requests)
-
-
-def _declared(plan: PatternPlan) -> tuple[str, ...]:
-    return plan.entities
 
 
 def _sharded_page(
