@@ -317,8 +317,9 @@ def index_item_keys(design: Design, entity: str, values: Mapping[str, object]) -
 
 def guard_key(guard: UniqueGuard, values: Mapping[str, object]) -> Item | None:
     """The key of the guard item holding ``values``' unique value; None if a value is absent."""
-    if any(values.get(a) is None for a in guard.attrs):
-        return None
+    for a in guard.attrs:
+        if values.get(a) is None:
+            return None
     try:
         return {"PK": {"S": guard.pk.render(values)}, "SK": {"S": guard.sk.render(values)}}
     except KeyEncodingError as err:

@@ -17,8 +17,10 @@ from dynamodel.spec import EntitySpec
 
 
 def describe(spec: EntitySpec, values: Mapping[str, object]) -> str:
-    ident = ", ".join(f"{a}={values.get(a)!r}" for a in spec.identity)
-    return f"{spec.name}({ident})"
+    parts = []
+    for a in spec.identity:  # a loop, not a generator: every write names its items
+        parts.append(f"{a}={values.get(a)!r}")  # noqa: PERF401
+    return f"{spec.name}({', '.join(parts)})"
 
 
 def read_item(s: Session, key: Item, context: str) -> Steps[Item | None]:

@@ -9,18 +9,37 @@ refuses the whole transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from dynamodel.codec import Item
 from dynamodel.compile import Condition, build_delete, build_put, guard_item, guard_key
 from dynamodel.compile.items import index_item_keys, index_items
-from dynamodel.design.model import UniqueGuard
+from dynamodel.design.model import Design, UniqueGuard
 from dynamodel.layout import PK, SK, TYPE_ATTR
+from dynamodel.memo import PerObject
+from dynamodel.runtime.sending import Label
 from dynamodel.runtime.session import Session
 
 
 def guards_of(s: Session, entity: str) -> tuple[UniqueGuard, ...]:
-    return tuple(g for g in s.design.guards if g.entity == entity)
+    return _guards(s.design).get(entity, ())
+
+
+def _guards_by_entity(design: Design) -> dict[str, tuple[UniqueGuard, ...]]:
+    out: dict[str, tuple[UniqueGuard, ...]] = {}
+    for g in design.guards:
+        out[g.entity] = (*out.get(g.entity, ()), g)
+    return out
+
+
+# Every write asks for its entity's guards: grouped once per design.
+_guards: PerObject[Design, dict[str, tuple[UniqueGuard, ...]]] = PerObject(_guards_by_entity)
+
+
+def _taken(name: str, guard: UniqueGuard, values: Mapping[str, object]) -> str:
+    shown = ", ".join([f"{a}={values.get(a)!r}" for a in guard.attrs])
+    return f"unique {name}.{'+'.join(guard.attrs)}: {shown} is already taken by another {name}"
 
 
 def transactional(s: Session, entity: str) -> bool:
@@ -37,20 +56,22 @@ def guard_actions(
     old_values: Mapping[str, object] | None,
     *,
     written: Item,
-) -> tuple[list[dict[str, Any]], list[str]]:
+) -> tuple[list[dict[str, Any]], list[Label]]:
     """Claim each unique value for ``owner`` and release the values it no longer holds; put
     the index items of ``written`` (the item the transaction puts) beside it."""
-    copies = index_items(s.design, name, written)
-    actions: list[dict[str, Any]] = [{"Put": build_put(s.table_name, i)} for i in copies]
-    labels: list[str] = [f"index item {i[TYPE_ATTR]['S']} of {name}" for i in copies]
+    actions: list[dict[str, Any]] = []
+    labels: list[Label] = []
+    if s.design.index_items_of(name):
+        copies = index_items(s.design, name, written)
+        actions += [{"Put": build_put(s.table_name, i)} for i in copies]
+        labels += [f"index item {i[TYPE_ATTR]['S']} of {name}" for i in copies]
     owner_pk, owner_sk = owner[PK]["S"], owner[SK]["S"]
     for g in guards_of(s, name):
         new = guard_item(g, values, owner)
-        shown = ", ".join(f"{a}={values.get(a)!r}" for a in g.attrs)
         if new is not None:
             cond = Condition.guard_free_or_owned(owner_pk, owner_sk)
             actions.append({"Put": build_put(s.table_name, new, cond)})
-            labels.append(f"unique {name}.{'+'.join(g.attrs)}: {shown} is already taken by another {name}")
+            labels.append(partial(_taken, name, g, values))
         old = guard_key(g, old_values) if old_values is not None else None
         if old is not None and (new is None or {k: new[k] for k in (PK, SK)} != old):
             cond = Condition.guard_free_or_owned(owner_pk, owner_sk)

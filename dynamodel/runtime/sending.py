@@ -13,7 +13,7 @@ before it is sent (by the request builder): an atomic write is never split, it i
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from dynamodel.codec import Item
@@ -36,6 +36,16 @@ class TransactionConditionError(ConditionFailedError):
         super().__init__(message, **kwargs)
         self.reasons = reasons
         self.failed = failed
+
+
+Label = str | Callable[[], str]
+"""What a transaction says of an action that was refused: its text, or a function that
+formats it (``functools.partial``), called only when the action is refused."""
+
+
+def label_text(label: Label) -> str:
+    """The text of a :data:`Label`."""
+    return label if isinstance(label, str) else label()
 
 
 def new_write_id() -> str:
@@ -84,7 +94,7 @@ def send_conditional(
 def transact(
     s: Session,
     actions: Sequence[dict[str, Any]],
-    labels: Sequence[str],
+    labels: Sequence[Label],
     what: str,
     *,
     token: str | None = None,
@@ -106,7 +116,7 @@ def transact(
     except TransactionCancelledError as err:
         reasons = list(err.reasons)
         failed = [
-            labels[i] if i < len(labels) else f"action {i}"
+            label_text(labels[i]) if i < len(labels) else f"action {i}"
             for i, r in enumerate(reasons)
             if r == "ConditionalCheckFailed"
         ]

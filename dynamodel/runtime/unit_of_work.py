@@ -31,7 +31,7 @@ from dynamodel.runtime.copies import describe, fill_copies, read_item, with_abse
 from dynamodel.runtime.guards import guard_actions, guard_releases, transactional
 from dynamodel.runtime.immutables import changed_immutable, check_pinned, refuse_immutable_change
 from dynamodel.runtime.instances import key_values, values_of
-from dynamodel.runtime.sending import stamp_write, transact
+from dynamodel.runtime.sending import Label, stamp_write, transact
 from dynamodel.runtime.session import Session
 from dynamodel.runtime.steps import Steps
 from dynamodel.runtime.versions import (
@@ -59,11 +59,11 @@ class Work:
         self._s = session
         self._write_id = write_id
         self.actions: list[dict[str, Any]] = []
-        self.labels: list[str] = []
+        self.labels: list[Label] = []
         self._keys: set[tuple[str, str]] = set()
         self._after: list[Callable[[], None]] = []
 
-    def _add(self, action: dict[str, Any], label: str, key: Item, what: str) -> None:
+    def _add(self, action: dict[str, Any], label: Label, key: Item, what: str) -> None:
         ident = (key[PK]["S"], key[SK]["S"])
         if ident in self._keys:
             msg = f"one transaction writes {what} twice; DynamoDB refuses two operations on one item."

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from dynamodel.codec import AttributeValue, Item
@@ -18,16 +20,59 @@ from dynamodel.compile import (
 from dynamodel.design.model import Design
 from dynamodel.errors import ConditionFailedError, RequestError
 from dynamodel.layout import PK, SK
+from dynamodel.memo import PerObject
 from dynamodel.model import Entity
 from dynamodel.naming import snake_case
 from dynamodel.runtime.copies import describe, fill_copies, with_absence_stamps
 from dynamodel.runtime.guards import guard_actions
 from dynamodel.runtime.instances import instance_of, key_text, values_of
 from dynamodel.runtime.pattern_deletes import Deletion, delete_actions, delete_keyword, deletion_of
-from dynamodel.runtime.sending import new_write_id, send_conditional, stamp_write, transact
+from dynamodel.runtime.sending import Label, label_text, new_write_id, send_conditional, stamp_write, transact
 from dynamodel.runtime.session import Session
 from dynamodel.runtime.steps import Steps
 from dynamodel.runtime.versions import born_of, remember
+from dynamodel.spec import EntitySpec
+
+
+def _already_exists(spec: EntitySpec, values: Mapping[str, object]) -> str:
+    return f"{describe(spec, values)} already exists"
+
+
+@dataclass(frozen=True)
+class _Keywords:
+    """The keywords a write pattern takes beside its entities, worked out once per pattern."""
+
+    targets: frozenset[str]
+    """``<target>_key`` of each increment target."""
+    deletes: frozenset[str]
+    """The keyword naming each entity it deletes."""
+    all: frozenset[str]
+    takes: str
+    """What it writes and deletes, as its errors say it."""
+
+
+def _keywords_of(design: Design, name: str) -> _Keywords:
+    pat = design.app.pattern(name)
+    targets = frozenset(target_keyword(e) for e, _, _ in pat.increments)
+    deletes = frozenset(delete_keyword(e) for e in pat.deletes)
+    takes = " and ".join(
+        [
+            *([f"writes {', '.join(pat.entities)}"] if pat.entities else []),
+            *([f"deletes {', '.join(pat.deletes)}"] if pat.deletes else []),
+        ]
+    )
+    return _Keywords(targets, deletes, targets | deletes, takes)
+
+
+_KEYWORDS: PerObject[Design, dict[str, _Keywords]] = PerObject(lambda _design: {})
+
+
+def _keywords(design: Design, name: str) -> _Keywords:
+    known = _KEYWORDS(design)
+    found = known.get(name)
+    if found is None:
+        found = known[name] = _keywords_of(design, name)
+    return found
 
 
 def target_keyword(entity: str) -> str:
@@ -41,13 +86,9 @@ def _collect(
     pat = s.design.app.pattern(name)
     out: list[Entity] = []
     gone: list[Deletion] = []
-    targets = {target_keyword(e) for e, _, _ in pat.increments}
-    takes = " and ".join(
-        [
-            *([f"writes {', '.join(pat.entities)}"] if pat.entities else []),
-            *([f"deletes {', '.join(pat.deletes)}"] if pat.deletes else []),
-        ]
-    )
+    keywords = _keywords(s.design, name)
+    targets = keywords.targets
+    takes = keywords.takes
 
     def add(value: object, where: str, keyword: str | None) -> None:
         if isinstance(value, Entity) and type(value).__name__ in pat.entities:
@@ -70,7 +111,7 @@ def _collect(
     for i, a in enumerate(args):
         add(a, f"argument #{i + 1}", None)
     for k, v in kwargs.items():
-        if k in targets or (v is None and k in {delete_keyword(e) for e in pat.deletes}):
+        if k in targets or (v is None and k in keywords.deletes):
             continue  # a delete keyword given None deletes nothing (the stubs make them optional)
         add(v, f"'{k}'", k)
     if not out and not gone:
@@ -113,7 +154,7 @@ def target_keys(
             keys[(key[PK]["S"], key[SK]["S"])] = key
         return list(keys.values())
     for _, vals in written:
-        if all(vals.get(a) is not None for a in needed):
+        if None not in map(vals.get, needed):
             key = base_key(s.design, target, vals)
             keys[(key[PK]["S"], key[SK]["S"])] = key
     if not keys:
@@ -143,10 +184,10 @@ def run_write_pattern(
     """
     plan = s.design.plan(name)
     pat = s.design.app.pattern(name)
-    allowed = {target_keyword(e) for e, _, _ in pat.increments}
-    named = {delete_keyword(e) for e in pat.deletes}
+    keywords = _keywords(s.design, name)
+    allowed = keywords.targets
     for k, v in kwargs.items():
-        if k.endswith("_key") and k not in allowed | named and not isinstance(v, Entity | list | tuple):
+        if k.endswith("_key") and k not in keywords.all and not isinstance(v, Entity | list | tuple):
             msg = f"Write pattern '{name}' takes no '{k}'."
             shown = ", ".join(sorted(allowed)) or "no target keywords"
             raise RequestError(msg, hint=f"it takes entities and {shown}")
@@ -164,7 +205,7 @@ def run_write_pattern(
         absent.append({})
         yield from fill_copies(s, ename, vals, pending, absent[-1])
     actions: list[dict[str, Any]] = []
-    labels: list[str] = []
+    labels: list[Label] = []
     seen: set[tuple[str, str]] = set()
     write_id = new_write_id()
     born = born_of()
@@ -178,7 +219,7 @@ def run_write_pattern(
             raise RequestError(msg, hint="pass each item once")
         seen.add(ident)
         actions.append({"Put": build_put(s.table_name, item, Condition.not_exists())})
-        labels.append(f"{describe(spec, vals)} already exists")
+        labels.append(partial(_already_exists, spec, vals))
         owner = {PK: item[PK], SK: item[SK]}
         g_actions, g_labels = guard_actions(s, ename, vals, owner, None, written=item)
         actions += g_actions
@@ -217,7 +258,7 @@ def run_write_pattern(
         try:
             yield from send_conditional(s, "PutItem", body, write_id, what)
         except ConditionFailedError as err:
-            msg = f"The {what} was refused: {labels[0]}. Nothing was written."
+            msg = f"The {what} was refused: {label_text(labels[0])}. Nothing was written."
             raise ConditionFailedError(
                 msg, hint="use put() to replace it", aws_code=err.aws_code, request_id=err.request_id
             ) from err

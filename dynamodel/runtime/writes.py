@@ -16,6 +16,7 @@ same transaction. How a write is sent once is in ``sending``; write patterns liv
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 from dynamodel.codec import AttributeValue, Item, item_to_values
@@ -43,6 +44,7 @@ from dynamodel.runtime.immutables import (
 )
 from dynamodel.runtime.instances import instance_of, key_text, key_values, values_of
 from dynamodel.runtime.sending import (
+    Label,
     TransactionConditionError,
     new_write_id,
     send_conditional,
@@ -252,6 +254,10 @@ def _same_life(born: int | None, found_born: int | None) -> bool:
     return born in (UNKNOWN_BORN, found_born)
 
 
+def _refused(spec: EntitySpec, values: Mapping[str, object], why: str) -> str:
+    return f"{describe(spec, values)} {why}"
+
+
 def _guarded_write(
     s: Session,
     name: str,
@@ -266,14 +272,11 @@ def _guarded_write(
     owner = {PK: item[PK], SK: item[SK]}
     if creating or current is None:
         cond = Condition.not_exists()
-        label = (
-            f"{describe(spec, values)} already exists"
-            if creating
-            else f"{describe(spec, values)} was created concurrently"
-        )
+        refused = "already exists" if creating else "was created concurrently"
     else:
         cond = Condition.version_is(item_version(current), item_born(current))
-        label = f"{describe(spec, values)} was changed concurrently (version moved on)"
+        refused = "was changed concurrently (version moved on)"
+    label: Label = partial(_refused, spec, values, refused)
     old_values = item_to_values(spec, current) if current is not None else None
     g_actions, guard_labels = guard_actions(s, name, values, owner, old_values, written=item)
     actions = [{"Put": build_put(s.table_name, item, cond)}, *g_actions]
