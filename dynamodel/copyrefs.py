@@ -101,7 +101,9 @@ class Reference:
 
     def source_values(self, values: Mapping[str, object], attrs: tuple[str, ...]) -> dict[str, object]:
         """``attrs`` of the referenced source item, read from a target's ``values``."""
-        return {a: values.get(self.local(a)) for a in attrs}
+        # map/zip, not a comprehension: every write of a target with copies asks.
+        local = attrs if not self.via else tuple(map(dict(self.via).get, attrs, attrs))
+        return dict(zip(attrs, map(values.get, local), strict=True))
 
     def to_local(self, source_values: Mapping[str, object]) -> dict[str, object]:
         """A source's identity values under the target's local names."""

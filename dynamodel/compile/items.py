@@ -46,7 +46,7 @@ from dynamodel.layout import (
     WRITE_ID_ATTR,
 )
 from dynamodel.memo import PerObject
-from dynamodel.spec import EntitySpec, where_values
+from dynamodel.spec import EntitySpec
 
 __all__ = [
     "base_key",
@@ -79,12 +79,9 @@ def shard_of(pk: str, sk: str, shards: int) -> int:
     return zlib.crc32((pk + sk).encode("utf-8")) % shards
 
 
-def _plain(value: object) -> object:
-    return value.value if isinstance(value, Enum) else value
-
-
 def _holds(value: object, expected: object) -> bool:
-    value = _plain(value)
+    if isinstance(value, Enum):
+        value = value.value
     if isinstance(expected, bool) or isinstance(value, bool):
         return value is expected
     return value == expected
@@ -95,9 +92,15 @@ def belongs(keys: EntityKeys, values: Mapping[str, object]) -> bool:
 
     A sparse predicate holds when the attribute equals its value, or one of its values.
     """
-    if any(not any(_holds(values.get(a), v) for v in where_values(m)) for a, m in keys.sparse):
-        return False
-    return all(values.get(a) is not None for a in keys.optional_attrs)
+    # Loops, not generators: every write of an entity on a sparse index asks.
+    for a, match in keys.sparse:
+        value = values.get(a)
+        for allowed in match if isinstance(match, tuple) else (match,):
+            if _holds(value, allowed):
+                break
+        else:
+            return False
+    return None not in map(values.get, keys.optional_attrs)
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,8 @@ def _action_size(action: Mapping[str, Any]) -> int:
     if kind == "Put":
         return item_size(body["Item"])
     size = item_size(body["Key"])
-    size += sum(_value_size(v) for v in body.get("ExpressionAttributeValues", {}).values())
+    for v in body.get("ExpressionAttributeValues", {}).values():
+        size += _value_size(v)
     return size
 
 

@@ -94,7 +94,9 @@ def fill_copies(
     for ref in references(s.design.app, entity):
         needed = key_attrs(s.design, ref.source)
         key_values = ref.source_values(values, needed)
-        missing = [ref.local(a) for a in needed if key_values[a] is None]
+        missing = (
+            [ref.local(a) for a in needed if key_values[a] is None] if None in key_values.values() else []
+        )
         if missing and ref.optional:
             values.update((name, None) for name, _ in ref.attributes)
             continue

@@ -38,6 +38,10 @@ def _already_exists(spec: EntitySpec, values: Mapping[str, object]) -> str:
     return f"{describe(spec, values)} already exists"
 
 
+def _no_target(target: str, key: Item) -> str:
+    return f"the {target} to increment ({key_text(key)}) does not exist"
+
+
 @dataclass(frozen=True)
 class _Keywords:
     """The keywords a write pattern takes beside its entities, worked out once per pattern."""
@@ -250,7 +254,7 @@ def run_write_pattern(
                 )
             seen.add((key[PK]["S"], key[SK]["S"]))
             actions.append({"Update": build_increment(s.table_name, key, attr, n)})
-            labels.append(f"the {target} to increment ({key_text(key)}) does not exist")
+            labels.append(partial(_no_target, target, key))
     what = f"write pattern '{name}'"
     if plan.operation == "PutItem" and len(actions) == 1:
         body = actions[0]["Put"]
