@@ -412,7 +412,8 @@ def range_bounds(p: str, op: RangeOp, kind: str, values: Sequence[object]) -> tu
             ``begins_with`` on a kind other than str/enum, ``between`` with low > high,
             or a value cannot be encoded.
     """
-    _check_prefix(p)
+    if not p.endswith(TERMINATOR):
+        _check_prefix(p)
     if op not in _ARITY:
         msg = f"unknown range operator {op!r}"
         raise KeyEncodingError(msg, hint=f"use one of {', '.join(_ARITY)}")
@@ -426,7 +427,8 @@ def range_bounds(p: str, op: RangeOp, kind: str, values: Sequence[object]) -> tu
             raise KeyEncodingError(msg, hint="use between, or declare the attribute as str")
         # A string prefix, deliberately unterminated; escape keeps prefixes as prefixes.
         return p + escape(encode_value(kind, values[0]))
-    c = escape(encode_value(kind, values[0]))
+    # component() is escape(encode_value(...)) + "#", remembered for built-in values.
+    c = component(kind, values[0])[:-1]
     # Every key for value v is p + c + '#' + rest. '#' sorts below every character an
     # escaped component holds, so p + c + '#' is the least key for v and p + c lies
     # below all of them; '$' sorts above '#' but always starts a 2-char escape, so
@@ -442,7 +444,7 @@ def range_bounds(p: str, op: RangeOp, kind: str, values: Sequence[object]) -> tu
         return p + c + ESCAPE, successor_of_prefix(p)
     if op == "gte":
         return p + c + TERMINATOR, successor_of_prefix(p)
-    hi = escape(encode_value(kind, values[1]))
+    hi = component(kind, values[1])[:-1]
     if hi + TERMINATOR < c + TERMINATOR:
         msg = f"between got low {_short(values[0])} greater than high {_short(values[1])}"
         raise KeyEncodingError(msg, hint="swap the bounds; DynamoDB rejects BETWEEN with low > high")

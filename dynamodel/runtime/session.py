@@ -6,6 +6,7 @@ import threading
 from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -26,7 +27,7 @@ from dynamodel.runtime.versions import remember
 T = TypeVar("T")
 # Field types whose validation gives back a value of exactly that type unchanged: such an
 # argument skips pydantic (one cold library call less on every read).
-_PLAIN = frozenset({str, int, bool})
+_PLAIN = frozenset({str, int, bool, float, bytes, datetime, date})
 
 
 @dataclass
