@@ -189,10 +189,9 @@ def _sharded_page(
     the key of its last item on the page, or its LastEvaluatedKey when all were used.
     """
     requests = build_query_requests(s.design, plan.name, args, s.table_name, limit=limit)
-    digest = query_digest(requests)
     positions: list[Any] = [None] * plan.shards
     if cursor is not None:
-        decoded = s.cursors.decode(cursor, plan.name, digest)
+        decoded = s.cursors.decode(cursor, plan.name, query_digest(requests))
         if not isinstance(decoded, list) or len(decoded) != plan.shards:
             msg = f"Invalid cursor: it does not hold {plan.shards} shard positions."
             raise RequestError(msg, hint="pass back the cursor of the previous page unchanged")
@@ -243,7 +242,8 @@ def _sharded_page(
         elif used[i]:
             positions[i] = _start_key(used[i][-1], key_names)
     done = all(p is True for p in positions)
-    next_cursor = None if done else s.cursors.encode(plan.name, digest, positions)
+    # The digest only when a cursor goes out (most calls read one page).
+    next_cursor = None if done else s.cursors.encode(plan.name, query_digest(requests), positions)
     holds = projected(s, plan)
     return _page(plan, [s.decode(item, holds=holds) for _, _, item in taken], next_cursor, calls)
 
