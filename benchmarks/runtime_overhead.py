@@ -32,6 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import runtime_footprint
 from runtime_async import AsyncDynamodelShop, AsyncRawShop
 from runtime_common import (
     CUSTOMERS,
@@ -107,6 +108,7 @@ def run(rounds: int = ROUNDS, app: App = shop) -> OverheadResult:
     with moto_server() as endpoint:
         sides = _run_sync(endpoint, rounds, app)
         async_sides = asyncio.run(_run_async(endpoint, rounds, app))
+        footprint = tuple(runtime_footprint.measure(endpoint)) if app is shop else ()
     plan = lambda p: app.design.plan(p).requests  # noqa: E731 - a one-line lookup
     sync = compare("dynamodel", sides["dynamodel"], "raw boto3", sides["raw"], plan_requests=plan)
     async_ = compare(
@@ -128,7 +130,9 @@ def run(rounds: int = ROUNDS, app: App = shop) -> OverheadResult:
         notes.append(f"requests differ: {result.request_summary() or 'between the sides'}")
     if not all(c.same_results for c in (sync, async_, pyn)):
         notes.append("WARNING: the sides returned different item counts")
-    return OverheadResult(rounds, "; ".join(notes), result.seconds, sync, async_, lean, pyn, versus, shapes)
+    return OverheadResult(
+        rounds, "; ".join(notes), result.seconds, sync, async_, lean, pyn, versus, shapes, footprint
+    )
 
 
 def _run_sync(endpoint: str, rounds: int, app: App) -> dict[str, Meter]:

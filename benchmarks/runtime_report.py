@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from design_quality import md_table
 from runtime_common import CUSTOMERS, LINES, OPS, ORDERS, RUNTIME_TARGET, Comparison, Meter
+from runtime_footprint import Footprint, footprint_table
 
 TITLE = "4. Runtime overhead against raw boto3 and aiobotocore, PynamoDB beside"
 
@@ -23,6 +24,7 @@ class OverheadResult:
     pynamodb: Comparison | None = None  # PynamoDB vs raw boto3, same requests
     versus_pynamodb: Comparison | None = None  # dynamodel Table vs PynamoDB
     same_shapes: bool = False
+    footprint: tuple[Footprint, ...] = ()  # Python run per call outside the client (no clock)
 
     @property
     def requests_ok(self) -> bool:
@@ -176,6 +178,21 @@ def per_operation(result: OverheadResult) -> str:
     return md_table(headers, rows)
 
 
+def footprint_text(result: OverheadResult) -> str:
+    """The footprint table and what it means, or nothing when it was not measured."""
+    if not result.footprint:
+        return ""
+    return (
+        "Python run per call outside the client, one call of each operation traced on each side "
+        "(`benchmarks/runtime_footprint.py`; no clock, so these do not vary from run to run, except "
+        "the call counts of `open_orders_by_date`, whose shard threads are not traced, by a few). "
+        "On this machine a call's own Python runs right after the thread waited for the server, with "
+        "cold caches: its CPU follows how much distinct code it touches far more than how many "
+        "instructions it runs, about 3-5 µs per distinct function.\n\n"
+        f"{footprint_table(list(result.footprint))}\n\n"
+    )
+
+
 def report(result: OverheadResult) -> str:
     """The summary, the per-operation table and the setup, as markdown."""
     if result.sync is None or result.async_ is None:
@@ -188,7 +205,7 @@ def report(result: OverheadResult) -> str:
     ]
     ops = "\n".join(f"- `{op}`: {what}" for op, _, what in OPS)
     return (
-        f"{summary(result)}\n\n{per_operation(result)}\n\n"
+        f"{summary(result)}\n\n{per_operation(result)}\n\n{footprint_text(result)}"
         f"Target: dynamodel's CPU per call <= {RUNTIME_TARGET}x the raw client's sending the same requests: "
         f"{', '.join(verdicts)}. {result.note[0].upper()}{result.note[1:]}. The raw sides' requests have "
         f"dynamodel's shape (parameters, item attributes): {'yes' if result.same_shapes else 'NO'}.\n\n"
