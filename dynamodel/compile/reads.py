@@ -58,7 +58,7 @@ def build_get_request(
     Raises:
         RequestError: wrong arguments, or the pattern is not a GetItem.
     """
-    shape = _read_shape(design, name)
+    shape = _PATTERN_SHAPES(design).get(name) or _read_shape(design, name)
     plan = shape.plan
     if plan.operation != "GetItem":
         msg = f"Pattern '{name}' runs as {plan.operation}, not GetItem."
@@ -209,7 +209,7 @@ def build_query_request(
     Raises:
         RequestError: wrong arguments, an unencodable value, a missing shard number.
     """
-    shape = _read_shape(design, name)
+    shape = _PATTERN_SHAPES(design).get(name) or _read_shape(design, name)
     if shape.plan.operation != "Query":
         msg = f"Pattern '{name}' runs as {shape.plan.operation}, not Query."
         raise RequestError(msg, hint="use build_get_request or build_scan_request for it")

@@ -78,6 +78,7 @@ from dynamodel.propagate.records import parse_record
 
 __all__ = [
     "COPYVER_PREFIX",
+    "STAMP_SHIFT",
     "CopyUpdate",
     "RecordPlan",
     "TargetCheck",

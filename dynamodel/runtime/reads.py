@@ -76,30 +76,34 @@ def coerce_args(s: Session, plan: PatternPlan, args: Mapping[str, object]) -> di
     out: dict[str, object] = {}
     for name, value in args.items():
         target = targets.get(name)
-        out[name] = value if target is None else s.coerce(target[0], target[1], value)
+        # coerce()'s answer for a value of its plain type, without the call.
+        if target is None or type(value) is target[2]:
+            out[name] = value
+        else:
+            out[name] = s.coerce(target[0], target[1], value)
     return out
 
 
-def _arg_targets(s: Session, plan: PatternPlan) -> dict[str, tuple[str, str]]:
+def _arg_targets(s: Session, plan: PatternPlan) -> dict[str, tuple[str, str, type | None]]:
     """Which entity attribute's type validates each argument of a read pattern."""
     app = s.design.app
     pat = app.pattern(plan.name)
-    out: dict[str, tuple[str, str]] = {}
+    out: dict[str, tuple[str, str, type | None]] = {}
     for name in pat.by:
         owner = next((e for e in pat.entities if app.entity(e).has(name)), None)
         if owner is not None:
-            out[name] = (owner, name)
+            out[name] = (owner, name, s.plain_type(owner, name))
     if pat.sort is not None and pat.range != "begins_with":
         holders = [e for e in pat.entities if sorts(app, pat, e)]
         if holders:
             for name in ("value", "lo", "hi"):
-                out.setdefault(name, (holders[0], pat.sort))
+                out.setdefault(name, (holders[0], pat.sort, s.plain_type(holders[0], pat.sort)))
     return out
 
 
 def get(s: Session, name: str, args: Mapping[str, object]) -> Steps[Entity | None]:
     """Run a ``get`` pattern: GetItem on the base table, or a Query expecting at most one item."""
-    plan = s.design.plan(name)
+    plan = s.plans.get(name) or s.design.plan(name)
     args = coerce_args(s, plan, args)
     if s.gate is not None:
         yield from s.gate.check(s, plan)
@@ -132,7 +136,7 @@ def query_page(
     _checked: bool = False,
 ) -> Steps[Page[Entity]]:
     """One page of a query pattern (Query, fanned-out Query, or an allowed Scan)."""
-    plan = s.design.plan(name)
+    plan = s.plans.get(name) or s.design.plan(name)
     if not _checked:
         args = coerce_args(s, plan, args)
         if s.gate is not None:

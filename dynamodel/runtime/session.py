@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from dynamodel import instance_state
 from dynamodel.codec import Item, item_to_values
-from dynamodel.design.model import Design
+from dynamodel.design.model import Design, PatternPlan
 from dynamodel.errors import ExecutionError, RequestError, UnknownEntityError
 from dynamodel.layout import BORN_ATTR, TYPE_ATTR, VERSION_ATTR, entity_of_type
 from dynamodel.model import Entity
@@ -59,9 +59,15 @@ class Session:
     _adapters: dict[tuple[str, str], tuple[TypeAdapter[Any], type | None]] = field(
         default_factory=dict, repr=False
     )
-    arg_targets: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict, repr=False)
-    """Per read pattern: call argument -> the (entity, attribute) whose type validates it."""
+    arg_targets: dict[str, dict[str, tuple[str, str, type | None]]] = field(default_factory=dict, repr=False)
+    """Per read pattern: call argument -> the (entity, attribute) whose type validates it, and
+    its :meth:`plain_type`."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @cached_property
+    def plans(self) -> dict[str, PatternPlan]:
+        """The design's plans by name (every call looks its own up)."""
+        return {p.name: p for p in reversed(self.design.plans)}
 
     @cached_property
     def executor(self) -> ThreadPoolExecutor:
@@ -95,6 +101,14 @@ class Session:
             raise UnknownEntityError(msg, hint=f"use one of {', '.join(self.models)}")
         return name
 
+    def plain_type(self, entity: str, attr: str) -> type | None:
+        """The type whose exact instances :meth:`coerce` gives back unchecked, if any."""
+        info = self.model(entity).model_fields.get(attr)
+        if info is None or info.metadata or info.annotation not in _PLAIN:
+            return None
+        plain: type = info.annotation
+        return plain
+
     def coerce(self, entity: str, attr: str, value: object) -> object:
         """A call argument validated (and converted) by the entity's field type."""
         if value is None:
@@ -106,8 +120,7 @@ class Session:
             info = cls.model_fields.get(attr)
             if info is None:
                 return value
-            plain = info.annotation if info.annotation in _PLAIN and not info.metadata else None
-            found = (TypeAdapter(info.annotation), plain)
+            found = (TypeAdapter(info.annotation), self.plain_type(entity, attr))
             with self._lock:
                 self._adapters[key] = found
         adapter, plain = found

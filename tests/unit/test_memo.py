@@ -25,7 +25,8 @@ def test_equal_objects_get_their_own_value() -> None:
 
     per: PerObject[Box, int] = PerObject(build)
     a, b = Box(1), Box(1)
-    assert a == b and a is not b
+    assert a == b
+    assert a is not b
     assert per(a) == 1
     assert per(b) == 2  # equal, not identical: built again
     assert per(a) == 1  # remembered
