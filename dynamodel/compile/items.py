@@ -184,12 +184,8 @@ def derived_keys(
         attribute absent).
     """
     lay = _layout(design, entity)
-    try:
-        pk = lay.base.pk.render(values)
-        sk = lay.base.sk.render(values)
-    except KeyEncodingError as err:
-        msg = f"{entity}: {err.message}"
-        raise RequestError(msg, hint=err.hint) from err
+    base = base_key(design, entity, values)
+    pk, sk = base[lay.pk]["S"], base[lay.sk]["S"]
     out = {lay.pk: pk, lay.sk: sk}
     remove: list[str] = []
     # Native indexes key on the item's own attributes: nothing to render or remove.

@@ -188,8 +188,10 @@ class Propagator:
         (the usual order decides then).
         """
         request = build_forced_copy_update(self.design, update, written, self.table_name)
-        if request is None:
-            return True
+        return request is None or self._send_copy(update, request)
+
+    def _send_copy(self, update: CopyUpdate, request: dict[str, Any]) -> bool:
+        """Send one copy update; False (a conflict counted) when its condition failed."""
         try:
             self.call(
                 "UpdateItem",
@@ -228,21 +230,12 @@ class Propagator:
             if request is None:
                 self.stats.current += 1
                 return "current"
-            try:
-                self.call(
-                    "UpdateItem",
-                    partial(self.client.update_item, **request),
-                    f"copies of {update.path.source} v{update.version} in a {update.path.target}",
-                )
-            except ConditionFailedError:
-                self.stats.conflicts += 1
-                item = self.get(self.key_of(item), f"{update.path.target} after a failed copy condition")
-                if item is None:
-                    self.stats.gone += 1
-                    return "gone"
-                continue
-            self.stats.updated += 1
-            return "updated"
+            if self._send_copy(update, request):
+                return "updated"
+            item = self.get(self.key_of(item), f"{update.path.target} after a failed copy condition")
+            if item is None:
+                self.stats.gone += 1
+                return "gone"
         key = self.key_of(target)
         msg = f"the {update.path.target} at {key} changed under {MAX_CONFLICTS} copy updates in a row"
         raise PropagationError(

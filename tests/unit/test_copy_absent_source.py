@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from stored_items import stored
+from stored_items import settle, stored
 
 from access_patterns.tickets import Tenant, Ticket, User, tickets
 from dynamodel.compile import build_item
 from dynamodel.layout import STAMP_SHIFT
-from dynamodel.propagate import drain, repair_copies
+from dynamodel.propagate import repair_copies
 from dynamodel.runtime import writes
 from dynamodel.runtime.table import Table
 from dynamodel.testing import app_machine
@@ -43,10 +43,6 @@ def table(engine: InProcessEngine) -> Iterator[Table]:
     table.client.delete_table(TableName=table.name)
 
 
-def settle(table: Table, engine: InProcessEngine) -> None:
-    drain(table.design, table.name, table.client, engine.client("dynamodbstreams"))
-
-
 def _ticket(assignee: str | None) -> Ticket:
     return Ticket(
         ticket_id="k",
@@ -60,6 +56,12 @@ def _ticket(assignee: str | None) -> Ticket:
     )
 
 
+def _create_and_delete_ann(table: Table) -> None:
+    ann = User(user_id="a", tenant_id="t", email="a@example.com", name="Ann")
+    table.create(ann)
+    assert table.delete(ann)
+
+
 def _tenant_and_reporter(table: Table) -> None:
     table.create(Tenant(tenant_id="t", name="T"))
     table.create(User(user_id="b", tenant_id="t", email="b@example.com", name="Bob"))
@@ -69,9 +71,7 @@ def test_an_older_record_of_a_deleted_source_does_not_fill_a_later_targets_copy(
     table: Table, engine: InProcessEngine
 ) -> None:
     _tenant_and_reporter(table)
-    ann = User(user_id="a", tenant_id="t", email="a@example.com", name="Ann")
-    table.create(ann)
-    assert table.delete(ann)
+    _create_and_delete_ann(table)
     table.create(_ticket("a"))  # no user "a" now: no assignee name
     assert "assignee_name" not in stored(table, "Ticket", ticket_id="k")
 
@@ -96,9 +96,7 @@ def test_a_source_deleted_and_created_again_after_the_target_reaches_its_copy(
     table: Table, engine: InProcessEngine
 ) -> None:
     _tenant_and_reporter(table)
-    ann = User(user_id="a", tenant_id="t", email="a@example.com", name="Ann")
-    table.create(ann)
-    assert table.delete(ann)
+    _create_and_delete_ann(table)
     table.create(_ticket("a"))
     table.create(User(user_id="a", tenant_id="t", email="a@example.com", name="Ann Two"))
 

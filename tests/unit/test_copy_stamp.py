@@ -14,13 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from stored_items import stored
+from stored_items import settle, stored
 
 from access_patterns.shop import Customer, Order, shop
 from dynamodel import App, Copy, Entity, Get
 from dynamodel.compile import build_item
 from dynamodel.layout import COPYVER_PREFIX
-from dynamodel.propagate import drain, repair_copies
+from dynamodel.propagate import repair_copies
 from dynamodel.runtime import writes
 from dynamodel.runtime.table import Table
 from dynamodel.testing import app_machine
@@ -39,10 +39,6 @@ def shop_table(engine: InProcessEngine) -> Iterator[Table]:
     table = create_test_table(shop, engine.client())
     yield table
     table.client.delete_table(TableName=table.name)
-
-
-def settle(table: Table, engine: InProcessEngine) -> None:
-    drain(table.design, table.name, table.client, engine.client("dynamodbstreams"))
 
 
 def rename(table: Table, customer_id: str, name: str) -> None:
