@@ -32,6 +32,7 @@ from hypothesis.stateful import precondition, rule
 
 from dynamodel.app import App
 from dynamodel.codec import item_to_values
+from dynamodel.copyrefs import all_references
 from dynamodel.design import design_to_dict
 from dynamodel.layout import PK, SK, TYPE_ATTR, VERSION_ATTR
 from dynamodel.migrate.diff import diff_designs
@@ -260,8 +261,11 @@ class MigrationMachine(AppMachine):
             and a.name not in self.model.key_attrs[entity]
             and isinstance(current.get(a.name), str)
         ]
-        # References name other entities (a changed one may name nothing): keyed values only.
+        # References name other entities (a changed one may name nothing, and changes the copies
+        # taken through it): keyed values that name nothing only. A reference is an identity
+        # attribute's name, or the local attribute of a named one (a ticket's ``assignee_id``).
         references = {a for e in self.spec.entities for a in e.identity}
+        references |= {a for ref in all_references(self.spec) for a in ref.local_attrs}
         changeable = [a for a in changeable if a not in references]
         if not changeable:
             return
