@@ -118,6 +118,10 @@ class Meter:
     recording: bool = True
     shapes: dict[str, list[Any]] = field(default_factory=dict)
     """The first request kwargs of each operation, recorded while not recording (the warm-up)."""
+    round: int = 0
+    """The measured round the calls being recorded belong to."""
+    by_round: dict[int, float] = field(default_factory=dict)
+    """CPU seconds of every recorded call, per round (every round runs the same work on each side)."""
 
     def attach(self, client: Any) -> None:
         """Count every request the client sends (retries included) under the current operation."""
@@ -183,6 +187,7 @@ class Meter:
     def record(self, op: str, cpu: float, wall: float, items: int) -> None:
         """Add one call of ``op`` (when recording)."""
         if self.recording:
+            self.by_round[self.round] = self.by_round.get(self.round, 0.0) + cpu
             st = self.stats.setdefault(op, OpStats())
             st.calls += 1
             st.cpu += cpu
@@ -267,6 +272,8 @@ class Comparison:
     ours_name: str
     base_name: str
     rows: tuple[OpRow, ...]
+    round_ratios: tuple[float, ...] = ()
+    """CPU of each measured round, ours over the baseline's: the spread the total ratio hides."""
 
     @property
     def calls(self) -> int:
@@ -334,4 +341,7 @@ def compare(
         )
         for op, pattern, what in ops
     ]
-    return Comparison(ours_name, base_name, tuple(rows))
+    rounds = sorted(r for r in ours.by_round if base.by_round.get(r))
+    return Comparison(
+        ours_name, base_name, tuple(rows), tuple(ours.by_round[r] / base.by_round[r] for r in rounds)
+    )

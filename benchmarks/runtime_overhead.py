@@ -169,6 +169,8 @@ def _run_sync(endpoint: str, rounds: int, app: App) -> dict[str, Meter]:
         meter.recording = True
     gc.collect()
     for r in range(1, rounds + 1):
+        for meter in meters.values():
+            meter.round = r
         for i, w in enumerate(workload(r)):
             k = (r * CUSTOMERS + i) % len(order)  # rotate which side goes first
             for name in order[k:] + order[:k]:
@@ -207,6 +209,8 @@ async def _run_async(endpoint: str, rounds: int, app: App) -> dict[str, Meter]:
             meter.recording = True
         gc.collect()
         for r in range(1, rounds + 1):
+            for meter in meters.values():
+                meter.round = r
             for i, w in enumerate(workload(r)):
                 for name in ("dynamodel", "raw") if (r + i) % 2 else ("raw", "dynamodel"):
                     await side(name, [w])

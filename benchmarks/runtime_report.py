@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 
 from design_quality import md_table
@@ -178,6 +179,20 @@ def per_operation(result: OverheadResult) -> str:
     return md_table(headers, rows)
 
 
+def spread_text(result: OverheadResult) -> str:
+    """How much the ratio varies from round to round (each round is the same work on each side)."""
+    parts = []
+    for name, c in (("sync", result.sync), ("async", result.async_)):
+        ratios = sorted(c.round_ratios) if c is not None else []
+        if ratios:
+            parts.append(
+                f"{name} median {statistics.median(ratios):.3f}x, from {ratios[0]:.3f}x to {ratios[-1]:.3f}x over {len(ratios)} rounds"
+            )
+    if not parts:
+        return ""
+    return f"CPU ratio round by round (each round runs the same work on every side): {'; '.join(parts)}.\n\n"
+
+
 def footprint_text(result: OverheadResult) -> str:
     """The footprint table and what it means, or nothing when it was not measured."""
     if not result.footprint:
@@ -205,7 +220,7 @@ def report(result: OverheadResult) -> str:
     ]
     ops = "\n".join(f"- `{op}`: {what}" for op, _, what in OPS)
     return (
-        f"{summary(result)}\n\n{per_operation(result)}\n\n{footprint_text(result)}"
+        f"{summary(result)}\n\n{spread_text(result)}{per_operation(result)}\n\n{footprint_text(result)}"
         f"Target: dynamodel's CPU per call <= {RUNTIME_TARGET}x the raw client's sending the same requests: "
         f"{', '.join(verdicts)}. {result.note[0].upper()}{result.note[1:]}. The raw sides' requests have "
         f"dynamodel's shape (parameters, item attributes): {'yes' if result.same_shapes else 'NO'}.\n\n"
