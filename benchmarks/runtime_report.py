@@ -201,9 +201,9 @@ def footprint_text(result: OverheadResult) -> str:
         "Python run per call outside the client, one call of each operation traced on each side "
         "(`benchmarks/runtime_footprint.py`; no clock, so these do not vary from run to run, except "
         "the call counts of `open_orders_by_date`, whose shard threads are not traced, by a few). "
-        "On this machine a call's own Python runs right after the thread waited for the server, with "
-        "cold caches: its CPU follows how much distinct code it touches far more than how many "
-        "instructions it runs, about 3-5 µs per distinct function.\n\n"
+        "They say how much of its own Python dynamodel runs per call; they do not predict the CPU "
+        "ratio: when they were cut by about half (2026-12-01; 57-130 distinct functions per call "
+        "before), the ratio moved less than its spread between rounds.\n\n"
         f"{footprint_table(list(result.footprint))}\n\n"
     )
 
