@@ -202,8 +202,9 @@ def footprint_text(result: OverheadResult) -> str:
         "(`benchmarks/runtime_footprint.py`; no clock, so these do not vary from run to run, except "
         "the call counts of `open_orders_by_date`, whose shard threads are not traced, by a few). "
         "They say how much of its own Python dynamodel runs per call; they do not predict the CPU "
-        "ratio: when they were cut by about half (2026-12-01; 57-130 distinct functions per call "
-        "before), the ratio moved less than its spread between rounds.\n\n"
+        "ratio: when they were cut by about half (2026-12-01, from 57-130 distinct functions per "
+        "call; the cuts that copied shared helpers inline were later put back), the ratio moved less "
+        "than its spread between rounds.\n\n"
         f"{footprint_table(list(result.footprint))}\n\n"
     )
 

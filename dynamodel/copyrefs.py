@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dynamodel.layout import COPYVER_PREFIX
+from dynamodel.memo import PerObject
 from dynamodel.spec import AppSpec, EntitySpec
 
 __all__ = [
@@ -101,9 +102,7 @@ class Reference:
 
     def source_values(self, values: Mapping[str, object], attrs: tuple[str, ...]) -> dict[str, object]:
         """``attrs`` of the referenced source item, read from a target's ``values``."""
-        # map/zip, not a comprehension: every write of a target with copies asks.
-        local = attrs if not self.via else tuple(map(dict(self.via).get, attrs, attrs))
-        return dict(zip(attrs, map(values.get, local), strict=True))
+        return {a: values.get(self.local(a)) for a in attrs}
 
     def to_local(self, source_values: Mapping[str, object]) -> dict[str, object]:
         """A source's identity values under the target's local names."""
@@ -122,17 +121,15 @@ def normalise_via(source: EntitySpec, via: tuple[tuple[str, str], ...]) -> tuple
 
 
 # Every write of an entity with copies asks for its references: derived once per (app, entity).
-# The app is kept beside its result, so its id is never reused while the entry lives.
-_REFERENCES: dict[tuple[int, str], tuple[AppSpec, tuple[Reference, ...]]] = {}
+_REFERENCES: PerObject[AppSpec, dict[str, tuple[Reference, ...]]] = PerObject(lambda _app: {})
 
 
 def references(app: AppSpec, entity: str) -> tuple[Reference, ...]:
     """Every reference of ``entity`` to a copy source, in declaration order of their copies."""
-    known = _REFERENCES.get((id(app), entity))
-    if known is not None and known[0] is app:
-        return known[1]
-    found = _references(app, entity)
-    _REFERENCES[(id(app), entity)] = (app, found)
+    known = _REFERENCES(app)
+    found = known.get(entity)
+    if found is None:
+        found = known[entity] = _references(app, entity)
     return found
 
 

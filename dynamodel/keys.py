@@ -28,7 +28,6 @@ from typing import ClassVar, Literal, get_args
 from dynamodel.attribute_types import KEYABLE_NAMES, AttributeType, find
 from dynamodel.attribute_types.keycoding import check_utf8 as _check_utf8
 from dynamodel.attribute_types.keycoding import short as _short
-from dynamodel.attribute_types.registry import REGISTERED as _REGISTERED
 from dynamodel.errors import KeyEncodingError
 
 ValueKind = Literal["str", "int", "decimal", "float", "bool", "datetime", "date", "bytes", "enum"]
@@ -274,20 +273,7 @@ class KeyTemplate:
             value = values.get(part.attr)  # type: ignore[union-attr]  # only a Ref has no literal
             if value is None:
                 break
-            # component()'s remembered text, looked up inline: most values of a call were
-            # rendered before, and each function a call runs costs it more than its own time.
-            t = type(value)
-            text = None
-            if t in _CACHED_VALUE_TYPES:
-                kind = part.kind  # type: ignore[union-attr]
-                attr_type = _REGISTERED.get(kind)
-                if attr_type is not None and kind in _CACHED_KINDS:
-                    encode = attr_type.encode_key
-                    try:
-                        text = _COMPONENTS.get((kind, getattr(encode, "__func__", encode), t, value))
-                    except (TypeError, ValueError):  # an unhashable NaN: component() refuses it
-                        text = None
-            out.append(text if text is not None else self._component(part, value))  # type: ignore[arg-type]
+            out.append(self._component(part, value))  # type: ignore[arg-type]
         return "".join(out), len(out)
 
     def render(self, values: Mapping[str, object]) -> str:
@@ -412,8 +398,7 @@ def range_bounds(p: str, op: RangeOp, kind: str, values: Sequence[object]) -> tu
             ``begins_with`` on a kind other than str/enum, ``between`` with low > high,
             or a value cannot be encoded.
     """
-    if not p.endswith(TERMINATOR):
-        _check_prefix(p)
+    _check_prefix(p)
     if op not in _ARITY:
         msg = f"unknown range operator {op!r}"
         raise KeyEncodingError(msg, hint=f"use one of {', '.join(_ARITY)}")

@@ -6,7 +6,7 @@ in place, so a registered type is served by the same dict lookup as the built-in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar, overload
 
 from dynamodel.attribute_types.base import AttributeType, AttributeValue, WireEncoder
@@ -18,8 +18,6 @@ def _null(_: None) -> AttributeValue:
 
 
 _TYPES: dict[str, AttributeType] = {}
-REGISTERED: Mapping[str, AttributeType] = _TYPES
-"""Spec name -> registered type, always current (read-only: use register/unregister)."""
 _BY_ANNOTATION: dict[object, AttributeType] = {}
 # None is no attribute type, but inside a list or a map it is stored as NULL.
 WIRE_ENCODERS: dict[type, WireEncoder] = {type(None): _null}

@@ -119,7 +119,7 @@ def parse_read_args(design: Design, name: str, args: Mapping[str, object]) -> Re
         RequestError: a ``by`` attribute is missing or None, an argument is unknown, or
             a ``where`` attribute is passed (its value comes from the declaration).
     """
-    shape = _SHAPES(design).get(name) or _shape(design, name)
+    shape = _shape(design, name)
     where_attrs = shape.where_attrs
     allowed = shape.allowed
     for key in args:

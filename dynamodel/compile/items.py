@@ -29,7 +29,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from itertools import filterfalse
 
 from dynamodel.codec import AttributeValue, Item, entity_to_item, item_to_values
 from dynamodel.design.model import TABLE, Design, EntityKeys, IndexSpec, UniqueGuard
@@ -46,7 +45,7 @@ from dynamodel.layout import (
     WRITE_ID_ATTR,
 )
 from dynamodel.memo import PerObject
-from dynamodel.spec import EntitySpec
+from dynamodel.spec import EntitySpec, where_values
 
 __all__ = [
     "base_key",
@@ -79,9 +78,12 @@ def shard_of(pk: str, sk: str, shards: int) -> int:
     return zlib.crc32((pk + sk).encode("utf-8")) % shards
 
 
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, Enum) else value
+
+
 def _holds(value: object, expected: object) -> bool:
-    if isinstance(value, Enum):
-        value = value.value
+    value = _plain(value)
     if isinstance(expected, bool) or isinstance(value, bool):
         return value is expected
     return value == expected
@@ -92,15 +94,9 @@ def belongs(keys: EntityKeys, values: Mapping[str, object]) -> bool:
 
     A sparse predicate holds when the attribute equals its value, or one of its values.
     """
-    # Loops, not generators: every write of an entity on a sparse index asks.
-    for a, match in keys.sparse:
-        value = values.get(a)
-        for allowed in match if isinstance(match, tuple) else (match,):
-            if _holds(value, allowed):
-                break
-        else:
-            return False
-    return None not in map(values.get, keys.optional_attrs)
+    if any(not any(_holds(values.get(a), v) for v in where_values(m)) for a, m in keys.sparse):
+        return False
+    return all(values.get(a) is not None for a in keys.optional_attrs)
 
 
 @dataclass(frozen=True)
@@ -190,7 +186,7 @@ def derived_keys(
     remove: list[str] = []
     # Native indexes key on the item's own attributes: nothing to render or remove.
     for keys, ix in lay.rendered:
-        if (keys.sparse or keys.optional_attrs) and not belongs(keys, values):
+        if not belongs(keys, values):
             remove += ix.written_keys()
             continue
         vals: Mapping[str, object] = values
@@ -275,12 +271,11 @@ def build_item(
     for name, text in keys.items():
         item[name] = {"S": text}
     item[TYPE_ATTR] = {"S": entity}
-    if lay.native:
-        item.update(native_attributes(design, entity, item))
+    item.update(native_attributes(design, entity, item))
     item[VERSION_ATTR] = {"N": str(version)}
     if born is not None:
         item[BORN_ATTR] = {"N": str(born)}
-    gone = list(filterfalse(item.__contains__, lay.attrs))
+    gone = [a for a in lay.attrs if a not in item]
     # A copy stamp belongs to the source the copies were taken from; a write may have moved
     # the reference to another source, whose stamps do not compare with it. The handler's
     # check of this write stamps the copies again (see propagate/plan.py).

@@ -78,10 +78,7 @@ def item_size(item: Mapping[str, AttributeValue]) -> int:
             continue
         payload = av.get("N")
         if payload is not None and len(av) == 1:
-            if payload.isdigit():  # _number_size's common case: versions, counts, births
-                size += (len(payload.strip("0") or "0") + 1) // 2 + 1
-            else:
-                size += _number_size(payload)
+            size += _number_size(payload)
             continue
         size += _value_size(av)
     return size

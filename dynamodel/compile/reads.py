@@ -58,18 +58,16 @@ def build_get_request(
     Raises:
         RequestError: wrong arguments, or the pattern is not a GetItem.
     """
-    shape = _PATTERN_SHAPES(design).get(name) or _read_shape(design, name)
+    shape = _shape_of(design, pattern_plan(design, name))
     plan = shape.plan
     if plan.operation != "GetItem":
         msg = f"Pattern '{name}' runs as {plan.operation}, not GetItem."
         raise RequestError(msg, hint="use build_query_requests for it")
     values = parse_read_args(design, name, args).values
-    keys = shape.first
-    try:
-        key = {shape.pk: {"S": keys.pk.render(values)}, shape.sk: {"S": keys.sk.render(values)}}
-    except KeyEncodingError as err:
-        msg = f"Pattern '{name}': {err.message}"
-        raise RequestError(msg, hint=err.hint) from err
+    key = {
+        shape.pk: {"S": _render(shape.first, "pk", values, name)},
+        shape.sk: {"S": _render(shape.first, "sk", values, name)},
+    }
     return {"TableName": table_name, "Key": key, "ConsistentRead": plan.consistency == "strong"}
 
 
@@ -88,18 +86,6 @@ class _ReadShape:
 
 # Every read builds a request: a plan's index and key templates are looked up once per design.
 _SHAPES: PerObject[Design, dict[int, tuple[PatternPlan, _ReadShape]]] = PerObject(lambda _design: {})
-
-
-def _read_shape(design: Design, name: str) -> _ReadShape:
-    """The shape of the declared pattern ``name`` (RequestError for an undeclared one)."""
-    found = _PATTERN_SHAPES(design).get(name)
-    if found is None:
-        found = _shape_of(design, pattern_plan(design, name))
-        _PATTERN_SHAPES(design)[name] = found
-    return found
-
-
-_PATTERN_SHAPES: PerObject[Design, dict[str, _ReadShape]] = PerObject(lambda _design: {})
 
 
 def _shape_of(design: Design, plan: PatternPlan) -> _ReadShape:
@@ -209,7 +195,7 @@ def build_query_request(
     Raises:
         RequestError: wrong arguments, an unencodable value, a missing shard number.
     """
-    shape = _PATTERN_SHAPES(design).get(name) or _read_shape(design, name)
+    shape = _shape_of(design, pattern_plan(design, name))
     if shape.plan.operation != "Query":
         msg = f"Pattern '{name}' runs as {shape.plan.operation}, not Query."
         raise RequestError(msg, hint="use build_get_request or build_scan_request for it")
@@ -234,35 +220,27 @@ def _query(
             msg = f"Pattern '{plan.name}' is sharded {plan.shards} ways; shard={shard!r} is not one of them."
             raise RequestError(msg, hint=f"pass shard=0..{plan.shards - 1}, or use build_query_requests")
         values[SHARD_ATTR] = shard
+    ph = Placeholders()
     if ix.native:
-        ph = Placeholders()
         cond = native_condition(design, plan, values, read.range, ph)
-        names, avs = ph.names, ph.values
     else:
-        # Placeholders as Placeholders would allocate them (#pk, :pk, #sk, :sk or :lo/:hi),
-        # written out: the rendered-key condition is every query's.
-        names = {"#pk": ix.partition_key}
-        avs = {":pk": {"S": _render(first, "pk", values, plan.name)}}
-        cond = "#pk = :pk"
-        sk = _sort_condition(plan, first, read)
-        if sk is not None:
-            names["#sk"] = ix.sort_key
-            if sk[0] == "begins_with":
-                avs[":sk"] = {"S": sk[1]}
-                cond += " AND begins_with(#sk, :sk)"
-            elif sk[0] != "between":
-                avs[":sk"] = {"S": sk[1]}
-                cond += f" AND #sk {sk[0]} :sk"
-            else:
-                avs[":lo"] = {"S": sk[1]}
-                avs[":hi"] = {"S": sk[2]}
-                cond += " AND #sk BETWEEN :lo AND :hi"
+        cond = f"{ph.name('pk', ix.partition_key)} = {ph.value('pk', {'S': _render(first, 'pk', values, plan.name)})}"
+    sk = None if ix.native else _sort_condition(plan, first, read)
+    if sk is not None:
+        name = ph.name("sk", ix.sort_key)
+        if sk[0] == "begins_with":
+            cond += f" AND begins_with({name}, {ph.value('sk', {'S': sk[1]})})"
+        elif sk[0] != "between":
+            cond += f" AND {name} {sk[0]} {ph.value('sk', {'S': sk[1]})}"
+        else:
+            lo, hi = ph.value("lo", {"S": sk[1]}), ph.value("hi", {"S": sk[2]})
+            cond += f" AND {name} BETWEEN {lo} AND {hi}"
     kwargs: dict[str, Any] = {"TableName": table_name}
     if plan.index != TABLE:
         kwargs["IndexName"] = plan.index
     kwargs["KeyConditionExpression"] = cond
-    kwargs["ExpressionAttributeNames"] = names
-    kwargs["ExpressionAttributeValues"] = avs
+    kwargs["ExpressionAttributeNames"] = ph.names
+    kwargs["ExpressionAttributeValues"] = ph.values
     kwargs["ScanIndexForward"] = not plan.descending
     if plan.consistency == "strong":  # the base table or a local index: GSIs never are
         kwargs["ConsistentRead"] = True

@@ -27,13 +27,9 @@ __all__ = [
 def _apply(kwargs: dict[str, Any], cond: Condition | None) -> dict[str, Any]:
     if cond is None:
         return kwargs
-    # Placeholders.condition and .into, written out: every conditional write comes here.
-    kwargs["ConditionExpression"] = cond.expression
-    if cond.names:
-        kwargs["ExpressionAttributeNames"] = dict(cond.names)
-    if cond.values:
-        kwargs["ExpressionAttributeValues"] = dict(cond.values)
-    return kwargs
+    ph = Placeholders()
+    kwargs["ConditionExpression"] = ph.condition(cond)
+    return ph.into(kwargs)
 
 
 def build_put(table_name: str, item: Item, condition: Condition | None = None) -> dict[str, Any]:

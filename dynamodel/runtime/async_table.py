@@ -45,8 +45,7 @@ class AsyncPatternMethod(PatternMethodBase["AsyncTable"]):
         return f"<async pattern {self.__name__} of table {self._table.name!r}>"
 
     async def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        table = self._table  # AsyncTable.run, written out
-        return await table._drive(table._run_steps(self.__name__, args, kwargs))
+        return await self._table.run(self.__name__, *args, **kwargs)
 
     def iterate(self, *, limit: int | None = None, **args: Any) -> AsyncIterator[Any]:
         """Every item of the query, across all pages (``limit`` is the page size)."""

@@ -17,10 +17,8 @@ from dynamodel.spec import EntitySpec
 
 
 def describe(spec: EntitySpec, values: Mapping[str, object]) -> str:
-    parts = []
-    for a in spec.identity:  # a loop, not a generator: every write names its items
-        parts.append(f"{a}={values.get(a)!r}")  # noqa: PERF401
-    return f"{spec.name}({', '.join(parts)})"
+    ident = ", ".join(f"{a}={values.get(a)!r}" for a in spec.identity)
+    return f"{spec.name}({ident})"
 
 
 def read_item(s: Session, key: Item, context: str) -> Steps[Item | None]:
@@ -94,9 +92,7 @@ def fill_copies(
     for ref in references(s.design.app, entity):
         needed = key_attrs(s.design, ref.source)
         key_values = ref.source_values(values, needed)
-        missing = (
-            [ref.local(a) for a in needed if key_values[a] is None] if None in key_values.values() else []
-        )
+        missing = [ref.local(a) for a in needed if key_values[a] is None]
         if missing and ref.optional:
             values.update((name, None) for name, _ in ref.attributes)
             continue

@@ -59,12 +59,9 @@ def guard_actions(
 ) -> tuple[list[dict[str, Any]], list[Label]]:
     """Claim each unique value for ``owner`` and release the values it no longer holds; put
     the index items of ``written`` (the item the transaction puts) beside it."""
-    actions: list[dict[str, Any]] = []
-    labels: list[Label] = []
-    if s.design.index_items_of(name):
-        copies = index_items(s.design, name, written)
-        actions += [{"Put": build_put(s.table_name, i)} for i in copies]
-        labels += [f"index item {i[TYPE_ATTR]['S']} of {name}" for i in copies]
+    copies = index_items(s.design, name, written)
+    actions: list[dict[str, Any]] = [{"Put": build_put(s.table_name, i)} for i in copies]
+    labels: list[Label] = [f"index item {i[TYPE_ATTR]['S']} of {name}" for i in copies]
     owner_pk, owner_sk = owner[PK]["S"], owner[SK]["S"]
     for g in guards_of(s, name):
         new = guard_item(g, values, owner)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from operator import attrgetter
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import TypeVar
 
 from dynamodel import instance_state
 from dynamodel.codec import Item
@@ -31,20 +30,7 @@ def values_of(entity: Entity) -> dict[str, object]:
         raise RequestError(
             msg, hint=f"read the whole {name} (a get by its identity), change that, and write it"
         )
-    cls = type(entity)
-    found = _GETTERS.get(cls)
-    if found is None:
-        # __pydantic_fields__ is what the model_fields property returns, without its Python calls.
-        names = tuple(cls.__pydantic_fields__)
-        found = _GETTERS[cls] = (names, attrgetter(*names))
-    names, get = found
-    if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
-        return {names[0]: get(entity)}
-    return dict(zip(names, get(entity), strict=True))
-
-
-# The declared attributes of each entity class, read by one C-level getter: every write reads them.
-_GETTERS: dict[type, tuple[tuple[str, ...], Callable[[object], Any]]] = {}
+    return {name: getattr(entity, name) for name in type(entity).model_fields}
 
 
 def key_values(s: Session, name: str, key: Mapping[str, object], call: str) -> dict[str, object]:

@@ -76,34 +76,30 @@ def coerce_args(s: Session, plan: PatternPlan, args: Mapping[str, object]) -> di
     out: dict[str, object] = {}
     for name, value in args.items():
         target = targets.get(name)
-        # coerce()'s answer for a value of its plain type, without the call.
-        if target is None or type(value) is target[2]:
-            out[name] = value
-        else:
-            out[name] = s.coerce(target[0], target[1], value)
+        out[name] = value if target is None else s.coerce(target[0], target[1], value)
     return out
 
 
-def _arg_targets(s: Session, plan: PatternPlan) -> dict[str, tuple[str, str, type | None]]:
+def _arg_targets(s: Session, plan: PatternPlan) -> dict[str, tuple[str, str]]:
     """Which entity attribute's type validates each argument of a read pattern."""
     app = s.design.app
     pat = app.pattern(plan.name)
-    out: dict[str, tuple[str, str, type | None]] = {}
+    out: dict[str, tuple[str, str]] = {}
     for name in pat.by:
         owner = next((e for e in pat.entities if app.entity(e).has(name)), None)
         if owner is not None:
-            out[name] = (owner, name, s.plain_type(owner, name))
+            out[name] = (owner, name)
     if pat.sort is not None and pat.range != "begins_with":
         holders = [e for e in pat.entities if sorts(app, pat, e)]
         if holders:
             for name in ("value", "lo", "hi"):
-                out.setdefault(name, (holders[0], pat.sort, s.plain_type(holders[0], pat.sort)))
+                out.setdefault(name, (holders[0], pat.sort))
     return out
 
 
 def get(s: Session, name: str, args: Mapping[str, object]) -> Steps[Entity | None]:
     """Run a ``get`` pattern: GetItem on the base table, or a Query expecting at most one item."""
-    plan = s.plans.get(name) or s.design.plan(name)
+    plan = s.design.plan(name)
     args = coerce_args(s, plan, args)
     if s.gate is not None:
         yield from s.gate.check(s, plan)
@@ -136,7 +132,7 @@ def query_page(
     _checked: bool = False,
 ) -> Steps[Page[Entity]]:
     """One page of a query pattern (Query, fanned-out Query, or an allowed Scan)."""
-    plan = s.plans.get(name) or s.design.plan(name)
+    plan = s.design.plan(name)
     if not _checked:
         args = coerce_args(s, plan, args)
         if s.gate is not None:
@@ -161,10 +157,7 @@ def query_page(
         )
     response: Any = yield from s.send("Query", request, f"pattern '{name}'")
     holds = projected(s, plan)
-    decode = s.decode
-    items: list[Entity] = []
-    for x in response.get("Items", ()):
-        items.append(decode(x, holds=holds))  # noqa: PERF401 - a comprehension is one more code object per call
+    items = [s.decode(x, holds=holds) for x in response.get("Items", [])]
     lek: Any = response.get("LastEvaluatedKey")
     next_cursor = s.cursors.encode(name, query_digest([unpositioned]), lek) if lek else None
     return _page(plan, items, next_cursor, 1)

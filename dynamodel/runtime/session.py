@@ -14,19 +14,19 @@ from pydantic import TypeAdapter, ValidationError
 
 from dynamodel import instance_state
 from dynamodel.codec import Item, item_to_values
-from dynamodel.design.model import Design, PatternPlan
+from dynamodel.design.model import Design
 from dynamodel.errors import ExecutionError, RequestError, UnknownEntityError
-from dynamodel.layout import BORN_ATTR, TYPE_ATTR, VERSION_ATTR, entity_of_type
+from dynamodel.layout import TYPE_ATTR, VERSION_ATTR, entity_of_type
 from dynamodel.model import Entity
 from dynamodel.runtime.backoff import DEFAULT_BACKOFF, Backoff
 from dynamodel.runtime.cursor import CursorCodec
 from dynamodel.runtime.migration_gate import MigrationGate
 from dynamodel.runtime.steps import Send, Steps, with_retries
-from dynamodel.runtime.versions import remember
+from dynamodel.runtime.versions import item_born, item_number, remember
 
 T = TypeVar("T")
-# Field types whose validation gives back a value of exactly that type unchanged: such an
-# argument skips pydantic (one cold library call less on every read).
+# Field types whose validation gives back a value of exactly that type unchanged (checked for
+# each): an argument of exactly such a type skips pydantic.
 _PLAIN = frozenset({str, int, bool, float, bytes, datetime, date})
 
 
@@ -59,15 +59,9 @@ class Session:
     _adapters: dict[tuple[str, str], tuple[TypeAdapter[Any], type | None]] = field(
         default_factory=dict, repr=False
     )
-    arg_targets: dict[str, dict[str, tuple[str, str, type | None]]] = field(default_factory=dict, repr=False)
-    """Per read pattern: call argument -> the (entity, attribute) whose type validates it, and
-    its :meth:`plain_type`."""
+    arg_targets: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict, repr=False)
+    """Per read pattern: call argument -> the (entity, attribute) whose type validates it."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    @cached_property
-    def plans(self) -> dict[str, PatternPlan]:
-        """The design's plans by name (every call looks its own up)."""
-        return {p.name: p for p in reversed(self.design.plans)}
 
     @cached_property
     def executor(self) -> ThreadPoolExecutor:
@@ -159,19 +153,15 @@ class Session:
         """
         type_av = item.get(TYPE_ATTR)
         stored = type_av.get("S") if type_av else None
-        cls = self.models.get(stored) if type(stored) is str else None
-        if cls is None:
-            # An index item (Employee@1) is a copy of its entity: decoded as that entity.
-            name = entity_of_type(stored) if isinstance(stored, str) else None
-            if not isinstance(name, str) or name not in self.models:
-                msg = f"An item in table '{self.table_name}' has _type {name!r}, which is not an entity of app '{self.app_name}'."
-                raise ExecutionError(
-                    msg,
-                    hint="the item was written by another writer; every dynamodel item carries its entity in _type",
-                )
-            cls = self.models[name]
-        else:
-            name = stored
+        # An index item (Employee@1) is a copy of its entity: decoded as that entity.
+        name = entity_of_type(stored) if isinstance(stored, str) else None
+        if not isinstance(name, str) or name not in self.models:
+            msg = f"An item in table '{self.table_name}' has _type {name!r}, which is not an entity of app '{self.app_name}'."
+            raise ExecutionError(
+                msg,
+                hint="the item was written by another writer; every dynamodel item carries its entity in _type",
+            )
+        cls = self.models[name]
         values = item_to_values(cls.__entity_spec__, item)
         left_out = [] if holds is None else [a for a in cls.model_fields if a not in holds]
         if left_out:
@@ -184,11 +174,9 @@ class Session:
                 raise ExecutionError(
                     msg, hint="the item was written by another writer or an older version of the entity"
                 ) from None
-        # item_number() of _version and _born, written out: every item read comes through here.
-        version = item.get(VERSION_ATTR)
-        if version and "N" in version:
-            born = item.get(BORN_ATTR)
-            remember(instance, int(version["N"]), int(born["N"]) if born and "N" in born else None)
+        version = item_number(item, VERSION_ATTR)
+        if version is not None:
+            remember(instance, version, item_born(item))
         return instance
 
 

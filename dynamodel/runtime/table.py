@@ -59,9 +59,7 @@ class PatternMethod(PatternMethodBase["Table"]):
         return f"<pattern {self.__name__} of table {self._table.name!r}>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        table = self._table  # Table.run and Table._drive, written out
-        s = table._session
-        return run_sync(table._run_steps(self.__name__, args, kwargs), s.client, lambda: s.executor)
+        return self._table.run(self.__name__, *args, **kwargs)
 
     def iterate(self, *, limit: int | None = None, **args: Any) -> Iterator[Any]:
         """Every item of the query, across all pages (``limit`` is the page size).

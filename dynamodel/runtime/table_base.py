@@ -220,7 +220,7 @@ class TableBase:
         return kind
 
     def _run_steps(self, name: str, args: Sequence[Any], kwargs: dict[str, Any]) -> Steps[Any]:
-        kind = self._kinds.get(name) or self._kind(name)
+        kind = self._kind(name)
         if kind == "write":
             return write_patterns.run_write_pattern(self._session, name, args, kwargs)
         if args:

@@ -52,9 +52,7 @@ def remember(instance: object, version: int, born: int | None = UNKNOWN_BORN) ->
     (or copied with ``model_copy``) before it is written back, and an edit of one of them
     is refused then, before anything is sent.
     """
-    attrs = _IMMUTABLES.get(type(instance))
-    if attrs is None:
-        attrs = _immutables(type(instance))
+    attrs = _immutables(type(instance))
     pinned = tuple((a, getattr(instance, a, None)) for a in attrs) if attrs else ()
     instance_state.put(instance, Stored(version, born, pinned))
 

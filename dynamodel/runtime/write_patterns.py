@@ -158,7 +158,7 @@ def target_keys(
             keys[(key[PK]["S"], key[SK]["S"])] = key
         return list(keys.values())
     for _, vals in written:
-        if None not in map(vals.get, needed):
+        if all(vals.get(a) is not None for a in needed):
             key = base_key(s.design, target, vals)
             keys[(key[PK]["S"], key[SK]["S"])] = key
     if not keys:
