@@ -1,40 +1,52 @@
-"""Side data kept for entity instances, keyed by object identity, inherited by their copies.
+"""Side data kept for entity instances, on the instance itself, inherited by their copies.
 
 The runtime records here what it knows of the stored item behind an instance (see
 ``runtime/versions.py``). It lives below the model so that ``Entity`` can hand it on to a
 ``model_copy``/``copy.copy`` of an instance without importing the runtime: a copy made to
 change an instance (``table.update(c.model_copy(update=...))``) is based on the same stored
-item. An entry is forgotten when its instance is garbage-collected.
+item.
+
+The data lives in two slots that ``Entity`` declares (:data:`SLOTS`), outside the pydantic
+fields: it takes no part in equality, dumps or validation, and goes with the instance when it
+is collected. It was an identity-keyed table with a weak reference per instance before
+(2026-12-01): every item read paid for a weak reference, a lock and, when the instance died,
+a callback. The benchmark's split of client CPU (``benchmarks/runtime_overhead.py``) put
+that at a fifth of dynamodel's own CPU per read.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from functools import partial
+from typing import Any
 
-_data: dict[int, object] = {}
-_partial: dict[int, tuple[str, ...]] = {}
-# The weak reference of each instance with an entry: its callback forgets the entry. A plain
-# weakref.ref, not weakref.finalize: every read records an instance, and finalize runs several
-# Python functions per instance where ref runs none.
-_refs: dict[int, weakref.ref[object]] = {}
-# Reentrant: a collection inside put() may forget another instance on this very thread.
-_lock = threading.RLock()
+STORED = "_dynamodel_stored"
+PARTIAL = "_dynamodel_partial"
+SLOTS = (STORED, PARTIAL)
+"""The slots ``Entity`` declares for this module."""
+
+# The slots' descriptors, bound when Entity is created (bind). They are read through the
+# descriptor: an unset slot raises AttributeError there, where plain getattr would fall
+# back to Entity.__getattr__, which asks this module again.
+_stored: Any = None
+_partial: Any = None
+
+
+def bind(cls: type) -> None:
+    """Use the slots of ``cls`` (``Entity``, which declares :data:`SLOTS`)."""
+    global _stored, _partial  # set once, when Entity is defined
+    _stored, _partial = cls.__dict__[STORED], cls.__dict__[PARTIAL]
 
 
 def put(instance: object, value: object) -> None:
     """Record ``value`` for ``instance`` (replacing what was recorded)."""
-    key = id(instance)
-    with _lock:
-        if key not in _refs:
-            _refs[key] = weakref.ref(instance, partial(_forget, key))
-        _data[key] = value
+    _stored.__set__(instance, value)
 
 
 def get(instance: object) -> object | None:
     """What was recorded for ``instance``, or None."""
-    return _data.get(id(instance))
+    try:
+        return _stored.__get__(instance, None)  # type: ignore[no-any-return]
+    except AttributeError:
+        return None
 
 
 def inherit(source: object, copy: object) -> None:
@@ -49,20 +61,12 @@ def inherit(source: object, copy: object) -> None:
 
 def mark_partial(instance: object, present: tuple[str, ...]) -> None:
     """Record that ``instance`` holds only the attributes ``present`` (read from an INCLUDE index)."""
-    key = id(instance)
-    with _lock:
-        if key not in _refs:
-            _refs[key] = weakref.ref(instance, partial(_forget, key))
-        _partial[key] = present
+    _partial.__set__(instance, present)
 
 
 def partial_fields(instance: object) -> tuple[str, ...] | None:
     """The attributes a partial instance holds, or None for a whole one."""
-    return _partial.get(id(instance))
-
-
-def _forget(key: int, _ref: object = None) -> None:
-    with _lock:
-        _refs.pop(key, None)
-        _data.pop(key, None)
-        _partial.pop(key, None)
+    try:
+        return _partial.__get__(instance, None)  # type: ignore[no-any-return]
+    except AttributeError:
+        return None

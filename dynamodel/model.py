@@ -131,6 +131,8 @@ class Entity(BaseModel, metaclass=_EntityMeta):
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # What the runtime knows of the stored item behind an instance (see instance_state).
+    __slots__ = instance_state.SLOTS
 
     __entity_spec__: ClassVar[EntitySpec]
     __entity_options__: ClassVar[dict[str, Any]]
@@ -214,6 +216,9 @@ class Entity(BaseModel, metaclass=_EntityMeta):
                 msg = f"Entity {cls.__name__}: identity attribute '{ident}' is not a field."
                 raise UnknownFieldError(msg, hint=f"add '{ident}: str' (or another type) to {cls.__name__}")
         cls.__entity_spec__ = spec
+
+
+instance_state.bind(Entity)
 
 
 def _mark_immutable(

@@ -11,6 +11,7 @@ from dynamodel.compile import key_attrs
 from dynamodel.errors import RequestError
 from dynamodel.model import Entity
 from dynamodel.runtime.session import Session
+from dynamodel.runtime.trusted import build
 from dynamodel.runtime.versions import UNKNOWN_BORN, remember
 
 E = TypeVar("E", bound=Entity)
@@ -55,6 +56,6 @@ def key_text(key: Item) -> str:
 def instance_of(
     s: Session, cls: type[E], values: Mapping[str, object], version: int, born: int | None = UNKNOWN_BORN
 ) -> E:
-    out = cls.model_validate(dict(values))
+    out = build(cls, values)
     remember(out, version, born)
     return out

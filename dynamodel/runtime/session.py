@@ -22,6 +22,7 @@ from dynamodel.runtime.backoff import DEFAULT_BACKOFF, Backoff
 from dynamodel.runtime.cursor import CursorCodec
 from dynamodel.runtime.migration_gate import MigrationGate
 from dynamodel.runtime.steps import Send, Steps, with_retries
+from dynamodel.runtime.trusted import build
 from dynamodel.runtime.versions import item_born, item_number, remember
 
 T = TypeVar("T")
@@ -142,12 +143,12 @@ class Session:
         * instances users build are validated by pydantic when built, and the codec checks
           each value against its declared type when it writes them;
         * items read from the table are typed by the codec (a value of the wrong wire type
-          raises) and then validated by pydantic (``model_validate``): the table is not
-          trusted, since another writer or an older entity version may have stored a value
-          of the right wire type that breaks a ``Literal``, a constraint or a validator. It
-          costs about 7 µs per item on the shop's entities (``benchmarks/runtime_overhead.py``,
-          cProfile: 1008 validations in 7 ms), under a tenth of a
-          call's own CPU, so it stays;
+          raises) and then validated as pydantic would (:func:`trusted.build`): the table is
+          not trusted, since another writer or an older entity version may have stored a
+          value of the right wire type that breaks a ``Literal``, a constraint or a
+          validator. Where validating the typed values is provably the identity (exact
+          types, ``Literal`` members checked, no validators or constraints), the instance is
+          built without running pydantic; everywhere else ``model_validate`` runs;
         * items of an INCLUDE index are built with ``model_construct`` (see :func:`_partial`):
           a partial instance cannot be validated against the whole model.
         """
@@ -168,7 +169,7 @@ class Session:
             instance = _partial(cls, values, left_out)
         else:
             try:
-                instance = cls.model_validate(values)
+                instance = build(cls, values)
             except ValidationError as err:
                 msg = f"A stored {name} item does not validate: {err.errors()[0].get('msg', err)}."
                 raise ExecutionError(
