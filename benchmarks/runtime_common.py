@@ -8,6 +8,7 @@ of one moto server in a child process, so ``time.process_time()`` of this proces
 from __future__ import annotations
 
 import copy
+import inspect
 import subprocess
 import sys
 import time
@@ -107,6 +108,8 @@ class OpStats:
     wall: float = 0.0
     requests: int = 0
     items: int = 0
+    inside: float = 0.0
+    """CPU seconds inside botocore's ``_make_api_call`` (sync clients; summed over threads)."""
 
 
 @dataclass
@@ -124,9 +127,31 @@ class Meter:
     """CPU seconds of every recorded call, per round (every round runs the same work on each side)."""
 
     def attach(self, client: Any) -> None:
-        """Count every request the client sends (retries included) under the current operation."""
+        """Count every request the client sends (retries included) under the current operation.
+
+        For a sync client, also time the CPU each call spends inside botocore (``OpStats.inside``):
+        serialising, signing, sending and parsing, everything but the caller's own Python. It is
+        the thread's CPU (``time.thread_time()``), so shard queries on threads add up exactly.
+        An async client's calls interleave on one thread, so they are not split.
+        """
         client.meta.events.register("before-send.dynamodb", self._count)
         client.meta.events.register("before-parameter-build.dynamodb", self._params)
+        if not inspect.iscoroutinefunction(client._make_api_call):
+            client._make_api_call = self._timed(client._make_api_call)
+
+    def _timed(
+        self, make_api_call: Callable[[str, dict[str, Any]], Any]
+    ) -> Callable[[str, dict[str, Any]], Any]:
+        def timed(operation: str, params: dict[str, Any]) -> Any:
+            op = self.current
+            start = time.thread_time()
+            try:
+                return make_api_call(operation, params)
+            finally:
+                if self.recording and op:
+                    self.stats.setdefault(op, OpStats()).inside += time.thread_time() - start
+
+        return timed
 
     def _params(self, params: dict[str, Any], **_: Any) -> None:
         if not self.recording and self.current:
@@ -291,6 +316,14 @@ class Comparison:
         """Wall time of all calls, ours over the baseline's."""
         base = sum(r.base.wall for r in self.rows)
         return sum(r.ours.wall for r in self.rows) / base if base else None
+
+    def inside_us(self, ours: bool) -> float:
+        """CPU µs per call inside botocore, one side (0 where calls are not split: async)."""
+        return (
+            sum((r.ours if ours else r.base).inside for r in self.rows) / self.calls * 1e6
+            if self.calls
+            else 0.0
+        )
 
     @property
     def ours_cpu_us(self) -> float:

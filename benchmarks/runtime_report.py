@@ -179,6 +179,46 @@ def per_operation(result: OverheadResult) -> str:
     return md_table(headers, rows)
 
 
+def split_text(result: OverheadResult) -> str:
+    """Where the sync gap lies: inside botocore (serialise, sign, send, parse) or in each side's own Python."""
+    c, p = result.sync, result.pynamodb
+    if c is None or p is None or not c.inside_us(ours=True):
+        return ""
+    rows: list[list[object]] = []
+    for s, q in zip(c.rows, p.rows, strict=True):
+        rows.append(
+            [
+                s.op,
+                _us(s.ours.inside, s.ours.calls),
+                _us(s.base.inside, s.base.calls),
+                _us(s.ours.cpu - s.ours.inside, s.ours.calls),
+                _us(s.base.cpu - s.base.inside, s.base.calls),
+                _us(q.ours.cpu - q.ours.inside, q.ours.calls),
+            ]
+        )
+    ours_in, base_in = c.inside_us(ours=True), c.inside_us(ours=False)
+    ours_out, base_out = c.ours_cpu_us - ours_in, c.base_cpu_us - base_in
+    pyn_out = p.ours_cpu_us - p.inside_us(ours=True)
+    rows.append(
+        ["all", f"{ours_in:.0f}", f"{base_in:.0f}", f"{ours_out:.0f}", f"{base_out:.0f}", f"{pyn_out:.0f}"]
+    )
+    gap = c.ours_cpu_us - c.base_cpu_us
+    headers = [
+        "operation (sync)",
+        "inside botocore µs/call: dynamodel",
+        "raw boto3",
+        "outside: dynamodel",
+        "raw boto3",
+        "PynamoDB",
+    ]
+    return (
+        "Where the sync gap lies: each call's CPU split into the part inside botocore's `_make_api_call` "
+        "(serialising, signing, HTTP, parsing; the thread's CPU, shard threads summed) and the rest, the "
+        f"caller's own Python. Of the gap of {gap:.0f} µs/call, {ours_in - base_in:.0f} µs is inside botocore "
+        f"and {ours_out - base_out:.0f} µs outside it.\n\n{md_table(headers, rows)}\n\n"
+    )
+
+
 def spread_text(result: OverheadResult) -> str:
     """How much the ratio varies from round to round (each round is the same work on each side)."""
     parts = []
@@ -221,7 +261,8 @@ def report(result: OverheadResult) -> str:
     ]
     ops = "\n".join(f"- `{op}`: {what}" for op, _, what in OPS)
     return (
-        f"{summary(result)}\n\n{spread_text(result)}{per_operation(result)}\n\n{footprint_text(result)}"
+        f"{summary(result)}\n\n{spread_text(result)}{per_operation(result)}\n\n{split_text(result)}"
+        f"{footprint_text(result)}"
         f"Target: dynamodel's CPU per call <= {RUNTIME_TARGET}x the raw client's sending the same requests: "
         f"{', '.join(verdicts)}. {result.note[0].upper()}{result.note[1:]}. The raw sides' requests have "
         f"dynamodel's shape (parameters, item attributes): {'yes' if result.same_shapes else 'NO'}.\n\n"
