@@ -13,7 +13,7 @@ from typing import Literal, NoReturn
 
 from dynamodel.design.model import Design, PatternPlan
 from dynamodel.design.requirements import predicate_text
-from dynamodel.errors import RequestError
+from dynamodel.errors import RequestError, UnknownFieldError
 from dynamodel.memo import PerObject
 from dynamodel.spec import PatternSpec, RangeOp
 
@@ -73,9 +73,10 @@ def call_convention(design: Design, name: str) -> PatternCall:
 
 def pattern_spec(design: Design, name: str) -> PatternSpec:
     """The declared pattern ``name``; RequestError naming the known ones when there is none."""
-    for p in design.app.patterns:
-        if p.name == name:
-            return p
+    try:
+        return design.app.pattern(name)
+    except UnknownFieldError:
+        pass
     known = ", ".join(p.name for p in design.app.patterns)
     msg = f"App '{design.app.name}' has no pattern '{name}'."
     raise RequestError(msg, hint=f"use one of: {known}")

@@ -6,7 +6,6 @@ import threading
 from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -22,13 +21,10 @@ from dynamodel.runtime.backoff import DEFAULT_BACKOFF, Backoff
 from dynamodel.runtime.cursor import CursorCodec
 from dynamodel.runtime.migration_gate import MigrationGate
 from dynamodel.runtime.steps import Send, Steps, with_retries
-from dynamodel.runtime.trusted import build
+from dynamodel.runtime.trusted import IDENTITY_TYPES, build
 from dynamodel.runtime.versions import item_born, item_number, remember
 
 T = TypeVar("T")
-# Field types whose validation gives back a value of exactly that type unchanged (checked for
-# each): an argument of exactly such a type skips pydantic.
-_PLAIN = frozenset({str, int, bool, float, bytes, datetime, date})
 
 
 @dataclass
@@ -97,9 +93,10 @@ class Session:
         return name
 
     def plain_type(self, entity: str, attr: str) -> type | None:
-        """The type whose exact instances :meth:`coerce` gives back unchecked, if any."""
+        """The type whose exact instances :meth:`coerce` gives back unchecked, if any: one of
+        :data:`~dynamodel.runtime.trusted.IDENTITY_TYPES`, unconstrained."""
         info = self.model(entity).model_fields.get(attr)
-        if info is None or info.metadata or info.annotation not in _PLAIN:
+        if info is None or info.metadata or info.annotation not in IDENTITY_TYPES:
             return None
         plain: type = info.annotation
         return plain

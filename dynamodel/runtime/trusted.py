@@ -32,13 +32,16 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-__all__ = ["build"]
+__all__ = ["IDENTITY_TYPES", "build"]
 
 E = TypeVar("E", bound=BaseModel)
 
-_PLAIN = (str, int, float, bool, bytes, datetime, date, Decimal)
+IDENTITY_TYPES = frozenset({str, int, float, bool, bytes, datetime, date})
+"""Field types whose validation gives a value of exactly that type back unchanged (checked for
+each). ``Decimal`` is one only when the value is finite: pydantic refuses NaN and infinities."""
+_PLAIN = IDENTITY_TYPES | {Decimal}
 # Defaults shared by every instance unchanged (pydantic copies others).
-_IMMUTABLE_DEFAULTS = (str, int, float, bool, bytes, datetime, date, Decimal, type(None))
+_IMMUTABLE_DEFAULTS = (*_PLAIN, type(None))
 _set = object.__setattr__
 # Model options under which validating a value of its field's exact type may change or refuse it.
 _VALUE_OPTIONS = (
